@@ -1,0 +1,84 @@
+/* layer.h — loading layers from any OGR source into the store, and managing
+ * them (list, info, export, drop, rename, issues).
+ *
+ * A layer is one registry row in pk_layers plus one SpatiaLite table
+ * (lyr_<id>) with a stable integer fid, the source attributes, a geometry
+ * column `geom` in the store CRS, and an R*Tree index on it.
+ */
+#ifndef PLANKIT_LAYER_H
+#define PLANKIT_LAYER_H
+
+#include "plankit/ctx.h"
+#include "plankit/store.h"
+#include "plankit/table.h"
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+enum pk_load_mode { PK_LOAD_CREATE = 0, PK_LOAD_REPLACE = 1, PK_LOAD_APPEND = 2 };
+
+struct pk_load_opts {
+    const char *source;     /* any path or /vsi path GDAL opens (required) */
+    const char *name;       /* store layer name; NULL = from the source's file name */
+    const char *title;      /* human title; NULL = the name */
+    const char *kind;       /* district|zone|line|point; NULL = from geometry type */
+    const char *src_layer;  /* which layer of a multi-layer source */
+    const char *where;      /* OGR SQL attribute filter */
+    const char *select;     /* comma-separated field names to keep */
+    const char *s_srs;      /* source CRS override (required if the source has none) */
+    const char *encoding;   /* source text encoding, e.g. GBK */
+    const char *provenance; /* free text kept in the registry */
+    const char *accuracy;   /* free text kept in the registry */
+    enum pk_load_mode mode;
+    int repair_structure;   /* 1 = MakeValid "structure" method (faster, changes areas) */
+};
+
+struct pk_load_result {
+    long long read;       /* features read from the source */
+    long long stored;     /* features written to the store */
+    long long repaired;   /* invalid geometries repaired */
+    long long empty;      /* features stored without geometry (empty or collapsed) */
+    long long dropped;    /* degenerate rings/lines removed */
+    char name[128];       /* the layer name used */
+    int measure_srid_chosen; /* non-zero when this load chose the store's metric CRS */
+};
+
+/* Load a layer in one transaction (nested in the caller's when one is open).
+ * Repaired and empty features are logged as warnings and kept in
+ * pk_load_issues. result may be NULL. */
+int pk_layer_load(struct pk_store *store, const struct pk_load_opts *opts,
+                  struct pk_load_result *result, pk_progress_fn progress, void *progress_arg);
+
+/* Tables of layers and facts; *out: caller frees with pk_table_free. */
+int pk_layer_list(struct pk_store *store, struct pk_table **out);
+/* Key/value rows: name, title, kind, count, extent, CRS, fields, area/length totals. */
+int pk_layer_info(struct pk_store *store, const char *name, struct pk_table **out);
+/* Load issues (repaired, empty) of one layer. */
+int pk_layer_issues(struct pk_store *store, const char *name, struct pk_table **out);
+
+struct pk_export_opts {
+    const char *format; /* OGR driver name; NULL = guessed from the file extension */
+    const char *t_srs;  /* target CRS; NULL = the store CRS */
+};
+/* Write a layer to a file with GDAL. The file is written under a temporary
+ * name and renamed into place, so a failure leaves no partial output. */
+int pk_layer_export(struct pk_store *store, const char *name, const char *out_path,
+                    const struct pk_export_opts *opts, pk_progress_fn progress, void *arg);
+
+int pk_layer_drop(struct pk_store *store, const char *name);
+int pk_layer_rename(struct pk_store *store, const char *old_name, const char *new_name);
+
+/* 1 if name is acceptable as a layer name (letters incl. CJK, digits, _ -). */
+int pk_layer_name_valid(const char *name);
+
+/* Consistency check of the whole store: SQLite integrity, registry vs
+ * tables, spatial indexes, geometry validity, counts. Problems go into *out
+ * (one row each; empty table = healthy). */
+int pk_store_check(struct pk_store *store, struct pk_table **out, pk_progress_fn progress,
+                   void *arg);
+
+#ifdef __cplusplus
+}
+#endif
+#endif

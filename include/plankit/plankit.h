@@ -1,0 +1,11 @@
+/* plankit.h — the whole public API of libplankit. */
+#ifndef PLANKIT_H
+#define PLANKIT_H
+
+#include "plankit/ctx.h"
+#include "plankit/layer.h"
+#include "plankit/manifest.h"
+#include "plankit/store.h"
+#include "plankit/table.h"
+
+#endif

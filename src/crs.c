@@ -1,0 +1,164 @@
+/* crs.c — CRS codes, the choice of metric CRS and PROJ transforms. */
+#include <ctype.h>
+#include <stdio.h>
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <cpl_error.h>
+#include <proj.h>
+
+#include "crs_int.h"
+
+int pk_crs_parse_epsg(struct pk_ctx *ctx, const char *text, int *srid)
+{
+    const char *p = text;
+    char *end;
+    if (strncasecmp(p, "EPSG:", 5) == 0)
+        p += 5;
+    long v = strtol(p, &end, 10);
+    if (!*p || *end || v <= 0 || v > 999999)
+        return pk_error(ctx, PK_ERR_ARGS, "invalid CRS '%s': expected EPSG:<code>, e.g. EPSG:4490",
+                        text);
+    *srid = (int)v;
+    return PK_OK;
+}
+
+int pk_crs_from_epsg(struct pk_ctx *ctx, int srid, OGRSpatialReferenceH *out)
+{
+    OGRSpatialReferenceH srs = OSRNewSpatialReference(NULL);
+    CPLErrorReset();
+    if (OSRImportFromEPSG(srs, srid) != OGRERR_NONE) {
+        OSRDestroySpatialReference(srs);
+        *out = NULL;
+        return pk_error(ctx, PK_ERR_ARGS, "unknown CRS 'EPSG:%d'", srid);
+    }
+    OSRSetAxisMappingStrategy(srs, OAMS_TRADITIONAL_GIS_ORDER);
+    *out = srs;
+    return PK_OK;
+}
+
+int pk_crs_from_user(struct pk_ctx *ctx, const char *text, OGRSpatialReferenceH *out)
+{
+    OGRSpatialReferenceH srs = OSRNewSpatialReference(NULL);
+    CPLErrorReset();
+    if (OSRSetFromUserInput(srs, text) != OGRERR_NONE) {
+        OSRDestroySpatialReference(srs);
+        *out = NULL;
+        return pk_error(ctx, PK_ERR_ARGS, "unknown CRS '%s'", text);
+    }
+    OSRSetAxisMappingStrategy(srs, OAMS_TRADITIONAL_GIS_ORDER);
+    *out = srs;
+    return PK_OK;
+}
+
+int pk_crs_check_storage(struct pk_ctx *ctx, int srid)
+{
+    OGRSpatialReferenceH srs;
+    int rc = pk_crs_from_epsg(ctx, srid, &srs);
+    if (rc != PK_OK)
+        return rc;
+    if (!OSRIsGeographic(srs) && !OSRIsProjected(srs))
+        rc = pk_error(ctx, PK_ERR_ARGS, "CRS 'EPSG:%d' is neither geographic nor projected", srid);
+    OSRDestroySpatialReference(srs);
+    return rc;
+}
+
+int pk_crs_check_metric(struct pk_ctx *ctx, int srid)
+{
+    OGRSpatialReferenceH srs;
+    int rc = pk_crs_from_epsg(ctx, srid, &srs);
+    if (rc != PK_OK)
+        return rc;
+    if (!OSRIsProjected(srs) || fabs(OSRGetLinearUnits(srs, NULL) - 1.0) > 1e-9)
+        rc = pk_error(ctx, PK_ERR_ARGS,
+                      "CRS 'EPSG:%d' is not a projected CRS in metres: areas need one, e.g. EPSG:4549",
+                      srid);
+    OSRDestroySpatialReference(srs);
+    return rc;
+}
+
+int pk_crs_auto_metric(double lon, double lat)
+{
+    if (lon >= 73.5 && lon < 136.5 && lat >= 0 && lat <= 56) {
+        /* CGCS2000 / 3-degree Gauss-Kruger CM 75E (4534) .. CM 135E (4554) */
+        int zone = (int)floor((lon - 73.5) / 3.0);
+        return 4534 + zone;
+    }
+    int utm = (int)floor((lon + 180.0) / 6.0) + 1;
+    if (utm < 1)
+        utm = 1;
+    if (utm > 60)
+        utm = 60;
+    return (lat >= 0 ? 32600 : 32700) + utm;
+}
+
+struct pk_transform {
+    PJ_CONTEXT *pj_ctx;
+    PJ *pj;
+};
+
+int pk_transform_new(struct pk_ctx *ctx, int from_srid, int to_srid, struct pk_transform **out)
+{
+    char from[32], to[32];
+    snprintf(from, sizeof from, "EPSG:%d", from_srid);
+    snprintf(to, sizeof to, "EPSG:%d", to_srid);
+    return pk_transform_new_defs(ctx, from, to, out);
+}
+
+int pk_transform_new_defs(struct pk_ctx *ctx, const char *from, const char *to,
+                          struct pk_transform **out)
+{
+    struct pk_transform *tr = calloc(1, sizeof *tr);
+    *out = NULL;
+    if (!tr)
+        return pk_error(ctx, PK_ERR_NOMEM, "out of memory");
+    tr->pj_ctx = proj_context_create();
+    PJ *raw = proj_create_crs_to_crs(tr->pj_ctx, from, to, NULL);
+    if (raw) {
+        tr->pj = proj_normalize_for_visualization(tr->pj_ctx, raw);
+        proj_destroy(raw);
+    }
+    if (!tr->pj) {
+        int err = proj_context_errno(tr->pj_ctx);
+        pk_error(ctx, PK_ERR_GDAL, "cannot transform %.60s to %.60s: %s", from, to,
+                 proj_context_errno_string(tr->pj_ctx, err));
+        pk_transform_free(tr);
+        return PK_ERR_GDAL;
+    }
+    *out = tr;
+    return PK_OK;
+}
+
+void pk_transform_free(struct pk_transform *tr)
+{
+    if (!tr)
+        return;
+    proj_destroy(tr->pj);
+    proj_context_destroy(tr->pj_ctx);
+    free(tr);
+}
+
+int pk_transform_point(struct pk_transform *tr, double *x, double *y)
+{
+    PJ_COORD c = proj_coord(*x, *y, 0, 0);
+    c = proj_trans(tr->pj, PJ_FWD, c);
+    if (!isfinite(c.xy.x) || !isfinite(c.xy.y))
+        return 0;
+    *x = c.xy.x;
+    *y = c.xy.y;
+    return 1;
+}
+
+static int transform_cb(double *x, double *y, void *userdata)
+{
+    return pk_transform_point(userdata, x, y);
+}
+
+GEOSGeometry *pk_transform_geom(struct pk_ctx *ctx, struct pk_transform *tr, const GEOSGeometry *g)
+{
+    GEOSGeometry *out = GEOSGeom_transformXY_r(pk_geos(ctx), g, transform_cb, tr);
+    if (!out)
+        pk_error(ctx, PK_ERR_GDAL, "coordinates outside the CRS's area of use could not be transformed");
+    return out;
+}

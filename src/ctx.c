@@ -1,0 +1,165 @@
+/* ctx.c — the per-thread context: error codes and messages, logging, the GEOS
+ * handle, and the one boundary where GEOS and GDAL errors become messages. */
+#include <pthread.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <cpl_error.h>
+#include <gdal.h>
+#include <proj.h>
+#include <sqlite3.h>
+#include <spatialite.h>
+
+#include "ctx_int.h"
+
+static void geos_error_handler_r(const char *message, void *userdata)
+{
+    struct pk_ctx *ctx = userdata;
+    snprintf(ctx->geos_msg, sizeof ctx->geos_msg, "%s", message);
+}
+
+static void geos_notice_handler_r(const char *message, void *userdata)
+{
+    struct pk_ctx *ctx = userdata;
+    pk_log(ctx, PK_LOG_DEBUG, "geos: %s", message);
+}
+
+/* GDAL errors stay in CPLGetLastErrorMsg() for pk_error_gdal; warnings and
+ * debug messages go to the context's log instead of stderr. */
+static void gdal_error_handler(CPLErr level, CPLErrorNum num, const char *msg)
+{
+    struct pk_ctx *ctx = CPLGetErrorHandlerUserData();
+    (void)num;
+    if (!ctx)
+        return;
+    if (level == CE_Warning)
+        pk_log(ctx, PK_LOG_WARN, "gdal: %s", msg);
+    else if (level == CE_Debug)
+        pk_log(ctx, PK_LOG_DEBUG, "gdal: %s", msg);
+}
+
+static pthread_once_t gdal_once = PTHREAD_ONCE_INIT;
+
+struct pk_ctx *pk_ctx_new(void)
+{
+    pthread_once(&gdal_once, GDALAllRegister);
+    struct pk_ctx *ctx = calloc(1, sizeof *ctx);
+    if (!ctx)
+        return NULL;
+    ctx->geos = GEOS_init_r();
+    if (!ctx->geos) {
+        free(ctx);
+        return NULL;
+    }
+    GEOSContext_setErrorMessageHandler_r(ctx->geos, geos_error_handler_r, ctx);
+    GEOSContext_setNoticeMessageHandler_r(ctx->geos, geos_notice_handler_r, ctx);
+    ctx->log_level = PK_LOG_WARN;
+    CPLPushErrorHandlerEx(gdal_error_handler, ctx);
+    const char *user = getenv("USER");
+    pk_ctx_set_user(ctx, user && *user ? user : "unknown");
+    return ctx;
+}
+
+void pk_ctx_free(struct pk_ctx *ctx)
+{
+    if (!ctx)
+        return;
+    CPLPopErrorHandler();
+    GEOS_finish_r(ctx->geos);
+    free(ctx);
+}
+
+int pk_verror(struct pk_ctx *ctx, int code, const char *fmt, va_list ap)
+{
+    ctx->code = code;
+    vsnprintf(ctx->msg, sizeof ctx->msg, fmt, ap);
+    return code;
+}
+
+int pk_error(struct pk_ctx *ctx, int code, const char *fmt, ...)
+{
+    va_list ap;
+    va_start(ap, fmt);
+    pk_verror(ctx, code, fmt, ap);
+    va_end(ap);
+    return code;
+}
+
+void pk_error_prefix(struct pk_ctx *ctx, const char *fmt, ...)
+{
+    char prefix[512], old[sizeof ctx->msg];
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(prefix, sizeof prefix, fmt, ap);
+    va_end(ap);
+    memcpy(old, ctx->msg, sizeof old);
+    int n = snprintf(ctx->msg, sizeof ctx->msg, "%s: ", prefix);
+    if (n > 0 && (size_t)n < sizeof ctx->msg)
+        snprintf(ctx->msg + n, sizeof ctx->msg - (size_t)n, "%s", old);
+}
+
+const char *pk_errmsg(const struct pk_ctx *ctx) { return ctx->msg; }
+int pk_errcode(const struct pk_ctx *ctx) { return ctx->code; }
+
+void pk_error_clear(struct pk_ctx *ctx)
+{
+    ctx->code = PK_OK;
+    ctx->msg[0] = '\0';
+    ctx->geos_msg[0] = '\0';
+}
+
+int pk_error_geos(struct pk_ctx *ctx, const char *what)
+{
+    return pk_error(ctx, PK_ERR_GEOS, "%s: %s", what,
+                    ctx->geos_msg[0] ? ctx->geos_msg : "GEOS operation failed");
+}
+
+int pk_error_gdal(struct pk_ctx *ctx, const char *what)
+{
+    const char *m = CPLGetLastErrorMsg();
+    int code = pk_error(ctx, PK_ERR_GDAL, "%s%s%s", what, m && *m ? ": " : "", m ? m : "");
+    /* GDAL messages sometimes end with a newline; keep errors on one line. */
+    for (char *p = ctx->msg; *p; p++)
+        if (*p == '\n' || *p == '\r')
+            *p = ' ';
+    return code;
+}
+
+void pk_ctx_set_log(struct pk_ctx *ctx, pk_log_fn fn, void *arg, enum pk_log_level level)
+{
+    ctx->log_fn = fn;
+    ctx->log_arg = arg;
+    ctx->log_level = level;
+}
+
+int pk_log_enabled(const struct pk_ctx *ctx, enum pk_log_level level)
+{
+    return ctx->log_fn && level <= ctx->log_level;
+}
+
+void pk_log_msg(struct pk_ctx *ctx, enum pk_log_level level, const char *fmt, ...)
+{
+    char buf[4096];
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(buf, sizeof buf, fmt, ap);
+    va_end(ap);
+    if (ctx->log_fn)
+        ctx->log_fn(level, buf, ctx->log_arg);
+}
+
+void pk_ctx_set_user(struct pk_ctx *ctx, const char *user)
+{
+    snprintf(ctx->user, sizeof ctx->user, "%s", user ? user : "unknown");
+}
+
+const char *pk_ctx_user(const struct pk_ctx *ctx) { return ctx->user; }
+
+void pk_version_string(char *buf, size_t size)
+{
+    PJ_INFO pj = proj_info();
+    snprintf(buf, size, "plankit %s (GDAL %s, PROJ %s, GEOS %s, SQLite %s, SpatiaLite %s)",
+             PLANKIT_VERSION, GDALVersionInfo("RELEASE_NAME"), pj.version,
+             GEOSversion(), sqlite3_libversion(), spatialite_version());
+}

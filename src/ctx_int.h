@@ -1,0 +1,27 @@
+/* ctx_int.h — private parts of struct pk_ctx shared inside the library. */
+#ifndef PLANKIT_CTX_INT_H
+#define PLANKIT_CTX_INT_H
+
+#include <geos_c.h>
+#include "plankit/ctx.h"
+
+struct pk_ctx {
+    int code;
+    char msg[2048];
+    GEOSContextHandle_t geos;
+    char geos_msg[1024];      /* last GEOS error, copied by the GEOS handler */
+    pk_log_fn log_fn;
+    void *log_arg;
+    enum pk_log_level log_level;
+    char user[128];
+};
+
+/* GEOS handle owned by ctx (do not finish it). */
+static inline GEOSContextHandle_t pk_geos(struct pk_ctx *ctx) { return ctx->geos; }
+
+/* Record a GEOS failure: "<what>: <last GEOS message>". Returns PK_ERR_GEOS. */
+int pk_error_geos(struct pk_ctx *ctx, const char *what);
+/* Record a GDAL failure: "<what>: <CPLGetLastErrorMsg()>". Returns PK_ERR_GDAL. */
+int pk_error_gdal(struct pk_ctx *ctx, const char *what);
+
+#endif

@@ -1,0 +1,47 @@
+/* geom_int.h — geometry conversion between OGR, GEOS and SpatiaLite, and the
+ * repair step of the loader. */
+#ifndef PLANKIT_GEOM_INT_H
+#define PLANKIT_GEOM_INT_H
+
+#include <ogr_api.h>
+#include <sqlite3.h>
+#include "ctx_int.h"
+
+/* Outcome of converting one source geometry. */
+enum pk_geom_fix {
+    PK_GEOM_OK = 0,       /* valid as read */
+    PK_GEOM_REPAIRED = 1, /* invalid, repaired with MakeValid (detail says why) */
+    PK_GEOM_EMPTY = 2     /* empty or collapsed: stored without geometry */
+};
+
+enum pk_repair_method { PK_REPAIR_LINEWORK = 0, PK_REPAIR_STRUCTURE = 1 };
+
+/* Convert an OGR geometry (2D, linear) to GEOS. Unclosed rings are closed;
+ * rings with fewer than 4 points and lines with fewer than 2 are removed (and
+ * counted in *dropped). Non-finite coordinates are an error (PK_ERR_DATA).
+ * *out: caller frees with GEOSGeom_destroy_r; NULL when everything was removed. */
+int pk_geom_from_ogr(struct pk_ctx *ctx, OGRGeometryH src, GEOSGeometry **out, int *dropped);
+
+/* Make g valid in place if it is not: *fix and detail (reason and location,
+ * at most detail_size bytes) describe what was done. Polygonal input keeps
+ * only polygonal parts and becomes a MultiPolygon. *g may be replaced or set
+ * to NULL (collapsed). */
+int pk_geom_make_valid(struct pk_ctx *ctx, GEOSGeometry **g, enum pk_repair_method method,
+                       enum pk_geom_fix *fix, char *detail, size_t detail_size);
+
+/* Polygon -> MultiPolygon, takes ownership of g; returns the new geometry. */
+GEOSGeometry *pk_geom_promote_multi(struct pk_ctx *ctx, GEOSGeometry *g);
+
+/* 1 if the GEOS type is Polygon or MultiPolygon. */
+int pk_geom_is_polygonal(struct pk_ctx *ctx, const GEOSGeometry *g);
+
+/* Bind g as ISO WKB to a statement parameter (SQLITE_TRANSIENT copy). */
+int pk_geom_bind_wkb(struct pk_ctx *ctx, GEOSWKBWriter *writer, sqlite3_stmt *st, int idx,
+                     const GEOSGeometry *g);
+
+/* Read a WKB column into GEOS. Caller frees with GEOSGeom_destroy_r; NULL if
+ * the column is NULL or unreadable. */
+GEOSGeometry *pk_geom_from_column(struct pk_ctx *ctx, GEOSWKBReader *reader, sqlite3_stmt *st,
+                                  int col);
+
+#endif

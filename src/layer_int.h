@@ -1,0 +1,29 @@
+/* layer_int.h — registry look-ups shared by the layer, task, query and
+ * overlay modules. */
+#ifndef PLANKIT_LAYER_INT_H
+#define PLANKIT_LAYER_INT_H
+
+#include "store_int.h"
+#include "plankit/layer.h"
+
+struct pk_layer_ref {
+    long long id;
+    char name[128];
+    char table[32];     /* lyr_<id>: never user text */
+    char kind[16];
+    char geometry_type[32];
+    long long count;
+};
+
+/* Find a layer by name. PK_ERR_NOTFOUND (message names it and suggests
+ * 'plankit layer list') when absent. */
+int pk_layer_find(struct pk_store *store, const char *name, struct pk_layer_ref *ref);
+
+/* Drop a layer's table, index and registry row (inside the caller's transaction). */
+int pk_layer_drop_tables(struct pk_store *store, const struct pk_layer_ref *ref, int keep_registry);
+
+/* The display name of feature fid: its name-like attribute, else NULL.
+ * Caller frees with free(). */
+char *pk_layer_feature_label(struct pk_store *store, const struct pk_layer_ref *ref, long long fid);
+
+#endif

@@ -1,0 +1,808 @@
+/* layer_load.c — the loader: OGR read -> PROJ reproject -> GEOS repair ->
+ * one SpatiaLite table per layer, all in one transaction.
+ *
+ * Every feature gets a stable fid (1, 2, … in read order; appends continue
+ * after the largest). Invalid geometries are repaired with GEOS MakeValid and
+ * recorded in pk_load_issues; empty ones are kept without geometry and
+ * recorded; non-finite coordinates, unreadable text and unreprojectable
+ * coordinates are errors that name the feature and roll everything back.
+ */
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+#include <unistd.h>
+
+#include <cpl_conv.h>
+#include <cpl_string.h>
+#include <gdal.h>
+#include <ogr_api.h>
+#include <ogr_srs_api.h>
+
+#include "crs_int.h"
+#include "geom_int.h"
+#include "layer_int.h"
+
+#define ISSUES_LOGGED_INDIVIDUALLY 10
+
+struct column {
+    int src;          /* source field index */
+    char *name;       /* column name in the store */
+    const char *type; /* INTEGER, REAL, TEXT, BLOB */
+};
+
+struct loader {
+    struct pk_store *store;
+    struct pk_ctx *ctx;
+    const struct pk_load_opts *opts;
+    char label[512];           /* "layer load 'file'" for messages */
+    GDALDatasetH ds;
+    OGRLayerH lyr;
+    struct pk_transform *tr;   /* NULL when the source is already in the store CRS */
+    char *recode_from;         /* encoding to convert text from, or NULL */
+    struct column *cols;
+    int ncols;
+    int name_field;            /* source field used to label features, -1 if none */
+    struct pk_layer_ref ref;
+    int existed;
+    long long next_fid;
+    sqlite3_stmt *insert;
+    sqlite3_stmt *issue;
+    GEOSWKBWriter *wkb;
+    double ext[4];
+    int has_ext;
+    char family;               /* first geometry family seen: 'A'rea, 'L'ine, 'P'oint */
+    long long issues_logged;
+    struct pk_load_result res;
+};
+
+int pk_layer_name_valid(const char *name)
+{
+    size_t n = strlen(name);
+    if (n == 0 || n > 120 || !CPLIsUTF8(name, -1))
+        return 0;
+    if ((name[0] >= '0' && name[0] <= '9') || name[0] == '-')
+        return 0;
+    for (const unsigned char *p = (const unsigned char *)name; *p; p++) {
+        if (*p >= 0x80 || (*p >= 'a' && *p <= 'z') || (*p >= 'A' && *p <= 'Z') ||
+            (*p >= '0' && *p <= '9') || *p == '_' || *p == '-')
+            continue;
+        return 0;
+    }
+    return 1;
+}
+
+static int kind_valid(const char *kind)
+{
+    return !strcmp(kind, "district") || !strcmp(kind, "zone") || !strcmp(kind, "line") ||
+           !strcmp(kind, "point");
+}
+
+/* Default layer name: the source layer name or the file stem, with
+ * characters outside the allowed set replaced by '_'. */
+static void default_name(const struct pk_load_opts *o, const char *lyr_name, char *out, size_t size)
+{
+    const char *base = o->src_layer ? lyr_name : CPLGetBasename(o->source);
+    snprintf(out, size, "%s", base && *base ? base : "layer");
+    char *dot = strstr(out, ".geojson");
+    if (dot)
+        *dot = '\0';
+    for (unsigned char *p = (unsigned char *)out; *p; p++)
+        if (!(*p >= 0x80 || (*p >= 'a' && *p <= 'z') || (*p >= 'A' && *p <= 'Z') ||
+              (*p >= '0' && *p <= '9') || *p == '_' || *p == '-'))
+            *p = '_';
+    if (out[0] >= '0' && out[0] <= '9') {
+        memmove(out + 1, out, strlen(out) + 1 < size - 1 ? strlen(out) + 1 : size - 2);
+        out[0] = '_';
+    }
+}
+
+/* Open the source; a .gz or .zip path is read in place through /vsigzip/ or
+ * /vsizip/. For shapefiles the encoding is given to the driver; a DBF that
+ * declares none is read raw and must then be valid UTF-8. */
+static int open_source(struct loader *L)
+{
+    const struct pk_load_opts *o = L->opts;
+    char path[4096];
+    const char *src = o->source;
+    if (strncmp(src, "/vsi", 4) != 0 && access(src, F_OK) != 0)
+        return pk_error(L->ctx, PK_ERR_NOTFOUND, "%s: file not found", L->label);
+    size_t n = strlen(src);
+    if (strncmp(src, "/vsi", 4) != 0 && n > 3 && !strcasecmp(src + n - 3, ".gz"))
+        snprintf(path, sizeof path, "/vsigzip/%s", src);
+    else if (strncmp(src, "/vsi", 4) != 0 && n > 4 && !strcasecmp(src + n - 4, ".zip"))
+        snprintf(path, sizeof path, "/vsizip/%s", src);
+    else
+        snprintf(path, sizeof path, "%s", src);
+
+    char **open_opts = NULL;
+    CPLErrorReset();
+    L->ds = GDALOpenEx(path, GDAL_OF_VECTOR | GDAL_OF_READONLY, NULL, NULL, NULL);
+    if (!L->ds)
+        return pk_error_gdal(L->ctx, L->label[0] ? L->label : "layer load");
+    const char *driver = GDALGetDriverShortName(GDALGetDatasetDriver(L->ds));
+    if (!strcmp(driver, "ESRI Shapefile")) {
+        OGRLayerH first = GDALDatasetGetLayer(L->ds, 0);
+        int declared = first && (GDALGetMetadataItem((GDALMajorObjectH)first, "ENCODING_FROM_CPG", "SHAPEFILE") ||
+                                 GDALGetMetadataItem((GDALMajorObjectH)first, "ENCODING_FROM_LDID", "SHAPEFILE"));
+        if (o->encoding || !declared) {
+            open_opts = CSLSetNameValue(open_opts, "ENCODING", o->encoding ? o->encoding : "");
+            GDALClose(L->ds);
+            L->ds = GDALOpenEx(path, GDAL_OF_VECTOR | GDAL_OF_READONLY, NULL,
+                               (const char *const *)open_opts, NULL);
+            CSLDestroy(open_opts);
+            if (!L->ds)
+                return pk_error_gdal(L->ctx, L->label);
+        }
+    } else if (o->encoding && strcasecmp(o->encoding, "UTF-8") && strcasecmp(o->encoding, "UTF8")) {
+        L->recode_from = strdup(o->encoding);
+    }
+    return PK_OK;
+}
+
+static int pick_layer(struct loader *L)
+{
+    int n = GDALDatasetGetLayerCount(L->ds);
+    if (L->opts->src_layer) {
+        L->lyr = GDALDatasetGetLayerByName(L->ds, L->opts->src_layer);
+        if (!L->lyr)
+            return pk_error(L->ctx, PK_ERR_NOTFOUND, "%s: no layer '%s' in the source", L->label,
+                            L->opts->src_layer);
+        return PK_OK;
+    }
+    if (n == 0)
+        return pk_error(L->ctx, PK_ERR_DATA, "%s: the source has no layers", L->label);
+    if (n > 1) {
+        char names[1024] = "";
+        for (int i = 0; i < n && strlen(names) < 900; i++) {
+            strcat(names, i ? ", " : "");
+            strncat(names, OGR_L_GetName(GDALDatasetGetLayer(L->ds, i)), 100);
+        }
+        return pk_error(L->ctx, PK_ERR_ARGS, "%s: the source has %d layers (%s): choose one with --layer",
+                        L->label, n, names);
+    }
+    L->lyr = GDALDatasetGetLayer(L->ds, 0);
+    return PK_OK;
+}
+
+static int apply_filter(struct loader *L)
+{
+    if (!L->opts->where)
+        return PK_OK;
+    CPLErrorReset();
+    if (OGR_L_SetAttributeFilter(L->lyr, L->opts->where) != OGRERR_NONE) {
+        char what[700];
+        snprintf(what, sizeof what, "%s: invalid --where '%.300s'", L->label, L->opts->where);
+        return pk_error_gdal(L->ctx, what);
+    }
+    return PK_OK;
+}
+
+/* Source CRS -> store CRS transform (NULL when they are the same). */
+static int setup_transform(struct loader *L)
+{
+    OGRSpatialReferenceH src = NULL, dst = NULL;
+    int rc;
+    if (L->opts->s_srs) {
+        if ((rc = pk_crs_from_user(L->ctx, L->opts->s_srs, &src)) != PK_OK) {
+            pk_error_prefix(L->ctx, "%s: --s_srs", L->label);
+            return rc;
+        }
+    } else {
+        OGRSpatialReferenceH lsrs = OGR_L_GetSpatialRef(L->lyr);
+        if (!lsrs)
+            return pk_error(L->ctx, PK_ERR_DATA,
+                            "%s: the source has no CRS: give it with --s_srs, e.g. --s_srs EPSG:4549",
+                            L->label);
+        src = OSRClone(lsrs);
+    }
+    if ((rc = pk_crs_from_epsg(L->ctx, pk_store_srid(L->store), &dst)) != PK_OK)
+        goto done;
+    if (!OSRIsSame(src, dst)) {
+        char *wkt = NULL, to[32];
+        const char *wkt_opts[] = {"FORMAT=WKT2_2019", NULL};
+        OSRExportToWktEx(src, &wkt, wkt_opts);
+        snprintf(to, sizeof to, "EPSG:%d", pk_store_srid(L->store));
+        rc = pk_transform_new_defs(L->ctx, wkt ? wkt : "", to, &L->tr);
+        CPLFree(wkt);
+        if (rc != PK_OK)
+            pk_error_prefix(L->ctx, "%s", L->label);
+    }
+done:
+    OSRDestroySpatialReference(src);
+    OSRDestroySpatialReference(dst);
+    return rc;
+}
+
+static const char *sql_type(OGRFieldType t)
+{
+    switch (t) {
+    case OFTInteger:
+    case OFTInteger64:
+        return "INTEGER";
+    case OFTReal:
+        return "REAL";
+    case OFTBinary:
+        return "BLOB";
+    default:
+        return "TEXT";
+    }
+}
+
+static int name_taken(struct loader *L, const char *name)
+{
+    if (!strcasecmp(name, "fid") || !strcasecmp(name, "geom"))
+        return 1;
+    for (int i = 0; i < L->ncols; i++)
+        if (!strcasecmp(L->cols[i].name, name))
+            return 1;
+    return 0;
+}
+
+/* Columns to create from the source fields (after --select). */
+static int plan_columns(struct loader *L)
+{
+    OGRFeatureDefnH defn = OGR_L_GetLayerDefn(L->lyr);
+    int nf = OGR_FD_GetFieldCount(defn);
+    char **selected = L->opts->select ? CSLTokenizeString2(L->opts->select, ",", CSLT_STRIPLEADSPACES | CSLT_STRIPENDSPACES) : NULL;
+    int rc = PK_OK;
+    L->cols = calloc((size_t)(nf ? nf : 1), sizeof *L->cols);
+    if (!L->cols) {
+        CSLDestroy(selected);
+        return pk_error(L->ctx, PK_ERR_NOMEM, "out of memory");
+    }
+    for (int i = 0; selected && selected[i]; i++)
+        if (OGR_FD_GetFieldIndex(defn, selected[i]) < 0) {
+            rc = pk_error(L->ctx, PK_ERR_ARGS, "%s: --select: no field '%s' in the source", L->label,
+                          selected[i]);
+            goto done;
+        }
+    L->name_field = -1;
+    for (int i = 0; i < nf; i++) {
+        OGRFieldDefnH fd = OGR_FD_GetFieldDefn(defn, i);
+        const char *fname = OGR_Fld_GetNameRef(fd);
+        if (L->name_field < 0 && (!strcasecmp(fname, "name") || !strcmp(fname, "名称") ||
+                                  !strcasecmp(fname, "name_zh") || !strcasecmp(fname, "mc")))
+            L->name_field = i;
+        if (selected && CSLFindString(selected, fname) < 0)
+            continue;
+        char base[256];
+        snprintf(base, sizeof base, "%s", *fname ? fname : "field");
+        char cand[300];
+        snprintf(cand, sizeof cand, "%s", base);
+        for (int k = 1; name_taken(L, cand); k++)
+            snprintf(cand, sizeof cand, "%s_%d", base, k);
+        L->cols[L->ncols].src = i;
+        L->cols[L->ncols].name = strdup(cand);
+        L->cols[L->ncols].type = sql_type(OGR_Fld_GetType(fd));
+        L->ncols++;
+    }
+done:
+    CSLDestroy(selected);
+    return rc;
+}
+
+/* Registry row and table for a new layer (or a replaced one, keeping its id). */
+static int create_layer(struct loader *L, const char *name)
+{
+    struct pk_store *S = L->store;
+    sqlite3_stmt *st;
+    const char *kind = L->opts->kind;
+    int rc;
+    if (!kind) {
+        OGRwkbGeometryType gt = wkbFlatten(OGR_L_GetGeomType(L->lyr));
+        kind = (gt == wkbPoint || gt == wkbMultiPoint) ? "point"
+               : (gt == wkbLineString || gt == wkbMultiLineString || gt == wkbCircularString ||
+                  gt == wkbCompoundCurve || gt == wkbMultiCurve) ? "line" : "zone";
+    }
+    if (L->existed) {
+        if ((rc = pk_layer_drop_tables(S, &L->ref, 1)) != PK_OK)
+            return rc;
+        rc = pk_sql_prepare(S, "UPDATE pk_layers SET title=?, kind=?, source=?, provenance=?,"
+                               " accuracy=?, loaded_at=strftime('%Y-%m-%dT%H:%M:%SZ','now'),"
+                               " feature_count=0 WHERE id=?", &st);
+        if (rc != PK_OK)
+            return rc;
+        sqlite3_bind_int64(st, 6, L->ref.id);
+    } else {
+        rc = pk_sql_prepare(S, "INSERT INTO pk_layers(title, kind, source, provenance, accuracy,"
+                               " name, table_name, loaded_at) VALUES(?,?,?,?,?,?, 'lyr_new',"
+                               " strftime('%Y-%m-%dT%H:%M:%SZ','now'))", &st);
+        if (rc != PK_OK)
+            return rc;
+        pk_sql_bind_text(st, 6, name);
+    }
+    pk_sql_bind_text(st, 1, L->opts->title ? L->opts->title : name);
+    pk_sql_bind_text(st, 2, kind);
+    pk_sql_bind_text(st, 3, L->opts->source);
+    pk_sql_bind_text(st, 4, L->opts->provenance);
+    pk_sql_bind_text(st, 5, L->opts->accuracy);
+    if (sqlite3_step(st) != SQLITE_DONE)
+        rc = pk_error_db(S, "cannot register layer");
+    sqlite3_finalize(st);
+    if (rc != PK_OK)
+        return rc;
+    if (!L->existed) {
+        L->ref.id = sqlite3_last_insert_rowid(S->db);
+        snprintf(L->ref.name, sizeof L->ref.name, "%s", name);
+    }
+    snprintf(L->ref.table, sizeof L->ref.table, "lyr_%lld", L->ref.id);
+    snprintf(L->ref.kind, sizeof L->ref.kind, "%s", kind);
+
+    char *sql = sqlite3_mprintf("UPDATE pk_layers SET table_name='%q' WHERE id=%lld", L->ref.table,
+                                L->ref.id);
+    rc = pk_sql_exec(S, sql);
+    sqlite3_free(sql);
+    if (rc != PK_OK)
+        return rc;
+
+    /* CREATE TABLE with quoted column identifiers; no user text is spliced
+     * in any other way. */
+    char *cols = sqlite3_mprintf("fid INTEGER PRIMARY KEY");
+    for (int i = 0; i < L->ncols && cols; i++) {
+        char *next = sqlite3_mprintf("%s, \"%w\" %s", cols, L->cols[i].name, L->cols[i].type);
+        sqlite3_free(cols);
+        cols = next;
+    }
+    sql = sqlite3_mprintf("CREATE TABLE %s(%s)", L->ref.table, cols);
+    rc = pk_sql_exec(S, sql);
+    sqlite3_free(sql);
+    sqlite3_free(cols);
+    if (rc != PK_OK)
+        return rc;
+    sql = sqlite3_mprintf("SELECT AddGeometryColumn('%q', 'geom', %d, 'GEOMETRY', 'XY')",
+                          L->ref.table, pk_store_srid(S));
+    rc = pk_sql_exec(S, sql);
+    sqlite3_free(sql);
+    if (rc != PK_OK)
+        return rc;
+    if ((rc = pk_sql_prepare(S, "INSERT INTO pk_fields(layer_id, position, name, type) VALUES(?,?,?,?)", &st)) != PK_OK)
+        return rc;
+    for (int i = 0; i < L->ncols && rc == PK_OK; i++) {
+        sqlite3_bind_int64(st, 1, L->ref.id);
+        sqlite3_bind_int(st, 2, i + 1);
+        pk_sql_bind_text(st, 3, L->cols[i].name);
+        pk_sql_bind_text(st, 4, L->cols[i].type);
+        if (sqlite3_step(st) != SQLITE_DONE)
+            rc = pk_error_db(S, "cannot register fields");
+        sqlite3_reset(st);
+    }
+    sqlite3_finalize(st);
+    L->next_fid = 1;
+    return rc;
+}
+
+/* Appending: map source fields onto the existing columns by name. */
+static int map_existing_columns(struct loader *L)
+{
+    sqlite3_stmt *st;
+    OGRFeatureDefnH defn = OGR_L_GetLayerDefn(L->lyr);
+    int rc = pk_sql_prepare(L->store, "SELECT name, type FROM pk_fields WHERE layer_id=? ORDER BY position", &st);
+    if (rc != PK_OK)
+        return rc;
+    sqlite3_bind_int64(st, 1, L->ref.id);
+    for (int i = 0; i < L->ncols; i++)
+        free(L->cols[i].name);
+    free(L->cols);
+    L->cols = NULL;
+    L->ncols = 0;
+    int cap = 16;
+    L->cols = calloc((size_t)cap, sizeof *L->cols);
+    while (L->cols && sqlite3_step(st) == SQLITE_ROW) {
+        const char *name = (const char *)sqlite3_column_text(st, 0);
+        int src = OGR_FD_GetFieldIndex(defn, name);
+        if (src < 0)
+            continue;
+        if (L->ncols == cap) {
+            struct column *grown = realloc(L->cols, sizeof *grown * (size_t)(cap *= 2));
+            if (!grown)
+                break;
+            L->cols = grown;
+        }
+        L->cols[L->ncols].src = src;
+        L->cols[L->ncols].name = strdup(name);
+        L->cols[L->ncols].type = !strcmp((const char *)sqlite3_column_text(st, 1), "INTEGER") ? "INTEGER"
+                                 : !strcmp((const char *)sqlite3_column_text(st, 1), "REAL") ? "REAL"
+                                 : !strcmp((const char *)sqlite3_column_text(st, 1), "BLOB") ? "BLOB" : "TEXT";
+        L->ncols++;
+    }
+    sqlite3_finalize(st);
+    char *sql = sqlite3_mprintf("SELECT coalesce(max(fid), 0) + 1 FROM %s", L->ref.table);
+    rc = pk_sql_int(L->store, sql, NULL, &L->next_fid, NULL);
+    sqlite3_free(sql);
+    return rc;
+}
+
+static int prepare_statements(struct loader *L)
+{
+    char *names = sqlite3_mprintf("fid"), *params = sqlite3_mprintf("?");
+    for (int i = 0; i < L->ncols && names && params; i++) {
+        char *n2 = sqlite3_mprintf("%s, \"%w\"", names, L->cols[i].name);
+        char *p2 = sqlite3_mprintf("%s, ?", params);
+        sqlite3_free(names);
+        sqlite3_free(params);
+        names = n2;
+        params = p2;
+    }
+    char *sql = sqlite3_mprintf("INSERT INTO %s(%s, geom) VALUES(%s, GeomFromWKB(?, %d))",
+                                L->ref.table, names, params, pk_store_srid(L->store));
+    int rc = pk_sql_prepare(L->store, sql, &L->insert);
+    sqlite3_free(sql);
+    sqlite3_free(names);
+    sqlite3_free(params);
+    if (rc == PK_OK)
+        rc = pk_sql_prepare(L->store, "INSERT INTO pk_load_issues(layer_id, fid, source_fid,"
+                                      " feature_name, issue, detail) VALUES(?,?,?,?,?,?)", &L->issue);
+    L->wkb = GEOSWKBWriter_create_r(pk_geos(L->ctx));
+    return rc;
+}
+
+/* A feature's label for messages: "feature 17 (昆山市)". */
+static void feature_label(struct loader *L, OGRFeatureH f, char *out, size_t size)
+{
+    const char *name = NULL;
+    if (L->name_field >= 0 && OGR_F_IsFieldSetAndNotNull(f, L->name_field))
+        name = OGR_F_GetFieldAsString(f, L->name_field);
+    if (name && *name && CPLIsUTF8(name, -1))
+        snprintf(out, size, "feature %lld (%s)", (long long)OGR_F_GetFID(f), name);
+    else
+        snprintf(out, size, "feature %lld", (long long)OGR_F_GetFID(f));
+}
+
+static int record_issue(struct loader *L, OGRFeatureH f, long long fid, const char *issue,
+                        const char *detail)
+{
+    char label[300];
+    feature_label(L, f, label, sizeof label);
+    const char *name = (L->name_field >= 0 && OGR_F_IsFieldSetAndNotNull(f, L->name_field))
+                           ? OGR_F_GetFieldAsString(f, L->name_field) : NULL;
+    sqlite3_bind_int64(L->issue, 1, L->ref.id);
+    sqlite3_bind_int64(L->issue, 2, fid);
+    sqlite3_bind_int64(L->issue, 3, (long long)OGR_F_GetFID(f));
+    pk_sql_bind_text(L->issue, 4, name && CPLIsUTF8(name, -1) ? name : NULL);
+    pk_sql_bind_text(L->issue, 5, issue);
+    pk_sql_bind_text(L->issue, 6, detail);
+    int ok = sqlite3_step(L->issue) == SQLITE_DONE;
+    sqlite3_reset(L->issue);
+    if (!ok)
+        return pk_error_db(L->store, "cannot record load issue");
+    int always = !strcmp(issue, "empty");
+    if (always || L->issues_logged++ < ISSUES_LOGGED_INDIVIDUALLY)
+        pk_log(L->ctx, PK_LOG_WARN, "layer '%s' %s: %s%s%s", L->ref.name, label, issue,
+               detail && *detail ? ": " : "", detail ? detail : "");
+    else
+        pk_log(L->ctx, PK_LOG_INFO, "layer '%s' %s: %s: %s", L->ref.name, label, issue,
+               detail ? detail : "");
+    return PK_OK;
+}
+
+static int bind_fields(struct loader *L, OGRFeatureH f, char *label)
+{
+    for (int i = 0; i < L->ncols; i++) {
+        int p = i + 2, src = L->cols[i].src;
+        if (!OGR_F_IsFieldSetAndNotNull(f, src)) {
+            sqlite3_bind_null(L->insert, p);
+            continue;
+        }
+        const char *t = L->cols[i].type;
+        if (!strcmp(t, "INTEGER")) {
+            sqlite3_bind_int64(L->insert, p, OGR_F_GetFieldAsInteger64(f, src));
+        } else if (!strcmp(t, "REAL")) {
+            sqlite3_bind_double(L->insert, p, OGR_F_GetFieldAsDouble(f, src));
+        } else if (!strcmp(t, "BLOB")) {
+            int n = 0;
+            GByte *b = OGR_F_GetFieldAsBinary(f, src, &n);
+            sqlite3_bind_blob(L->insert, p, b, n, SQLITE_TRANSIENT);
+        } else {
+            const char *s = OGR_F_GetFieldAsString(f, src);
+            char *recoded = L->recode_from ? CPLRecode(s, L->recode_from, CPL_ENC_UTF8) : NULL;
+            if (recoded)
+                s = recoded;
+            if (!CPLIsUTF8(s, -1)) {
+                CPLFree(recoded);
+                feature_label(L, f, label, 300);
+                return pk_error(L->ctx, PK_ERR_DATA,
+                                "%s %s field '%s': text is not UTF-8: give the source encoding "
+                                "with --encoding, e.g. --encoding GBK",
+                                L->label, label, L->cols[i].name);
+            }
+            sqlite3_bind_text(L->insert, p, s, -1, SQLITE_TRANSIENT);
+            CPLFree(recoded);
+        }
+    }
+    return PK_OK;
+}
+
+static void extend_extent(struct loader *L, const GEOSGeometry *g)
+{
+    double x0, y0, x1, y1;
+    if (!GEOSGeom_getExtent_r(pk_geos(L->ctx), g, &x0, &y0, &x1, &y1))
+        return;
+    if (!L->has_ext) {
+        L->ext[0] = x0, L->ext[1] = y0, L->ext[2] = x1, L->ext[3] = y1;
+        L->has_ext = 1;
+        return;
+    }
+    L->ext[0] = fmin(L->ext[0], x0), L->ext[1] = fmin(L->ext[1], y0);
+    L->ext[2] = fmax(L->ext[2], x1), L->ext[3] = fmax(L->ext[3], y1);
+}
+
+static char family_of(struct pk_ctx *ctx, const GEOSGeometry *g)
+{
+    switch (GEOSGeomTypeId_r(pk_geos(ctx), g)) {
+    case GEOS_POINT:
+    case GEOS_MULTIPOINT:
+        return 'P';
+    case GEOS_LINESTRING:
+    case GEOS_MULTILINESTRING:
+    case GEOS_LINEARRING:
+        return 'L';
+    case GEOS_POLYGON:
+    case GEOS_MULTIPOLYGON:
+        return 'A';
+    default:
+        return 'G';
+    }
+}
+
+/* Read, reproject, repair and insert one feature. */
+static int load_feature(struct loader *L, OGRFeatureH f)
+{
+    GEOSContextHandle_t h = pk_geos(L->ctx);
+    char label[300], detail[512] = "";
+    long long fid = L->next_fid++;
+    GEOSGeometry *g = NULL;
+    enum pk_geom_fix fix = PK_GEOM_OK;
+    int rc = PK_OK, dropped = 0;
+
+    OGRGeometryH src = OGR_F_GetGeometryRef(f);
+    if (src && !OGR_G_IsEmpty(src)) {
+        OGRGeometryH lin = NULL;
+        if (OGR_G_HasCurveGeometry(src, 1))
+            src = lin = OGR_G_GetLinearGeometry(src, 0, NULL);
+        rc = pk_geom_from_ogr(L->ctx, src, &g, &dropped);
+        OGR_G_DestroyGeometry(lin);
+        if (rc != PK_OK) {
+            feature_label(L, f, label, sizeof label);
+            pk_error_prefix(L->ctx, "%s %s", L->label, label);
+            return rc;
+        }
+    }
+    if (g && L->tr) {
+        GEOSGeometry *t = pk_transform_geom(L->ctx, L->tr, g);
+        GEOSGeom_destroy_r(h, g);
+        if (!(g = t)) {
+            feature_label(L, f, label, sizeof label);
+            return pk_error(L->ctx, PK_ERR_DATA, "%s %s: cannot reproject to EPSG:%d: coordinates "
+                            "outside the CRS's area of use", L->label, label, pk_store_srid(L->store));
+        }
+    }
+    if (g && (rc = pk_geom_make_valid(L->ctx, &g, L->opts->repair_structure ? PK_REPAIR_STRUCTURE
+                                                                         : PK_REPAIR_LINEWORK,
+                                      &fix, detail, sizeof detail)) != PK_OK) {
+        feature_label(L, f, label, sizeof label);
+        pk_error_prefix(L->ctx, "%s %s", L->label, label);
+        goto done;
+    }
+    if (dropped) {
+        char more[560];
+        snprintf(more, sizeof more, "%s%s%d degenerate ring(s) or line(s) removed", detail,
+                 *detail ? "; " : "", dropped);
+        snprintf(detail, sizeof detail, "%s", more);
+        L->res.dropped += dropped;
+        if (fix == PK_GEOM_OK && g)
+            fix = PK_GEOM_REPAIRED;
+    }
+    if (!g)
+        fix = PK_GEOM_EMPTY;
+    if (fix == PK_GEOM_REPAIRED) {
+        L->res.repaired++;
+        rc = record_issue(L, f, fid, "repaired", detail);
+    } else if (fix == PK_GEOM_EMPTY) {
+        L->res.empty++;
+        rc = record_issue(L, f, fid, "empty", *detail ? detail : "empty geometry, stored without geometry");
+    }
+    if (rc != PK_OK)
+        goto done;
+    if (g) {
+        if (!L->family)
+            L->family = family_of(L->ctx, g);
+        extend_extent(L, g);
+    }
+
+    sqlite3_bind_int64(L->insert, 1, fid);
+    if ((rc = bind_fields(L, f, label)) != PK_OK)
+        goto done;
+    if (g)
+        rc = pk_geom_bind_wkb(L->ctx, L->wkb, L->insert, L->ncols + 2, g);
+    else
+        sqlite3_bind_null(L->insert, L->ncols + 2);
+    if (rc == PK_OK && sqlite3_step(L->insert) != SQLITE_DONE) {
+        feature_label(L, f, label, sizeof label);
+        rc = pk_error(L->ctx, PK_ERR_DB, "%s %s: cannot store: %s", L->label, label,
+                      sqlite3_errmsg(L->store->db));
+    }
+    sqlite3_reset(L->insert);
+    if (rc == PK_OK)
+        L->res.stored++;
+done:
+    if (g)
+        GEOSGeom_destroy_r(h, g);
+    return rc;
+}
+
+static int read_features(struct loader *L, pk_progress_fn progress, void *arg)
+{
+    GIntBig total = OGR_L_TestCapability(L->lyr, OLCFastFeatureCount)
+                        ? OGR_L_GetFeatureCount(L->lyr, 1) : -1;
+    OGRFeatureH f;
+    int rc = PK_OK;
+    long long step = total > 100 ? total / 100 : 1;
+    OGR_L_ResetReading(L->lyr);
+    CPLErrorReset();
+    while (rc == PK_OK && (f = OGR_L_GetNextFeature(L->lyr)) != NULL) {
+        L->res.read++;
+        rc = load_feature(L, f);
+        OGR_F_Destroy(f);
+        if (rc == PK_OK && progress && total > 0 && L->res.read % step == 0 &&
+            !progress(0.9 * (double)L->res.read / (double)total, NULL, arg))
+            rc = pk_error(L->ctx, PK_ERR_CANCELLED, "%s: cancelled", L->label);
+    }
+    if (rc == PK_OK && CPLGetLastErrorType() == CE_Failure)
+        rc = pk_error_gdal(L->ctx, L->label);
+    if (rc == PK_OK && L->res.read == 0)
+        rc = pk_error(L->ctx, PK_ERR_DATA, "%s: %s", L->label,
+                      L->opts->where ? "no feature matches --where" : "the layer has no features");
+    return rc;
+}
+
+static const char *family_type(char family)
+{
+    return family == 'A' ? "MULTIPOLYGON" : family == 'L' ? "LINESTRING" : family == 'P' ? "POINT"
+                                                                                       : "GEOMETRY";
+}
+
+/* Index (new tables), registry totals, metric CRS choice and history. */
+static int finish_layer(struct loader *L)
+{
+    struct pk_store *S = L->store;
+    int rc = PK_OK;
+    char *sql;
+    if (!(L->existed && L->opts->mode == PK_LOAD_APPEND)) {
+        sql = sqlite3_mprintf("SELECT CreateSpatialIndex('%q', 'geom')", L->ref.table);
+        rc = pk_sql_exec(S, sql);
+        sqlite3_free(sql);
+        if (rc != PK_OK)
+            return rc;
+    }
+    sql = sqlite3_mprintf(
+        "UPDATE pk_layers SET feature_count=(SELECT count(*) FROM %s),"
+        " geometry_type=coalesce(geometry_type, ?),"
+        " min_x=(SELECT min(MbrMinX(geom)) FROM %s), min_y=(SELECT min(MbrMinY(geom)) FROM %s),"
+        " max_x=(SELECT max(MbrMaxX(geom)) FROM %s), max_y=(SELECT max(MbrMaxY(geom)) FROM %s)"
+        " WHERE id=%lld", L->ref.table, L->ref.table, L->ref.table, L->ref.table, L->ref.table,
+        L->ref.id);
+    sqlite3_stmt *st;
+    rc = pk_sql_prepare(S, sql, &st);
+    sqlite3_free(sql);
+    if (rc != PK_OK)
+        return rc;
+    pk_sql_bind_text(st, 1, family_type(L->family));
+    if (sqlite3_step(st) != SQLITE_DONE)
+        rc = pk_error_db(S, "cannot update layer registry");
+    sqlite3_finalize(st);
+    if (rc == PK_OK && pk_store_measure_srid(S) == 0 && L->has_ext) {
+        double x = (L->ext[0] + L->ext[2]) / 2, y = (L->ext[1] + L->ext[3]) / 2;
+        struct pk_transform *to_ll = NULL;
+        if (pk_store_srid(S) != 4326 && pk_store_srid(S) != 4490 &&
+            pk_transform_new(L->ctx, pk_store_srid(S), 4326, &to_ll) == PK_OK)
+            pk_transform_point(to_ll, &x, &y);
+        pk_transform_free(to_ll);
+        int srid = pk_crs_auto_metric(x, y);
+        rc = pk_store_set_measure_srid(S, srid);
+        L->res.measure_srid_chosen = srid;
+        pk_log(L->ctx, PK_LOG_INFO, "metric CRS set to EPSG:%d from the data's longitude %.2f", srid, x);
+    }
+    char summary[256];
+    snprintf(summary, sizeof summary, "%lld features (%lld repaired, %lld empty) from %s",
+             L->res.stored, L->res.repaired, L->res.empty, L->opts->source);
+    if (rc == PK_OK)
+        rc = pk_store_history(S, L->opts->mode == PK_LOAD_APPEND ? "layer append" : "layer load",
+                              "layer", L->ref.name, NULL, NULL, summary);
+    return rc;
+}
+
+static void loader_release(struct loader *L)
+{
+    sqlite3_finalize(L->insert);
+    sqlite3_finalize(L->issue);
+    if (L->wkb)
+        GEOSWKBWriter_destroy_r(pk_geos(L->ctx), L->wkb);
+    for (int i = 0; i < L->ncols; i++)
+        free(L->cols[i].name);
+    free(L->cols);
+    free(L->recode_from);
+    pk_transform_free(L->tr);
+    if (L->ds)
+        GDALClose(L->ds);
+}
+
+int pk_layer_load(struct pk_store *store, const struct pk_load_opts *opts,
+                  struct pk_load_result *result, pk_progress_fn progress, void *progress_arg)
+{
+    struct loader L = {0};
+    char name[128];
+    int rc, in_tx = 0;
+
+    L.store = store;
+    L.ctx = pk_store_ctx(store);
+    L.opts = opts;
+    if (!opts->source)
+        return pk_error(L.ctx, PK_ERR_ARGS, "layer load: no source given");
+    snprintf(L.label, sizeof L.label, "layer load '%s'", opts->source);
+    if (opts->kind && !kind_valid(opts->kind))
+        return pk_error(L.ctx, PK_ERR_ARGS, "%s: invalid --kind '%s': use district, zone, line or point",
+                        L.label, opts->kind);
+    if (opts->name && !pk_layer_name_valid(opts->name))
+        return pk_error(L.ctx, PK_ERR_ARGS, "%s: invalid layer name '%s': use letters, digits, '_' "
+                        "or '-', not starting with a digit", L.label, opts->name);
+    if ((rc = open_source(&L)) != PK_OK || (rc = pick_layer(&L)) != PK_OK ||
+        (rc = apply_filter(&L)) != PK_OK || (rc = setup_transform(&L)) != PK_OK)
+        goto done;
+    if (opts->name)
+        snprintf(name, sizeof name, "%s", opts->name);
+    else
+        default_name(opts, OGR_L_GetName(L.lyr), name, sizeof name);
+
+    rc = pk_layer_find(store, name, &L.ref);
+    if (rc == PK_OK) {
+        L.existed = 1;
+        if (opts->mode == PK_LOAD_CREATE) {
+            rc = pk_error(L.ctx, PK_ERR_EXISTS, "%s: layer '%s' already exists: use --replace to "
+                          "overwrite it or --append to add to it", L.label, name);
+            goto done;
+        }
+    } else if (rc != PK_ERR_NOTFOUND) {
+        goto done;
+    }
+    pk_error_clear(L.ctx);
+    snprintf(L.ref.name, sizeof L.ref.name, "%s", name);
+    if ((rc = plan_columns(&L)) != PK_OK || (rc = pk_store_begin(store)) != PK_OK)
+        goto done;
+    in_tx = 1;
+    if (L.existed && opts->mode == PK_LOAD_APPEND)
+        rc = map_existing_columns(&L);
+    else
+        rc = create_layer(&L, name);
+    if (rc == PK_OK)
+        rc = prepare_statements(&L);
+    if (rc == PK_OK)
+        rc = read_features(&L, progress, progress_arg);
+    if (rc == PK_OK && progress && !progress(0.92, NULL, progress_arg))
+        rc = pk_error(L.ctx, PK_ERR_CANCELLED, "%s: cancelled", L.label);
+    if (rc == PK_OK)
+        rc = finish_layer(&L);
+    sqlite3_finalize(L.insert);
+    sqlite3_finalize(L.issue);
+    L.insert = L.issue = NULL;
+    if (rc == PK_OK)
+        rc = pk_store_commit(store);
+    if (rc == PK_OK) {
+        in_tx = 0;
+        if (L.res.repaired > ISSUES_LOGGED_INDIVIDUALLY)
+            pk_log(L.ctx, PK_LOG_WARN, "layer '%s': %lld more repaired features not listed: "
+                   "'plankit layer issues %s' lists all", name,
+                   L.res.repaired - ISSUES_LOGGED_INDIVIDUALLY, name);
+        if (progress)
+            progress(1.0, NULL, progress_arg);
+    }
+done:
+    if (in_tx)
+        pk_store_rollback(store);
+    snprintf(L.res.name, sizeof L.res.name, "%s", L.ref.name);
+    if (result)
+        *result = L.res;
+    loader_release(&L);
+    return rc;
+}

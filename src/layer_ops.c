@@ -1,0 +1,438 @@
+/* layer_ops.c — registry look-ups and the layer management verbs: list,
+ * info, issues, export, drop and rename. */
+#include <dirent.h>
+#include <errno.h>
+#include <libgen.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <cpl_string.h>
+#include <gdal_utils.h>
+
+#include "crs_int.h"
+#include "geom_int.h"
+#include "layer_int.h"
+
+int pk_layer_find(struct pk_store *store, const char *name, struct pk_layer_ref *ref)
+{
+    sqlite3_stmt *st;
+    int rc = pk_sql_prepare(store, "SELECT id, name, table_name, kind, coalesce(geometry_type, ''),"
+                                   " feature_count FROM pk_layers WHERE name=?", &st);
+    if (rc != PK_OK)
+        return rc;
+    pk_sql_bind_text(st, 1, name);
+    if (sqlite3_step(st) == SQLITE_ROW) {
+        memset(ref, 0, sizeof *ref);
+        ref->id = sqlite3_column_int64(st, 0);
+        snprintf(ref->name, sizeof ref->name, "%s", sqlite3_column_text(st, 1));
+        snprintf(ref->table, sizeof ref->table, "%s", sqlite3_column_text(st, 2));
+        snprintf(ref->kind, sizeof ref->kind, "%s", sqlite3_column_text(st, 3));
+        snprintf(ref->geometry_type, sizeof ref->geometry_type, "%s", sqlite3_column_text(st, 4));
+        ref->count = sqlite3_column_int64(st, 5);
+    } else {
+        rc = pk_error(store->ctx, PK_ERR_NOTFOUND,
+                      "no layer '%s' in the store ('plankit layer list' shows the layers)", name);
+    }
+    sqlite3_finalize(st);
+    return rc;
+}
+
+int pk_layer_drop_tables(struct pk_store *store, const struct pk_layer_ref *ref, int keep_registry)
+{
+    char *sql = sqlite3_mprintf(
+        "SELECT DisableSpatialIndex('%q', 'geom') FROM geometry_columns"
+        "  WHERE f_table_name='%q' AND spatial_index_enabled=1;"
+        "DROP TABLE IF EXISTS \"idx_%w_geom\";"
+        "SELECT DiscardGeometryColumn('%q', 'geom') FROM geometry_columns WHERE f_table_name='%q';"
+        "DROP TABLE IF EXISTS \"%w\";"
+        "DELETE FROM pk_fields WHERE layer_id=%lld;"
+        "DELETE FROM pk_load_issues WHERE layer_id=%lld;",
+        ref->table, ref->table, ref->table, ref->table, ref->table, ref->table, ref->id, ref->id);
+    int rc = pk_sql_exec(store, sql);
+    sqlite3_free(sql);
+    if (rc == PK_OK && !keep_registry) {
+        sql = sqlite3_mprintf("DELETE FROM pk_layers WHERE id=%lld", ref->id);
+        rc = pk_sql_exec(store, sql);
+        sqlite3_free(sql);
+    }
+    return rc;
+}
+
+char *pk_layer_feature_label(struct pk_store *store, const struct pk_layer_ref *ref, long long fid)
+{
+    long long has = 0;
+    char *label = NULL;
+    sqlite3_stmt *st;
+    char *sql = sqlite3_mprintf("SELECT count(*) FROM pk_fields WHERE layer_id=%lld AND name='name'",
+                                ref->id);
+    pk_sql_int(store, sql, NULL, &has, NULL);
+    sqlite3_free(sql);
+    if (!has)
+        return NULL;
+    sql = sqlite3_mprintf("SELECT name FROM %s WHERE fid=%lld", ref->table, fid);
+    if (pk_sql_prepare(store, sql, &st) == PK_OK && sqlite3_step(st) == SQLITE_ROW &&
+        sqlite3_column_text(st, 0))
+        label = strdup((const char *)sqlite3_column_text(st, 0));
+    sqlite3_finalize(st);
+    sqlite3_free(sql);
+    return label;
+}
+
+/* Run a query and turn every row into a table row (all columns as text). */
+static int query_table(struct pk_store *store, const char *sql, const char *param,
+                       const enum pk_col_type *types, struct pk_table **out)
+{
+    sqlite3_stmt *st;
+    int rc = pk_sql_prepare(store, sql, &st);
+    if (rc != PK_OK)
+        return rc;
+    if (param)
+        pk_sql_bind_text(st, 1, param);
+    int n = sqlite3_column_count(st);
+    const char *names[64];
+    for (int i = 0; i < n && i < 64; i++)
+        names[i] = sqlite3_column_name(st, i);
+    struct pk_table *t = pk_table_new(n, names, types);
+    int step;
+    while (t && (step = sqlite3_step(st)) == SQLITE_ROW) {
+        long r = pk_table_add_row(t);
+        for (int i = 0; r >= 0 && i < n; i++)
+            pk_table_set(t, (size_t)r, i, (const char *)sqlite3_column_text(st, i));
+    }
+    sqlite3_finalize(st);
+    if (!t)
+        return pk_error(store->ctx, PK_ERR_NOMEM, "out of memory");
+    *out = t;
+    return PK_OK;
+}
+
+int pk_layer_list(struct pk_store *store, struct pk_table **out)
+{
+    static const enum pk_col_type types[] = {PK_COL_TEXT, PK_COL_TEXT, PK_COL_TEXT, PK_COL_TEXT,
+                                             PK_COL_INT, PK_COL_TEXT, PK_COL_TEXT};
+    return query_table(store,
+                       "SELECT name, kind, coalesce(geometry_type, '') AS geometry, title,"
+                       " feature_count AS features,"
+                       " CASE WHEN min_x IS NULL THEN '' ELSE printf('%.4f,%.4f,%.4f,%.4f',"
+                       "   min_x, min_y, max_x, max_y) END AS extent,"
+                       " loaded_at FROM pk_layers ORDER BY id",
+                       NULL, types, out);
+}
+
+int pk_layer_issues(struct pk_store *store, const char *name, struct pk_table **out)
+{
+    struct pk_layer_ref ref;
+    int rc = pk_layer_find(store, name, &ref);
+    if (rc != PK_OK)
+        return rc;
+    static const enum pk_col_type types[] = {PK_COL_INT, PK_COL_INT, PK_COL_TEXT, PK_COL_TEXT,
+                                             PK_COL_TEXT};
+    return query_table(store,
+                       "SELECT fid, source_fid, coalesce(feature_name, '') AS name, issue, detail"
+                       " FROM pk_load_issues WHERE layer_id=(SELECT id FROM pk_layers WHERE name=?)"
+                       " ORDER BY fid",
+                       name, types, out);
+}
+
+/* Sum of areas (m²) and lengths (m) of a layer in the store's metric CRS. */
+static int measure_layer(struct pk_store *store, const struct pk_layer_ref *ref, double *area,
+                         double *length)
+{
+    struct pk_ctx *ctx = store->ctx;
+    GEOSContextHandle_t h = pk_geos(ctx);
+    struct pk_transform *tr = NULL;
+    sqlite3_stmt *st = NULL;
+    *area = *length = 0;
+    if (!pk_store_measure_srid(store))
+        return PK_OK;
+    int rc = pk_transform_new(ctx, pk_store_srid(store), pk_store_measure_srid(store), &tr);
+    if (rc != PK_OK)
+        return rc;
+    char *sql = sqlite3_mprintf("SELECT AsBinary(geom) FROM %s WHERE geom IS NOT NULL", ref->table);
+    rc = pk_sql_prepare(store, sql, &st);
+    sqlite3_free(sql);
+    GEOSWKBReader *reader = GEOSWKBReader_create_r(h);
+    while (rc == PK_OK && sqlite3_step(st) == SQLITE_ROW) {
+        GEOSGeometry *g = pk_geom_from_column(ctx, reader, st, 0);
+        GEOSGeometry *m = g ? pk_transform_geom(ctx, tr, g) : NULL;
+        double a = 0, l = 0;
+        if (m && pk_geom_is_polygonal(ctx, m))
+            GEOSArea_r(h, m, &a);
+        else if (m)
+            GEOSLength_r(h, m, &l);
+        *area += a;
+        *length += l;
+        if (m)
+            GEOSGeom_destroy_r(h, m);
+        if (g)
+            GEOSGeom_destroy_r(h, g);
+    }
+    GEOSWKBReader_destroy_r(h, reader);
+    sqlite3_finalize(st);
+    pk_transform_free(tr);
+    return rc;
+}
+
+int pk_layer_info(struct pk_store *store, const char *name, struct pk_table **out)
+{
+    struct pk_layer_ref ref;
+    sqlite3_stmt *st;
+    int rc = pk_layer_find(store, name, &ref);
+    if (rc != PK_OK)
+        return rc;
+    const char *cols[] = {"property", "value"};
+    struct pk_table *t = pk_table_new(2, cols, NULL);
+    if (!t)
+        return pk_error(store->ctx, PK_ERR_NOMEM, "out of memory");
+#define ROW(k, ...) do { long r_ = pk_table_add_row(t); if (r_ >= 0) { \
+        pk_table_set(t, (size_t)r_, 0, k); pk_table_setf(t, (size_t)r_, 1, __VA_ARGS__); } } while (0)
+    rc = pk_sql_prepare(store, "SELECT name, coalesce(title,''), kind, coalesce(source,''), table_name,"
+                               " coalesce(geometry_type,''), feature_count, min_x, min_y, max_x, max_y,"
+                               " loaded_at, coalesce(provenance,''), coalesce(accuracy,''),"
+                               " (SELECT count(*) FROM pk_load_issues i WHERE i.layer_id=l.id AND issue='repaired'),"
+                               " (SELECT count(*) FROM pk_load_issues i WHERE i.layer_id=l.id AND issue='empty')"
+                               " FROM pk_layers l WHERE id=?", &st);
+    if (rc == PK_OK) {
+        sqlite3_bind_int64(st, 1, ref.id);
+        if (sqlite3_step(st) == SQLITE_ROW) {
+            static const char *keys[] = {"name", "title", "kind", "source", "table", "geometry_type"};
+            for (int i = 0; i < 6; i++)
+                ROW(keys[i], "%s", sqlite3_column_text(st, i));
+            ROW("features", "%lld", sqlite3_column_int64(st, 6));
+            if (sqlite3_column_type(st, 7) != SQLITE_NULL)
+                ROW("extent", "%.6f,%.6f,%.6f,%.6f", sqlite3_column_double(st, 7),
+                    sqlite3_column_double(st, 8), sqlite3_column_double(st, 9),
+                    sqlite3_column_double(st, 10));
+            ROW("crs", "EPSG:%d", pk_store_srid(store));
+            ROW("loaded_at", "%s", sqlite3_column_text(st, 11));
+            ROW("repaired_features", "%lld", sqlite3_column_int64(st, 14));
+            ROW("empty_features", "%lld", sqlite3_column_int64(st, 15));
+            if (*(const char *)sqlite3_column_text(st, 12))
+                ROW("provenance", "%s", sqlite3_column_text(st, 12));
+            if (*(const char *)sqlite3_column_text(st, 13))
+                ROW("accuracy", "%s", sqlite3_column_text(st, 13));
+        }
+        sqlite3_finalize(st);
+    }
+    if (rc == PK_OK)
+        rc = pk_sql_prepare(store, "SELECT name, type FROM pk_fields WHERE layer_id=? ORDER BY position", &st);
+    if (rc == PK_OK) {
+        sqlite3_bind_int64(st, 1, ref.id);
+        while (sqlite3_step(st) == SQLITE_ROW)
+            ROW("field", "%s %s", sqlite3_column_text(st, 0), sqlite3_column_text(st, 1));
+        sqlite3_finalize(st);
+    }
+    double area = 0, length = 0;
+    if (rc == PK_OK && (rc = measure_layer(store, &ref, &area, &length)) == PK_OK &&
+        pk_store_measure_srid(store)) {
+        ROW("measure_crs", "EPSG:%d", pk_store_measure_srid(store));
+        if (area > 0)
+            ROW("area_km2", "%.3f", area / 1e6);
+        if (length > 0)
+            ROW("length_km", "%.3f", length / 1e3);
+    }
+#undef ROW
+    if (rc != PK_OK) {
+        pk_table_free(t);
+        return rc;
+    }
+    *out = t;
+    return PK_OK;
+}
+
+static const char *format_from_extension(const char *path)
+{
+    static const char *map[][2] = {
+        {".gpkg", "GPKG"}, {".geojson", "GeoJSON"}, {".json", "GeoJSON"},
+        {".shp", "ESRI Shapefile"}, {".csv", "CSV"}, {".fgb", "FlatGeobuf"},
+        {".kml", "KML"}, {".gml", "GML"}, {".sqlite", "SQLite"}, {".dxf", "DXF"},
+    };
+    const char *dot = strrchr(path, '.');
+    for (size_t i = 0; dot && i < sizeof map / sizeof map[0]; i++)
+        if (!strcasecmp(dot, map[i][0]))
+            return map[i][1];
+    return NULL;
+}
+
+/* Move every file of the temporary folder into the destination folder. */
+static int move_outputs(struct pk_ctx *ctx, const char *tmpdir, const char *destdir)
+{
+    DIR *d = opendir(tmpdir);
+    struct dirent *e;
+    int rc = PK_OK;
+    char from[4096], to[4096];
+    if (!d)
+        return pk_error(ctx, PK_ERR_IO, "cannot read '%s': %s", tmpdir, strerror(errno));
+    while ((e = readdir(d)) != NULL) {
+        if (e->d_name[0] == '.' && (!e->d_name[1] || (e->d_name[1] == '.' && !e->d_name[2])))
+            continue;
+        snprintf(from, sizeof from, "%s/%s", tmpdir, e->d_name);
+        snprintf(to, sizeof to, "%s/%s", destdir, e->d_name);
+        if (rename(from, to) != 0 && rc == PK_OK)
+            rc = pk_error(ctx, PK_ERR_IO, "cannot move '%s' into place: %s", to, strerror(errno));
+    }
+    closedir(d);
+    return rc;
+}
+
+static void remove_tree(const char *dir)
+{
+    DIR *d = opendir(dir);
+    struct dirent *e;
+    char path[4096];
+    while (d && (e = readdir(d)) != NULL) {
+        if (e->d_name[0] == '.' && (!e->d_name[1] || (e->d_name[1] == '.' && !e->d_name[2])))
+            continue;
+        snprintf(path, sizeof path, "%s/%s", dir, e->d_name);
+        unlink(path);
+    }
+    if (d)
+        closedir(d);
+    rmdir(dir);
+}
+
+int pk_layer_export(struct pk_store *store, const char *name, const char *out_path,
+                    const struct pk_export_opts *opts, pk_progress_fn progress, void *arg)
+{
+    struct pk_ctx *ctx = store->ctx;
+    struct pk_layer_ref ref;
+    int rc = pk_layer_find(store, name, &ref);
+    if (rc != PK_OK)
+        return rc;
+    const char *format = opts && opts->format ? opts->format : format_from_extension(out_path);
+    if (!format)
+        return pk_error(ctx, PK_ERR_ARGS, "layer export: cannot tell the format of '%s' from its "
+                        "extension: give --format (GPKG, GeoJSON, 'ESRI Shapefile', CSV, FlatGeobuf)",
+                        out_path);
+    if (!GDALGetDriverByName(format))
+        return pk_error(ctx, PK_ERR_ARGS, "layer export: unknown format '%s'", format);
+    if (access(out_path, F_OK) == 0)
+        return pk_error(ctx, PK_ERR_EXISTS, "layer export: '%s' already exists: remove it first",
+                        out_path);
+
+    char *dir_copy = strdup(out_path), *base_copy = strdup(out_path);
+    char tmpdir[4096], tmpfile[4096];
+    snprintf(tmpdir, sizeof tmpdir, "%s/.plankit-export-XXXXXX", dirname(dir_copy));
+    const char *base = basename(base_copy);
+    GDALDatasetH src = NULL, dst = NULL;
+    char **argv = NULL;
+    if (!mkdtemp(tmpdir)) {
+        rc = pk_error(ctx, PK_ERR_IO, "layer export: cannot write in the folder of '%s': %s",
+                      out_path, strerror(errno));
+        goto done;
+    }
+    snprintf(tmpfile, sizeof tmpfile, "%s/%s", tmpdir, base);
+    CPLErrorReset();
+    src = GDALOpenEx(store->path, GDAL_OF_VECTOR | GDAL_OF_READONLY, NULL, NULL, NULL);
+    if (!src) {
+        rc = pk_error_gdal(ctx, "layer export: cannot read the store");
+        goto done;
+    }
+    argv = CSLAddString(argv, "-f");
+    argv = CSLAddString(argv, format);
+    argv = CSLAddString(argv, "-nln");
+    argv = CSLAddString(argv, ref.name);
+    if (opts && opts->t_srs) {
+        OGRSpatialReferenceH srs;
+        if ((rc = pk_crs_from_user(ctx, opts->t_srs, &srs)) != PK_OK) {
+            pk_error_prefix(ctx, "layer export: --t_srs");
+            goto done;
+        }
+        OSRDestroySpatialReference(srs);
+        argv = CSLAddString(argv, "-t_srs");
+        argv = CSLAddString(argv, opts->t_srs);
+    }
+    if (!strcasecmp(format, "CSV")) {
+        argv = CSLAddString(argv, "-lco");
+        argv = CSLAddString(argv, "GEOMETRY=AS_WKT");
+    }
+    if (!strcasecmp(format, "ESRI Shapefile")) {
+        argv = CSLAddString(argv, "-lco");
+        argv = CSLAddString(argv, "ENCODING=UTF-8");
+    }
+    argv = CSLAddString(argv, ref.table);
+    GDALVectorTranslateOptions *vto = GDALVectorTranslateOptionsNew(argv, NULL);
+    if (!vto) {
+        rc = pk_error_gdal(ctx, "layer export");
+        goto done;
+    }
+    if (progress)
+        GDALVectorTranslateOptionsSetProgress(vto, progress, arg);
+    int usage_error = 0;
+    dst = GDALVectorTranslate(tmpfile, NULL, 1, &src, vto, &usage_error);
+    GDALVectorTranslateOptionsFree(vto);
+    if (!dst) {
+        rc = pk_error_gdal(ctx, "layer export");
+        goto done;
+    }
+    CPLErrorReset();
+    GDALClose(dst);
+    dst = NULL;
+    if (CPLGetLastErrorType() == CE_Failure) {
+        rc = pk_error_gdal(ctx, "layer export: cannot finish the file");
+        goto done;
+    }
+    char *dest_dir = strdup(out_path);
+    rc = move_outputs(ctx, tmpdir, dirname(dest_dir));
+    free(dest_dir);
+done:
+    if (src)
+        GDALClose(src);
+    CSLDestroy(argv);
+    remove_tree(tmpdir);
+    free(dir_copy);
+    free(base_copy);
+    return rc;
+}
+
+int pk_layer_drop(struct pk_store *store, const char *name)
+{
+    struct pk_layer_ref ref;
+    int rc = pk_layer_find(store, name, &ref);
+    if (rc != PK_OK || (rc = pk_store_begin(store)) != PK_OK)
+        return rc;
+    rc = pk_layer_drop_tables(store, &ref, 0);
+    if (rc == PK_OK)
+        rc = pk_store_history(store, "layer drop", "layer", name, NULL, NULL, NULL);
+    if (rc == PK_OK)
+        rc = pk_store_commit(store);
+    else
+        pk_store_rollback(store);
+    return rc;
+}
+
+int pk_layer_rename(struct pk_store *store, const char *old_name, const char *new_name)
+{
+    struct pk_layer_ref ref, other;
+    int rc = pk_layer_find(store, old_name, &ref);
+    if (rc != PK_OK)
+        return rc;
+    if (!pk_layer_name_valid(new_name))
+        return pk_error(store->ctx, PK_ERR_ARGS, "invalid layer name '%s': use letters, digits, '_' "
+                        "or '-', not starting with a digit", new_name);
+    if (pk_layer_find(store, new_name, &other) == PK_OK)
+        return pk_error(store->ctx, PK_ERR_EXISTS, "layer '%s' already exists", new_name);
+    pk_error_clear(store->ctx);
+    if ((rc = pk_store_begin(store)) != PK_OK)
+        return rc;
+    sqlite3_stmt *st;
+    rc = pk_sql_prepare(store, "UPDATE pk_layers SET name=? WHERE id=?", &st);
+    if (rc == PK_OK) {
+        pk_sql_bind_text(st, 1, new_name);
+        sqlite3_bind_int64(st, 2, ref.id);
+        if (sqlite3_step(st) != SQLITE_DONE)
+            rc = pk_error_db(store, "cannot rename layer");
+        sqlite3_finalize(st);
+    }
+    if (rc == PK_OK)
+        rc = pk_store_history(store, "layer rename", "layer", new_name, "name", old_name, new_name);
+    if (rc == PK_OK)
+        rc = pk_store_commit(store);
+    else
+        pk_store_rollback(store);
+    return rc;
+}

@@ -1,0 +1,369 @@
+/* store.c — opening, creating and closing the SpatiaLite project store,
+ * nested transactions, meta values and the change history. */
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include <sqlite3.h>
+#include <spatialite.h>
+
+#include "crs_int.h"
+#include "store_int.h"
+
+int pk_store_migrate(struct pk_store *store, int from);
+
+#define BUSY_TIMEOUT_MS 60000
+
+int pk_error_db(struct pk_store *store, const char *what)
+{
+    return pk_error(store->ctx, PK_ERR_DB, "%s: %s", what, sqlite3_errmsg(store->db));
+}
+
+int pk_sql_exec(struct pk_store *store, const char *sql)
+{
+    char *err = NULL;
+    if (sqlite3_exec(store->db, sql, NULL, NULL, &err) != SQLITE_OK) {
+        pk_error(store->ctx, PK_ERR_DB, "store: %s", err ? err : sqlite3_errmsg(store->db));
+        sqlite3_free(err);
+        return PK_ERR_DB;
+    }
+    return PK_OK;
+}
+
+int pk_sql_prepare(struct pk_store *store, const char *sql, sqlite3_stmt **stmt)
+{
+    if (sqlite3_prepare_v2(store->db, sql, -1, stmt, NULL) != SQLITE_OK) {
+        *stmt = NULL;
+        return pk_error_db(store, "store");
+    }
+    return PK_OK;
+}
+
+int pk_sql_bind_text(sqlite3_stmt *stmt, int idx, const char *text)
+{
+    if (!text)
+        return sqlite3_bind_null(stmt, idx);
+    return sqlite3_bind_text(stmt, idx, text, -1, SQLITE_TRANSIENT);
+}
+
+int pk_sql_int(struct pk_store *store, const char *sql, const char *param, long long *value,
+               int *found)
+{
+    sqlite3_stmt *st;
+    int rc = pk_sql_prepare(store, sql, &st);
+    if (rc != PK_OK)
+        return rc;
+    if (param)
+        pk_sql_bind_text(st, 1, param);
+    int step = sqlite3_step(st);
+    if (found)
+        *found = step == SQLITE_ROW;
+    if (step == SQLITE_ROW)
+        *value = sqlite3_column_int64(st, 0);
+    else if (step != SQLITE_DONE)
+        rc = pk_error_db(store, "store");
+    sqlite3_finalize(st);
+    return rc;
+}
+
+char *pk_meta_get(struct pk_store *store, const char *key)
+{
+    sqlite3_stmt *st;
+    char *value = NULL;
+    if (pk_sql_prepare(store, "SELECT value FROM pk_meta WHERE key=?", &st) != PK_OK)
+        return NULL;
+    pk_sql_bind_text(st, 1, key);
+    if (sqlite3_step(st) == SQLITE_ROW)
+        value = strdup((const char *)sqlite3_column_text(st, 0));
+    sqlite3_finalize(st);
+    return value;
+}
+
+int pk_meta_set(struct pk_store *store, const char *key, const char *value)
+{
+    sqlite3_stmt *st;
+    int rc = pk_sql_prepare(store, "INSERT OR REPLACE INTO pk_meta(key, value) VALUES(?, ?)", &st);
+    if (rc != PK_OK)
+        return rc;
+    pk_sql_bind_text(st, 1, key);
+    pk_sql_bind_text(st, 2, value);
+    if (sqlite3_step(st) != SQLITE_DONE)
+        rc = pk_error_db(store, "store: cannot write meta");
+    sqlite3_finalize(st);
+    return rc;
+}
+
+/* Open the SQLite connection, attach SpatiaLite and set pragmas. */
+static int connect(struct pk_ctx *ctx, const char *path, int flags, struct pk_store **out)
+{
+    struct pk_store *store = calloc(1, sizeof *store);
+    if (!store)
+        return pk_error(ctx, PK_ERR_NOMEM, "out of memory");
+    store->ctx = ctx;
+    store->path = strdup(path);
+    if (sqlite3_open_v2(path, &store->db, flags | SQLITE_OPEN_NOMUTEX, NULL) != SQLITE_OK) {
+        pk_error(ctx, PK_ERR_DB, "cannot open store '%s': %s", path,
+                 store->db ? sqlite3_errmsg(store->db) : "out of memory");
+        pk_store_close(store);
+        return PK_ERR_DB;
+    }
+    sqlite3_busy_timeout(store->db, BUSY_TIMEOUT_MS);
+    sqlite3_extended_result_codes(store->db, 1);
+    store->spatialite = spatialite_alloc_connection();
+    spatialite_init_ex(store->db, store->spatialite, 0);
+    int rc = pk_sql_exec(store, "PRAGMA foreign_keys=ON");
+    if (rc != PK_OK) {
+        pk_store_close(store);
+        return rc;
+    }
+    *out = store;
+    return PK_OK;
+}
+
+/* Read the CRS settings from pk_meta into the struct. */
+static int load_meta(struct pk_store *store)
+{
+    char *crs = pk_meta_get(store, "crs");
+    char *measure = pk_meta_get(store, "measure_crs");
+    int rc = PK_OK;
+    if (!crs)
+        rc = pk_error(store->ctx, PK_ERR_DB, "store '%s' has no CRS setting: is it damaged?",
+                      store->path);
+    else {
+        store->srid = atoi(crs);
+        store->measure_srid = measure ? atoi(measure) : 0;
+    }
+    free(crs);
+    free(measure);
+    return rc;
+}
+
+static void remove_store_files(const char *path)
+{
+    char buf[4096];
+    unlink(path);
+    snprintf(buf, sizeof buf, "%s-wal", path);
+    unlink(buf);
+    snprintf(buf, sizeof buf, "%s-shm", path);
+    unlink(buf);
+    snprintf(buf, sizeof buf, "%s-journal", path);
+    unlink(buf);
+}
+
+int pk_store_create(struct pk_ctx *ctx, const char *path, const struct pk_store_opts *opts,
+                    struct pk_store **out)
+{
+    struct pk_store *store = NULL;
+    int srid = 4326, measure = 0, rc;
+    char sql[256], num[32];
+
+    *out = NULL;
+    if (access(path, F_OK) == 0)
+        return pk_error(ctx, PK_ERR_EXISTS, "store '%s' already exists", path);
+    if (opts && opts->crs && (rc = pk_crs_parse_epsg(ctx, opts->crs, &srid)) != PK_OK)
+        return rc;
+    if ((rc = pk_crs_check_storage(ctx, srid)) != PK_OK)
+        return rc;
+    if (opts && opts->measure_crs) {
+        if ((rc = pk_crs_parse_epsg(ctx, opts->measure_crs, &measure)) != PK_OK)
+            return rc;
+        if ((rc = pk_crs_check_metric(ctx, measure)) != PK_OK)
+            return rc;
+    }
+    rc = connect(ctx, path, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE, &store);
+    if (rc != PK_OK)
+        return rc;
+    if ((rc = pk_sql_exec(store, "PRAGMA journal_mode=WAL")) != PK_OK)
+        goto fail;
+    if ((rc = pk_sql_exec(store, "SELECT InitSpatialMetadata(1, 'NONE')")) != PK_OK)
+        goto fail;
+    snprintf(sql, sizeof sql, "SELECT InsertEpsgSrid(%d)", srid);
+    if ((rc = pk_sql_exec(store, sql)) != PK_OK)
+        goto fail;
+    if ((rc = pk_store_begin(store)) != PK_OK)
+        goto fail;
+    rc = pk_store_migrate(store, 0);
+    snprintf(num, sizeof num, "%d", srid);
+    if (rc == PK_OK)
+        rc = pk_meta_set(store, "crs", num);
+    if (rc == PK_OK)
+        rc = pk_meta_set(store, "created_by", "plankit " PLANKIT_VERSION);
+    if (rc == PK_OK && measure)
+        rc = pk_store_set_measure_srid(store, measure);
+    if (rc == PK_OK)
+        rc = pk_store_history(store, "init", "store", path, NULL, NULL, NULL);
+    if (rc != PK_OK) {
+        pk_store_rollback(store);
+        goto fail;
+    }
+    if ((rc = pk_store_commit(store)) != PK_OK)
+        goto fail;
+    store->srid = srid;
+    *out = store;
+    return PK_OK;
+fail:
+    pk_store_close(store);
+    remove_store_files(path);
+    return rc;
+}
+
+int pk_store_open(struct pk_ctx *ctx, const char *path, struct pk_store **out)
+{
+    struct pk_store *store = NULL;
+    long long version = 0, has_meta = 0;
+    int rc;
+
+    *out = NULL;
+    if (access(path, F_OK) != 0)
+        return pk_error(ctx, PK_ERR_NOTFOUND,
+                        "store '%s' does not exist (create it with 'plankit init')", path);
+    if ((rc = connect(ctx, path, SQLITE_OPEN_READWRITE, &store)) != PK_OK)
+        return rc;
+    rc = pk_sql_int(store, "SELECT count(*) FROM sqlite_master WHERE name='pk_meta'", NULL,
+                    &has_meta, NULL);
+    if (rc != PK_OK || !has_meta) {
+        if (rc == PK_OK || pk_errcode(ctx) == PK_ERR_DB)
+            rc = pk_error(ctx, PK_ERR_DB, "'%s' is not a plankit store", path);
+        goto fail;
+    }
+    if ((rc = pk_sql_int(store, "PRAGMA user_version", NULL, &version, NULL)) != PK_OK)
+        goto fail;
+    if (version > pk_store_latest_schema()) {
+        rc = pk_error(ctx, PK_ERR_DB,
+                      "store '%s' has schema %lld, newer than this plankit's %d: upgrade plankit",
+                      path, version, pk_store_latest_schema());
+        goto fail;
+    }
+    store->schema_version = (int)version;
+    if (version < pk_store_latest_schema()) {
+        if ((rc = pk_store_begin(store)) != PK_OK)
+            goto fail;
+        if ((rc = pk_store_migrate(store, (int)version)) != PK_OK) {
+            pk_store_rollback(store);
+            goto fail;
+        }
+        if ((rc = pk_store_commit(store)) != PK_OK)
+            goto fail;
+    }
+    if ((rc = load_meta(store)) != PK_OK)
+        goto fail;
+    *out = store;
+    return PK_OK;
+fail:
+    pk_store_close(store);
+    return rc;
+}
+
+int pk_store_open_reader(struct pk_ctx *ctx, const struct pk_store *main, struct pk_store **out)
+{
+    int rc = connect(ctx, main->path, SQLITE_OPEN_READONLY, out);
+    if (rc == PK_OK) {
+        (*out)->srid = main->srid;
+        (*out)->measure_srid = main->measure_srid;
+        (*out)->schema_version = main->schema_version;
+    }
+    return rc;
+}
+
+void pk_store_close(struct pk_store *store)
+{
+    if (!store)
+        return;
+    if (store->db) {
+        if (!sqlite3_get_autocommit(store->db))
+            sqlite3_exec(store->db, "ROLLBACK", NULL, NULL, NULL);
+        sqlite3_close_v2(store->db);
+    }
+    if (store->spatialite)
+        spatialite_cleanup_ex(store->spatialite);
+    free(store->path);
+    free(store);
+}
+
+int pk_store_begin(struct pk_store *store)
+{
+    char sql[64];
+    if (store->depth == 0)
+        snprintf(sql, sizeof sql, "BEGIN IMMEDIATE");
+    else
+        snprintf(sql, sizeof sql, "SAVEPOINT pk_sp%d", store->depth);
+    int rc = pk_sql_exec(store, sql);
+    if (rc == PK_OK)
+        store->depth++;
+    return rc;
+}
+
+int pk_store_commit(struct pk_store *store)
+{
+    char sql[64];
+    if (store->depth <= 0)
+        return pk_error(store->ctx, PK_ERR_DB, "commit without a transaction");
+    if (store->depth == 1)
+        snprintf(sql, sizeof sql, "COMMIT");
+    else
+        snprintf(sql, sizeof sql, "RELEASE pk_sp%d", store->depth - 1);
+    int rc = pk_sql_exec(store, sql);
+    if (rc == PK_OK)
+        store->depth--;
+    return rc;
+}
+
+void pk_store_rollback(struct pk_store *store)
+{
+    char sql[96];
+    if (store->depth <= 0)
+        return;
+    store->depth--;
+    if (store->depth == 0)
+        snprintf(sql, sizeof sql, "ROLLBACK");
+    else
+        snprintf(sql, sizeof sql, "ROLLBACK TO pk_sp%d; RELEASE pk_sp%d", store->depth,
+                 store->depth);
+    sqlite3_exec(store->db, sql, NULL, NULL, NULL);
+}
+
+struct pk_ctx *pk_store_ctx(struct pk_store *store) { return store->ctx; }
+const char *pk_store_path(const struct pk_store *store) { return store->path; }
+int pk_store_srid(const struct pk_store *store) { return store->srid; }
+int pk_store_measure_srid(const struct pk_store *store) { return store->measure_srid; }
+int pk_store_schema_version(const struct pk_store *store) { return store->schema_version; }
+
+int pk_store_set_measure_srid(struct pk_store *store, int srid)
+{
+    char num[32], sql[64];
+    snprintf(num, sizeof num, "%d", srid);
+    int rc = pk_meta_set(store, "measure_crs", num);
+    /* Areas are also computed in SQL (ST_Transform), which needs the SRID. */
+    snprintf(sql, sizeof sql, "SELECT InsertEpsgSrid(%d)", srid);
+    if (rc == PK_OK)
+        rc = pk_sql_exec(store, sql);
+    if (rc == PK_OK)
+        store->measure_srid = srid;
+    return rc;
+}
+
+int pk_store_history(struct pk_store *store, const char *command, const char *object_type,
+                     const char *object_id, const char *field, const char *old_value,
+                     const char *new_value)
+{
+    sqlite3_stmt *st;
+    int rc = pk_sql_prepare(store,
+                            "INSERT INTO pk_history(user, command, object_type, object_id, field,"
+                            " old_value, new_value) VALUES(?,?,?,?,?,?,?)",
+                            &st);
+    if (rc != PK_OK)
+        return rc;
+    pk_sql_bind_text(st, 1, pk_ctx_user(store->ctx));
+    pk_sql_bind_text(st, 2, command);
+    pk_sql_bind_text(st, 3, object_type);
+    pk_sql_bind_text(st, 4, object_id);
+    pk_sql_bind_text(st, 5, field);
+    pk_sql_bind_text(st, 6, old_value);
+    pk_sql_bind_text(st, 7, new_value);
+    if (sqlite3_step(st) != SQLITE_DONE)
+        rc = pk_error_db(store, "store: cannot record history");
+    sqlite3_finalize(st);
+    return rc;
+}

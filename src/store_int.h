@@ -1,0 +1,40 @@
+/* store_int.h — private store helpers: the SQLite handle and SQL utilities. */
+#ifndef PLANKIT_STORE_INT_H
+#define PLANKIT_STORE_INT_H
+
+#include <sqlite3.h>
+#include "ctx_int.h"
+#include "plankit/store.h"
+
+struct pk_store {
+    struct pk_ctx *ctx;
+    sqlite3 *db;
+    void *spatialite;   /* spatialite connection cache */
+    char *path;
+    int depth;          /* transaction nesting depth */
+    int srid;
+    int measure_srid;
+    int schema_version;
+};
+
+/* Record the connection's last SQLite error as "<what>: <sqlite message>". */
+int pk_error_db(struct pk_store *store, const char *what);
+/* Run SQL without results. */
+int pk_sql_exec(struct pk_store *store, const char *sql);
+/* Prepare one statement; caller finalizes *stmt with sqlite3_finalize. */
+int pk_sql_prepare(struct pk_store *store, const char *sql, sqlite3_stmt **stmt);
+/* Bind text (SQLITE_TRANSIENT) or NULL when text is NULL. */
+int pk_sql_bind_text(sqlite3_stmt *stmt, int idx, const char *text);
+/* One integer from a query with optional single text parameter; *found is set. */
+int pk_sql_int(struct pk_store *store, const char *sql, const char *param, long long *value,
+               int *found);
+
+/* Meta table access; get returns a copy the caller frees with free(), or NULL. */
+char *pk_meta_get(struct pk_store *store, const char *key);
+int pk_meta_set(struct pk_store *store, const char *key, const char *value);
+
+/* Open a second SQLite connection with SpatiaLite on the same store, for a
+ * worker thread's reads. Caller closes with pk_store_close. */
+int pk_store_open_reader(struct pk_ctx *ctx, const struct pk_store *store, struct pk_store **out);
+
+#endif

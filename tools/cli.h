@@ -1,0 +1,80 @@
+/* cli.h — shared state and helpers of the plankit command-line tool.
+ *
+ * Adding a command:
+ *   1. write tools/cmd_<name>.c with `int cmd_<name>(struct cli *, int, char **)`
+ *      and its usage text `extern const char usage_<name>[]`;
+ *   2. declare both below and add a row to the table in tools/plankit.c;
+ *   3. document it in README.md and add tests/cli/tNNNN-<name>-*.sh.
+ * Commands parse options with getopt_long, call one library function, print
+ * data on stdout and return an exit code (enum cli_exit).
+ */
+#ifndef PLANKIT_CLI_H
+#define PLANKIT_CLI_H
+
+#include <getopt.h>
+#include <stdio.h>
+
+#include "plankit/plankit.h"
+
+enum cli_exit { EXIT_OK = 0, EXIT_FAIL = 1, EXIT_USAGE = 2 };
+
+enum cli_format { FMT_TABLE = 0, FMT_CSV, FMT_JSON, FMT_GEOJSON };
+
+struct cli {
+    struct pk_ctx *ctx;
+    const char *store_path;  /* -s/--store, $PLANKIT_STORE, ./plan.sqlite */
+    int quiet;
+    int verbose;
+    enum cli_format format;
+    int progress_tty;        /* stderr is a terminal and not -q */
+};
+
+/* Options every command accepts; append to a command's long option table. */
+#define CLI_COMMON_LONGOPTS                                  \
+    {"store", required_argument, NULL, 's'},                 \
+    {"quiet", no_argument, NULL, 'q'},                       \
+    {"verbose", no_argument, NULL, 'v'},                     \
+    {"format", required_argument, NULL, 'F'},                \
+    {"user", required_argument, NULL, 'U'},                  \
+    {"help", no_argument, NULL, 'h'}
+#define CLI_COMMON_SHORTOPTS "s:qvh"
+
+/* Handle a common option; returns 1 if handled, -1 on a bad value
+ * (message printed), 0 if the option is not a common one. `usage` is shown
+ * for -h (then *exit_now is set). */
+int cli_common_option(struct cli *cli, int opt, const char *usage, int *exit_now);
+
+/* Route library log messages to stderr at the level -q/-v ask for. */
+void cli_apply_log_level(struct cli *cli);
+/* Closest of names to name (edit distance), or NULL when none is close. */
+const char *cli_closest(const char *name, const char *const *names, size_t n);
+
+/* Open the store chosen by -s/$PLANKIT_STORE/./plan.sqlite. Prints the error. */
+struct pk_store *cli_open_store(struct cli *cli);
+
+/* Print "plankit: error: <ctx message>" and map the status to an exit code. */
+int cli_fail(struct cli *cli, int status);
+/* Print "plankit: error: <msg>" plus a hint to --help, return EXIT_USAGE. */
+int cli_usage_error(const char *cmd, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+
+/* Progress callback for the library: a bar on stderr when it is a terminal
+ * and -q is not given; silent otherwise. arg is the struct cli. */
+int cli_progress(double frac, const char *msg, void *arg);
+void cli_progress_done(struct cli *cli);
+
+/* Print a result table on stdout in the chosen format. */
+int cli_print_table(struct cli *cli, const struct pk_table *t);
+/* Display width of a UTF-8 string (CJK characters count 2). */
+int cli_text_width(const char *s);
+
+/* Parse a --format value; -1 if unknown. */
+int cli_parse_format(const char *s);
+
+/* Commands */
+int cmd_init(struct cli *cli, int argc, char **argv);
+int cmd_layer(struct cli *cli, int argc, char **argv);
+int cmd_check(struct cli *cli, int argc, char **argv);
+int cmd_version(struct cli *cli, int argc, char **argv);
+extern const char usage_init[], usage_layer[], usage_check[], usage_version[];
+
+#endif

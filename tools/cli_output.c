@@ -1,0 +1,214 @@
+/* cli_output.c — printing result tables: aligned text for terminals (CJK
+ * characters are two columns wide), CSV (RFC 4180), JSON and GeoJSON. */
+#include <stdlib.h>
+#include <string.h>
+
+#include <json-c/json.h>
+
+#include "cli.h"
+
+/* Decode one UTF-8 code point; returns bytes consumed (1 on bad input). */
+static int utf8_next(const unsigned char *s, unsigned *cp)
+{
+    if (s[0] < 0x80) { *cp = s[0]; return 1; }
+    if ((s[0] & 0xE0) == 0xC0 && s[1]) { *cp = ((s[0] & 0x1Fu) << 6) | (s[1] & 0x3Fu); return 2; }
+    if ((s[0] & 0xF0) == 0xE0 && s[1] && s[2]) {
+        *cp = ((s[0] & 0x0Fu) << 12) | ((s[1] & 0x3Fu) << 6) | (s[2] & 0x3Fu);
+        return 3;
+    }
+    if ((s[0] & 0xF8) == 0xF0 && s[1] && s[2] && s[3]) {
+        *cp = ((s[0] & 0x07u) << 18) | ((s[1] & 0x3Fu) << 12) | ((s[2] & 0x3Fu) << 6) | (s[3] & 0x3Fu);
+        return 4;
+    }
+    *cp = '?';
+    return 1;
+}
+
+/* East Asian Wide and Fullwidth ranges (Unicode UAX #11, main blocks). */
+static int is_wide(unsigned cp)
+{
+    return (cp >= 0x1100 && cp <= 0x115F) || (cp >= 0x2E80 && cp <= 0x303E) ||
+           (cp >= 0x3041 && cp <= 0x33FF) || (cp >= 0x3400 && cp <= 0x4DBF) ||
+           (cp >= 0x4E00 && cp <= 0x9FFF) || (cp >= 0xA000 && cp <= 0xA4CF) ||
+           (cp >= 0xAC00 && cp <= 0xD7A3) || (cp >= 0xF900 && cp <= 0xFAFF) ||
+           (cp >= 0xFE30 && cp <= 0xFE4F) || (cp >= 0xFF00 && cp <= 0xFF60) ||
+           (cp >= 0xFFE0 && cp <= 0xFFE6) || (cp >= 0x20000 && cp <= 0x3FFFD);
+}
+
+int cli_text_width(const char *s)
+{
+    int w = 0;
+    const unsigned char *p = (const unsigned char *)s;
+    while (*p) {
+        unsigned cp;
+        p += utf8_next(p, &cp);
+        w += is_wide(cp) ? 2 : 1;
+    }
+    return w;
+}
+
+static void print_padded(const char *s, int width, int right)
+{
+    int pad = width - cli_text_width(s);
+    if (right)
+        for (int i = 0; i < pad; i++)
+            putchar(' ');
+    fputs(s, stdout);
+    if (!right)
+        for (int i = 0; i < pad; i++)
+            putchar(' ');
+}
+
+static int print_text(const struct pk_table *t)
+{
+    int *w = calloc((size_t)t->ncols, sizeof *w);
+    if (!w)
+        return EXIT_FAIL;
+    for (int c = 0; c < t->ncols; c++) {
+        w[c] = cli_text_width(t->names[c]);
+        for (size_t r = 0; r < t->nrows; r++) {
+            const char *v = pk_table_get(t, r, c);
+            int cw = v ? cli_text_width(v) : 0;
+            if (t->types[c] == PK_COL_GEOJSON)
+                cw = 0;
+            if (cw > w[c])
+                w[c] = cw > 80 ? 80 : cw;
+        }
+    }
+    for (int c = 0; c < t->ncols; c++) {
+        if (t->types[c] == PK_COL_GEOJSON)
+            continue;
+        print_padded(t->names[c], w[c], t->types[c] == PK_COL_INT || t->types[c] == PK_COL_REAL);
+        fputs(c + 1 < t->ncols ? "  " : "", stdout);
+    }
+    putchar('\n');
+    for (int c = 0; c < t->ncols; c++) {
+        if (t->types[c] == PK_COL_GEOJSON)
+            continue;
+        for (int i = 0; i < w[c]; i++)
+            putchar('-');
+        fputs(c + 1 < t->ncols ? "  " : "", stdout);
+    }
+    putchar('\n');
+    for (size_t r = 0; r < t->nrows; r++) {
+        for (int c = 0; c < t->ncols; c++) {
+            if (t->types[c] == PK_COL_GEOJSON)
+                continue;
+            const char *v = pk_table_get(t, r, c);
+            print_padded(v ? v : "", w[c], t->types[c] == PK_COL_INT || t->types[c] == PK_COL_REAL);
+            fputs(c + 1 < t->ncols ? "  " : "", stdout);
+        }
+        putchar('\n');
+    }
+    free(w);
+    return EXIT_OK;
+}
+
+static void csv_field(const char *s)
+{
+    if (!s)
+        return;
+    if (!strpbrk(s, ",\"\r\n")) {
+        fputs(s, stdout);
+        return;
+    }
+    putchar('"');
+    for (; *s; s++) {
+        if (*s == '"')
+            putchar('"');
+        putchar(*s);
+    }
+    putchar('"');
+}
+
+static int print_csv(const struct pk_table *t)
+{
+    for (int c = 0; c < t->ncols; c++) {
+        csv_field(t->names[c]);
+        putchar(c + 1 < t->ncols ? ',' : '\n');
+    }
+    for (size_t r = 0; r < t->nrows; r++)
+        for (int c = 0; c < t->ncols; c++) {
+            csv_field(pk_table_get(t, r, c));
+            putchar(c + 1 < t->ncols ? ',' : '\n');
+        }
+    return EXIT_OK;
+}
+
+static json_object *cell_json(const struct pk_table *t, size_t r, int c)
+{
+    const char *v = pk_table_get(t, r, c);
+    if (!v)
+        return NULL;
+    char *end;
+    switch (t->types[c]) {
+    case PK_COL_INT: {
+        long long n = strtoll(v, &end, 10);
+        return *v && !*end ? json_object_new_int64(n) : json_object_new_string(v);
+    }
+    case PK_COL_REAL: {
+        double d = strtod(v, &end);
+        return *v && !*end ? json_object_new_double_s(d, v) : json_object_new_string(v);
+    }
+    case PK_COL_GEOJSON:
+        return json_tokener_parse(v);
+    default:
+        return json_object_new_string(v);
+    }
+}
+
+static json_object *row_object(const struct pk_table *t, size_t r, int skip_geojson)
+{
+    json_object *o = json_object_new_object();
+    for (int c = 0; c < t->ncols; c++) {
+        if (skip_geojson && t->types[c] == PK_COL_GEOJSON)
+            continue;
+        json_object_object_add(o, t->names[c], cell_json(t, r, c));
+    }
+    return o;
+}
+
+static int print_json(const struct pk_table *t, int geojson)
+{
+    json_object *root;
+    if (!geojson) {
+        root = json_object_new_array();
+        for (size_t r = 0; r < t->nrows; r++)
+            json_object_array_add(root, row_object(t, r, 0));
+    } else {
+        int gcol = -1;
+        for (int c = 0; c < t->ncols; c++)
+            if (t->types[c] == PK_COL_GEOJSON)
+                gcol = c;
+        root = json_object_new_object();
+        json_object_object_add(root, "type", json_object_new_string("FeatureCollection"));
+        json_object *features = json_object_new_array();
+        for (size_t r = 0; r < t->nrows; r++) {
+            json_object *f = json_object_new_object();
+            json_object_object_add(f, "type", json_object_new_string("Feature"));
+            json_object_object_add(f, "properties", row_object(t, r, 1));
+            json_object_object_add(f, "geometry", gcol >= 0 ? cell_json(t, r, gcol) : NULL);
+            json_object_array_add(features, f);
+        }
+        json_object_object_add(root, "features", features);
+    }
+    fputs(json_object_to_json_string_ext(root, JSON_C_TO_STRING_PRETTY | JSON_C_TO_STRING_NOSLASHESCAPE),
+          stdout);
+    putchar('\n');
+    json_object_put(root);
+    return EXIT_OK;
+}
+
+int cli_print_table(struct cli *cli, const struct pk_table *t)
+{
+    switch (cli->format) {
+    case FMT_CSV:
+        return print_csv(t);
+    case FMT_JSON:
+        return print_json(t, 0);
+    case FMT_GEOJSON:
+        return print_json(t, 1);
+    default:
+        return print_text(t);
+    }
+}

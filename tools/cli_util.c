@@ -1,0 +1,150 @@
+/* cli_util.c — option helpers, store opening, error reporting and the
+ * terminal progress bar shared by all commands. */
+#include <stdarg.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "cli.h"
+
+int cli_parse_format(const char *s)
+{
+    if (!strcmp(s, "table"))
+        return FMT_TABLE;
+    if (!strcmp(s, "csv"))
+        return FMT_CSV;
+    if (!strcmp(s, "json"))
+        return FMT_JSON;
+    if (!strcmp(s, "geojson"))
+        return FMT_GEOJSON;
+    return -1;
+}
+
+int cli_common_option(struct cli *cli, int opt, const char *usage, int *exit_now)
+{
+    switch (opt) {
+    case 's':
+        cli->store_path = optarg;
+        return 1;
+    case 'q':
+        cli->quiet = 1;
+        cli->progress_tty = 0;
+        cli_apply_log_level(cli);
+        return 1;
+    case 'v':
+        cli->verbose++;
+        cli_apply_log_level(cli);
+        return 1;
+    case 'U':
+        pk_ctx_set_user(cli->ctx, optarg);
+        return 1;
+    case 'F': {
+        int f = cli_parse_format(optarg);
+        if (f < 0) {
+            fprintf(stderr, "plankit: error: unknown --format '%s': use table, csv, json or geojson\n",
+                    optarg);
+            return -1;
+        }
+        cli->format = (enum cli_format)f;
+        return 1;
+    }
+    case 'h':
+        fputs(usage, stdout);
+        *exit_now = 1;
+        return 1;
+    default:
+        return 0;
+    }
+}
+
+static void log_to_stderr(enum pk_log_level level, const char *msg, void *arg)
+{
+    struct cli *cli = arg;
+    static const char *names[] = {"error", "warning", "info", "debug"};
+    cli_progress_done(cli);
+    fprintf(stderr, "plankit: %s: %s\n", names[level], msg);
+}
+
+void cli_apply_log_level(struct cli *cli)
+{
+    pk_ctx_set_log(cli->ctx, log_to_stderr, cli,
+                   cli->quiet ? PK_LOG_ERROR : cli->verbose > 1 ? PK_LOG_DEBUG
+                                             : cli->verbose ? PK_LOG_INFO : PK_LOG_WARN);
+}
+
+struct pk_store *cli_open_store(struct cli *cli)
+{
+    struct pk_store *store = NULL;
+    if (pk_store_open(cli->ctx, cli->store_path, &store) != PK_OK) {
+        cli_fail(cli, pk_errcode(cli->ctx));
+        return NULL;
+    }
+    return store;
+}
+
+int cli_fail(struct cli *cli, int status)
+{
+    cli_progress_done(cli);
+    fprintf(stderr, "plankit: error: %s\n", pk_errmsg(cli->ctx));
+    return status == PK_ERR_ARGS ? EXIT_USAGE : EXIT_FAIL;
+}
+
+int cli_usage_error(const char *cmd, const char *fmt, ...)
+{
+    va_list ap;
+    fprintf(stderr, "plankit: error: ");
+    va_start(ap, fmt);
+    vfprintf(stderr, fmt, ap);
+    va_end(ap);
+    fprintf(stderr, " (see 'plankit %s --help')\n", cmd);
+    return EXIT_USAGE;
+}
+
+static int bar_shown;
+static double bar_last_time = -1;
+static int bar_last_pct = -1;
+
+static double now_seconds(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
+}
+
+int cli_progress(double frac, const char *msg, void *arg)
+{
+    struct cli *cli = arg;
+    if (!cli || !cli->progress_tty)
+        return 1;
+    if (frac < 0)
+        frac = 0;
+    if (frac > 1)
+        frac = 1;
+    int pct = (int)(frac * 100.0);
+    double t = now_seconds();
+    if (pct == bar_last_pct || (t - bar_last_time < 0.1 && pct < 100))
+        return 1;
+    bar_last_pct = pct;
+    bar_last_time = t;
+    char bar[41];
+    int fill = (int)(frac * 40.0);
+    for (int i = 0; i < 40; i++)
+        bar[i] = i < fill ? '#' : '.';
+    bar[40] = '\0';
+    fprintf(stderr, "\r[%s] %3d%% %-30.30s", bar, pct, msg ? msg : "");
+    fflush(stderr);
+    bar_shown = 1;
+    return 1;
+}
+
+void cli_progress_done(struct cli *cli)
+{
+    (void)cli;
+    if (bar_shown) {
+        fputs("\r\033[K", stderr);
+        fflush(stderr);
+        bar_shown = 0;
+        bar_last_pct = -1;
+    }
+}

@@ -1,0 +1,313 @@
+/* cmd_layer.c — `plankit layer <verb>`: load, list, info, issues, export,
+ * drop, rename. Each verb parses its options and calls one library function. */
+#include <stdlib.h>
+#include <string.h>
+
+#include "cli.h"
+
+#define USAGE_LOAD                                                                              \
+    "plankit layer load SOURCE [--name N] [--title T] [--kind K] [--layer SRC_LAYER]\n"         \
+    "                   [--where EXPR] [--select FIELDS] [--s_srs CRS] [--encoding ENC]\n"      \
+    "                   [--replace|--append] [--repair-method linework|structure]\n"           \
+    "  Load a layer from any source GDAL reads (Shapefile, GeoJSON, GeoPackage, FileGDB,\n"    \
+    "  DXF, KML, CSV; .gz and .zip read in place), reprojected to the store CRS and\n"         \
+    "  repaired with GEOS MakeValid, in one transaction.\n"                                    \
+    "    --name N            layer name in the store (default: the file name)\n"              \
+    "    --title T           human-readable title\n"                                           \
+    "    --kind K            district, zone, line or point (default: from the geometry)\n"     \
+    "    --layer L           which layer of a multi-layer source (GPKG, FileGDB, DXF)\n"       \
+    "    --where EXPR        OGR SQL attribute filter, e.g. \"city_key = 'shanghai'\"\n"       \
+    "    --select F1,F2      keep only these attribute fields\n"                              \
+    "    --s_srs CRS         the source's CRS when it declares none (or wrongly)\n"            \
+    "    --encoding ENC      text encoding of the attributes, e.g. GBK\n"                      \
+    "    --replace           replace an existing layer of that name\n"                         \
+    "    --append            add the features to an existing layer\n"                          \
+    "    --repair-method M   linework (default, keeps areas) or structure (faster)\n"          \
+    "  Example: plankit layer load towns.shp --name towns --kind district --encoding GBK\n"
+
+#define USAGE_LIST                                                                              \
+    "plankit layer list [--format table|csv|json]\n"                                           \
+    "  List the layers: name, kind, geometry type, title, feature count, extent.\n"            \
+    "  Example: plankit layer list --format csv\n"
+
+#define USAGE_INFO                                                                              \
+    "plankit layer info NAME [--format table|csv|json]\n"                                      \
+    "  Fields, feature count, extent, CRS, repaired features and total area or length\n"       \
+    "  in the metric CRS.\n"                                                                   \
+    "  Example: plankit layer info towns\n"
+
+#define USAGE_ISSUES                                                                            \
+    "plankit layer issues NAME [--format table|csv|json]\n"                                    \
+    "  Every feature the loader repaired or stored without geometry, with the reason.\n"      \
+    "  Example: plankit layer issues counties --format csv > repaired.csv\n"
+
+#define USAGE_EXPORT                                                                            \
+    "plankit layer export NAME OUT [--format-out DRIVER] [--t_srs CRS]\n"                      \
+    "  Write a layer to a file (GPKG, GeoJSON, ESRI Shapefile, CSV, FlatGeobuf, ...; the\n"    \
+    "  format follows OUT's extension unless given). Written under a temporary name and\n"     \
+    "  moved into place, so a failure leaves no partial file.\n"                               \
+    "    --format-out DRIVER  GDAL driver name, e.g. GPKG or \"ESRI Shapefile\"\n"             \
+    "    --t_srs CRS          reproject on the way out, e.g. EPSG:4549\n"                      \
+    "  Example: plankit layer export towns towns.gpkg --t_srs EPSG:4549\n"
+
+#define USAGE_DROP                                                                              \
+    "plankit layer drop NAME\n"                                                                \
+    "  Remove a layer, its table and index from the store.\n"                                  \
+    "  Example: plankit layer drop scratch\n"
+
+#define USAGE_RENAME                                                                            \
+    "plankit layer rename OLD NEW\n"                                                           \
+    "  Rename a layer (feature ids and task links are kept).\n"                                \
+    "  Example: plankit layer rename 区镇 towns\n"
+
+#define USAGE_COMMON                                                                            \
+    "\nOptions of every verb: -s/--store PATH, -q/--quiet, -v/--verbose, -h/--help\n"
+
+const char usage_layer[] =
+    "usage: plankit layer <verb> [options]\n\n"
+    USAGE_LOAD "\n" USAGE_LIST "\n" USAGE_INFO "\n" USAGE_ISSUES "\n" USAGE_EXPORT "\n"
+    USAGE_DROP "\n" USAGE_RENAME USAGE_COMMON;
+
+/* Parse options for verbs that take only common options; returns -1 to
+ * continue, else an exit code. */
+static int parse_simple(struct cli *cli, int argc, char **argv, const char *usage, int nargs,
+                        const char *verb)
+{
+    static const struct option longopts[] = {CLI_COMMON_LONGOPTS, {NULL, 0, NULL, 0}};
+    int opt, exit_now = 0;
+    optind = 1;
+    while ((opt = getopt_long(argc, argv, CLI_COMMON_SHORTOPTS, longopts, NULL)) != -1) {
+        int common = cli_common_option(cli, opt, usage, &exit_now);
+        if (common < 0)
+            return EXIT_USAGE;
+        if (exit_now)
+            return EXIT_OK;
+        if (!common)
+            return cli_usage_error(verb, "bad option");
+    }
+    if (argc - optind != nargs)
+        return cli_usage_error(verb, "expected %d argument%s", nargs, nargs == 1 ? "" : "s");
+    return -1;
+}
+
+static int print_and_free(struct cli *cli, int rc, struct pk_table *t)
+{
+    if (rc != PK_OK)
+        return cli_fail(cli, rc);
+    int code = cli_print_table(cli, t);
+    pk_table_free(t);
+    return code;
+}
+
+static int verb_load(struct cli *cli, int argc, char **argv)
+{
+    static const struct option longopts[] = {
+        {"name", required_argument, NULL, 'n'},
+        {"title", required_argument, NULL, 't'},
+        {"kind", required_argument, NULL, 'k'},
+        {"layer", required_argument, NULL, 'l'},
+        {"where", required_argument, NULL, 'w'},
+        {"select", required_argument, NULL, 'S'},
+        {"s_srs", required_argument, NULL, 'r'},
+        {"encoding", required_argument, NULL, 'e'},
+        {"replace", no_argument, NULL, 'R'},
+        {"append", no_argument, NULL, 'A'},
+        {"repair-method", required_argument, NULL, 'M'},
+        CLI_COMMON_LONGOPTS,
+        {NULL, 0, NULL, 0},
+    };
+    static const char usage[] = "usage: " USAGE_LOAD USAGE_COMMON;
+    struct pk_load_opts o = {0};
+    int opt, exit_now = 0;
+    optind = 1;
+    while ((opt = getopt_long(argc, argv, CLI_COMMON_SHORTOPTS, longopts, NULL)) != -1) {
+        int common = cli_common_option(cli, opt, usage, &exit_now);
+        if (common < 0)
+            return EXIT_USAGE;
+        if (exit_now)
+            return EXIT_OK;
+        if (common)
+            continue;
+        switch (opt) {
+        case 'n': o.name = optarg; break;
+        case 't': o.title = optarg; break;
+        case 'k': o.kind = optarg; break;
+        case 'l': o.src_layer = optarg; break;
+        case 'w': o.where = optarg; break;
+        case 'S': o.select = optarg; break;
+        case 'r': o.s_srs = optarg; break;
+        case 'e': o.encoding = optarg; break;
+        case 'R':
+        case 'A':
+            if (o.mode != PK_LOAD_CREATE)
+                return cli_usage_error("layer load", "--replace and --append exclude each other");
+            o.mode = opt == 'R' ? PK_LOAD_REPLACE : PK_LOAD_APPEND;
+            break;
+        case 'M':
+            if (strcmp(optarg, "linework") && strcmp(optarg, "structure"))
+                return cli_usage_error("layer load", "--repair-method is linework or structure");
+            o.repair_structure = !strcmp(optarg, "structure");
+            break;
+        default: return cli_usage_error("layer load", "bad option");
+        }
+    }
+    if (argc - optind != 1)
+        return cli_usage_error("layer load", "expected one SOURCE");
+    o.source = argv[optind];
+    struct pk_store *store = cli_open_store(cli);
+    if (!store)
+        return EXIT_FAIL;
+    struct pk_load_result res;
+    int rc = pk_layer_load(store, &o, &res, cli_progress, cli);
+    cli_progress_done(cli);
+    pk_store_close(store);
+    if (rc != PK_OK)
+        return cli_fail(cli, rc);
+    if (!cli->quiet) {
+        fprintf(stderr, "plankit: layer '%s': %lld features loaded from '%s'", res.name, res.stored,
+                o.source);
+        if (res.repaired || res.empty)
+            fprintf(stderr, ", %lld repaired, %lld without geometry ('plankit layer issues %s')",
+                    res.repaired, res.empty, res.name);
+        fprintf(stderr, "\n");
+        if (res.measure_srid_chosen)
+            fprintf(stderr, "plankit: metric CRS of the store set to EPSG:%d from the data's longitude\n",
+                    res.measure_srid_chosen);
+    }
+    return EXIT_OK;
+}
+
+static int verb_list(struct cli *cli, int argc, char **argv)
+{
+    int code = parse_simple(cli, argc, argv, "usage: " USAGE_LIST USAGE_COMMON, 0, "layer list");
+    if (code >= 0)
+        return code;
+    struct pk_store *store = cli_open_store(cli);
+    if (!store)
+        return EXIT_FAIL;
+    struct pk_table *t = NULL;
+    int rc = pk_layer_list(store, &t);
+    pk_store_close(store);
+    return print_and_free(cli, rc, t);
+}
+
+static int verb_info_or_issues(struct cli *cli, int argc, char **argv, int issues)
+{
+    int code = parse_simple(cli, argc, argv,
+                            issues ? "usage: " USAGE_ISSUES USAGE_COMMON : "usage: " USAGE_INFO USAGE_COMMON,
+                            1, issues ? "layer issues" : "layer info");
+    if (code >= 0)
+        return code;
+    struct pk_store *store = cli_open_store(cli);
+    if (!store)
+        return EXIT_FAIL;
+    struct pk_table *t = NULL;
+    int rc = issues ? pk_layer_issues(store, argv[optind], &t) : pk_layer_info(store, argv[optind], &t);
+    pk_store_close(store);
+    return print_and_free(cli, rc, t);
+}
+
+static int verb_info(struct cli *cli, int argc, char **argv) { return verb_info_or_issues(cli, argc, argv, 0); }
+static int verb_issues(struct cli *cli, int argc, char **argv) { return verb_info_or_issues(cli, argc, argv, 1); }
+
+static int verb_export(struct cli *cli, int argc, char **argv)
+{
+    static const struct option longopts[] = {
+        {"format-out", required_argument, NULL, 'o'},
+        {"t_srs", required_argument, NULL, 't'},
+        CLI_COMMON_LONGOPTS,
+        {NULL, 0, NULL, 0},
+    };
+    static const char usage[] = "usage: " USAGE_EXPORT USAGE_COMMON;
+    struct pk_export_opts o = {0};
+    int opt, exit_now = 0;
+    optind = 1;
+    while ((opt = getopt_long(argc, argv, CLI_COMMON_SHORTOPTS, longopts, NULL)) != -1) {
+        if (opt == 'F') { /* --format here names the output driver, as in ogr2ogr -f */
+            o.format = optarg;
+            continue;
+        }
+        int common = cli_common_option(cli, opt, usage, &exit_now);
+        if (common < 0)
+            return EXIT_USAGE;
+        if (exit_now)
+            return EXIT_OK;
+        if (common)
+            continue;
+        switch (opt) {
+        case 'o': o.format = optarg; break;
+        case 't': o.t_srs = optarg; break;
+        default: return cli_usage_error("layer export", "bad option");
+        }
+    }
+    if (argc - optind != 2)
+        return cli_usage_error("layer export", "expected NAME and OUT");
+    struct pk_store *store = cli_open_store(cli);
+    if (!store)
+        return EXIT_FAIL;
+    int rc = pk_layer_export(store, argv[optind], argv[optind + 1], &o, cli_progress, cli);
+    cli_progress_done(cli);
+    pk_store_close(store);
+    if (rc != PK_OK)
+        return cli_fail(cli, rc);
+    if (!cli->quiet)
+        fprintf(stderr, "plankit: layer '%s' written to '%s'\n", argv[optind], argv[optind + 1]);
+    return EXIT_OK;
+}
+
+static int verb_drop_or_rename(struct cli *cli, int argc, char **argv, int rename)
+{
+    int code = parse_simple(cli, argc, argv,
+                            rename ? "usage: " USAGE_RENAME USAGE_COMMON : "usage: " USAGE_DROP USAGE_COMMON,
+                            rename ? 2 : 1, rename ? "layer rename" : "layer drop");
+    if (code >= 0)
+        return code;
+    struct pk_store *store = cli_open_store(cli);
+    if (!store)
+        return EXIT_FAIL;
+    int rc = rename ? pk_layer_rename(store, argv[optind], argv[optind + 1])
+                    : pk_layer_drop(store, argv[optind]);
+    pk_store_close(store);
+    return rc == PK_OK ? EXIT_OK : cli_fail(cli, rc);
+}
+
+static int verb_drop(struct cli *cli, int argc, char **argv) { return verb_drop_or_rename(cli, argc, argv, 0); }
+static int verb_rename(struct cli *cli, int argc, char **argv) { return verb_drop_or_rename(cli, argc, argv, 1); }
+
+static const struct {
+    const char *name;
+    int (*fn)(struct cli *, int, char **);
+} verbs[] = {
+    {"load", verb_load}, {"list", verb_list}, {"info", verb_info}, {"issues", verb_issues},
+    {"export", verb_export}, {"drop", verb_drop}, {"rename", verb_rename},
+};
+
+int cli_dispatch_verb(struct cli *cli, const char *cmd, const char *usage, int argc, char **argv,
+                      const char *const *names, int (*const *fns)(struct cli *, int, char **), size_t n)
+{
+    if (argc < 2 || !strcmp(argv[1], "-h") || !strcmp(argv[1], "--help")) {
+        fputs(usage, argc < 2 ? stderr : stdout);
+        return argc < 2 ? EXIT_USAGE : EXIT_OK;
+    }
+    for (size_t i = 0; i < n; i++)
+        if (!strcmp(argv[1], names[i]))
+            return fns[i](cli, argc - 1, argv + 1);
+    const char *best = cli_closest(argv[1], names, n);
+    fprintf(stderr, "plankit: error: '%s' is not a '%s' verb", argv[1], cmd);
+    if (best)
+        fprintf(stderr, "; did you mean '%s'?", best);
+    fprintf(stderr, " (see 'plankit %s --help')\n", cmd);
+    return EXIT_USAGE;
+}
+
+int cmd_layer(struct cli *cli, int argc, char **argv)
+{
+    const size_t n = sizeof verbs / sizeof verbs[0];
+    const char *names[sizeof verbs / sizeof verbs[0]];
+    int (*fns[sizeof verbs / sizeof verbs[0]])(struct cli *, int, char **);
+    for (size_t i = 0; i < n; i++) {
+        names[i] = verbs[i].name;
+        fns[i] = verbs[i].fn;
+    }
+    return cli_dispatch_verb(cli, "layer", usage_layer, argc, argv, names, fns, n);
+}

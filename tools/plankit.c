@@ -1,0 +1,182 @@
+/* plankit.c — main: global options, the command table, help and dispatch. */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "cli.h"
+
+struct command {
+    const char *name;
+    int (*fn)(struct cli *cli, int argc, char **argv);
+    const char *usage;
+    const char *summary;
+};
+
+static const struct command commands[] = {
+    {"init", cmd_init, usage_init, "create a project store (optionally loading a layer manifest)"},
+    {"layer", cmd_layer, usage_layer, "load, list, inspect, export, drop and rename layers"},
+    {"check", cmd_check, usage_check, "check the store's integrity and plankit's invariants"},
+    {"version", cmd_version, usage_version, "print plankit's version and its libraries'"},
+};
+#define N_COMMANDS (sizeof commands / sizeof commands[0])
+
+static const char main_usage_head[] =
+    "usage: plankit [-s STORE] [-q] [-v] <command> [<verb>] [options] [args]\n"
+    "\n"
+    "plankit keeps a spatial-planning project in one SpatiaLite store: layers of\n"
+    "districts and zones, plan tasks attached to them, and the queries, overlays,\n"
+    "tiles and maps made from them.\n"
+    "\n"
+    "Global options (also accepted after the command):\n"
+    "  -s, --store PATH   the project store (default $PLANKIT_STORE, else ./plan.sqlite)\n"
+    "  -q, --quiet        no progress bar and no warnings\n"
+    "  -v, --verbose      also print informational messages\n"
+    "      --user NAME    name recorded in the change history (default $USER)\n"
+    "      --version      print versions and exit\n"
+    "  -h, --help         this help; 'plankit help CMD' or 'plankit CMD --help' for a command\n"
+    "\n"
+    "Commands:\n";
+
+static const char main_usage_tail[] =
+    "\n"
+    "Exit status: 0 success, 1 failure, 2 usage error.\n"
+    "Example:\n"
+    "  plankit init --with layers/kunshan.json && plankit layer list\n";
+
+static void print_main_usage(FILE *out)
+{
+    fputs(main_usage_head, out);
+    for (size_t i = 0; i < N_COMMANDS; i++)
+        fprintf(out, "  %-10s %s\n", commands[i].name, commands[i].summary);
+    fputs(main_usage_tail, out);
+}
+
+static const struct command *find_command(const char *name)
+{
+    for (size_t i = 0; i < N_COMMANDS; i++)
+        if (!strcmp(commands[i].name, name))
+            return &commands[i];
+    return NULL;
+}
+
+/* Damerau-free Levenshtein distance, for "did you mean". */
+static int edit_distance(const char *a, const char *b)
+{
+    size_t la = strlen(a), lb = strlen(b);
+    if (la > 63 || lb > 63)
+        return 99;
+    int d[64][64];
+    for (size_t i = 0; i <= la; i++)
+        d[i][0] = (int)i;
+    for (size_t j = 0; j <= lb; j++)
+        d[0][j] = (int)j;
+    for (size_t i = 1; i <= la; i++)
+        for (size_t j = 1; j <= lb; j++) {
+            int c = d[i - 1][j - 1] + (a[i - 1] != b[j - 1]);
+            int del = d[i - 1][j] + 1, ins = d[i][j - 1] + 1;
+            d[i][j] = c < del ? (c < ins ? c : ins) : (del < ins ? del : ins);
+        }
+    return d[la][lb];
+}
+
+const char *cli_closest(const char *name, const char *const *names, size_t n)
+{
+    const char *best = NULL;
+    int best_d = 99;
+    for (size_t i = 0; i < n; i++) {
+        int dist = edit_distance(name, names[i]);
+        if (strncmp(name, names[i], strlen(name)) == 0 && strlen(name) >= 2)
+            dist = 1;
+        if (dist < best_d) {
+            best_d = dist;
+            best = names[i];
+        }
+    }
+    return best_d <= 3 ? best : NULL;
+}
+
+static int unknown_command(const char *name)
+{
+    const char *names[N_COMMANDS];
+    for (size_t i = 0; i < N_COMMANDS; i++)
+        names[i] = commands[i].name;
+    const char *best = cli_closest(name, names, N_COMMANDS);
+    fprintf(stderr, "plankit: error: '%s' is not a plankit command", name);
+    if (best)
+        fprintf(stderr, "; did you mean '%s'?", best);
+    fprintf(stderr, " (see 'plankit --help')\n");
+    return EXIT_USAGE;
+}
+
+static int help_command(int argc, char **argv)
+{
+    if (argc < 2) {
+        print_main_usage(stdout);
+        return EXIT_OK;
+    }
+    const struct command *c = find_command(argv[1]);
+    if (!c)
+        return unknown_command(argv[1]);
+    fputs(c->usage, stdout);
+    return EXIT_OK;
+}
+
+int main(int argc, char **argv)
+{
+    struct cli cli = {0};
+    int i = 1, rc;
+
+    cli.store_path = getenv("PLANKIT_STORE");
+    if (!cli.store_path || !*cli.store_path)
+        cli.store_path = "plan.sqlite";
+    /* global options before the command */
+    for (; i < argc && argv[i][0] == '-'; i++) {
+        const char *a = argv[i];
+        if (!strcmp(a, "-h") || !strcmp(a, "--help")) {
+            print_main_usage(stdout);
+            return EXIT_OK;
+        } else if (!strcmp(a, "--version")) {
+            return cmd_version(&cli, 1, (char *[]){"version", NULL});
+        } else if (!strcmp(a, "-q") || !strcmp(a, "--quiet")) {
+            cli.quiet = 1;
+        } else if (!strcmp(a, "-v") || !strcmp(a, "--verbose")) {
+            cli.verbose++;
+        } else if ((!strcmp(a, "-s") || !strcmp(a, "--store") || !strcmp(a, "--user")) && i + 1 < argc) {
+            if (!strcmp(a, "--user"))
+                setenv("USER", argv[++i], 1);
+            else
+                cli.store_path = argv[++i];
+        } else if (!strncmp(a, "--store=", 8)) {
+            cli.store_path = a + 8;
+        } else {
+            fprintf(stderr, "plankit: error: unknown option '%s' (see 'plankit --help')\n", a);
+            return EXIT_USAGE;
+        }
+    }
+    if (i >= argc) {
+        print_main_usage(stderr);
+        return EXIT_USAGE;
+    }
+    if (!strcmp(argv[i], "help"))
+        return help_command(argc - i, argv + i);
+    const struct command *c = find_command(argv[i]);
+    if (!c)
+        return unknown_command(argv[i]);
+
+    cli.ctx = pk_ctx_new();
+    if (!cli.ctx) {
+        fprintf(stderr, "plankit: error: out of memory\n");
+        return EXIT_FAIL;
+    }
+    cli.progress_tty = isatty(STDERR_FILENO) && !cli.quiet;
+    cli_apply_log_level(&cli);
+    rc = c->fn(&cli, argc - i, argv + i);
+    cli_progress_done(&cli);
+    if (fflush(stdout) != 0 || ferror(stdout)) {
+        fprintf(stderr, "plankit: error: cannot write the output\n");
+        rc = EXIT_FAIL;
+    }
+    pk_ctx_free(cli.ctx);
+    return rc;
+}
