@@ -22,6 +22,10 @@ int pk_crs_from_user(struct pk_ctx *ctx, const char *text, OGRSpatialReferenceH 
 /* Same, from an EPSG code. */
 int pk_crs_from_epsg(struct pk_ctx *ctx, int srid, OGRSpatialReferenceH *out);
 
+/* The geometry (in EPSG:srid) lies within the CRS's bounds: longitudes and
+ * latitudes in range, and overlapping the CRS's area of use. */
+int pk_crs_check_bounds(struct pk_ctx *ctx, int srid, const GEOSGeometry *g);
+
 /* A PROJ transform between two EPSG CRSs in GIS axis order, with its own PROJ
  * context (use it from one thread). Caller frees with pk_transform_free. */
 struct pk_transform;

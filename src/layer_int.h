@@ -26,4 +26,12 @@ int pk_layer_drop_tables(struct pk_store *store, const struct pk_layer_ref *ref,
  * Caller frees with free(). */
 char *pk_layer_feature_label(struct pk_store *store, const struct pk_layer_ref *ref, long long fid);
 
+/* Resolve a feature of a layer by fid, code or name (fields named code,
+ * name or name_en). Errors: not found; ambiguous (the message lists every
+ * match with its fid). */
+int pk_feature_resolve(struct pk_store *store, const struct pk_layer_ref *ref, const char *text,
+                       long long *fid);
+/* Parse "LAYER:FEATURE" and resolve both. */
+int pk_feature_ref(struct pk_store *store, const char *spec, struct pk_layer_ref *ref, long long *fid);
+
 #endif

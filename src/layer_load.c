@@ -23,8 +23,12 @@
 #include "crs_int.h"
 #include "geom_int.h"
 #include "layer_int.h"
+#include "pool_int.h"
 
 #define ISSUES_LOGGED_INDIVIDUALLY 10
+#define LOAD_BATCH 256
+
+struct item;
 
 struct column {
     int src;          /* source field index */
@@ -55,6 +59,9 @@ struct loader {
     char family;               /* first geometry family seen: 'A'rea, 'L'ine, 'P'oint */
     long long issues_logged;
     struct pk_load_result res;
+    char *src_def;             /* source CRS as WKT, for each thread's transform */
+    char dst_def[32];
+    struct item *batch;
 };
 
 int pk_layer_name_valid(const char *name)
@@ -205,6 +212,8 @@ static int setup_transform(struct loader *L)
         OSRExportToWktEx(src, &wkt, wkt_opts);
         snprintf(to, sizeof to, "EPSG:%d", pk_store_srid(L->store));
         rc = pk_transform_new_defs(L->ctx, wkt ? wkt : "", to, &L->tr);
+        L->src_def = strdup(wkt ? wkt : "");
+        snprintf(L->dst_def, sizeof L->dst_def, "%s", to);
         CPLFree(wkt);
         if (rc != PK_OK)
             pk_error_prefix(L->ctx, "%s", L->label);
@@ -546,76 +555,117 @@ static char family_of(struct pk_ctx *ctx, const GEOSGeometry *g)
     }
 }
 
-/* Read, reproject, repair and insert one feature. */
-static int load_feature(struct loader *L, OGRFeatureH f)
-{
-    GEOSContextHandle_t h = pk_geos(L->ctx);
-    char label[300], detail[512] = "";
-    long long fid = L->next_fid++;
-    GEOSGeometry *g = NULL;
-    enum pk_geom_fix fix = PK_GEOM_OK;
-    int rc = PK_OK, dropped = 0;
+/* One feature in flight: read by the main thread, its geometry prepared by
+ * any pool thread, then stored by the main thread in read order. */
+struct item {
+    OGRFeatureH f;
+    GEOSGeometry *g;
+    enum pk_geom_fix fix;
+    int dropped;
+    int rc;
+    char detail[512];   /* repair reason, or the error message when rc != PK_OK */
+};
 
-    OGRGeometryH src = OGR_F_GetGeometryRef(f);
+struct thread_state {
+    struct pk_ctx *ctx;
+    struct pk_transform *tr;
+    int init_rc;
+};
+
+/* Geometry work for one feature: OGR -> GEOS, reproject, repair. Runs in any
+ * thread with that thread's GEOS handle and PROJ context. */
+static void prepare_item(void *vstate, size_t i, void *arg)
+{
+    struct thread_state *ts = vstate;
+    struct loader *L = arg;
+    struct item *it = &L->batch[i];
+    struct pk_ctx *ctx = ts ? ts->ctx : NULL;
+
+    it->fix = PK_GEOM_OK;
+    it->detail[0] = '\0';
+    if (!ts || ts->init_rc != PK_OK) {
+        it->rc = ts ? ts->init_rc : PK_ERR_NOMEM;
+        snprintf(it->detail, sizeof it->detail, "cannot start a worker thread");
+        return;
+    }
+    GEOSContextHandle_t h = pk_geos(ctx);
+    OGRGeometryH src = OGR_F_GetGeometryRef(it->f);
     if (src && !OGR_G_IsEmpty(src)) {
         OGRGeometryH lin = NULL;
         if (OGR_G_HasCurveGeometry(src, 1))
             src = lin = OGR_G_GetLinearGeometry(src, 0, NULL);
-        rc = pk_geom_from_ogr(L->ctx, src, &g, &dropped);
+        it->rc = pk_geom_from_ogr(ctx, src, &it->g, &it->dropped);
         OGR_G_DestroyGeometry(lin);
-        if (rc != PK_OK) {
-            feature_label(L, f, label, sizeof label);
-            pk_error_prefix(L->ctx, "%s %s", L->label, label);
-            return rc;
+        if (it->rc != PK_OK)
+            goto fail;
+    }
+    if (it->g && ts->tr) {
+        GEOSGeometry *t = pk_transform_geom(ctx, ts->tr, it->g);
+        GEOSGeom_destroy_r(h, it->g);
+        if (!(it->g = t)) {
+            it->rc = pk_error(ctx, PK_ERR_DATA, "cannot reproject to EPSG:%d: coordinates outside "
+                              "the CRS's area of use", pk_store_srid(L->store));
+            goto fail;
         }
     }
-    if (g && L->tr) {
-        GEOSGeometry *t = pk_transform_geom(L->ctx, L->tr, g);
-        GEOSGeom_destroy_r(h, g);
-        if (!(g = t)) {
-            feature_label(L, f, label, sizeof label);
-            return pk_error(L->ctx, PK_ERR_DATA, "%s %s: cannot reproject to EPSG:%d: coordinates "
-                            "outside the CRS's area of use", L->label, label, pk_store_srid(L->store));
-        }
-    }
-    if (g && (rc = pk_geom_make_valid(L->ctx, &g, L->opts->repair_structure ? PK_REPAIR_STRUCTURE
+    if (it->g) {
+        it->rc = pk_geom_make_valid(ctx, &it->g, L->opts->repair_structure ? PK_REPAIR_STRUCTURE
                                                                          : PK_REPAIR_LINEWORK,
-                                      &fix, detail, sizeof detail)) != PK_OK) {
-        feature_label(L, f, label, sizeof label);
-        pk_error_prefix(L->ctx, "%s %s", L->label, label);
-        goto done;
+                                    &it->fix, it->detail, sizeof it->detail);
+        if (it->rc != PK_OK)
+            goto fail;
     }
-    if (dropped) {
+    if (it->dropped) {
         char more[560];
-        snprintf(more, sizeof more, "%s%s%d degenerate ring(s) or line(s) removed", detail,
-                 *detail ? "; " : "", dropped);
-        snprintf(detail, sizeof detail, "%s", more);
-        L->res.dropped += dropped;
-        if (fix == PK_GEOM_OK && g)
-            fix = PK_GEOM_REPAIRED;
+        snprintf(more, sizeof more, "%s%s%d degenerate ring(s) or line(s) removed", it->detail,
+                 *it->detail ? "; " : "", it->dropped);
+        snprintf(it->detail, sizeof it->detail, "%s", more);
+        if (it->fix == PK_GEOM_OK && it->g)
+            it->fix = PK_GEOM_REPAIRED;
     }
-    if (!g)
-        fix = PK_GEOM_EMPTY;
-    if (fix == PK_GEOM_REPAIRED) {
+    if (!it->g)
+        it->fix = PK_GEOM_EMPTY;
+    return;
+fail:
+    snprintf(it->detail, sizeof it->detail, "%s", pk_errmsg(ctx));
+    if (it->g)
+        GEOSGeom_destroy_r(h, it->g);
+    it->g = NULL;
+}
+
+/* Insert one prepared feature (main thread, in read order). */
+static int store_item(struct loader *L, struct item *it)
+{
+    char label[300];
+    long long fid = L->next_fid++;
+    int rc = PK_OK;
+    OGRFeatureH f = it->f;
+
+    if (it->rc != PK_OK) {
+        feature_label(L, f, label, sizeof label);
+        return pk_error(L->ctx, it->rc, "%s %s: %s", L->label, label, it->detail);
+    }
+    L->res.dropped += it->dropped;
+    if (it->fix == PK_GEOM_REPAIRED) {
         L->res.repaired++;
-        rc = record_issue(L, f, fid, "repaired", detail);
-    } else if (fix == PK_GEOM_EMPTY) {
+        rc = record_issue(L, f, fid, "repaired", it->detail);
+    } else if (it->fix == PK_GEOM_EMPTY) {
         L->res.empty++;
-        rc = record_issue(L, f, fid, "empty", *detail ? detail : "empty geometry, stored without geometry");
+        rc = record_issue(L, f, fid, "empty",
+                          *it->detail ? it->detail : "empty geometry, stored without geometry");
     }
     if (rc != PK_OK)
-        goto done;
-    if (g) {
+        return rc;
+    if (it->g) {
         if (!L->family)
-            L->family = family_of(L->ctx, g);
-        extend_extent(L, g);
+            L->family = family_of(L->ctx, it->g);
+        extend_extent(L, it->g);
     }
-
     sqlite3_bind_int64(L->insert, 1, fid);
     if ((rc = bind_fields(L, f, label)) != PK_OK)
-        goto done;
-    if (g)
-        rc = pk_geom_bind_wkb(L->ctx, L->wkb, L->insert, L->ncols + 2, g);
+        return rc;
+    if (it->g)
+        rc = pk_geom_bind_wkb(L->ctx, L->wkb, L->insert, L->ncols + 2, it->g);
     else
         sqlite3_bind_null(L->insert, L->ncols + 2);
     if (rc == PK_OK && sqlite3_step(L->insert) != SQLITE_DONE) {
@@ -626,29 +676,81 @@ static int load_feature(struct loader *L, OGRFeatureH f)
     sqlite3_reset(L->insert);
     if (rc == PK_OK)
         L->res.stored++;
-done:
-    if (g)
-        GEOSGeom_destroy_r(h, g);
     return rc;
 }
 
+/* Worker thread state: its own context (GEOS handle, GDAL error handler)
+ * and PROJ transform, made and freed in that thread. */
+static void *thread_init(void *arg)
+{
+    struct loader *L = arg;
+    struct thread_state *ts = calloc(1, sizeof *ts);
+    if (!ts)
+        return NULL;
+    ts->ctx = pk_ctx_new();
+    ts->init_rc = ts->ctx ? PK_OK : PK_ERR_NOMEM;
+    if (ts->ctx && L->src_def)
+        ts->init_rc = pk_transform_new_defs(ts->ctx, L->src_def, L->dst_def, &ts->tr);
+    return ts;
+}
+
+static void thread_fini(void *state)
+{
+    struct thread_state *ts = state;
+    if (!ts)
+        return;
+    pk_transform_free(ts->tr);
+    pk_ctx_free(ts->ctx);
+    free(ts);
+}
+
+static void release_batch(struct loader *L, size_t n)
+{
+    for (size_t i = 0; i < n; i++) {
+        if (L->batch[i].g)
+            GEOSGeom_destroy_r(pk_geos(L->ctx), L->batch[i].g);
+        OGR_F_Destroy(L->batch[i].f);
+        memset(&L->batch[i], 0, sizeof L->batch[i]);
+    }
+}
+
+/* Read features in batches; prepare each batch's geometries across the
+ * pool's threads; store them in read order, so the result does not depend on
+ * the thread count. */
 static int read_features(struct loader *L, pk_progress_fn progress, void *arg)
 {
     GIntBig total = OGR_L_TestCapability(L->lyr, OLCFastFeatureCount)
                         ? OGR_L_GetFeatureCount(L->lyr, 1) : -1;
-    OGRFeatureH f;
-    int rc = PK_OK;
-    long long step = total > 100 ? total / 100 : 1;
+    struct thread_state main_state = {L->ctx, L->tr, PK_OK};
+    struct pk_pool *pool = pk_pool_new(pk_pool_default_threads(), thread_init, thread_fini, L);
+    int rc = PK_OK, eof = 0;
+    L->batch = calloc(LOAD_BATCH, sizeof *L->batch);
+    if (!pool || !L->batch) {
+        pk_pool_free(pool);
+        return pk_error(L->ctx, PK_ERR_NOMEM, "out of memory");
+    }
     OGR_L_ResetReading(L->lyr);
     CPLErrorReset();
-    while (rc == PK_OK && (f = OGR_L_GetNextFeature(L->lyr)) != NULL) {
-        L->res.read++;
-        rc = load_feature(L, f);
-        OGR_F_Destroy(f);
-        if (rc == PK_OK && progress && total > 0 && L->res.read % step == 0 &&
+    while (rc == PK_OK && !eof) {
+        size_t n = 0;
+        while (n < LOAD_BATCH) {
+            OGRFeatureH f = OGR_L_GetNextFeature(L->lyr);
+            if (!f) {
+                eof = 1;
+                break;
+            }
+            L->batch[n++].f = f;
+        }
+        L->res.read += (long long)n;
+        pk_pool_run(pool, &main_state, n, prepare_item, L);
+        for (size_t i = 0; i < n && rc == PK_OK; i++)
+            rc = store_item(L, &L->batch[i]);
+        release_batch(L, n);
+        if (rc == PK_OK && progress && total > 0 &&
             !progress(0.9 * (double)L->res.read / (double)total, NULL, arg))
             rc = pk_error(L->ctx, PK_ERR_CANCELLED, "%s: cancelled", L->label);
     }
+    pk_pool_free(pool);
     if (rc == PK_OK && CPLGetLastErrorType() == CE_Failure)
         rc = pk_error_gdal(L->ctx, L->label);
     if (rc == PK_OK && L->res.read == 0)
@@ -723,6 +825,8 @@ static void loader_release(struct loader *L)
         free(L->cols[i].name);
     free(L->cols);
     free(L->recode_from);
+    free(L->src_def);
+    free(L->batch);
     pk_transform_free(L->tr);
     if (L->ds)
         GDALClose(L->ds);

@@ -11,6 +11,7 @@
 #include "ctx_int.h"
 #include "plankit/layer.h"
 #include "plankit/manifest.h"
+#include "plankit/task.h"
 
 struct manifest_layer {
     char *file;  /* resolved path */
@@ -80,8 +81,13 @@ int pk_manifest_open(struct pk_ctx *ctx, const char *path, struct pk_manifest **
         rc = pk_error(ctx, PK_ERR_DATA, "manifest '%s': no \"layers\" array", path);
         goto done;
     }
-    if (get_str(m->root, "tasks"))
+    if (get_str(m->root, "tasks")) {
         m->tasks = resolve(m->dir, get_str(m->root, "tasks"));
+        if (access(m->tasks, R_OK) != 0) {
+            rc = pk_error(ctx, PK_ERR_NOTFOUND, "manifest '%s': task file '%s' not found", path, m->tasks);
+            goto done;
+        }
+    }
     m->nlayers = (int)json_object_array_length(layers);
     m->layers = calloc((size_t)(m->nlayers ? m->nlayers : 1), sizeof *m->layers);
     for (int i = 0; m->layers && i < m->nlayers; i++) {
@@ -158,6 +164,15 @@ int pk_manifest_load(struct pk_store *store, const struct pk_manifest *m, pk_pro
         rc = pk_layer_load(store, &o, NULL, progress ? scaled_progress : NULL, &s);
         pk_log(ctx, PK_LOG_INFO, "loaded layer '%s' from %s", L->name, L->file);
     }
+    if (rc == PK_OK && m->tasks) {
+        struct pk_task_import_result res;
+        rc = pk_task_import(store, m->tasks, &res);
+        if (rc == PK_OK)
+            pk_log(ctx, PK_LOG_INFO, "imported %lld tasks with %lld links from %s", res.created + res.updated,
+                   res.links, m->tasks);
+    }
+    if (rc == PK_OK && progress)
+        progress(1.0, NULL, arg);
     if (rc == PK_OK)
         rc = pk_store_commit(store);
     else

@@ -184,6 +184,7 @@ int pk_store_create(struct pk_ctx *ctx, const char *path, const struct pk_store_
         goto fail;
     if ((rc = pk_store_begin(store)) != PK_OK)
         goto fail;
+    store->srid = srid;
     rc = pk_store_migrate(store, 0);
     snprintf(num, sizeof num, "%d", srid);
     if (rc == PK_OK)
@@ -237,6 +238,8 @@ int pk_store_open(struct pk_ctx *ctx, const char *path, struct pk_store **out)
         goto fail;
     }
     store->schema_version = (int)version;
+    if ((rc = load_meta(store)) != PK_OK)
+        goto fail;
     if (version < pk_store_latest_schema()) {
         if ((rc = pk_store_begin(store)) != PK_OK)
             goto fail;
@@ -247,8 +250,6 @@ int pk_store_open(struct pk_ctx *ctx, const char *path, struct pk_store **out)
         if ((rc = pk_store_commit(store)) != PK_OK)
             goto fail;
     }
-    if ((rc = load_meta(store)) != PK_OK)
-        goto fail;
     *out = store;
     return PK_OK;
 fail:

@@ -8,9 +8,25 @@
 
 #include "store_int.h"
 
-static const char *const migrations[] = {
+struct migration {
+    const char *sql;
+    int (*step)(struct pk_store *store); /* runs after sql; may be NULL */
+};
+
+/* Task footprints are geometries in the store CRS, with an R*Tree index. */
+static int add_footprint_geometry(struct pk_store *store)
+{
+    char *sql = sqlite3_mprintf("SELECT AddGeometryColumn('pk_task_footprints', 'geom', %d, 'GEOMETRY', 'XY');"
+                                "SELECT CreateSpatialIndex('pk_task_footprints', 'geom');",
+                                store->srid);
+    int rc = pk_sql_exec(store, sql);
+    sqlite3_free(sql);
+    return rc;
+}
+
+static const struct migration migrations[] = {
     /* 1: layer registry, fields, load issues, history */
-    "CREATE TABLE pk_meta(key TEXT PRIMARY KEY, value TEXT NOT NULL);"
+    {"CREATE TABLE pk_meta(key TEXT PRIMARY KEY, value TEXT NOT NULL);"
     "CREATE TABLE pk_layers("
     "  id INTEGER PRIMARY KEY,"
     "  name TEXT NOT NULL UNIQUE,"
@@ -47,7 +63,46 @@ static const char *const migrations[] = {
     "  field TEXT,"
     "  old_value TEXT,"
     "  new_value TEXT);"
-    "CREATE INDEX pk_history_object ON pk_history(object_type, object_id);",
+    "CREATE INDEX pk_history_object ON pk_history(object_type, object_id);", NULL},
+    /* 2: plan tasks, their classifications, links to features and footprints */
+    {"CREATE TABLE pk_classifications("
+     "  name TEXT PRIMARY KEY,"
+     "  name_en TEXT,"
+     "  code TEXT);"
+     "CREATE TABLE pk_tasks("
+     "  id TEXT PRIMARY KEY,"
+     "  title TEXT NOT NULL,"
+     "  title_en TEXT,"
+     "  description TEXT,"
+     "  classification TEXT,"
+     "  section TEXT,"
+     "  source TEXT,"
+     "  lead TEXT,"
+     "  partners TEXT NOT NULL DEFAULT '[]',"
+     "  start_year INTEGER,"
+     "  end_year INTEGER,"
+     "  status TEXT NOT NULL DEFAULT 'planned'"
+     "    CHECK(status IN ('planned','in_progress','done','delayed','cancelled')),"
+     "  progress REAL NOT NULL DEFAULT 0 CHECK(progress >= 0 AND progress <= 100),"
+     "  indicators TEXT NOT NULL DEFAULT '[]',"
+     "  tags TEXT NOT NULL DEFAULT '[]',"
+     "  citywide INTEGER NOT NULL DEFAULT 0,"
+     "  CHECK(start_year IS NULL OR end_year IS NULL OR start_year <= end_year));"
+     "CREATE INDEX pk_tasks_classification ON pk_tasks(classification);"
+     "CREATE TABLE pk_task_links("
+     "  task_id TEXT NOT NULL REFERENCES pk_tasks(id) ON DELETE CASCADE ON UPDATE CASCADE,"
+     "  layer_id INTEGER NOT NULL REFERENCES pk_layers(id) ON DELETE CASCADE,"
+     "  fid INTEGER NOT NULL,"
+     "  role TEXT NOT NULL DEFAULT 'located-in',"
+     "  PRIMARY KEY(task_id, layer_id, fid, role));"
+     "CREATE INDEX pk_task_links_feature ON pk_task_links(layer_id, fid);"
+     "CREATE TABLE pk_task_footprints("
+     "  id INTEGER PRIMARY KEY,"
+     "  task_id TEXT NOT NULL REFERENCES pk_tasks(id) ON DELETE CASCADE ON UPDATE CASCADE,"
+     "  label TEXT,"
+     "  role TEXT NOT NULL DEFAULT 'site');"
+     "CREATE INDEX pk_task_footprints_task ON pk_task_footprints(task_id);",
+     add_footprint_geometry},
 };
 
 #define N_MIGRATIONS ((int)(sizeof migrations / sizeof migrations[0]))
@@ -60,7 +115,9 @@ int pk_store_migrate(struct pk_store *store, int from)
 {
     char sql[64];
     for (int v = from; v < N_MIGRATIONS; v++) {
-        int rc = pk_sql_exec(store, migrations[v]);
+        int rc = pk_sql_exec(store, migrations[v].sql);
+        if (rc == PK_OK && migrations[v].step)
+            rc = migrations[v].step(store);
         if (rc != PK_OK) {
             pk_error_prefix(store->ctx, "schema migration %d", v + 1);
             return rc;

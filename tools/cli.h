@@ -70,11 +70,23 @@ int cli_text_width(const char *s);
 /* Parse a --format value; -1 if unknown. */
 int cli_parse_format(const char *s);
 
+/* Run the verb argv[1] of a command from parallel tables of names and
+ * functions; prints usage or suggests the closest verb when unknown. */
+int cli_dispatch_verb(struct cli *cli, const char *cmd, const char *usage, int argc, char **argv,
+                      const char *const *names, int (*const *fns)(struct cli *, int, char **), size_t n);
+/* Parse "a,b,c,d" into 4 doubles; returns 0 on success. */
+int cli_parse_numbers(const char *s, double *out, int n);
+
 /* Commands */
 int cmd_init(struct cli *cli, int argc, char **argv);
 int cmd_layer(struct cli *cli, int argc, char **argv);
 int cmd_check(struct cli *cli, int argc, char **argv);
 int cmd_version(struct cli *cli, int argc, char **argv);
-extern const char usage_init[], usage_layer[], usage_check[], usage_version[];
+int cmd_task(struct cli *cli, int argc, char **argv);
+int cmd_coverage(struct cli *cli, int argc, char **argv);
+int cmd_query(struct cli *cli, int argc, char **argv);
+int cmd_sql(struct cli *cli, int argc, char **argv);
+extern const char usage_init[], usage_layer[], usage_check[], usage_version[], usage_task[],
+    usage_coverage[], usage_query[], usage_sql[];
 
 #endif

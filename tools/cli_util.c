@@ -148,3 +148,39 @@ void cli_progress_done(struct cli *cli)
         bar_last_pct = -1;
     }
 }
+
+int cli_dispatch_verb(struct cli *cli, const char *cmd, const char *usage, int argc, char **argv,
+                      const char *const *names, int (*const *fns)(struct cli *, int, char **), size_t n)
+{
+    if (argc < 2 || !strcmp(argv[1], "-h") || !strcmp(argv[1], "--help")) {
+        fputs(usage, argc < 2 ? stderr : stdout);
+        return argc < 2 ? EXIT_USAGE : EXIT_OK;
+    }
+    for (size_t i = 0; i < n; i++)
+        if (!strcmp(argv[1], names[i]))
+            return fns[i](cli, argc - 1, argv + 1);
+    const char *best = cli_closest(argv[1], names, n);
+    fprintf(stderr, "plankit: error: '%s' is not a '%s' verb", argv[1], cmd);
+    if (best)
+        fprintf(stderr, "; did you mean '%s'?", best);
+    fprintf(stderr, " (see 'plankit %s --help')\n", cmd);
+    return EXIT_USAGE;
+}
+
+
+int cli_parse_numbers(const char *s, double *out, int n)
+{
+    char *end;
+    for (int i = 0; i < n; i++) {
+        out[i] = strtod(s, &end);
+        if (end == s)
+            return -1;
+        s = end;
+        if (i + 1 < n) {
+            if (*s != ',')
+                return -1;
+            s++;
+        }
+    }
+    return *s ? -1 : 0;
+}

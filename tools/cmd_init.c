@@ -45,6 +45,7 @@ int cmd_init(struct cli *cli, int argc, char **argv)
     int opt, exit_now = 0, rc;
 
     optind = 1;
+    opterr = 0; /* errors are reported in one line below */
     while ((opt = getopt_long(argc, argv, CLI_COMMON_SHORTOPTS, longopts, NULL)) != -1) {
         int common = cli_common_option(cli, opt, usage_init, &exit_now);
         if (common < 0)
@@ -57,7 +58,7 @@ int cmd_init(struct cli *cli, int argc, char **argv)
         case 'c': opts.crs = optarg; break;
         case 'm': opts.measure_crs = optarg; break;
         case 'w': manifest_path = optarg; break;
-        default: return cli_usage_error("init", "bad option");
+        default: return cli_usage_error("init", "unknown option or missing value: '%s'", argv[optind - 1]);
         }
     }
     if (optind < argc)

@@ -76,6 +76,7 @@ static int parse_simple(struct cli *cli, int argc, char **argv, const char *usag
     static const struct option longopts[] = {CLI_COMMON_LONGOPTS, {NULL, 0, NULL, 0}};
     int opt, exit_now = 0;
     optind = 1;
+    opterr = 0; /* errors are reported in one line below */
     while ((opt = getopt_long(argc, argv, CLI_COMMON_SHORTOPTS, longopts, NULL)) != -1) {
         int common = cli_common_option(cli, opt, usage, &exit_now);
         if (common < 0)
@@ -83,7 +84,7 @@ static int parse_simple(struct cli *cli, int argc, char **argv, const char *usag
         if (exit_now)
             return EXIT_OK;
         if (!common)
-            return cli_usage_error(verb, "bad option");
+            return cli_usage_error(verb, "unknown option or missing value: '%s'", argv[optind - 1]);
     }
     if (argc - optind != nargs)
         return cli_usage_error(verb, "expected %d argument%s", nargs, nargs == 1 ? "" : "s");
@@ -120,6 +121,7 @@ static int verb_load(struct cli *cli, int argc, char **argv)
     struct pk_load_opts o = {0};
     int opt, exit_now = 0;
     optind = 1;
+    opterr = 0; /* errors are reported in one line below */
     while ((opt = getopt_long(argc, argv, CLI_COMMON_SHORTOPTS, longopts, NULL)) != -1) {
         int common = cli_common_option(cli, opt, usage, &exit_now);
         if (common < 0)
@@ -148,7 +150,7 @@ static int verb_load(struct cli *cli, int argc, char **argv)
                 return cli_usage_error("layer load", "--repair-method is linework or structure");
             o.repair_structure = !strcmp(optarg, "structure");
             break;
-        default: return cli_usage_error("layer load", "bad option");
+        default: return cli_usage_error("layer load", "unknown option or missing value: '%s'", argv[optind - 1]);
         }
     }
     if (argc - optind != 1)
@@ -222,6 +224,7 @@ static int verb_export(struct cli *cli, int argc, char **argv)
     struct pk_export_opts o = {0};
     int opt, exit_now = 0;
     optind = 1;
+    opterr = 0; /* errors are reported in one line below */
     while ((opt = getopt_long(argc, argv, CLI_COMMON_SHORTOPTS, longopts, NULL)) != -1) {
         if (opt == 'F') { /* --format here names the output driver, as in ogr2ogr -f */
             o.format = optarg;
@@ -237,7 +240,7 @@ static int verb_export(struct cli *cli, int argc, char **argv)
         switch (opt) {
         case 'o': o.format = optarg; break;
         case 't': o.t_srs = optarg; break;
-        default: return cli_usage_error("layer export", "bad option");
+        default: return cli_usage_error("layer export", "unknown option or missing value: '%s'", argv[optind - 1]);
         }
     }
     if (argc - optind != 2)
@@ -281,24 +284,6 @@ static const struct {
     {"load", verb_load}, {"list", verb_list}, {"info", verb_info}, {"issues", verb_issues},
     {"export", verb_export}, {"drop", verb_drop}, {"rename", verb_rename},
 };
-
-int cli_dispatch_verb(struct cli *cli, const char *cmd, const char *usage, int argc, char **argv,
-                      const char *const *names, int (*const *fns)(struct cli *, int, char **), size_t n)
-{
-    if (argc < 2 || !strcmp(argv[1], "-h") || !strcmp(argv[1], "--help")) {
-        fputs(usage, argc < 2 ? stderr : stdout);
-        return argc < 2 ? EXIT_USAGE : EXIT_OK;
-    }
-    for (size_t i = 0; i < n; i++)
-        if (!strcmp(argv[1], names[i]))
-            return fns[i](cli, argc - 1, argv + 1);
-    const char *best = cli_closest(argv[1], names, n);
-    fprintf(stderr, "plankit: error: '%s' is not a '%s' verb", argv[1], cmd);
-    if (best)
-        fprintf(stderr, "; did you mean '%s'?", best);
-    fprintf(stderr, " (see 'plankit %s --help')\n", cmd);
-    return EXIT_USAGE;
-}
 
 int cmd_layer(struct cli *cli, int argc, char **argv)
 {

@@ -16,6 +16,10 @@ struct command {
 static const struct command commands[] = {
     {"init", cmd_init, usage_init, "create a project store (optionally loading a layer manifest)"},
     {"layer", cmd_layer, usage_layer, "load, list, inspect, export, drop and rename layers"},
+    {"task", cmd_task, usage_task, "plan tasks: import, add, update, attach to zones, history"},
+    {"coverage", cmd_coverage, usage_coverage, "which features have which tasks, and the share covered"},
+    {"query", cmd_query, usage_query, "tasks in/at/near a place, gaps without tasks, zones of a task"},
+    {"sql", cmd_sql, usage_sql, "run a read-only SQL query (with SpatiaLite functions) on the store"},
     {"check", cmd_check, usage_check, "check the store's integrity and plankit's invariants"},
     {"version", cmd_version, usage_version, "print plankit's version and its libraries'"},
 };

@@ -5,7 +5,9 @@
 #include "plankit/ctx.h"
 #include "plankit/layer.h"
 #include "plankit/manifest.h"
+#include "plankit/query.h"
 #include "plankit/store.h"
 #include "plankit/table.h"
+#include "plankit/task.h"
 
 #endif

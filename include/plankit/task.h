@@ -1,0 +1,90 @@
+/* task.h — plan tasks as first-class objects tied to the map.
+ *
+ * A task has a stable id (e.g. ZZ-03), title, classification (the plan's
+ * pillars, which are data), plan section and source sentence, lead and
+ * partners, years, status, progress, indicators and tags. Tasks link to
+ * features of any layer (many to many, with a role) and may own footprints
+ * (site polygons, road lines, points). Every change goes to the history.
+ */
+#ifndef PLANKIT_TASK_H
+#define PLANKIT_TASK_H
+
+#include "plankit/ctx.h"
+#include "plankit/store.h"
+#include "plankit/table.h"
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+/* Task fields for add/update. NULL strings and negative numbers mean "not
+ * given" (update keeps the old value). List fields are JSON arrays as text:
+ * partners and tags are arrays of strings, indicators an array of
+ * {"name", "target", "unit"} objects (pk_task_list_json builds them). */
+struct pk_task_fields {
+    const char *id;
+    const char *title, *title_en, *description, *classification, *section, *source, *lead;
+    const char *partners_json, *tags_json, *indicators_json;
+    const char *status;     /* planned, in_progress, done, delayed, cancelled */
+    int start_year, end_year; /* -1 = not given */
+    double progress;        /* -1 = not given; else 0..100 */
+    int citywide;           /* -1 = not given; 0 or 1 */
+};
+/* All fields "not given". */
+void pk_task_fields_init(struct pk_task_fields *f);
+
+int pk_task_add(struct pk_store *store, const struct pk_task_fields *f);
+int pk_task_update(struct pk_store *store, const struct pk_task_fields *f);
+int pk_task_remove(struct pk_store *store, const char *id);
+/* Key/value rows of one task, then its links and footprints. Caller frees *out. */
+int pk_task_show(struct pk_store *store, const char *id, struct pk_table **out);
+/* The change history of one task, oldest first. Caller frees *out. */
+int pk_task_history(struct pk_store *store, const char *id, struct pk_table **out);
+
+struct pk_task_filter {
+    const char *classification; /* NULL = any */
+    const char *status;         /* NULL = any */
+    int year;                   /* 0 = any: else start_year <= year <= end_year */
+    const char *layer;          /* with feature: tasks linked to that feature */
+    const char *feature;        /* name, code or fid */
+};
+int pk_task_list(struct pk_store *store, const struct pk_task_filter *filter, struct pk_table **out);
+
+struct pk_task_import_result {
+    long long created, updated, unchanged, links, footprints;
+};
+/* Import tasks from JSON (plankit's task format) or CSV, upserting by id, in
+ * one transaction: a bad row is reported with its line (CSV) or index (JSON)
+ * and nothing is imported. */
+int pk_task_import(struct pk_store *store, const char *path, struct pk_task_import_result *res);
+
+/* Turn "a,b,c" into a JSON array of strings. Caller frees with free(). */
+char *pk_task_list_json(const char *comma_list);
+/* Turn "name=target unit;name2=target2 unit2" into a JSON indicators array;
+ * NULL with a message in ctx when malformed. Caller frees with free(). */
+char *pk_task_indicators_json(struct pk_ctx *ctx, const char *spec);
+
+struct pk_attach_opts {
+    const char *to;           /* LAYER:FEATURE (feature by name, code or fid) */
+    const char *role;         /* located-in (default), serves, affects, ... */
+    const char *geom;         /* footprint: a file OGR reads, WKT or a GeoJSON geometry */
+    const char *s_srs;        /* CRS of geom (default: the file's, EPSG:4326 for GeoJSON, else store CRS) */
+    const char *label;        /* footprint label */
+    const char *where_layer;  /* with intersecting: attach to every feature of this layer ... */
+    const char *intersecting; /* ... that overlaps this LAYER:FEATURE */
+};
+/* Attach a task in one transaction; *count = links or footprints added. */
+int pk_task_attach(struct pk_store *store, const char *id, const struct pk_attach_opts *opts,
+                   long long *count);
+/* Detach links to LAYER:FEATURE (from), one footprint (footprint_id > 0), or
+ * everything (all). *count = removed. */
+int pk_task_detach(struct pk_store *store, const char *id, const char *from, long long footprint_id,
+                   int all, long long *count);
+
+/* 1 if text is acceptable as a task id (letters incl. CJK, digits, - _ .). */
+int pk_task_id_valid(const char *id);
+
+#ifdef __cplusplus
+}
+#endif
+#endif

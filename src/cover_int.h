@@ -1,0 +1,48 @@
+/* cover_int.h — the set of geometries plan tasks cover, shared by the
+ * coverage report and the task queries. */
+#ifndef PLANKIT_COVER_INT_H
+#define PLANKIT_COVER_INT_H
+
+#include "layer_int.h"
+
+struct pk_cover_filter {
+    const char *classification, *status;
+    int year;
+    int include_citywide;
+};
+
+/* One covering geometry: a linked feature or a footprint. */
+struct pk_cover_src {
+    GEOSGeometry *g;        /* store CRS, owned */
+    int polygonal;
+    double metric_area;     /* m², 0 for lines and points */
+    long long layer_id, fid;/* linked feature (layer_id 0 for footprints) */
+    long long footprint_id;
+    char what[160];         /* "towns:周庄镇" or "footprint #3" */
+    int *tasks;             /* indices into the set's task_ids */
+    int ntasks;
+};
+
+struct pk_cover_set {
+    struct pk_ctx *ctx;
+    char **task_ids;        /* filtered tasks, sorted by id */
+    int *citywide;
+    size_t ntasks;
+    struct pk_cover_src *src;
+    size_t nsrc, cap;
+    GEOSSTRtree *tree;      /* items are struct pk_cover_src * */
+};
+
+/* Load every covering geometry of the tasks passing f. Caller frees *out
+ * with pk_cover_set_free. */
+int pk_cover_set_load(struct pk_store *store, const struct pk_cover_filter *f, struct pk_cover_set **out);
+void pk_cover_set_free(struct pk_cover_set *cs);
+/* Index of a task id in cs->task_ids, -1 if absent (filtered out). */
+int pk_cover_task_index(const struct pk_cover_set *cs, const char *id);
+/* Sources whose envelope meets g's, in load order. Caller frees *out. Safe
+ * from several threads once the set is loaded. */
+size_t pk_cover_candidates(GEOSContextHandle_t h, const struct pk_cover_set *cs, const GEOSGeometry *g,
+                           struct pk_cover_src ***out);
+void pk_cover_noop(void *item, void *arg);
+
+#endif

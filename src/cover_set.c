@@ -1,0 +1,261 @@
+/* cover_set.c — the geometries tasks cover, loaded once for a query: every
+ * linked feature (deduplicated, with the tasks linked to it) and every
+ * footprint, in the store CRS, with their metric areas and an STRtree. */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "cover_int.h"
+#include "geom_int.h"
+#include "spatial_int.h"
+
+static int cmp_str(const void *a, const void *b)
+{
+    return strcmp(*(char *const *)a, *(char *const *)b);
+}
+
+int pk_cover_task_index(const struct pk_cover_set *cs, const char *id)
+{
+    const char *key = id;
+    char **hit = bsearch(&key, cs->task_ids, cs->ntasks, sizeof *cs->task_ids, cmp_str);
+    return hit ? (int)(hit - cs->task_ids) : -1;
+}
+
+/* The filtered task list (sorted by id) and which are city-wide. */
+static int load_tasks(struct pk_store *store, struct pk_cover_set *cs, const struct pk_cover_filter *f)
+{
+    char *sql = sqlite3_mprintf("SELECT id, citywide FROM pk_tasks WHERE (?1 IS NULL OR classification=?1)"
+                                " AND (?2 IS NULL OR status=?2) AND (?3 = 0 OR (coalesce(start_year, 0) <= ?3"
+                                " AND coalesce(end_year, 9999) >= ?3)) ORDER BY id");
+    sqlite3_stmt *st;
+    int rc = pk_sql_prepare(store, sql, &st);
+    sqlite3_free(sql);
+    if (rc != PK_OK)
+        return rc;
+    pk_sql_bind_text(st, 1, f->classification);
+    pk_sql_bind_text(st, 2, f->status);
+    sqlite3_bind_int(st, 3, f->year);
+    size_t cap = 0;
+    while (sqlite3_step(st) == SQLITE_ROW) {
+        if (cs->ntasks == cap) {
+            cap = cap ? cap * 2 : 64;
+            cs->task_ids = realloc(cs->task_ids, cap * sizeof *cs->task_ids);
+            cs->citywide = realloc(cs->citywide, cap * sizeof *cs->citywide);
+        }
+        cs->task_ids[cs->ntasks] = strdup((const char *)sqlite3_column_text(st, 0));
+        cs->citywide[cs->ntasks] = sqlite3_column_int(st, 1);
+        cs->ntasks++;
+    }
+    sqlite3_finalize(st);
+    /* SQLite's ORDER BY uses the same byte order as strcmp for UTF-8 */
+    return PK_OK;
+}
+
+static struct pk_cover_src *new_src(struct pk_cover_set *cs)
+{
+    if (cs->nsrc == cs->cap) {
+        size_t cap = cs->cap ? cs->cap * 2 : 256;
+        struct pk_cover_src *grown = realloc(cs->src, cap * sizeof *grown);
+        if (!grown)
+            return NULL;
+        cs->src = grown;
+        cs->cap = cap;
+    }
+    struct pk_cover_src *s = &cs->src[cs->nsrc++];
+    memset(s, 0, sizeof *s);
+    return s;
+}
+
+static void src_add_task(struct pk_cover_src *s, int task)
+{
+    for (int i = 0; i < s->ntasks; i++)
+        if (s->tasks[i] == task)
+            return;
+    s->tasks = realloc(s->tasks, sizeof *s->tasks * (size_t)(s->ntasks + 1));
+    s->tasks[s->ntasks++] = task;
+}
+
+static int usable_task(const struct pk_cover_set *cs, const struct pk_cover_filter *f, const char *id)
+{
+    int t = pk_cover_task_index(cs, id);
+    if (t < 0)
+        return -1;
+    if (cs->citywide[t] && !f->include_citywide)
+        return -1;
+    return t;
+}
+
+/* Linked features: one source per (layer, fid), carrying all its tasks. */
+static int load_links(struct pk_store *store, struct pk_cover_set *cs, const struct pk_cover_filter *f,
+                      struct pk_spatial *sp)
+{
+    sqlite3_stmt *st;
+    int rc = pk_sql_prepare(store, "SELECT k.task_id, k.layer_id, k.fid, l.name, k.role FROM pk_task_links k"
+                                   " JOIN pk_layers l ON l.id=k.layer_id ORDER BY k.layer_id, k.fid", &st);
+    if (rc != PK_OK)
+        return rc;
+    struct pk_cover_src *cur = NULL;
+    struct pk_layer_ref ref = {0};
+    while (rc == PK_OK && sqlite3_step(st) == SQLITE_ROW) {
+        int t = usable_task(cs, f, (const char *)sqlite3_column_text(st, 0));
+        if (t < 0)
+            continue;
+        long long layer_id = sqlite3_column_int64(st, 1), fid = sqlite3_column_int64(st, 2);
+        if (!cur || cur->layer_id != layer_id || cur->fid != fid) {
+            if (ref.id != layer_id)
+                rc = pk_layer_find(store, (const char *)sqlite3_column_text(st, 3), &ref);
+            if (rc != PK_OK)
+                break;
+            GEOSGeometry *g = NULL;
+            rc = pk_spatial_feature(sp, &ref, fid, &g);
+            if (rc != PK_OK)
+                break;
+            if (!g)
+                continue; /* a feature without geometry covers nothing */
+            if (!(cur = new_src(cs))) {
+                GEOSGeom_destroy_r(pk_geos(cs->ctx), g);
+                rc = pk_error(cs->ctx, PK_ERR_NOMEM, "out of memory");
+                break;
+            }
+            cur->g = g;
+            cur->layer_id = layer_id;
+            cur->fid = fid;
+            snprintf(cur->what, sizeof cur->what, "%s:%lld", ref.name, fid);
+            char *label = pk_layer_feature_label(store, &ref, fid);
+            if (label) {
+                snprintf(cur->what, sizeof cur->what, "%s:%s", ref.name, label);
+                free(label);
+            }
+        }
+        src_add_task(cur, t);
+    }
+    sqlite3_finalize(st);
+    return rc;
+}
+
+static int load_footprints(struct pk_store *store, struct pk_cover_set *cs, const struct pk_cover_filter *f)
+{
+    sqlite3_stmt *st;
+    GEOSWKBReader *reader = GEOSWKBReader_create_r(pk_geos(cs->ctx));
+    int rc = pk_sql_prepare(store, "SELECT task_id, id, AsBinary(geom) FROM pk_task_footprints"
+                                   " WHERE geom IS NOT NULL ORDER BY id", &st);
+    while (rc == PK_OK && sqlite3_step(st) == SQLITE_ROW) {
+        int t = usable_task(cs, f, (const char *)sqlite3_column_text(st, 0));
+        if (t < 0)
+            continue;
+        GEOSGeometry *g = pk_geom_from_column(cs->ctx, reader, st, 2);
+        if (!g)
+            continue;
+        struct pk_cover_src *s = new_src(cs);
+        if (!s) {
+            GEOSGeom_destroy_r(pk_geos(cs->ctx), g);
+            rc = pk_error(cs->ctx, PK_ERR_NOMEM, "out of memory");
+            break;
+        }
+        s->g = g;
+        s->footprint_id = sqlite3_column_int64(st, 1);
+        snprintf(s->what, sizeof s->what, "footprint #%lld", s->footprint_id);
+        src_add_task(s, t);
+    }
+    sqlite3_finalize(st);
+    GEOSWKBReader_destroy_r(pk_geos(cs->ctx), reader);
+    return rc;
+}
+
+int pk_cover_set_load(struct pk_store *store, const struct pk_cover_filter *f, struct pk_cover_set **out)
+{
+    struct pk_ctx *ctx = pk_store_ctx(store);
+    GEOSContextHandle_t h = pk_geos(ctx);
+    struct pk_spatial *sp = NULL;
+    struct pk_cover_set *cs = calloc(1, sizeof *cs);
+    *out = NULL;
+    if (!cs)
+        return pk_error(ctx, PK_ERR_NOMEM, "out of memory");
+    cs->ctx = ctx;
+    int rc = pk_spatial_new(store, &sp);
+    if (rc == PK_OK)
+        rc = load_tasks(store, cs, f);
+    if (rc == PK_OK)
+        rc = load_links(store, cs, f, sp);
+    if (rc == PK_OK)
+        rc = load_footprints(store, cs, f);
+    cs->tree = GEOSSTRtree_create_r(h, 10);
+    for (size_t i = 0; rc == PK_OK && i < cs->nsrc; i++) {
+        struct pk_cover_src *s = &cs->src[i];
+        s->polygonal = pk_geom_is_polygonal(ctx, s->g);
+        s->metric_area = s->polygonal ? pk_spatial_area(sp, s->g) : 0;
+        GEOSSTRtree_insert_r(h, cs->tree, s->g, s);
+    }
+    pk_spatial_free(sp);
+    if (rc != PK_OK) {
+        pk_cover_set_free(cs);
+        return rc;
+    }
+    /* build the tree now, so that threads only read it */
+    if (cs->nsrc > 0) {
+        GEOSGeometry *pt = GEOSGeom_createPointFromXY_r(h, 0, 0);
+        GEOSSTRtree_query_r(h, cs->tree, pt, pk_cover_noop, NULL);
+        GEOSGeom_destroy_r(h, pt);
+    }
+    *out = cs;
+    return PK_OK;
+}
+
+void pk_cover_noop(void *item, void *arg)
+{
+    (void)item;
+    (void)arg;
+}
+
+void pk_cover_set_free(struct pk_cover_set *cs)
+{
+    if (!cs)
+        return;
+    GEOSContextHandle_t h = pk_geos(cs->ctx);
+    if (cs->tree)
+        GEOSSTRtree_destroy_r(h, cs->tree);
+    for (size_t i = 0; i < cs->nsrc; i++) {
+        GEOSGeom_destroy_r(h, cs->src[i].g);
+        free(cs->src[i].tasks);
+    }
+    for (size_t i = 0; i < cs->ntasks; i++)
+        free(cs->task_ids[i]);
+    free(cs->task_ids);
+    free(cs->citywide);
+    free(cs->src);
+    free(cs);
+}
+
+struct collect {
+    struct pk_cover_src **items;
+    size_t n, cap;
+};
+
+static void collect_cb(void *item, void *arg)
+{
+    struct collect *c = arg;
+    if (c->n == c->cap) {
+        c->cap = c->cap ? c->cap * 2 : 32;
+        c->items = realloc(c->items, c->cap * sizeof *c->items);
+    }
+    c->items[c->n++] = item;
+}
+
+static int cmp_src(const void *a, const void *b)
+{
+    const struct pk_cover_src *x = *(struct pk_cover_src *const *)a, *y = *(struct pk_cover_src *const *)b;
+    return x < y ? -1 : x > y;
+}
+
+size_t pk_cover_candidates(GEOSContextHandle_t h, const struct pk_cover_set *cs, const GEOSGeometry *g,
+                           struct pk_cover_src ***out)
+{
+    struct collect c = {0};
+    if (cs->nsrc > 0)
+        GEOSSTRtree_query_r(h, cs->tree, g, collect_cb, &c);
+    /* tree order is not stable across runs: sort by address (= load order) */
+    if (c.n > 1)
+        qsort(c.items, c.n, sizeof *c.items, cmp_src);
+    *out = c.items;
+    return c.n;
+}

@@ -1,0 +1,409 @@
+/* coverage.c — `plankit coverage`: for every feature of a layer, the tasks
+ * that touch it and the share of its area their linked zones and footprints
+ * cover (unioned, so overlaps count once), in the metric CRS.
+ *
+ * Engine: the covering geometries are loaded once into an STRtree; the
+ * layer's features are processed across a thread pool, each thread with its
+ * own GEOS handle and PROJ transform. Per feature: prepared geometry; a
+ * covering polygon the feature covers entirely is taken as it is (no
+ * intersection computed); others are intersected; the pieces are unioned and
+ * transformed to the metric CRS once. Rows come out in fid order whatever
+ * the thread count. */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "cover_int.h"
+#include "crs_int.h"
+#include "geom_int.h"
+#include "pool_int.h"
+#include "spatial_int.h"
+#include "plankit/query.h"
+
+#define CHUNK 64
+
+struct feature {
+    long long fid;
+    char *name;
+    unsigned char *wkb;
+    int wkb_len;
+    /* results */
+    double area, covered;   /* m² */
+    unsigned char *tasks;   /* one byte per task of the set */
+    int ntasks;
+    char *geojson;
+    int rc;
+    char err[256];
+};
+
+struct coverage {
+    struct pk_store *store;
+    const struct pk_coverage_opts *opts;
+    struct pk_cover_set *cs;
+    struct pk_layer_ref layer;
+    struct feature *feats;
+    size_t nfeats;
+    char dst_def[32], src_def[32];
+};
+
+struct cov_thread {
+    struct pk_ctx *ctx;
+    struct pk_transform *tr;
+    GEOSWKBReader *reader;
+    int own_ctx;
+    int rc;
+};
+
+static void *cov_thread_init(void *arg)
+{
+    struct coverage *C = arg;
+    struct cov_thread *t = calloc(1, sizeof *t);
+    if (!t)
+        return NULL;
+    t->ctx = pk_ctx_new();
+    t->own_ctx = 1;
+    t->rc = t->ctx ? pk_transform_new_defs(t->ctx, C->src_def, C->dst_def, &t->tr) : PK_ERR_NOMEM;
+    if (t->ctx)
+        t->reader = GEOSWKBReader_create_r(pk_geos(t->ctx));
+    return t;
+}
+
+static void cov_thread_fini(void *state)
+{
+    struct cov_thread *t = state;
+    if (!t)
+        return;
+    if (t->reader)
+        GEOSWKBReader_destroy_r(pk_geos(t->ctx), t->reader);
+    pk_transform_free(t->tr);
+    if (t->own_ctx)
+        pk_ctx_free(t->ctx);
+    free(t);
+}
+
+static double metric_area(struct cov_thread *t, const GEOSGeometry *g, int *ok)
+{
+    GEOSContextHandle_t h = pk_geos(t->ctx);
+    GEOSGeometry *m = pk_transform_geom(t->ctx, t->tr, g);
+    double a = 0;
+    if (!m) {
+        *ok = 0;
+        return 0;
+    }
+    GEOSArea_r(h, m, &a);
+    GEOSGeom_destroy_r(h, m);
+    return a;
+}
+
+static void mark(struct feature *f, const struct pk_cover_src *s)
+{
+    for (int i = 0; i < s->ntasks; i++)
+        f->tasks[s->tasks[i]] = 1;
+}
+
+/* Union of the pieces (borrowed ones are cloned), in metric m². Takes the
+ * owned pieces. */
+static double union_area(struct cov_thread *t, GEOSGeometry **pieces, const int *owned, size_t n, int *ok)
+{
+    GEOSContextHandle_t h = pk_geos(t->ctx);
+    GEOSGeometry **parts = malloc(n * sizeof *parts);
+    if (!parts) {
+        *ok = 0;
+        return 0;
+    }
+    for (size_t i = 0; i < n; i++) {
+        parts[i] = owned[i] ? pieces[i] : GEOSGeom_clone_r(h, pieces[i]);
+        pieces[i] = NULL;
+    }
+    GEOSGeometry *coll = GEOSGeom_createCollection_r(h, GEOS_GEOMETRYCOLLECTION, parts, (unsigned)n);
+    free(parts);
+    GEOSGeometry *u = coll ? GEOSUnaryUnion_r(h, coll) : NULL;
+    if (coll)
+        GEOSGeom_destroy_r(h, coll);
+    if (!u) {
+        *ok = 0;
+        return 0;
+    }
+    double a = metric_area(t, u, ok);
+    GEOSGeom_destroy_r(h, u);
+    return a;
+}
+
+static void compute_feature(void *state, size_t i, void *arg)
+{
+    struct cov_thread *t = state;
+    struct coverage *C = arg;
+    struct feature *f = &C->feats[i];
+    const struct pk_cover_set *cs = C->cs;
+    if (!t || t->rc != PK_OK) {
+        f->rc = PK_ERR_NOMEM;
+        snprintf(f->err, sizeof f->err, "cannot start a worker thread");
+        return;
+    }
+    GEOSContextHandle_t h = pk_geos(t->ctx);
+    GEOSGeometry *F = f->wkb ? GEOSWKBReader_read_r(h, t->reader, f->wkb, (size_t)f->wkb_len) : NULL;
+    if (!F)
+        return;
+    int ok = 1, polygonal = pk_geom_is_polygonal(t->ctx, F);
+    double storage_area = 0;
+    if (polygonal) {
+        f->area = metric_area(t, F, &ok);
+        GEOSArea_r(h, F, &storage_area);
+    }
+    double k = storage_area > 0 ? f->area / storage_area : 0; /* m² per store unit² here */
+    struct pk_cover_src **cand = NULL;
+    size_t nc = pk_cover_candidates(h, cs, F, &cand);
+    GEOSGeometry **pieces = calloc(nc ? nc : 1, sizeof *pieces);
+    int *owned = calloc(nc ? nc : 1, sizeof *owned);
+    double first_area = 0;
+    size_t np = 0;
+    int full = 0;
+    const GEOSPreparedGeometry *pF = NULL;
+    for (size_t c = 0; ok && c < nc; c++) {
+        const struct pk_cover_src *s = cand[c];
+        if (s->layer_id == C->layer.id && s->fid == f->fid) {
+            full = 1;
+            mark(f, s);
+            continue;
+        }
+        if (!pF)
+            pF = GEOSPrepare_r(h, F);
+        if (GEOSPreparedIntersects_r(h, pF, s->g) != 1)
+            continue;
+        if (!polygonal || !s->polygonal) {
+            mark(f, s);
+            continue;
+        }
+        GEOSGeometry *piece;
+        double approx;
+        if (GEOSPreparedCovers_r(h, pF, s->g) == 1) {
+            piece = s->g; /* borrowed: the feature covers it whole */
+            approx = s->metric_area;
+        } else {
+            piece = GEOSIntersection_r(h, F, s->g);
+            if (!piece) {
+                ok = 0;
+                break;
+            }
+            double a = 0;
+            GEOSArea_r(h, piece, &a);
+            approx = a * k;
+            owned[np] = 1;
+        }
+        if (approx < PK_MIN_OVERLAP_M2) {
+            if (owned[np])
+                GEOSGeom_destroy_r(h, piece);
+            owned[np] = 0;
+            continue;
+        }
+        mark(f, s);
+        if (np == 0)
+            first_area = approx;
+        pieces[np++] = piece;
+    }
+    if (ok && polygonal) {
+        if (full)
+            f->covered = f->area;
+        else if (np == 1 && !owned[0])
+            f->covered = first_area; /* exact: the source's own metric area */
+        else if (np > 0)
+            f->covered = union_area(t, pieces, owned, np, &ok);
+        if (f->covered > f->area)
+            f->covered = f->area;
+    }
+    for (size_t p = 0; p < np; p++)
+        if (owned[p] && pieces[p])
+            GEOSGeom_destroy_r(h, pieces[p]);
+    if (!ok) {
+        f->rc = PK_ERR_GEOS;
+        snprintf(f->err, sizeof f->err, "%s", pk_errmsg(t->ctx)[0] ? pk_errmsg(t->ctx) : "GEOS operation failed");
+    }
+    for (size_t b = 0; b < cs->ntasks; b++)
+        f->ntasks += f->tasks[b];
+    if (C->opts->with_geometry)
+        f->geojson = pk_geom_to_geojson(t->ctx, F);
+    if (pF)
+        GEOSPreparedGeom_destroy_r(h, pF);
+    GEOSGeom_destroy_r(h, F);
+    free(pieces);
+    free(owned);
+    free(cand);
+}
+
+/* Read fid, name and geometry of every feature of the layer. */
+static int read_features(struct coverage *C)
+{
+    struct pk_store *S = C->store;
+    long long has_name = 0;
+    char *sql = sqlite3_mprintf("SELECT count(*) FROM pk_fields WHERE layer_id=%lld AND name='name'", C->layer.id);
+    pk_sql_int(S, sql, NULL, &has_name, NULL);
+    sqlite3_free(sql);
+    sql = sqlite3_mprintf("SELECT fid, %s, AsBinary(geom) FROM %s ORDER BY fid", has_name ? "name" : "NULL",
+                          C->layer.table);
+    sqlite3_stmt *st;
+    int rc = pk_sql_prepare(S, sql, &st);
+    sqlite3_free(sql);
+    size_t cap = 0;
+    while (rc == PK_OK && sqlite3_step(st) == SQLITE_ROW) {
+        if (C->nfeats == cap) {
+            cap = cap ? cap * 2 : 256;
+            struct feature *grown = realloc(C->feats, cap * sizeof *grown);
+            if (!grown) {
+                rc = pk_error(S->ctx, PK_ERR_NOMEM, "out of memory");
+                break;
+            }
+            C->feats = grown;
+        }
+        struct feature *f = &C->feats[C->nfeats++];
+        memset(f, 0, sizeof *f);
+        f->fid = sqlite3_column_int64(st, 0);
+        if (sqlite3_column_text(st, 1))
+            f->name = strdup((const char *)sqlite3_column_text(st, 1));
+        f->wkb_len = sqlite3_column_bytes(st, 2);
+        if (f->wkb_len > 0) {
+            f->wkb = malloc((size_t)f->wkb_len);
+            memcpy(f->wkb, sqlite3_column_blob(st, 2), (size_t)f->wkb_len);
+        }
+        f->tasks = calloc(C->cs->ntasks ? C->cs->ntasks : 1, 1);
+    }
+    sqlite3_finalize(st);
+    return rc;
+}
+
+static char *task_list(const struct pk_cover_set *cs, const unsigned char *mask, int citywide_only)
+{
+    size_t len = 1;
+    for (size_t i = 0; i < cs->ntasks; i++)
+        if (citywide_only ? cs->citywide[i] : mask[i])
+            len += strlen(cs->task_ids[i]) + 1;
+    char *s = calloc(len, 1);
+    for (size_t i = 0; s && i < cs->ntasks; i++)
+        if (citywide_only ? cs->citywide[i] : mask[i]) {
+            if (*s)
+                strcat(s, ",");
+            strcat(s, cs->task_ids[i]);
+        }
+    return s;
+}
+
+static int build_table(struct coverage *C, struct pk_table **out)
+{
+    const struct pk_cover_set *cs = C->cs;
+    const char *names[] = {"fid", "name", "tasks", "task_ids", "area_km2", "covered_km2", "share_pct", "geometry"};
+    enum pk_col_type types[] = {PK_COL_INT, PK_COL_TEXT, PK_COL_INT, PK_COL_TEXT, PK_COL_REAL, PK_COL_REAL,
+                                PK_COL_REAL, PK_COL_GEOJSON};
+    int ncols = C->opts->with_geometry ? 8 : 7;
+    struct pk_table *t = pk_table_new(ncols, names, types);
+    unsigned char *any = calloc(cs->ntasks ? cs->ntasks : 1, 1);
+    double area = 0, covered = 0;
+    if (!t || !any) {
+        pk_table_free(t);
+        free(any);
+        return pk_error(C->store->ctx, PK_ERR_NOMEM, "out of memory");
+    }
+    for (size_t i = 0; i < C->nfeats; i++) {
+        struct feature *f = &C->feats[i];
+        area += f->area;
+        covered += f->covered;
+        for (size_t b = 0; b < cs->ntasks; b++)
+            any[b] |= f->tasks[b];
+        if (C->opts->gaps_only && f->ntasks > 0)
+            continue;
+        long r = pk_table_add_row(t);
+        char *ids = task_list(cs, f->tasks, 0);
+        pk_table_setf(t, (size_t)r, 0, "%lld", f->fid);
+        pk_table_set(t, (size_t)r, 1, f->name);
+        pk_table_setf(t, (size_t)r, 2, "%d", f->ntasks);
+        pk_table_set(t, (size_t)r, 3, ids);
+        pk_table_setf(t, (size_t)r, 4, "%.6f", f->area / 1e6);
+        pk_table_setf(t, (size_t)r, 5, "%.6f", f->covered / 1e6);
+        if (f->area > 0)
+            pk_table_setf(t, (size_t)r, 6, "%.2f", 100.0 * f->covered / f->area);
+        if (ncols > 7)
+            pk_table_set(t, (size_t)r, 7, f->geojson);
+        free(ids);
+    }
+    if (!C->opts->gaps_only) {
+        int ncity = 0, nany = 0;
+        for (size_t b = 0; b < cs->ntasks; b++) {
+            ncity += cs->citywide[b];
+            nany += any[b];
+        }
+        if (!C->opts->include_citywide) {
+            long r = pk_table_add_row(t);
+            char *ids = task_list(cs, NULL, 1);
+            pk_table_set(t, (size_t)r, 1, "(city-wide, not counted)");
+            pk_table_setf(t, (size_t)r, 2, "%d", ncity);
+            pk_table_set(t, (size_t)r, 3, ids);
+            free(ids);
+        }
+        long r = pk_table_add_row(t);
+        pk_table_set(t, (size_t)r, 1, "(total)");
+        pk_table_setf(t, (size_t)r, 2, "%d", nany);
+        pk_table_setf(t, (size_t)r, 4, "%.6f", area / 1e6);
+        pk_table_setf(t, (size_t)r, 5, "%.6f", covered / 1e6);
+        if (area > 0)
+            pk_table_setf(t, (size_t)r, 6, "%.2f", 100.0 * covered / area);
+    }
+    free(any);
+    *out = t;
+    return PK_OK;
+}
+
+int pk_coverage(struct pk_store *store, const struct pk_coverage_opts *opts, struct pk_table **out,
+                pk_progress_fn progress, void *arg)
+{
+    struct pk_ctx *ctx = pk_store_ctx(store);
+    struct coverage C = {store, opts, NULL, {0}, NULL, 0, "", ""};
+    struct pk_cover_filter filter = {opts->classification, opts->status, opts->year, opts->include_citywide};
+    int rc;
+    *out = NULL;
+    if (!opts->by_layer)
+        return pk_error(ctx, PK_ERR_ARGS, "coverage: --by LAYER is required");
+    if ((rc = pk_layer_find(store, opts->by_layer, &C.layer)) != PK_OK)
+        return rc;
+    if ((rc = pk_cover_set_load(store, &filter, &C.cs)) != PK_OK)
+        return rc;
+    snprintf(C.src_def, sizeof C.src_def, "EPSG:%d", pk_store_srid(store));
+    snprintf(C.dst_def, sizeof C.dst_def, "EPSG:%d", pk_store_measure_srid(store));
+    rc = read_features(&C);
+    struct pk_pool *pool = NULL;
+    struct cov_thread *main_state = NULL;
+    if (rc == PK_OK) {
+        main_state = calloc(1, sizeof *main_state);
+        if (main_state) {
+            main_state->ctx = ctx;
+            main_state->rc = pk_transform_new_defs(ctx, C.src_def, C.dst_def, &main_state->tr);
+            main_state->reader = GEOSWKBReader_create_r(pk_geos(ctx));
+            rc = main_state->rc;
+        }
+        pool = pk_pool_new(pk_pool_default_threads(), cov_thread_init, cov_thread_fini, &C);
+        if (!pool || !main_state)
+            rc = pk_error(ctx, PK_ERR_NOMEM, "out of memory");
+    }
+    for (size_t done = 0; rc == PK_OK && done < C.nfeats; done += CHUNK) {
+        size_t n = C.nfeats - done < CHUNK ? C.nfeats - done : CHUNK;
+        struct coverage sub = C;
+        sub.feats = C.feats + done;
+        pk_pool_run(pool, main_state, n, compute_feature, &sub);
+        for (size_t i = done; i < done + n && rc == PK_OK; i++)
+            if (C.feats[i].rc != PK_OK)
+                rc = pk_error(ctx, C.feats[i].rc, "coverage: layer '%s' feature %lld: %s", C.layer.name,
+                              C.feats[i].fid, C.feats[i].err);
+        if (rc == PK_OK && progress && !progress((double)(done + n) / (double)C.nfeats, NULL, arg))
+            rc = pk_error(ctx, PK_ERR_CANCELLED, "coverage: cancelled");
+    }
+    pk_pool_free(pool);
+    cov_thread_fini(main_state);
+    if (rc == PK_OK)
+        rc = build_table(&C, out);
+    for (size_t i = 0; i < C.nfeats; i++) {
+        free(C.feats[i].name);
+        free(C.feats[i].wkb);
+        free(C.feats[i].tasks);
+        free(C.feats[i].geojson);
+    }
+    free(C.feats);
+    pk_cover_set_free(C.cs);
+    return rc;
+}

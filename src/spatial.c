@@ -1,0 +1,172 @@
+/* spatial.c — store geometry reads for the engines: by fid, by bounding box
+ * through the R*Tree, overlap tests and metric areas. */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "crs_int.h"
+#include "geom_int.h"
+#include "spatial_int.h"
+
+struct pk_spatial {
+    struct pk_store *store;
+    struct pk_ctx *ctx;
+    GEOSWKBReader *reader;
+    struct pk_transform *to_metric;
+};
+
+int pk_spatial_new(struct pk_store *store, struct pk_spatial **out)
+{
+    struct pk_ctx *ctx = pk_store_ctx(store);
+    *out = NULL;
+    if (!pk_store_measure_srid(store))
+        return pk_error(ctx, PK_ERR_ARGS, "the store has no metric CRS yet: load a layer first or "
+                        "create the store with --measure-crs");
+    struct pk_spatial *sp = calloc(1, sizeof *sp);
+    if (!sp)
+        return pk_error(ctx, PK_ERR_NOMEM, "out of memory");
+    sp->store = store;
+    sp->ctx = ctx;
+    sp->reader = GEOSWKBReader_create_r(pk_geos(ctx));
+    int rc = pk_transform_new(ctx, pk_store_srid(store), pk_store_measure_srid(store), &sp->to_metric);
+    if (rc != PK_OK) {
+        pk_spatial_free(sp);
+        return rc;
+    }
+    *out = sp;
+    return PK_OK;
+}
+
+void pk_spatial_free(struct pk_spatial *sp)
+{
+    if (!sp)
+        return;
+    if (sp->reader)
+        GEOSWKBReader_destroy_r(pk_geos(sp->ctx), sp->reader);
+    pk_transform_free(sp->to_metric);
+    free(sp);
+}
+
+int pk_spatial_feature(struct pk_spatial *sp, const struct pk_layer_ref *ref, long long fid,
+                       GEOSGeometry **out)
+{
+    sqlite3_stmt *st;
+    *out = NULL;
+    char *sql = sqlite3_mprintf("SELECT AsBinary(geom) FROM %s WHERE fid=%lld", ref->table, fid);
+    int rc = pk_sql_prepare(sp->store, sql, &st);
+    sqlite3_free(sql);
+    if (rc != PK_OK)
+        return rc;
+    if (sqlite3_step(st) == SQLITE_ROW)
+        *out = pk_geom_from_column(sp->ctx, sp->reader, st, 0);
+    sqlite3_finalize(st);
+    return PK_OK;
+}
+
+int pk_spatial_bbox(struct pk_spatial *sp, const struct pk_layer_ref *ref, const double box[4],
+                    long long **fids, size_t *n)
+{
+    sqlite3_stmt *st;
+    size_t cap = 0;
+    *fids = NULL;
+    *n = 0;
+    char *sql = sqlite3_mprintf("SELECT pkid FROM \"idx_%w_geom\" WHERE xmin <= ?4 AND xmax >= ?1"
+                                " AND ymin <= ?3 AND ymax >= ?2 ORDER BY pkid", ref->table);
+    int rc = pk_sql_prepare(sp->store, sql, &st);
+    sqlite3_free(sql);
+    if (rc != PK_OK)
+        return rc;
+    sqlite3_bind_double(st, 1, box[0]);
+    sqlite3_bind_double(st, 2, box[1]);
+    sqlite3_bind_double(st, 3, box[3]);
+    sqlite3_bind_double(st, 4, box[2]);
+    while (sqlite3_step(st) == SQLITE_ROW) {
+        if (*n == cap) {
+            cap = cap ? cap * 2 : 64;
+            long long *grown = realloc(*fids, cap * sizeof **fids);
+            if (!grown) {
+                rc = pk_error(sp->ctx, PK_ERR_NOMEM, "out of memory");
+                break;
+            }
+            *fids = grown;
+        }
+        (*fids)[(*n)++] = sqlite3_column_int64(st, 0);
+    }
+    sqlite3_finalize(st);
+    return rc;
+}
+
+GEOSGeometry *pk_spatial_to_metric(struct pk_spatial *sp, const GEOSGeometry *g)
+{
+    return pk_transform_geom(sp->ctx, sp->to_metric, g);
+}
+
+double pk_spatial_area(struct pk_spatial *sp, const GEOSGeometry *g)
+{
+    GEOSContextHandle_t h = pk_geos(sp->ctx);
+    GEOSGeometry *m = pk_spatial_to_metric(sp, g);
+    double a = -1;
+    if (m) {
+        if (pk_geom_is_polygonal(sp->ctx, m) || GEOSGeomTypeId_r(h, m) == GEOS_GEOMETRYCOLLECTION)
+            GEOSArea_r(h, m, &a);
+        else
+            GEOSLength_r(h, m, &a);
+        GEOSGeom_destroy_r(h, m);
+    }
+    return a;
+}
+
+int pk_spatial_overlaps(struct pk_spatial *sp, const GEOSGeometry *a, const GEOSGeometry *b)
+{
+    GEOSContextHandle_t h = pk_geos(sp->ctx);
+    if (GEOSIntersects_r(h, a, b) != 1)
+        return 0;
+    if (!pk_geom_is_polygonal(sp->ctx, a) || !pk_geom_is_polygonal(sp->ctx, b))
+        return 1;
+    GEOSGeometry *x = GEOSIntersection_r(h, a, b);
+    if (!x)
+        return 0;
+    double area = pk_spatial_area(sp, x);
+    GEOSGeom_destroy_r(h, x);
+    return area >= PK_MIN_OVERLAP_M2;
+}
+
+int pk_spatial_overlapping(struct pk_spatial *sp, const struct pk_layer_ref *ref, const GEOSGeometry *g,
+                           long long **fids, size_t *n)
+{
+    double box[4];
+    long long *cand = NULL;
+    size_t nc = 0, m = 0;
+    GEOSGeom_getExtent_r(pk_geos(sp->ctx), g, &box[0], &box[1], &box[2], &box[3]);
+    int rc = pk_spatial_bbox(sp, ref, box, &cand, &nc);
+    for (size_t i = 0; rc == PK_OK && i < nc; i++) {
+        GEOSGeometry *fg = NULL;
+        rc = pk_spatial_feature(sp, ref, cand[i], &fg);
+        if (fg && pk_spatial_overlaps(sp, g, fg))
+            cand[m++] = cand[i];
+        if (fg)
+            GEOSGeom_destroy_r(pk_geos(sp->ctx), fg);
+    }
+    if (rc != PK_OK) {
+        free(cand);
+        cand = NULL;
+        m = 0;
+    }
+    *fids = cand;
+    *n = m;
+    return rc;
+}
+
+char *pk_geom_to_geojson(struct pk_ctx *ctx, const GEOSGeometry *g)
+{
+    GEOSContextHandle_t h = pk_geos(ctx);
+    GEOSGeoJSONWriter *w = GEOSGeoJSONWriter_create_r(h);
+    if (!w)
+        return NULL;
+    char *s = GEOSGeoJSONWriter_writeGeometry_r(h, w, g, -1);
+    GEOSGeoJSONWriter_destroy_r(h, w);
+    char *copy = s ? strdup(s) : NULL;
+    if (s)
+        GEOSFree_r(h, s);
+    return copy;
+}

@@ -1,0 +1,121 @@
+/* sql.c — `plankit sql`: one read-only statement on the store, with the
+ * SpatiaLite functions. Writes are refused three ways: the statement must be
+ * read-only (sqlite3_stmt_readonly), an authorizer denies every write,
+ * ATTACH and PRAGMA assignment, and the connection runs with query_only. */
+#include <ctype.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+
+#include "store_int.h"
+#include "plankit/query.h"
+
+/* SpatiaLite functions that change the database or write files; pure
+ * functions sharing a prefix are let through below. */
+static const char *const writing_prefixes[] = {
+    "add", "blobtofile", "clone", "create", "disable", "discard", "drop", "elementary", "export",
+    "import", "init", "insert", "invalidate", "load", "recover", "register", "remove", "rename",
+    "store", "unregister", "update", "upgrade", "sqlproc_execute", "topogeo_", "toponet_", "rl2_",
+};
+static const char *const pure_exceptions[] = {"addpoint", "st_addpoint", "addmeasure", "st_addmeasure"};
+
+static int writing_function(const char *name)
+{
+    for (size_t i = 0; i < sizeof pure_exceptions / sizeof pure_exceptions[0]; i++)
+        if (!strcasecmp(name, pure_exceptions[i]))
+            return 0;
+    for (size_t i = 0; i < sizeof writing_prefixes / sizeof writing_prefixes[0]; i++)
+        if (!strncasecmp(name, writing_prefixes[i], strlen(writing_prefixes[i])))
+            return 1;
+    return 0;
+}
+
+static int deny_writes(void *arg, int action, const char *a, const char *b, const char *db,
+                       const char *trigger)
+{
+    (void)arg, (void)a, (void)db, (void)trigger;
+    switch (action) {
+    case SQLITE_FUNCTION:
+        return b && writing_function(b) ? SQLITE_DENY : SQLITE_OK;
+    case SQLITE_SELECT:
+    case SQLITE_READ:
+    case SQLITE_RECURSIVE:
+        return SQLITE_OK;
+    case SQLITE_PRAGMA:
+        return b ? SQLITE_DENY : SQLITE_OK; /* reading a pragma is fine, setting one is not */
+    default:
+        return SQLITE_DENY;
+    }
+}
+
+int pk_sql_readonly(struct pk_store *store, const char *sql, struct pk_table **out)
+{
+    struct pk_ctx *ctx = store->ctx;
+    sqlite3_stmt *st = NULL;
+    const char *tail = NULL;
+    *out = NULL;
+    if (pk_sql_exec(store, "PRAGMA query_only=1") != PK_OK)
+        return pk_errcode(ctx);
+    sqlite3_set_authorizer(store->db, deny_writes, NULL);
+    int prc = sqlite3_prepare_v2(store->db, sql, -1, &st, &tail);
+    sqlite3_set_authorizer(store->db, NULL, NULL);
+    int rc = PK_OK;
+    if (prc == SQLITE_AUTH || (st && !sqlite3_stmt_readonly(st))) {
+        rc = pk_error(ctx, PK_ERR_READONLY, "sql: only read-only statements are allowed: '%.80s' would "
+                      "change the store", sql);
+        goto done;
+    }
+    if (prc != SQLITE_OK) {
+        rc = pk_error(ctx, PK_ERR_ARGS, "sql: %s", sqlite3_errmsg(store->db));
+        goto done;
+    }
+    if (!st) {
+        rc = pk_error(ctx, PK_ERR_ARGS, "sql: no statement given");
+        goto done;
+    }
+    while (tail && isspace((unsigned char)*tail))
+        tail++;
+    if (tail && *tail && strcmp(tail, ";") != 0) {
+        rc = pk_error(ctx, PK_ERR_ARGS, "sql: give one statement at a time");
+        goto done;
+    }
+    int n = sqlite3_column_count(st);
+    const char **names = calloc((size_t)(n ? n : 1), sizeof *names);
+    enum pk_col_type *types = calloc((size_t)(n ? n : 1), sizeof *types);
+    for (int i = 0; i < n; i++)
+        names[i] = sqlite3_column_name(st, i);
+    struct pk_table *t = NULL;
+    int step;
+    while ((step = sqlite3_step(st)) == SQLITE_ROW) {
+        if (!t) {
+            for (int i = 0; i < n; i++) {
+                int ct = sqlite3_column_type(st, i);
+                types[i] = ct == SQLITE_INTEGER ? PK_COL_INT : ct == SQLITE_FLOAT ? PK_COL_REAL : PK_COL_TEXT;
+            }
+            t = pk_table_new(n, names, types);
+        }
+        long r = pk_table_add_row(t);
+        for (int i = 0; r >= 0 && i < n; i++) {
+            if (sqlite3_column_type(st, i) == SQLITE_BLOB)
+                pk_table_setf(t, (size_t)r, i, "<blob %d bytes>", sqlite3_column_bytes(st, i));
+            else
+                pk_table_set(t, (size_t)r, i, (const char *)sqlite3_column_text(st, i));
+        }
+    }
+    if (!t)
+        t = pk_table_new(n, names, types);
+    free(names);
+    free(types);
+    if (step != SQLITE_DONE) {
+        rc = pk_error(ctx, sqlite3_errcode(store->db) == SQLITE_READONLY ? PK_ERR_READONLY : PK_ERR_DB,
+                      "sql: %s", sqlite3_errmsg(store->db));
+        pk_table_free(t);
+        goto done;
+    }
+    *out = t;
+done:
+    sqlite3_finalize(st);
+    sqlite3_exec(store->db, "PRAGMA query_only=0", NULL, NULL, NULL);
+    return rc;
+}

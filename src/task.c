@@ -1,0 +1,496 @@
+/* task.c — plan tasks: add, update (upsert with field-level history),
+ * remove, show, list and history. */
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <cpl_string.h>
+#include <json-c/json.h>
+
+#include "layer_int.h"
+#include "task_int.h"
+
+/* Task columns in the order of enum task_col; never user text. */
+const char *const pk_task_columns[TASK_NCOLS] = {
+    "title", "title_en", "description", "classification", "section", "source", "lead",
+    "partners", "start_year", "end_year", "status", "progress", "indicators", "tags", "citywide",
+};
+
+void pk_task_fields_init(struct pk_task_fields *f)
+{
+    memset(f, 0, sizeof *f);
+    f->start_year = f->end_year = -1;
+    f->progress = -1;
+    f->citywide = -1;
+}
+
+int pk_task_id_valid(const char *id)
+{
+    size_t n = strlen(id);
+    if (n == 0 || n > 64 || !CPLIsUTF8(id, -1))
+        return 0;
+    for (const unsigned char *p = (const unsigned char *)id; *p; p++)
+        if (!(*p >= 0x80 || (*p >= 'a' && *p <= 'z') || (*p >= 'A' && *p <= 'Z') ||
+              (*p >= '0' && *p <= '9') || *p == '-' || *p == '_' || *p == '.'))
+            return 0;
+    return 1;
+}
+
+static int status_valid(const char *s)
+{
+    static const char *ok[] = {"planned", "in_progress", "done", "delayed", "cancelled"};
+    for (size_t i = 0; i < sizeof ok / sizeof ok[0]; i++)
+        if (!strcmp(s, ok[i]))
+            return 1;
+    return 0;
+}
+
+void pk_task_values_release(char *vals[TASK_NCOLS])
+{
+    for (int i = 0; i < TASK_NCOLS; i++) {
+        free(vals[i]);
+        vals[i] = NULL;
+    }
+}
+
+static char *dup_or_null(const char *s) { return s ? strdup(s) : NULL; }
+
+static char *fmt_int(int v) { char *s = NULL; return asprintf(&s, "%d", v) < 0 ? NULL : s; }
+
+int pk_task_values_from_fields(const struct pk_task_fields *f, char *vals[TASK_NCOLS])
+{
+    memset(vals, 0, sizeof(char *) * TASK_NCOLS);
+    vals[COL_TITLE] = dup_or_null(f->title);
+    vals[COL_TITLE_EN] = dup_or_null(f->title_en);
+    vals[COL_DESCRIPTION] = dup_or_null(f->description);
+    vals[COL_CLASSIFICATION] = dup_or_null(f->classification);
+    vals[COL_SECTION] = dup_or_null(f->section);
+    vals[COL_SOURCE] = dup_or_null(f->source);
+    vals[COL_LEAD] = dup_or_null(f->lead);
+    vals[COL_PARTNERS] = dup_or_null(f->partners_json);
+    vals[COL_STATUS] = dup_or_null(f->status);
+    vals[COL_INDICATORS] = dup_or_null(f->indicators_json);
+    vals[COL_TAGS] = dup_or_null(f->tags_json);
+    if (f->start_year >= 0)
+        vals[COL_START_YEAR] = fmt_int(f->start_year);
+    if (f->end_year >= 0)
+        vals[COL_END_YEAR] = fmt_int(f->end_year);
+    if (f->progress >= 0 || f->progress < -1 || isnan(f->progress))
+        asprintf(&vals[COL_PROGRESS], "%.10g", f->progress);
+    if (f->citywide >= 0)
+        vals[COL_CITYWIDE] = fmt_int(f->citywide ? 1 : 0);
+    return PK_OK;
+}
+
+/* Checks that need no database: status, progress, years, JSON lists. */
+int pk_task_validate(struct pk_ctx *ctx, const char *id, char *vals[TASK_NCOLS])
+{
+    if (!pk_task_id_valid(id))
+        return pk_error(ctx, PK_ERR_ARGS, "invalid task id '%s': use letters, digits, '-', '_' or '.'", id);
+    if (vals[COL_STATUS] && !status_valid(vals[COL_STATUS]))
+        return pk_error(ctx, PK_ERR_ARGS, "task '%s': invalid status '%s': use planned, in_progress, "
+                        "done, delayed or cancelled", id, vals[COL_STATUS]);
+    if (vals[COL_PROGRESS]) {
+        char *end;
+        double p = strtod(vals[COL_PROGRESS], &end);
+        if (*end || !(p >= 0 && p <= 100))
+            return pk_error(ctx, PK_ERR_ARGS, "task '%s': progress '%s' is not a number from 0 to 100",
+                            id, vals[COL_PROGRESS]);
+    }
+    for (int c = COL_START_YEAR; c <= COL_END_YEAR; c++)
+        if (vals[c]) {
+            char *end;
+            long y = strtol(vals[c], &end, 10);
+            if (*end || y < 1900 || y > 2200)
+                return pk_error(ctx, PK_ERR_ARGS, "task '%s': %s '%s' is not a year", id,
+                                pk_task_columns[c], vals[c]);
+        }
+    if (vals[COL_START_YEAR] && vals[COL_END_YEAR] && atoi(vals[COL_START_YEAR]) > atoi(vals[COL_END_YEAR]))
+        return pk_error(ctx, PK_ERR_ARGS, "task '%s': start year %s is after end year %s", id,
+                        vals[COL_START_YEAR], vals[COL_END_YEAR]);
+    static const int lists[] = {COL_PARTNERS, COL_INDICATORS, COL_TAGS};
+    for (size_t i = 0; i < 3; i++) {
+        const char *v = vals[lists[i]];
+        if (!v)
+            continue;
+        json_object *j = json_tokener_parse(v);
+        int ok = j && json_object_is_type(j, json_type_array);
+        json_object_put(j);
+        if (!ok)
+            return pk_error(ctx, PK_ERR_ARGS, "task '%s': %s is not a JSON array", id,
+                            pk_task_columns[lists[i]]);
+    }
+    if (vals[COL_TITLE] && !*vals[COL_TITLE])
+        return pk_error(ctx, PK_ERR_ARGS, "task '%s': empty title", id);
+    return PK_OK;
+}
+
+/* Read a task's columns as text; *exists = 0 when there is no such task. */
+static int read_task(struct pk_store *store, const char *id, char *vals[TASK_NCOLS], int *exists)
+{
+    char *cols = NULL;
+    for (int i = 0; i < TASK_NCOLS; i++) {
+        char *next = sqlite3_mprintf("%s%s%s", cols ? cols : "", cols ? ", " : "", pk_task_columns[i]);
+        sqlite3_free(cols);
+        cols = next;
+    }
+    char *sql = sqlite3_mprintf("SELECT %s FROM pk_tasks WHERE id=?", cols);
+    sqlite3_free(cols);
+    sqlite3_stmt *st;
+    int rc = pk_sql_prepare(store, sql, &st);
+    sqlite3_free(sql);
+    memset(vals, 0, sizeof(char *) * TASK_NCOLS);
+    *exists = 0;
+    if (rc != PK_OK)
+        return rc;
+    pk_sql_bind_text(st, 1, id);
+    if (sqlite3_step(st) == SQLITE_ROW) {
+        *exists = 1;
+        for (int i = 0; i < TASK_NCOLS; i++)
+            vals[i] = dup_or_null((const char *)sqlite3_column_text(st, i));
+    }
+    sqlite3_finalize(st);
+    return PK_OK;
+}
+
+/* Unknown classification: an error when the store defines classifications. */
+static int check_classification(struct pk_store *store, const char *id, const char *cls)
+{
+    long long n = 0, known = 0;
+    if (!cls)
+        return PK_OK;
+    int rc = pk_sql_int(store, "SELECT count(*) FROM pk_classifications", NULL, &n, NULL);
+    if (rc != PK_OK || n == 0)
+        return rc;
+    rc = pk_sql_int(store, "SELECT count(*) FROM pk_classifications WHERE name=?", cls, &known, NULL);
+    if (rc == PK_OK && !known) {
+        char list[512] = "";
+        sqlite3_stmt *st;
+        if (pk_sql_prepare(store, "SELECT name FROM pk_classifications ORDER BY rowid", &st) == PK_OK) {
+            while (sqlite3_step(st) == SQLITE_ROW && strlen(list) < 400) {
+                strcat(list, *list ? ", " : "");
+                strncat(list, (const char *)sqlite3_column_text(st, 0), 100);
+            }
+            sqlite3_finalize(st);
+        }
+        rc = pk_error(store->ctx, PK_ERR_ARGS, "task '%s': unknown classification '%s' (known: %s)",
+                      id, cls, list);
+    }
+    return rc;
+}
+
+int pk_task_upsert(struct pk_store *store, const char *id, char *vals[TASK_NCOLS],
+                   const char *command, int mode, int *created, int *changed)
+{
+    char *old[TASK_NCOLS], *now[TASK_NCOLS];
+    int exists, rc;
+    *created = *changed = 0;
+    if ((rc = pk_task_validate(store->ctx, id, vals)) != PK_OK)
+        return rc;
+    if ((rc = check_classification(store, id, vals[COL_CLASSIFICATION])) != PK_OK)
+        return rc;
+    if ((rc = read_task(store, id, old, &exists)) != PK_OK)
+        return rc;
+    if (exists && mode == TASK_MUST_BE_NEW)
+        rc = pk_error(store->ctx, PK_ERR_EXISTS, "task '%s' already exists (use 'plankit task update')", id);
+    else if (!exists && mode == TASK_MUST_EXIST)
+        rc = pk_error(store->ctx, PK_ERR_NOTFOUND, "no task '%s' ('plankit task list' shows the tasks)", id);
+    else if (!exists && !vals[COL_TITLE])
+        rc = pk_error(store->ctx, PK_ERR_ARGS, "task '%s': a new task needs a title", id);
+    if (rc != PK_OK) {
+        pk_task_values_release(old);
+        return rc;
+    }
+    /* Statement text holds only fixed column names; every value is bound. */
+    char *sql;
+    if (!exists) {
+        char *names = sqlite3_mprintf("id"), *params = sqlite3_mprintf("?");
+        for (int i = 0; i < TASK_NCOLS; i++)
+            if (vals[i]) {
+                char *n2 = sqlite3_mprintf("%s, %s", names, pk_task_columns[i]);
+                char *p2 = sqlite3_mprintf("%s, ?", params);
+                sqlite3_free(names);
+                sqlite3_free(params);
+                names = n2;
+                params = p2;
+            }
+        sql = sqlite3_mprintf("INSERT INTO pk_tasks(%s) VALUES(%s)", names, params);
+        sqlite3_free(names);
+        sqlite3_free(params);
+    } else {
+        char *sets = sqlite3_mprintf("id=id");
+        for (int i = 0; i < TASK_NCOLS; i++)
+            if (vals[i]) {
+                char *s2 = sqlite3_mprintf("%s, %s=?", sets, pk_task_columns[i]);
+                sqlite3_free(sets);
+                sets = s2;
+            }
+        sql = sqlite3_mprintf("UPDATE pk_tasks SET %s WHERE id=?", sets);
+        sqlite3_free(sets);
+    }
+    sqlite3_stmt *st;
+    rc = pk_sql_prepare(store, sql, &st);
+    sqlite3_free(sql);
+    if (rc == PK_OK) {
+        int p = 1;
+        if (!exists)
+            pk_sql_bind_text(st, p++, id);
+        for (int i = 0; i < TASK_NCOLS; i++)
+            if (vals[i])
+                pk_sql_bind_text(st, p++, vals[i]);
+        if (exists)
+            pk_sql_bind_text(st, p++, id);
+        if (sqlite3_step(st) != SQLITE_DONE)
+            rc = pk_error(store->ctx, PK_ERR_DB, "task '%s': cannot save: %s", id, sqlite3_errmsg(store->db));
+        sqlite3_finalize(st);
+    }
+    int dummy;
+    if (rc == PK_OK)
+        rc = read_task(store, id, now, &dummy);
+    else
+        memset(now, 0, sizeof now);
+    if (rc == PK_OK && !exists) {
+        *created = *changed = 1;
+        rc = pk_store_history(store, command, "task", id, "created", NULL, now[COL_TITLE]);
+    }
+    for (int i = 0; rc == PK_OK && exists && i < TASK_NCOLS; i++) {
+        const char *a = old[i] ? old[i] : "", *b = now[i] ? now[i] : "";
+        if (strcmp(a, b) != 0) {
+            *changed = 1;
+            rc = pk_store_history(store, command, "task", id, pk_task_columns[i], old[i], now[i]);
+        }
+    }
+    pk_task_values_release(old);
+    pk_task_values_release(now);
+    return rc;
+}
+
+static int write_one(struct pk_store *store, const struct pk_task_fields *f, int mode, const char *command)
+{
+    char *vals[TASK_NCOLS];
+    int created, changed;
+    if (!f->id)
+        return pk_error(store->ctx, PK_ERR_ARGS, "no task id given");
+    pk_task_values_from_fields(f, vals);
+    int rc = pk_store_begin(store);
+    if (rc == PK_OK) {
+        rc = pk_task_upsert(store, f->id, vals, command, mode, &created, &changed);
+        if (rc == PK_OK)
+            rc = pk_store_commit(store);
+        else
+            pk_store_rollback(store);
+    }
+    pk_task_values_release(vals);
+    return rc;
+}
+
+int pk_task_add(struct pk_store *store, const struct pk_task_fields *f)
+{
+    return write_one(store, f, TASK_MUST_BE_NEW, "task add");
+}
+
+int pk_task_update(struct pk_store *store, const struct pk_task_fields *f)
+{
+    return write_one(store, f, TASK_MUST_EXIST, "task update");
+}
+
+int pk_task_require(struct pk_store *store, const char *id)
+{
+    long long n = 0;
+    int rc = pk_sql_int(store, "SELECT count(*) FROM pk_tasks WHERE id=?", id, &n, NULL);
+    if (rc == PK_OK && !n)
+        rc = pk_error(store->ctx, PK_ERR_NOTFOUND, "no task '%s' ('plankit task list' shows the tasks)", id);
+    return rc;
+}
+
+int pk_task_remove(struct pk_store *store, const char *id)
+{
+    int rc = pk_task_require(store, id);
+    if (rc != PK_OK || (rc = pk_store_begin(store)) != PK_OK)
+        return rc;
+    sqlite3_stmt *st;
+    rc = pk_sql_prepare(store, "DELETE FROM pk_tasks WHERE id=?", &st);
+    if (rc == PK_OK) {
+        pk_sql_bind_text(st, 1, id);
+        if (sqlite3_step(st) != SQLITE_DONE)
+            rc = pk_error_db(store, "cannot remove task");
+        sqlite3_finalize(st);
+    }
+    if (rc == PK_OK)
+        rc = pk_store_history(store, "task remove", "task", id, "removed", NULL, NULL);
+    if (rc == PK_OK)
+        rc = pk_store_commit(store);
+    else
+        pk_store_rollback(store);
+    return rc;
+}
+
+/* Run sql (with up to 4 text parameters, NULL-terminated) into a new table. */
+int pk_query_to_table(struct pk_store *store, const char *sql, const char *const *params,
+                      const enum pk_col_type *types, struct pk_table **out)
+{
+    sqlite3_stmt *st;
+    int rc = pk_sql_prepare(store, sql, &st);
+    if (rc != PK_OK)
+        return rc;
+    for (int i = 0; params && params[i]; i++)
+        pk_sql_bind_text(st, i + 1, params[i]);
+    int n = sqlite3_column_count(st);
+    const char **names = calloc((size_t)(n ? n : 1), sizeof *names);
+    for (int i = 0; names && i < n; i++)
+        names[i] = sqlite3_column_name(st, i);
+    struct pk_table *t = names ? pk_table_new(n, names, types) : NULL;
+    free(names);
+    int step = SQLITE_DONE;
+    while (t && (step = sqlite3_step(st)) == SQLITE_ROW) {
+        long r = pk_table_add_row(t);
+        for (int i = 0; r >= 0 && i < n; i++)
+            pk_table_set(t, (size_t)r, i, (const char *)sqlite3_column_text(st, i));
+    }
+    if (t && step != SQLITE_DONE)
+        rc = pk_error_db(store, "query");
+    sqlite3_finalize(st);
+    if (!t && rc == PK_OK)
+        rc = pk_error(store->ctx, PK_ERR_NOMEM, "out of memory");
+    if (rc != PK_OK) {
+        pk_table_free(t);
+        return rc;
+    }
+    *out = t;
+    return PK_OK;
+}
+
+int pk_task_show(struct pk_store *store, const char *id, struct pk_table **out)
+{
+    char *vals[TASK_NCOLS];
+    int exists;
+    int rc = read_task(store, id, vals, &exists);
+    if (rc != PK_OK)
+        return rc;
+    if (!exists)
+        return pk_error(store->ctx, PK_ERR_NOTFOUND, "no task '%s' ('plankit task list' shows the tasks)", id);
+    static const char *cols[] = {"property", "value"};
+    struct pk_table *t = pk_table_new(2, cols, NULL);
+    long r = pk_table_add_row(t);
+    pk_table_set(t, (size_t)r, 0, "id");
+    pk_table_set(t, (size_t)r, 1, id);
+    for (int i = 0; i < TASK_NCOLS; i++) {
+        r = pk_table_add_row(t);
+        pk_table_set(t, (size_t)r, 0, pk_task_columns[i]);
+        pk_table_set(t, (size_t)r, 1, vals[i]);
+    }
+    pk_task_values_release(vals);
+    sqlite3_stmt *st;
+    rc = pk_sql_prepare(store, "SELECT l.name, k.layer_id, k.fid, k.role FROM pk_task_links k"
+                               " JOIN pk_layers l ON l.id=k.layer_id WHERE k.task_id=? ORDER BY l.id, k.fid", &st);
+    if (rc == PK_OK) {
+        pk_sql_bind_text(st, 1, id);
+        while (sqlite3_step(st) == SQLITE_ROW) {
+            struct pk_layer_ref ref;
+            const char *lname = (const char *)sqlite3_column_text(st, 0);
+            long long fid = sqlite3_column_int64(st, 2);
+            char *label = pk_layer_find(store, lname, &ref) == PK_OK ? pk_layer_feature_label(store, &ref, fid) : NULL;
+            r = pk_table_add_row(t);
+            pk_table_set(t, (size_t)r, 0, "link");
+            pk_table_setf(t, (size_t)r, 1, "%s:%lld%s%s%s (%s)", lname, fid, label ? " " : "",
+                          label ? label : "", "", sqlite3_column_text(st, 3));
+            free(label);
+        }
+        sqlite3_finalize(st);
+    }
+    pk_error_clear(store->ctx);
+    if (rc == PK_OK)
+        rc = pk_sql_prepare(store, "SELECT id, coalesce(label,''), role, GeometryType(geom) FROM pk_task_footprints"
+                                   " WHERE task_id=? ORDER BY id", &st);
+    if (rc == PK_OK) {
+        pk_sql_bind_text(st, 1, id);
+        while (sqlite3_step(st) == SQLITE_ROW) {
+            r = pk_table_add_row(t);
+            pk_table_set(t, (size_t)r, 0, "footprint");
+            pk_table_setf(t, (size_t)r, 1, "#%lld %s %s (%s)", sqlite3_column_int64(st, 0),
+                          sqlite3_column_text(st, 3), sqlite3_column_text(st, 1), sqlite3_column_text(st, 2));
+        }
+        sqlite3_finalize(st);
+    }
+    if (rc != PK_OK) {
+        pk_table_free(t);
+        return rc;
+    }
+    *out = t;
+    return PK_OK;
+}
+
+int pk_task_history(struct pk_store *store, const char *id, struct pk_table **out)
+{
+    int rc = pk_task_require(store, id);
+    if (rc == PK_ERR_NOTFOUND) {
+        /* a removed task still has a history */
+        long long n = 0;
+        pk_sql_int(store, "SELECT count(*) FROM pk_history WHERE object_type='task' AND object_id=?", id, &n, NULL);
+        if (n > 0)
+            rc = PK_OK;
+        else
+            pk_error(store->ctx, PK_ERR_NOTFOUND, "no task '%s' and no history for it", id);
+    }
+    if (rc != PK_OK)
+        return rc;
+    const char *params[] = {id, NULL};
+    return pk_query_to_table(store,
+                             "SELECT at, user, command, field, old_value AS old, new_value AS new FROM pk_history"
+                             " WHERE object_type='task' AND object_id=? ORDER BY id",
+                             params, NULL, out);
+}
+
+int pk_task_list(struct pk_store *store, const struct pk_task_filter *f, struct pk_table **out)
+{
+    static const enum pk_col_type types[] = {PK_COL_TEXT, PK_COL_TEXT, PK_COL_TEXT, PK_COL_TEXT,
+                                             PK_COL_REAL, PK_COL_INT, PK_COL_INT, PK_COL_TEXT, PK_COL_INT};
+    const char *params[6] = {0};
+    int np = 0, rc;
+    char year[16] = "";
+    char *where = sqlite3_mprintf("1"), *w;
+    if (f && f->classification) {
+        w = sqlite3_mprintf("%s AND t.classification=?%d", where, np + 1);
+        sqlite3_free(where), where = w;
+        params[np++] = f->classification;
+    }
+    if (f && f->status) {
+        w = sqlite3_mprintf("%s AND t.status=?%d", where, np + 1);
+        sqlite3_free(where), where = w;
+        params[np++] = f->status;
+    }
+    if (f && f->year) {
+        snprintf(year, sizeof year, "%d", f->year);
+        w = sqlite3_mprintf("%s AND coalesce(t.start_year, 0) <= CAST(?%d AS INTEGER)"
+                            " AND coalesce(t.end_year, 9999) >= CAST(?%d AS INTEGER)", where, np + 1, np + 1);
+        sqlite3_free(where), where = w;
+        params[np++] = year;
+    }
+    if (f && f->layer) {
+        struct pk_layer_ref ref;
+        long long fid;
+        if (!f->feature) {
+            sqlite3_free(where);
+            return pk_error(store->ctx, PK_ERR_ARGS, "task list: --layer needs --feature");
+        }
+        if ((rc = pk_layer_find(store, f->layer, &ref)) != PK_OK ||
+            (rc = pk_feature_resolve(store, &ref, f->feature, &fid)) != PK_OK) {
+            sqlite3_free(where);
+            return rc;
+        }
+        w = sqlite3_mprintf("%s AND t.id IN (SELECT task_id FROM pk_task_links WHERE layer_id=%lld AND fid=%lld)",
+                                  where, ref.id, fid);
+        sqlite3_free(where), where = w;
+    }
+    char *sql = sqlite3_mprintf(
+        "SELECT t.id, t.title, coalesce(t.classification,'') AS pillar, t.status, t.progress,"
+        " t.start_year AS start, t.end_year AS end, coalesce(t.lead,'') AS lead,"
+        " (SELECT count(*) FROM pk_task_links k WHERE k.task_id=t.id)"
+        "  + (SELECT count(*) FROM pk_task_footprints p WHERE p.task_id=t.id) AS links"
+        " FROM pk_tasks t WHERE %s ORDER BY t.rowid", where);
+    sqlite3_free(where);
+    rc = pk_query_to_table(store, sql, params, types, out);
+    sqlite3_free(sql);
+    return rc;
+}

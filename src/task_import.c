@@ -1,0 +1,401 @@
+/* task_import.c — `plankit task import`: tasks from JSON (plankit's task
+ * format, see layers/TASKS.md) or CSV (read with GDAL's CSV tokenizer), upserted
+ * by id in one transaction. Any bad row stops the import with its line (CSV)
+ * or position (JSON) and nothing is written. */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+
+#include <cpl_csv.h>
+#include <cpl_string.h>
+#include <cpl_vsi.h>
+#include <json-c/json.h>
+
+#include "layer_int.h"
+#include "task_int.h"
+
+/* One task read from a file, before it is written. */
+struct row {
+    char where[64];       /* "line 12" or "task 7" */
+    char *id;
+    char *vals[TASK_NCOLS];
+    char **links;         /* "layer", "feature", "role" triples, NULL-terminated CSL */
+    int has_links;
+};
+
+static void row_release(struct row *r)
+{
+    free(r->id);
+    pk_task_values_release(r->vals);
+    CSLDestroy(r->links);
+}
+
+static char *json_text(json_object *v)
+{
+    return strdup(json_object_to_json_string_ext(v, JSON_C_TO_STRING_PLAIN | JSON_C_TO_STRING_NOSLASHESCAPE));
+}
+
+/* Fill a row from one JSON task object. */
+static int json_row(struct pk_ctx *ctx, const char *path, json_object *o, struct row *r)
+{
+    static const struct { const char *key; int col; json_type type; } keys[] = {
+        {"title", COL_TITLE, json_type_string}, {"title_en", COL_TITLE_EN, json_type_string},
+        {"description", COL_DESCRIPTION, json_type_string}, {"pillar", COL_CLASSIFICATION, json_type_string},
+        {"classification", COL_CLASSIFICATION, json_type_string}, {"section", COL_SECTION, json_type_string},
+        {"source", COL_SOURCE, json_type_string}, {"lead", COL_LEAD, json_type_string},
+        {"partners", COL_PARTNERS, json_type_array}, {"start_year", COL_START_YEAR, json_type_int},
+        {"end_year", COL_END_YEAR, json_type_int}, {"status", COL_STATUS, json_type_string},
+        {"progress", COL_PROGRESS, json_type_double}, {"indicators", COL_INDICATORS, json_type_array},
+        {"tags", COL_TAGS, json_type_array}, {"citywide", COL_CITYWIDE, json_type_boolean},
+    };
+    json_object *v;
+    if (!json_object_is_type(o, json_type_object))
+        return pk_error(ctx, PK_ERR_DATA, "task import '%s' %s: not a JSON object", path, r->where);
+    if (!json_object_object_get_ex(o, "id", &v) || !json_object_is_type(v, json_type_string))
+        return pk_error(ctx, PK_ERR_DATA, "task import '%s' %s: no \"id\" string", path, r->where);
+    r->id = strdup(json_object_get_string(v));
+    snprintf(r->where + strlen(r->where), sizeof r->where - strlen(r->where), " (%.30s)", r->id);
+    for (size_t i = 0; i < sizeof keys / sizeof keys[0]; i++) {
+        if (!json_object_object_get_ex(o, keys[i].key, &v) || json_object_is_type(v, json_type_null))
+            continue;
+        json_type t = json_object_get_type(v);
+        int ok = t == keys[i].type || (keys[i].type == json_type_double && t == json_type_int);
+        if (!ok)
+            return pk_error(ctx, PK_ERR_DATA, "task import '%s' %s: \"%s\" must be a %s", path, r->where,
+                            keys[i].key, json_type_to_name(keys[i].type));
+        free(r->vals[keys[i].col]);
+        if (t == json_type_string)
+            r->vals[keys[i].col] = strdup(json_object_get_string(v));
+        else if (t == json_type_boolean)
+            r->vals[keys[i].col] = strdup(json_object_get_boolean(v) ? "1" : "0");
+        else if (t == json_type_int)
+            asprintf(&r->vals[keys[i].col], "%lld", (long long)json_object_get_int64(v));
+        else if (t == json_type_double)
+            asprintf(&r->vals[keys[i].col], "%.10g", json_object_get_double(v));
+        else
+            r->vals[keys[i].col] = json_text(v);
+    }
+    if (json_object_object_get_ex(o, "links", &v)) {
+        if (!json_object_is_type(v, json_type_array))
+            return pk_error(ctx, PK_ERR_DATA, "task import '%s' %s: \"links\" must be an array", path, r->where);
+        r->has_links = 1;
+        for (size_t i = 0; i < json_object_array_length(v); i++) {
+            json_object *l = json_object_array_get_idx(v, i), *layer, *feature, *role;
+            if (!json_object_object_get_ex(l, "layer", &layer) || !json_object_object_get_ex(l, "feature", &feature))
+                return pk_error(ctx, PK_ERR_DATA, "task import '%s' %s: link %zu needs \"layer\" and \"feature\"",
+                                path, r->where, i + 1);
+            r->links = CSLAddString(r->links, json_object_get_string(layer));
+            r->links = CSLAddString(r->links, json_object_get_string(feature));
+            r->links = CSLAddString(r->links, json_object_object_get_ex(l, "role", &role)
+                                                  ? json_object_get_string(role) : "located-in");
+        }
+    }
+    return PK_OK;
+}
+
+static int read_json(struct pk_store *store, const char *path, struct row **rows, size_t *n)
+{
+    struct pk_ctx *ctx = store->ctx;
+    json_object *root = json_object_from_file(path), *tasks = NULL, *cls;
+    int rc = PK_OK;
+    if (!root)
+        return pk_error(ctx, PK_ERR_DATA, "task import '%s': invalid JSON: %s", path,
+                        json_util_get_last_err() ? json_util_get_last_err() : "cannot parse");
+    if (json_object_is_type(root, json_type_array))
+        tasks = root;
+    else if (!json_object_object_get_ex(root, "tasks", &tasks) || !json_object_is_type(tasks, json_type_array))
+        rc = pk_error(ctx, PK_ERR_DATA, "task import '%s': no \"tasks\" array", path);
+    if (rc == PK_OK && tasks != root && json_object_object_get_ex(root, "classifications", &cls) &&
+        json_object_is_type(cls, json_type_array)) {
+        sqlite3_stmt *st;
+        rc = pk_sql_prepare(store, "INSERT INTO pk_classifications(name, name_en, code) VALUES(?,?,?)"
+                                   " ON CONFLICT(name) DO UPDATE SET name_en=excluded.name_en, code=excluded.code", &st);
+        for (size_t i = 0; rc == PK_OK && i < json_object_array_length(cls); i++) {
+            json_object *c = json_object_array_get_idx(cls, i), *v;
+            static const char *keys[] = {"name", "name_en", "code"};
+            for (int k = 0; k < 3; k++)
+                pk_sql_bind_text(st, k + 1, json_object_object_get_ex(c, keys[k], &v) &&
+                                 json_object_is_type(v, json_type_string) ? json_object_get_string(v) : NULL);
+            if (sqlite3_step(st) != SQLITE_DONE)
+                rc = pk_error(ctx, PK_ERR_DATA, "task import '%s': classification %zu: %s", path, i + 1,
+                              sqlite3_errmsg(store->db));
+            sqlite3_reset(st);
+        }
+        sqlite3_finalize(st);
+    }
+    size_t count = rc == PK_OK ? json_object_array_length(tasks) : 0;
+    *rows = calloc(count ? count : 1, sizeof **rows);
+    for (size_t i = 0; rc == PK_OK && i < count; i++) {
+        snprintf((*rows)[i].where, sizeof (*rows)[i].where, "task %zu", i + 1);
+        *n = i + 1;
+        rc = json_row(ctx, path, json_object_array_get_idx(tasks, i), &(*rows)[i]);
+    }
+    json_object_put(root);
+    return rc;
+}
+
+/* CSV: header names the columns; lists use ';'; links are
+ * "layer:feature[:role];..."; indicators "name=target unit;...". */
+static int csv_row(struct pk_ctx *ctx, const char *path, char **header, char **fields, struct row *r)
+{
+    for (int i = 0; header[i]; i++) {
+        const char *h = header[i], *v = fields[i];
+        if (!v || !*v)
+            continue;
+        if (!strcasecmp(h, "id")) {
+            r->id = strdup(v);
+            continue;
+        }
+        if (!strcasecmp(h, "links")) {
+            char **items = CSLTokenizeString2(v, ";", CSLT_STRIPLEADSPACES | CSLT_STRIPENDSPACES);
+            r->has_links = 1;
+            for (int k = 0; items && items[k]; k++) {
+                char *first = strchr(items[k], ':'), *last = strrchr(items[k], ':');
+                if (!first || first == items[k] || !first[1]) {
+                    CSLDestroy(items);
+                    return pk_error(ctx, PK_ERR_DATA, "task import '%s' %s: link '%s' is not layer:feature[:role]",
+                                    path, r->where, items[k]);
+                }
+                *first = '\0';
+                const char *role = "located-in";
+                if (last != first) {
+                    *last = '\0';
+                    role = last + 1;
+                }
+                r->links = CSLAddString(r->links, items[k]);
+                r->links = CSLAddString(r->links, first + 1);
+                r->links = CSLAddString(r->links, role);
+            }
+            CSLDestroy(items);
+            continue;
+        }
+        int col = -1;
+        for (int c = 0; c < TASK_NCOLS; c++)
+            if (!strcasecmp(h, pk_task_columns[c]))
+                col = c;
+        if (!strcasecmp(h, "pillar"))
+            col = COL_CLASSIFICATION;
+        if (col < 0)
+            return pk_error(ctx, PK_ERR_DATA, "task import '%s': unknown column '%s'", path, h);
+        if (col == COL_PARTNERS || col == COL_TAGS) {
+            char *list = strdup(v);
+            for (char *p = list; *p; p++)
+                if (*p == ';')
+                    *p = ',';
+            r->vals[col] = pk_task_list_json(list);
+            free(list);
+        } else if (col == COL_INDICATORS) {
+            if (!(r->vals[col] = pk_task_indicators_json(ctx, v))) {
+                pk_error_prefix(ctx, "task import '%s' %s", path, r->where);
+                return PK_ERR_DATA;
+            }
+        } else if (col == COL_CITYWIDE) {
+            int yes = !strcasecmp(v, "1") || !strcasecmp(v, "true") || !strcasecmp(v, "yes");
+            if (!yes && strcasecmp(v, "0") && strcasecmp(v, "false") && strcasecmp(v, "no"))
+                return pk_error(ctx, PK_ERR_DATA, "task import '%s' %s: citywide '%s' is not true or false",
+                                path, r->where, v);
+            r->vals[col] = strdup(yes ? "1" : "0");
+        } else {
+            r->vals[col] = strdup(v);
+        }
+    }
+    if (!r->id)
+        return pk_error(ctx, PK_ERR_DATA, "task import '%s' %s: no id", path, r->where);
+    return PK_OK;
+}
+
+static int read_csv(struct pk_store *store, const char *path, struct row **rows, size_t *n)
+{
+    struct pk_ctx *ctx = store->ctx;
+    VSILFILE *fp = VSIFOpenL(path, "rb");
+    if (!fp)
+        return pk_error(ctx, PK_ERR_NOTFOUND, "task import '%s': file not found", path);
+    char **header = CSVReadParseLine3L(fp, 1 << 20, ",", 1, 0, 0, 1);
+    int rc = PK_OK, line = 2, nh = CSLCount(header);
+    size_t cap = 0;
+    if (nh == 0 || CSLFindString(header, "id") < 0)
+        rc = pk_error(ctx, PK_ERR_DATA, "task import '%s' line 1: the header must name an 'id' column", path);
+    char **fields;
+    while (rc == PK_OK && (fields = CSVReadParseLine3L(fp, 1 << 20, ",", 1, 0, 0, 0)) != NULL) {
+        int nf = CSLCount(fields), lines = 1;
+        for (int i = 0; i < nf; i++)
+            for (const char *p = fields[i]; *p; p++)
+                lines += *p == '\n';
+        if (nf == 0 || (nf == 1 && !*fields[0])) {
+            CSLDestroy(fields);
+            line += lines;
+            continue;
+        }
+        if (nf != nh) {
+            rc = pk_error(ctx, PK_ERR_DATA, "task import '%s' line %d: expected %d fields, found %d "
+                          "(an unbalanced quote or a stray comma?)", path, line, nh, nf);
+            CSLDestroy(fields);
+            break;
+        }
+        if (*n == cap) {
+            cap = cap ? cap * 2 : 64;
+            struct row *grown = realloc(*rows, cap * sizeof *grown);
+            if (!grown) {
+                CSLDestroy(fields);
+                rc = pk_error(ctx, PK_ERR_NOMEM, "out of memory");
+                break;
+            }
+            *rows = grown;
+        }
+        struct row *r = &(*rows)[(*n)++];
+        memset(r, 0, sizeof *r);
+        snprintf(r->where, sizeof r->where, "line %d", line);
+        rc = csv_row(ctx, path, header, fields, r);
+        CSLDestroy(fields);
+        line += lines;
+    }
+    CSLDestroy(header);
+    VSIFCloseL(fp);
+    return rc;
+}
+
+/* "layer:fid (role)" of every link of a task, for the history. */
+static char *link_summary(struct pk_store *store, const char *id)
+{
+    sqlite3_stmt *st;
+    char *out = NULL;
+    if (pk_sql_prepare(store, "SELECT group_concat(s, ', ') FROM (SELECT l.name || ':' || k.fid || ' (' ||"
+                              " k.role || ')' AS s FROM pk_task_links k JOIN pk_layers l ON l.id=k.layer_id"
+                              " WHERE k.task_id=? ORDER BY l.id, k.fid, k.role)", &st) != PK_OK)
+        return NULL;
+    pk_sql_bind_text(st, 1, id);
+    if (sqlite3_step(st) == SQLITE_ROW && sqlite3_column_text(st, 0))
+        out = strdup((const char *)sqlite3_column_text(st, 0));
+    sqlite3_finalize(st);
+    return out;
+}
+
+static int write_links(struct pk_store *store, const char *path, struct row *r, long long *nlinks)
+{
+    char *before = link_summary(store, r->id);
+    sqlite3_stmt *st;
+    int rc = pk_sql_prepare(store, "DELETE FROM pk_task_links WHERE task_id=?", &st);
+    if (rc == PK_OK) {
+        pk_sql_bind_text(st, 1, r->id);
+        if (sqlite3_step(st) != SQLITE_DONE)
+            rc = pk_error_db(store, "task import");
+        sqlite3_finalize(st);
+    }
+    for (int i = 0; rc == PK_OK && r->links && r->links[i]; i += 3) {
+        int added = 0;
+        rc = pk_task_link_add(store, r->id, r->links[i], r->links[i + 1], r->links[i + 2], &added, 0);
+        if (rc != PK_OK)
+            pk_error_prefix(store->ctx, "task import '%s' %s", path, r->where);
+        *nlinks += added;
+    }
+    char *after = rc == PK_OK ? link_summary(store, r->id) : NULL;
+    if (rc == PK_OK && strcmp(before ? before : "", after ? after : "") != 0)
+        rc = pk_store_history(store, "task import", "task", r->id, "links", before, after);
+    free(before);
+    free(after);
+    return rc;
+}
+
+int pk_task_import(struct pk_store *store, const char *path, struct pk_task_import_result *res)
+{
+    struct pk_ctx *ctx = store->ctx;
+    struct row *rows = NULL;
+    size_t n = 0;
+    int rc;
+    struct pk_task_import_result local = {0};
+    if (!res)
+        res = &local;
+    memset(res, 0, sizeof *res);
+    FILE *probe = fopen(path, "rb");
+    if (!probe)
+        return pk_error(ctx, PK_ERR_NOTFOUND, "task import '%s': file not found", path);
+    int c;
+    do
+        c = fgetc(probe);
+    while (c == ' ' || c == '\n' || c == '\r' || c == '\t' || c == 0xEF || c == 0xBB || c == 0xBF);
+    fclose(probe);
+    int is_json = c == '{' || c == '[';
+    if ((rc = pk_store_begin(store)) != PK_OK)
+        return rc;
+    rc = is_json ? read_json(store, path, &rows, &n) : read_csv(store, path, &rows, &n);
+    if (rc == PK_OK && n == 0)
+        rc = pk_error(ctx, PK_ERR_DATA, "task import '%s': no tasks in the file", path);
+    for (size_t i = 0; rc == PK_OK && i < n; i++)
+        for (size_t j = 0; j < i; j++)
+            if (!strcmp(rows[i].id, rows[j].id)) {
+                rc = pk_error(ctx, PK_ERR_DATA, "task import '%s': duplicate id '%s' (%s and %s)", path,
+                              rows[i].id, rows[j].where, rows[i].where);
+                break;
+            }
+    for (size_t i = 0; rc == PK_OK && i < n; i++) {
+        int created, changed;
+        rc = pk_task_upsert(store, rows[i].id, rows[i].vals, "task import", TASK_UPSERT, &created, &changed);
+        if (rc != PK_OK) {
+            pk_error_prefix(ctx, "task import '%s' %s", path, rows[i].where);
+            break;
+        }
+        if (rows[i].has_links)
+            rc = write_links(store, path, &rows[i], &res->links);
+        res->created += created;
+        res->updated += !created && changed;
+        res->unchanged += !changed;
+    }
+    for (size_t i = 0; i < n; i++)
+        row_release(&rows[i]);
+    free(rows);
+    if (rc == PK_OK)
+        rc = pk_store_commit(store);
+    else
+        pk_store_rollback(store);
+    return rc;
+}
+
+char *pk_task_list_json(const char *comma_list)
+{
+    json_object *arr = json_object_new_array();
+    char **items = CSLTokenizeString2(comma_list ? comma_list : "", ",", CSLT_STRIPLEADSPACES | CSLT_STRIPENDSPACES);
+    for (int i = 0; items && items[i]; i++)
+        if (*items[i])
+            json_object_array_add(arr, json_object_new_string(items[i]));
+    CSLDestroy(items);
+    char *s = json_text(arr);
+    json_object_put(arr);
+    return s;
+}
+
+char *pk_task_indicators_json(struct pk_ctx *ctx, const char *spec)
+{
+    json_object *arr = json_object_new_array();
+    char **items = CSLTokenizeString2(spec, ";", CSLT_STRIPLEADSPACES | CSLT_STRIPENDSPACES);
+    char *out = NULL;
+    int ok = 1;
+    for (int i = 0; ok && items && items[i]; i++) {
+        char *eq = strchr(items[i], '=');
+        if (!eq || eq == items[i]) {
+            pk_error(ctx, PK_ERR_ARGS, "indicator '%s' is not name=target [unit]", items[i]);
+            ok = 0;
+            break;
+        }
+        *eq = '\0';
+        char *end;
+        double target = strtod(eq + 1, &end);
+        if (end == eq + 1) {
+            pk_error(ctx, PK_ERR_ARGS, "indicator '%s': target '%s' is not a number", items[i], eq + 1);
+            ok = 0;
+            break;
+        }
+        while (*end == ' ')
+            end++;
+        json_object *o = json_object_new_object();
+        json_object_object_add(o, "name", json_object_new_string(items[i]));
+        json_object_object_add(o, "target", json_object_new_double(target));
+        json_object_object_add(o, "unit", json_object_new_string(end));
+        json_object_array_add(arr, o);
+    }
+    CSLDestroy(items);
+    if (ok)
+        out = json_text(arr);
+    json_object_put(arr);
+    return out;
+}

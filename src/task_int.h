@@ -1,0 +1,40 @@
+/* task_int.h — task internals shared by task.c, task_import.c and
+ * task_link.c: the column list, validation and the upsert with history. */
+#ifndef PLANKIT_TASK_INT_H
+#define PLANKIT_TASK_INT_H
+
+#include "store_int.h"
+#include "plankit/task.h"
+
+enum task_col {
+    COL_TITLE, COL_TITLE_EN, COL_DESCRIPTION, COL_CLASSIFICATION, COL_SECTION, COL_SOURCE,
+    COL_LEAD, COL_PARTNERS, COL_START_YEAR, COL_END_YEAR, COL_STATUS, COL_PROGRESS,
+    COL_INDICATORS, COL_TAGS, COL_CITYWIDE, TASK_NCOLS
+};
+extern const char *const pk_task_columns[TASK_NCOLS];
+
+enum { TASK_UPSERT = 0, TASK_MUST_BE_NEW = 1, TASK_MUST_EXIST = 2 };
+
+/* Column values as text (NULL = not given): filled from fields, freed with
+ * pk_task_values_release. */
+int pk_task_values_from_fields(const struct pk_task_fields *f, char *vals[TASK_NCOLS]);
+void pk_task_values_release(char *vals[TASK_NCOLS]);
+int pk_task_validate(struct pk_ctx *ctx, const char *id, char *vals[TASK_NCOLS]);
+
+/* Insert or update one task inside the caller's transaction and record every
+ * changed field in the history under `command`. */
+int pk_task_upsert(struct pk_store *store, const char *id, char *vals[TASK_NCOLS],
+                   const char *command, int mode, int *created, int *changed);
+/* PK_ERR_NOTFOUND with a helpful message when the task does not exist. */
+int pk_task_require(struct pk_store *store, const char *id);
+/* Link a task to a feature named by layer and fid/code/name; *added is
+ * incremented when the link is new. log: record it in the history. */
+int pk_task_link_add(struct pk_store *store, const char *id, const char *layer, const char *feature,
+                     const char *role, int *added, int log);
+
+/* Run sql with text parameters (NULL-terminated list) into a new table.
+ * types may be NULL (all text). Caller frees *out with pk_table_free. */
+int pk_query_to_table(struct pk_store *store, const char *sql, const char *const *params,
+                      const enum pk_col_type *types, struct pk_table **out);
+
+#endif

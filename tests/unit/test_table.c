@@ -1,0 +1,115 @@
+/* test_table.c — the result table: rows, cells, NULLs, growth, look-ups. */
+#include <stdarg.h>
+#include <stddef.h>
+#include <setjmp.h>
+#include <stdint.h>
+#include <cmocka.h>
+
+#include <stdio.h>
+#include <string.h>
+
+#include "plankit/table.h"
+
+static void test_new_names_types(void **state)
+{
+    (void)state;
+    const char *names[] = {"name", "count", "area"};
+    enum pk_col_type types[] = {PK_COL_TEXT, PK_COL_INT, PK_COL_REAL};
+    struct pk_table *t = pk_table_new(3, names, types);
+    assert_non_null(t);
+    assert_int_equal(t->ncols, 3);
+    assert_int_equal(t->nrows, 0);
+    assert_string_equal(t->names[0], "name");
+    assert_string_equal(t->names[2], "area");
+    /* names are copied, not borrowed */
+    assert_ptr_not_equal(t->names[0], names[0]);
+    assert_int_equal(t->types[1], PK_COL_INT);
+    assert_int_equal(t->types[2], PK_COL_REAL);
+    assert_int_equal(pk_table_col(t, "count"), 1);
+    assert_int_equal(pk_table_col(t, "area"), 2);
+    assert_int_equal(pk_table_col(t, "missing"), -1);
+    pk_table_free(t);
+}
+
+static void test_default_types_are_text(void **state)
+{
+    (void)state;
+    const char *names[] = {"a", "b"};
+    struct pk_table *t = pk_table_new(2, names, NULL);
+    assert_non_null(t);
+    assert_int_equal(t->types[0], PK_COL_TEXT);
+    assert_int_equal(t->types[1], PK_COL_TEXT);
+    pk_table_free(t);
+}
+
+static void test_cells(void **state)
+{
+    (void)state;
+    const char *names[] = {"k", "v"};
+    struct pk_table *t = pk_table_new(2, names, NULL);
+    long r = pk_table_add_row(t);
+    assert_int_equal(r, 0);
+    /* a new row is all NULL */
+    assert_null(pk_table_get(t, 0, 0));
+    assert_null(pk_table_get(t, 0, 1));
+    char buf[16];
+    snprintf(buf, sizeof buf, "昆山市");
+    assert_int_equal(pk_table_set(t, 0, 0, buf), 0);
+    buf[0] = 'X'; /* the cell holds a copy */
+    assert_string_equal(pk_table_get(t, 0, 0), "昆山市");
+    assert_int_equal(pk_table_setf(t, 0, 1, "%.3f km²", 933.14285), 0);
+    assert_string_equal(pk_table_get(t, 0, 1), "933.143 km²");
+    /* overwrite and reset to NULL */
+    assert_int_equal(pk_table_set(t, 0, 1, "x"), 0);
+    assert_string_equal(pk_table_get(t, 0, 1), "x");
+    assert_int_equal(pk_table_set(t, 0, 1, NULL), 0);
+    assert_null(pk_table_get(t, 0, 1));
+    assert_int_equal(t->nrows, 1);
+    pk_table_free(t);
+}
+
+static void test_growth_keeps_rows(void **state)
+{
+    (void)state;
+    const char *names[] = {"i", "sq"};
+    struct pk_table *t = pk_table_new(2, names, NULL);
+    for (int i = 0; i < 1000; i++) {
+        long r = pk_table_add_row(t);
+        assert_int_equal(r, i);
+        pk_table_setf(t, (size_t)r, 0, "%d", i);
+        if (i % 3)
+            pk_table_setf(t, (size_t)r, 1, "%d", i * i);
+    }
+    assert_int_equal(t->nrows, 1000);
+    assert_true(t->cap >= 1000);
+    for (int i = 0; i < 1000; i++) {
+        char want[32];
+        snprintf(want, sizeof want, "%d", i);
+        assert_string_equal(pk_table_get(t, (size_t)i, 0), want);
+        if (i % 3) {
+            snprintf(want, sizeof want, "%d", i * i);
+            assert_string_equal(pk_table_get(t, (size_t)i, 1), want);
+        } else {
+            assert_null(pk_table_get(t, (size_t)i, 1));
+        }
+    }
+    pk_table_free(t);
+}
+
+static void test_free_null(void **state)
+{
+    (void)state;
+    pk_table_free(NULL);
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_new_names_types),
+        cmocka_unit_test(test_default_types_are_text),
+        cmocka_unit_test(test_cells),
+        cmocka_unit_test(test_growth_keeps_rows),
+        cmocka_unit_test(test_free_null),
+    };
+    return cmocka_run_group_tests_name("table", tests, NULL, NULL);
+}

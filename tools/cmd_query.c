@@ -1,0 +1,260 @@
+/* cmd_query.c — `plankit coverage`, `plankit query tasks|gaps|zones` and
+ * `plankit sql`. */
+#include <stdlib.h>
+#include <string.h>
+
+#include "cli.h"
+
+const char usage_coverage[] =
+    "usage: plankit coverage --by LAYER [--pillar P] [--status S] [--year Y] [--include-citywide]\n"
+    "                        [--format table|csv|json|geojson]\n"
+    "\n"
+    "One row per feature of LAYER: how many tasks touch it, their ids, its area, the area\n"
+    "covered by the tasks' footprints and linked zones (unioned, so overlaps count once)\n"
+    "and the share covered, in the store's metric CRS; then the city-wide tasks and a\n"
+    "totals row. A task counts for a feature when it is linked to it, or one of its zones\n"
+    "or footprints overlaps it by at least 1 m² (lines and points: any contact).\n"
+    "\n"
+    "Options:\n"
+    "  --by LAYER          the layer to report on (e.g. towns)\n"
+    "  --pillar P          only tasks of this classification (e.g. 品质之城)\n"
+    "  --status S          only tasks with this status\n"
+    "  --year Y            only tasks running in year Y\n"
+    "  --include-citywide  count city-wide tasks too (they cover every feature)\n"
+    "  --format FMT        table (default), csv, json, or geojson (with geometries)\n"
+    "  -s, --store PATH, -q, -v, -h\n"
+    "Example:\n"
+    "  plankit coverage --by towns --pillar 品质之城 --format csv\n";
+
+const char usage_query[] =
+    "usage: plankit query <verb> [options]\n"
+    "\n"
+    "plankit query tasks --in LAYER:FEATURE | --at LON,LAT | --bbox W,S,E,N\n"
+    "                    | --near LAYER:FEATURE --distance 500m\n"
+    "                    [--pillar P] [--status S] [--year Y] [--include-citywide]\n"
+    "  Tasks whose linked zones or footprints overlap a feature, contain a point, meet a\n"
+    "  box (WGS84 degrees) or lie within a distance (m or km) of a feature; 'via' says how.\n"
+    "  Example: plankit query tasks --near metro_stations:L11-10 --distance 800m\n"
+    "\n"
+    "plankit query gaps --layer LAYER [--pillar P] [--status S] [--year Y]\n"
+    "  Features of LAYER that no task touches (city-wide tasks aside).\n"
+    "  Example: plankit query gaps --layer towns\n"
+    "\n"
+    "plankit query zones --task ID\n"
+    "  Every feature of the district and zone layers the task concerns, with the area of\n"
+    "  overlap and the share of the feature.\n"
+    "  Example: plankit query zones --task PZ-01\n"
+    "\n"
+    "Options of every verb: --format table|csv|json|geojson, -s/--store PATH, -q, -v, -h\n";
+
+const char usage_sql[] =
+    "usage: plankit sql \"SELECT ...\" [--format table|csv|json]\n"
+    "\n"
+    "Run one read-only SQL statement on the store, with SpatiaLite's functions (ST_Area,\n"
+    "ST_Transform, ...). Layer tables are named in pk_layers.table_name; tasks are in\n"
+    "pk_tasks, links in pk_task_links, footprints in pk_task_footprints. Statements that\n"
+    "would write are refused.\n"
+    "Example:\n"
+    "  plankit sql \"SELECT name, ST_Area(ST_Transform(geom, 4549))/1e6 FROM lyr_3\"\n";
+
+enum { OPT_BY = 1000, OPT_PILLAR, OPT_STATUS, OPT_YEAR, OPT_CITYWIDE, OPT_IN, OPT_AT, OPT_BBOX,
+       OPT_NEAR, OPT_DISTANCE, OPT_LAYER, OPT_TASK };
+
+static const struct option query_longopts[] = {
+    {"by", required_argument, NULL, OPT_BY}, {"pillar", required_argument, NULL, OPT_PILLAR},
+    {"status", required_argument, NULL, OPT_STATUS}, {"year", required_argument, NULL, OPT_YEAR},
+    {"include-citywide", no_argument, NULL, OPT_CITYWIDE}, {"in", required_argument, NULL, OPT_IN},
+    {"at", required_argument, NULL, OPT_AT}, {"bbox", required_argument, NULL, OPT_BBOX},
+    {"near", required_argument, NULL, OPT_NEAR}, {"distance", required_argument, NULL, OPT_DISTANCE},
+    {"layer", required_argument, NULL, OPT_LAYER}, {"task", required_argument, NULL, OPT_TASK},
+    CLI_COMMON_LONGOPTS,
+    {NULL, 0, NULL, 0},
+};
+
+struct query_args {
+    struct pk_coverage_opts cov;
+    struct pk_task_query q;
+    const char *task;
+    int probes;
+};
+
+/* "500", "500m", "0.8km" -> metres; -1 if malformed. */
+static double parse_distance(const char *s)
+{
+    char *end;
+    double v = strtod(s, &end);
+    if (end == s || v < 0)
+        return -1;
+    if (!*end || !strcmp(end, "m"))
+        return v;
+    if (!strcmp(end, "km"))
+        return v * 1000;
+    return -1;
+}
+
+static int parse_query_args(struct cli *cli, int argc, char **argv, const char *verb, const char *usage,
+                            struct query_args *a)
+{
+    int opt, exit_now = 0;
+    memset(a, 0, sizeof *a);
+    optind = 1;
+    while ((opt = getopt_long(argc, argv, CLI_COMMON_SHORTOPTS, query_longopts, NULL)) != -1) {
+        int common = cli_common_option(cli, opt, usage, &exit_now);
+        if (common < 0)
+            return EXIT_USAGE;
+        if (exit_now)
+            return EXIT_OK;
+        if (common)
+            continue;
+        switch (opt) {
+        case OPT_BY: case OPT_LAYER: a->cov.by_layer = optarg; break;
+        case OPT_PILLAR: a->cov.classification = a->q.classification = optarg; break;
+        case OPT_STATUS: a->cov.status = a->q.status = optarg; break;
+        case OPT_YEAR:
+            a->cov.year = a->q.year = atoi(optarg);
+            if (a->cov.year <= 0)
+                return cli_usage_error(verb, "--year '%s' is not a year", optarg);
+            break;
+        case OPT_CITYWIDE: a->cov.include_citywide = a->q.include_citywide = 1; break;
+        case OPT_IN: a->q.probe = PK_PROBE_IN; a->q.feature = optarg; a->probes++; break;
+        case OPT_NEAR: a->q.probe = PK_PROBE_NEAR; a->q.feature = optarg; a->probes++; break;
+        case OPT_AT:
+            a->q.probe = PK_PROBE_AT;
+            a->probes++;
+            double xy[2];
+            if (cli_parse_numbers(optarg, xy, 2))
+                return cli_usage_error(verb, "--at expects LON,LAT, e.g. 120.98,31.38");
+            a->q.x = xy[0], a->q.y = xy[1];
+            break;
+        case OPT_BBOX:
+            a->q.probe = PK_PROBE_BBOX;
+            a->probes++;
+            if (cli_parse_numbers(optarg, a->q.bbox, 4))
+                return cli_usage_error(verb, "--bbox expects WEST,SOUTH,EAST,NORTH");
+            break;
+        case OPT_DISTANCE:
+            if ((a->q.distance_m = parse_distance(optarg)) < 0)
+                return cli_usage_error(verb, "--distance '%s': expected metres, e.g. 500m or 1.5km", optarg);
+            break;
+        case OPT_TASK: a->task = optarg; break;
+        default: return cli_usage_error(verb, "bad option");
+        }
+    }
+    if (optind < argc)
+        return cli_usage_error(verb, "unexpected argument '%s'", argv[optind]);
+    a->cov.with_geometry = a->q.with_geometry = cli->format == FMT_GEOJSON;
+    return -1;
+}
+
+static int print_result(struct cli *cli, int rc, struct pk_table *t)
+{
+    cli_progress_done(cli);
+    if (rc != PK_OK)
+        return cli_fail(cli, rc);
+    int code = cli_print_table(cli, t);
+    pk_table_free(t);
+    return code;
+}
+
+int cmd_coverage(struct cli *cli, int argc, char **argv)
+{
+    struct query_args a;
+    int code = parse_query_args(cli, argc, argv, "coverage", usage_coverage, &a);
+    if (code >= 0)
+        return code;
+    if (!a.cov.by_layer)
+        return cli_usage_error("coverage", "--by LAYER is required");
+    struct pk_store *store = cli_open_store(cli);
+    if (!store)
+        return EXIT_FAIL;
+    struct pk_table *t = NULL;
+    int rc = pk_coverage(store, &a.cov, &t, cli_progress, cli);
+    pk_store_close(store);
+    return print_result(cli, rc, t);
+}
+
+static int verb_tasks(struct cli *cli, int argc, char **argv)
+{
+    struct query_args a;
+    int code = parse_query_args(cli, argc, argv, "query tasks", usage_query, &a);
+    if (code >= 0)
+        return code;
+    if (a.probes != 1)
+        return cli_usage_error("query tasks", "give exactly one of --in, --at, --bbox or --near");
+    if (a.q.probe == PK_PROBE_NEAR && a.q.distance_m <= 0)
+        return cli_usage_error("query tasks", "--near needs --distance, e.g. --distance 500m");
+    struct pk_store *store = cli_open_store(cli);
+    if (!store)
+        return EXIT_FAIL;
+    struct pk_table *t = NULL;
+    int rc = pk_query_tasks(store, &a.q, &t);
+    pk_store_close(store);
+    return print_result(cli, rc, t);
+}
+
+static int verb_gaps(struct cli *cli, int argc, char **argv)
+{
+    struct query_args a;
+    int code = parse_query_args(cli, argc, argv, "query gaps", usage_query, &a);
+    if (code >= 0)
+        return code;
+    if (!a.cov.by_layer)
+        return cli_usage_error("query gaps", "--layer LAYER is required");
+    a.cov.gaps_only = 1;
+    struct pk_store *store = cli_open_store(cli);
+    if (!store)
+        return EXIT_FAIL;
+    struct pk_table *t = NULL;
+    int rc = pk_coverage(store, &a.cov, &t, cli_progress, cli);
+    pk_store_close(store);
+    return print_result(cli, rc, t);
+}
+
+static int verb_zones(struct cli *cli, int argc, char **argv)
+{
+    struct query_args a;
+    int code = parse_query_args(cli, argc, argv, "query zones", usage_query, &a);
+    if (code >= 0)
+        return code;
+    if (!a.task)
+        return cli_usage_error("query zones", "--task ID is required");
+    struct pk_store *store = cli_open_store(cli);
+    if (!store)
+        return EXIT_FAIL;
+    struct pk_table *t = NULL;
+    int rc = pk_query_zones(store, a.task, cli->format == FMT_GEOJSON, &t);
+    pk_store_close(store);
+    return print_result(cli, rc, t);
+}
+
+int cmd_query(struct cli *cli, int argc, char **argv)
+{
+    static const char *const names[] = {"tasks", "gaps", "zones"};
+    static int (*const fns[])(struct cli *, int, char **) = {verb_tasks, verb_gaps, verb_zones};
+    return cli_dispatch_verb(cli, "query", usage_query, argc, argv, names, fns, 3);
+}
+
+int cmd_sql(struct cli *cli, int argc, char **argv)
+{
+    static const struct option longopts[] = {CLI_COMMON_LONGOPTS, {NULL, 0, NULL, 0}};
+    int opt, exit_now = 0;
+    optind = 1;
+    while ((opt = getopt_long(argc, argv, CLI_COMMON_SHORTOPTS, longopts, NULL)) != -1) {
+        int common = cli_common_option(cli, opt, usage_sql, &exit_now);
+        if (common < 0)
+            return EXIT_USAGE;
+        if (exit_now)
+            return EXIT_OK;
+        if (!common)
+            return cli_usage_error("sql", "bad option");
+    }
+    if (argc - optind != 1)
+        return cli_usage_error("sql", "expected one SQL statement");
+    struct pk_store *store = cli_open_store(cli);
+    if (!store)
+        return EXIT_FAIL;
+    struct pk_table *t = NULL;
+    int rc = pk_sql_readonly(store, argv[optind], &t);
+    pk_store_close(store);
+    return print_result(cli, rc, t);
+}

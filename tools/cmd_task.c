@@ -1,0 +1,276 @@
+/* cmd_task.c — `plankit task <verb>`: import, add, update, show, list,
+ * remove, attach, detach, history. */
+#include <stdlib.h>
+#include <string.h>
+
+#include "cli.h"
+
+#define USAGE_FIELDS                                                                            \
+    "    --title T             short title                 --title-en T     English title\n"   \
+    "    --description D       what the task is            --pillar P       classification\n"  \
+    "    --section S           plan section, e.g. 七、三     --source S       plan sentence\n"   \
+    "    --lead DEPT           lead department             --partners A,B   partners\n"        \
+    "    --start Y / --end Y   start and end year          --status S       planned,\n"        \
+    "                          in_progress, done, delayed, cancelled\n"                        \
+    "    --progress N          percent done, 0-100         --tags A,B       tags\n"            \
+    "    --indicator \"NAME=TARGET UNIT;...\"  measurable targets, e.g. \"产值=1000 亿元\"\n"  \
+    "    --citywide / --not-citywide   the task concerns the whole city\n"
+
+#define USAGE_IMPORT                                                                            \
+    "plankit task import FILE\n"                                                               \
+    "  Import tasks from JSON (see layers/TASKS.md) or CSV (header: id,title,pillar,...,\n"    \
+    "  links as layer:feature[:role];...), upserting by id in one transaction. A bad row is\n" \
+    "  reported with its line number and nothing is imported.\n"                               \
+    "  Example: plankit task import layers/kunshan-tasks.json\n"
+
+#define USAGE_ADD                                                                               \
+    "plankit task add ID --title T [fields]\n"                                                 \
+    "plankit task update ID [fields]\n"                                                        \
+    "  Create a task, or change fields of one (each change is kept in its history).\n"         \
+    USAGE_FIELDS                                                                               \
+    "  Example: plankit task update PZ-01 --status in_progress --progress 40\n"
+
+#define USAGE_SHOW                                                                              \
+    "plankit task show ID          every field, link and footprint of a task\n"                 \
+    "plankit task history ID       every change: when, who, field, old and new value\n"        \
+    "plankit task remove ID        delete a task with its links and footprints\n"              \
+    "  Example: plankit task history ZZ-03\n"
+
+#define USAGE_LIST                                                                              \
+    "plankit task list [--pillar P] [--status S] [--year Y] [--layer L --feature F]\n"         \
+    "  List tasks, optionally only those of a pillar, status, year or linked to a feature.\n"  \
+    "  Example: plankit task list --layer towns --feature 周庄镇 --format csv\n"
+
+#define USAGE_ATTACH                                                                            \
+    "plankit task attach ID --to LAYER:FEATURE [--role R]\n"                                   \
+    "plankit task attach ID --geom FILE|WKT|GEOJSON [--s_srs CRS] [--label L] [--role R]\n"    \
+    "plankit task attach ID --where LAYER --intersecting LAYER:FEATURE [--role R]\n"           \
+    "  Link a task to a feature (by name, code or id), give it its own footprint(s), or\n"     \
+    "  link it to every feature of LAYER that overlaps a feature. Roles: located-in\n"         \
+    "  (default), serves, affects, or your own. WKT is in the store CRS unless --s_srs;\n"     \
+    "  GeoJSON in EPSG:4326; a file in its own CRS.\n"                                         \
+    "plankit task detach ID --from LAYER:FEATURE | --footprint N | --all\n"                    \
+    "  Example: plankit task attach PZ-01 --where towns --intersecting key_areas:QYG-CBD\n"
+
+#define USAGE_COMMON                                                                            \
+    "\nOptions of every verb: -s/--store PATH, --format table|csv|json, --user NAME,\n"        \
+    "-q/--quiet, -v/--verbose, -h/--help\n"
+
+const char usage_task[] = "usage: plankit task <verb> [options]\n\n" USAGE_IMPORT "\n" USAGE_ADD "\n"
+    USAGE_SHOW "\n" USAGE_LIST "\n" USAGE_ATTACH USAGE_COMMON;
+
+enum {
+    OPT_TITLE = 1000, OPT_TITLE_EN, OPT_DESC, OPT_PILLAR, OPT_SECTION, OPT_SOURCE, OPT_LEAD, OPT_PARTNERS,
+    OPT_START, OPT_END, OPT_STATUS, OPT_PROGRESS, OPT_TAGS, OPT_INDICATOR, OPT_CITYWIDE, OPT_NOT_CITYWIDE,
+    OPT_YEAR, OPT_LAYER, OPT_FEATURE, OPT_TO, OPT_ROLE, OPT_GEOM, OPT_SSRS, OPT_LABEL, OPT_WHERE,
+    OPT_INTERSECTING, OPT_FROM, OPT_FOOTPRINT, OPT_ALL,
+};
+
+static const struct option task_longopts[] = {
+    {"title", required_argument, NULL, OPT_TITLE}, {"title-en", required_argument, NULL, OPT_TITLE_EN},
+    {"description", required_argument, NULL, OPT_DESC}, {"pillar", required_argument, NULL, OPT_PILLAR},
+    {"section", required_argument, NULL, OPT_SECTION}, {"source", required_argument, NULL, OPT_SOURCE},
+    {"lead", required_argument, NULL, OPT_LEAD}, {"partners", required_argument, NULL, OPT_PARTNERS},
+    {"start", required_argument, NULL, OPT_START}, {"end", required_argument, NULL, OPT_END},
+    {"status", required_argument, NULL, OPT_STATUS}, {"progress", required_argument, NULL, OPT_PROGRESS},
+    {"tags", required_argument, NULL, OPT_TAGS}, {"indicator", required_argument, NULL, OPT_INDICATOR},
+    {"citywide", no_argument, NULL, OPT_CITYWIDE}, {"not-citywide", no_argument, NULL, OPT_NOT_CITYWIDE},
+    {"year", required_argument, NULL, OPT_YEAR}, {"layer", required_argument, NULL, OPT_LAYER},
+    {"feature", required_argument, NULL, OPT_FEATURE}, {"to", required_argument, NULL, OPT_TO},
+    {"role", required_argument, NULL, OPT_ROLE}, {"geom", required_argument, NULL, OPT_GEOM},
+    {"s_srs", required_argument, NULL, OPT_SSRS}, {"label", required_argument, NULL, OPT_LABEL},
+    {"where", required_argument, NULL, OPT_WHERE}, {"intersecting", required_argument, NULL, OPT_INTERSECTING},
+    {"from", required_argument, NULL, OPT_FROM}, {"footprint", required_argument, NULL, OPT_FOOTPRINT},
+    {"all", no_argument, NULL, OPT_ALL},
+    CLI_COMMON_LONGOPTS,
+    {NULL, 0, NULL, 0},
+};
+
+/* Everything any task verb may be given. */
+struct task_args {
+    struct pk_task_fields f;
+    struct pk_task_filter filter;
+    struct pk_attach_opts attach;
+    const char *from;
+    long long footprint;
+    int all;
+    char *partners, *tags, *indicators; /* owned JSON */
+    const char *positional[2];
+    int npositional;
+};
+
+static int parse_int(const char *verb, const char *opt, const char *s, int *out)
+{
+    char *end;
+    long v = strtol(s, &end, 10);
+    if (!*s || *end)
+        return cli_usage_error(verb, "%s '%s' is not a whole number", opt, s);
+    *out = (int)v;
+    return 0;
+}
+
+/* Parse argv into a; returns -1 to go on, else an exit code. */
+static int parse_task_args(struct cli *cli, int argc, char **argv, const char *verb, const char *usage,
+                           struct task_args *a)
+{
+    int opt, exit_now = 0;
+    char *end;
+    memset(a, 0, sizeof *a);
+    pk_task_fields_init(&a->f);
+    optind = 1;
+    while ((opt = getopt_long(argc, argv, CLI_COMMON_SHORTOPTS, task_longopts, NULL)) != -1) {
+        int common = cli_common_option(cli, opt, usage, &exit_now);
+        if (common < 0)
+            return EXIT_USAGE;
+        if (exit_now)
+            return EXIT_OK;
+        if (common)
+            continue;
+        switch (opt) {
+        case OPT_TITLE: a->f.title = optarg; break;
+        case OPT_TITLE_EN: a->f.title_en = optarg; break;
+        case OPT_DESC: a->f.description = optarg; break;
+        case OPT_PILLAR: a->f.classification = a->filter.classification = optarg; break;
+        case OPT_SECTION: a->f.section = optarg; break;
+        case OPT_SOURCE: a->f.source = optarg; break;
+        case OPT_LEAD: a->f.lead = optarg; break;
+        case OPT_PARTNERS: free(a->partners); a->f.partners_json = a->partners = pk_task_list_json(optarg); break;
+        case OPT_TAGS: free(a->tags); a->f.tags_json = a->tags = pk_task_list_json(optarg); break;
+        case OPT_INDICATOR:
+            free(a->indicators);
+            if (!(a->f.indicators_json = a->indicators = pk_task_indicators_json(cli->ctx, optarg)))
+                return cli_usage_error(verb, "--indicator: %s", pk_errmsg(cli->ctx));
+            break;
+        case OPT_START: if (parse_int(verb, "--start", optarg, &a->f.start_year)) return EXIT_USAGE; break;
+        case OPT_END: if (parse_int(verb, "--end", optarg, &a->f.end_year)) return EXIT_USAGE; break;
+        case OPT_YEAR: if (parse_int(verb, "--year", optarg, &a->filter.year)) return EXIT_USAGE; break;
+        case OPT_STATUS: a->f.status = a->filter.status = optarg; break;
+        case OPT_PROGRESS:
+            a->f.progress = strtod(optarg, &end);
+            if (!*optarg || *end)
+                return cli_usage_error(verb, "--progress '%s' is not a number", optarg);
+            if (!(a->f.progress >= 0 && a->f.progress <= 100))
+                return cli_usage_error(verb, "--progress must be a number from 0 to 100");
+            break;
+        case OPT_CITYWIDE: a->f.citywide = 1; break;
+        case OPT_NOT_CITYWIDE: a->f.citywide = 0; break;
+        case OPT_LAYER: a->filter.layer = optarg; break;
+        case OPT_FEATURE: a->filter.feature = optarg; break;
+        case OPT_TO: a->attach.to = optarg; break;
+        case OPT_ROLE: a->attach.role = optarg; break;
+        case OPT_GEOM: a->attach.geom = optarg; break;
+        case OPT_SSRS: a->attach.s_srs = optarg; break;
+        case OPT_LABEL: a->attach.label = optarg; break;
+        case OPT_WHERE: a->attach.where_layer = optarg; break;
+        case OPT_INTERSECTING: a->attach.intersecting = optarg; break;
+        case OPT_FROM: a->from = optarg; break;
+        case OPT_FOOTPRINT: a->footprint = strtoll(optarg, NULL, 10); break;
+        case OPT_ALL: a->all = 1; break;
+        default: return cli_usage_error(verb, "bad option");
+        }
+    }
+    for (int i = optind; i < argc; i++) {
+        if (a->npositional == 2)
+            return cli_usage_error(verb, "unexpected argument '%s'", argv[i]);
+        a->positional[a->npositional++] = argv[i];
+    }
+    return -1;
+}
+
+static void release_args(struct task_args *a)
+{
+    free(a->partners);
+    free(a->tags);
+    free(a->indicators);
+}
+
+static int finish(struct cli *cli, int rc, struct pk_table *t)
+{
+    if (rc != PK_OK)
+        return cli_fail(cli, rc);
+    int code = t ? cli_print_table(cli, t) : EXIT_OK;
+    pk_table_free(t);
+    return code;
+}
+
+/* The verbs share one body: parse, check the positional count, open the
+ * store, call the library. */
+static int run_verb(struct cli *cli, int argc, char **argv, const char *verb, int need_id)
+{
+    struct task_args a;
+    char cmd[32];
+    snprintf(cmd, sizeof cmd, "task %s", verb);
+    int code = parse_task_args(cli, argc, argv, cmd, usage_task, &a);
+    if (code >= 0) {
+        release_args(&a);
+        return code;
+    }
+    if (a.npositional != need_id) {
+        release_args(&a);
+        return cli_usage_error(cmd, need_id ? "expected one %s" : "unexpected argument",
+                               strcmp(verb, "import") ? "task ID" : "FILE");
+    }
+    struct pk_store *store = cli_open_store(cli);
+    if (!store) {
+        release_args(&a);
+        return EXIT_FAIL;
+    }
+    const char *id = a.positional[0];
+    struct pk_table *t = NULL;
+    long long count = 0;
+    int rc;
+    a.f.id = id;
+    if (!strcmp(verb, "import")) {
+        struct pk_task_import_result res;
+        rc = pk_task_import(store, id, &res);
+        if (rc == PK_OK && !cli->quiet)
+            fprintf(stderr, "plankit: imported '%s': %lld created, %lld updated, %lld unchanged, %lld links\n",
+                    id, res.created, res.updated, res.unchanged, res.links);
+    } else if (!strcmp(verb, "add")) {
+        rc = pk_task_add(store, &a.f);
+    } else if (!strcmp(verb, "update")) {
+        rc = pk_task_update(store, &a.f);
+    } else if (!strcmp(verb, "show")) {
+        rc = pk_task_show(store, id, &t);
+    } else if (!strcmp(verb, "history")) {
+        rc = pk_task_history(store, id, &t);
+    } else if (!strcmp(verb, "remove")) {
+        rc = pk_task_remove(store, id);
+    } else if (!strcmp(verb, "list")) {
+        rc = pk_task_list(store, &a.filter, &t);
+    } else if (!strcmp(verb, "attach")) {
+        rc = pk_task_attach(store, id, &a.attach, &count);
+        if (rc == PK_OK && !cli->quiet)
+            fprintf(stderr, "plankit: task '%s': %lld %s added\n", id, count,
+                    a.attach.geom ? "footprint(s)" : "link(s)");
+    } else {
+        rc = pk_task_detach(store, id, a.from, a.footprint, a.all, &count);
+        if (rc == PK_OK && !cli->quiet)
+            fprintf(stderr, "plankit: task '%s': %lld removed\n", id, count);
+    }
+    pk_store_close(store);
+    release_args(&a);
+    return finish(cli, rc, t);
+}
+
+#define VERB(name, need_id) \
+    static int verb_##name(struct cli *cli, int argc, char **argv) { return run_verb(cli, argc, argv, #name, need_id); }
+VERB(import, 1)
+VERB(add, 1)
+VERB(update, 1)
+VERB(show, 1)
+VERB(history, 1)
+VERB(remove, 1)
+VERB(list, 0)
+VERB(attach, 1)
+VERB(detach, 1)
+
+int cmd_task(struct cli *cli, int argc, char **argv)
+{
+    static const char *const names[] = {"import", "add", "update", "show", "history", "remove", "list",
+                                        "attach", "detach"};
+    static int (*const fns[])(struct cli *, int, char **) = {
+        verb_import, verb_add, verb_update, verb_show, verb_history, verb_remove, verb_list, verb_attach,
+        verb_detach};
+    return cli_dispatch_verb(cli, "task", usage_task, argc, argv, names, fns, sizeof names / sizeof names[0]);
+}
