@@ -61,7 +61,8 @@ int pk_sql_readonly(struct pk_store *store, const char *sql, struct pk_table **o
     int prc = sqlite3_prepare_v2(store->db, sql, -1, &st, &tail);
     sqlite3_set_authorizer(store->db, NULL, NULL);
     int rc = PK_OK;
-    if (prc == SQLITE_AUTH || (st && !sqlite3_stmt_readonly(st))) {
+    if (prc == SQLITE_AUTH || (prc != SQLITE_OK && strstr(sqlite3_errmsg(store->db), "not authorized")) ||
+        (st && !sqlite3_stmt_readonly(st))) {
         rc = pk_error(ctx, PK_ERR_READONLY, "sql: only read-only statements are allowed: '%.80s' would "
                       "change the store", sql);
         goto done;

@@ -12,6 +12,7 @@
 #include <cpl_vsi.h>
 #include <json-c/json.h>
 
+#include "crs_int.h"
 #include "layer_int.h"
 #include "task_int.h"
 
@@ -22,6 +23,8 @@ struct row {
     char *vals[TASK_NCOLS];
     char **links;         /* "layer", "feature", "role" triples, NULL-terminated CSL */
     int has_links;
+    char **footprints;    /* GeoJSON geometry, label, role, crs quadruples (JSON only) */
+    int has_footprints;
 };
 
 static void row_release(struct row *r)
@@ -29,6 +32,7 @@ static void row_release(struct row *r)
     free(r->id);
     pk_task_values_release(r->vals);
     CSLDestroy(r->links);
+    CSLDestroy(r->footprints);
 }
 
 static char *json_text(json_object *v)
@@ -89,6 +93,24 @@ static int json_row(struct pk_ctx *ctx, const char *path, json_object *o, struct
             r->links = CSLAddString(r->links, json_object_get_string(feature));
             r->links = CSLAddString(r->links, json_object_object_get_ex(l, "role", &role)
                                                   ? json_object_get_string(role) : "located-in");
+        }
+    }
+    if (json_object_object_get_ex(o, "footprints", &v)) {
+        if (!json_object_is_type(v, json_type_array))
+            return pk_error(ctx, PK_ERR_DATA, "task import '%s' %s: \"footprints\" must be an array", path, r->where);
+        r->has_footprints = 1;
+        for (size_t i = 0; i < json_object_array_length(v); i++) {
+            json_object *fp = json_object_array_get_idx(v, i), *geom, *x;
+            if (!json_object_object_get_ex(fp, "geometry", &geom) || !json_object_is_type(geom, json_type_object))
+                return pk_error(ctx, PK_ERR_DATA, "task import '%s' %s: footprint %zu needs a GeoJSON \"geometry\"",
+                                path, r->where, i + 1);
+            static const char *fp_keys[] = {"label", "role", "crs"};
+            static const char *defaults[] = {"", "site", "EPSG:4326"};
+            r->footprints = CSLAddString(r->footprints, json_object_to_json_string_ext(geom, JSON_C_TO_STRING_PLAIN));
+            for (int k = 0; k < 3; k++)
+                r->footprints = CSLAddString(r->footprints, json_object_object_get_ex(fp, fp_keys[k], &x) &&
+                                             json_object_is_type(x, json_type_string)
+                                                 ? json_object_get_string(x) : defaults[k]);
         }
     }
     return PK_OK;
@@ -297,6 +319,44 @@ static int write_links(struct pk_store *store, const char *path, struct row *r, 
     return rc;
 }
 
+/* Replace a task's footprints by those of the file. */
+static int write_footprints(struct pk_store *store, const char *path, struct row *r, long long *n)
+{
+    struct pk_ctx *ctx = store->ctx;
+    sqlite3_stmt *st;
+    long long before = 0;
+    int rc = pk_sql_int(store, "SELECT count(*) FROM pk_task_footprints WHERE task_id=?", r->id, &before, NULL);
+    if (rc == PK_OK && (rc = pk_sql_prepare(store, "DELETE FROM pk_task_footprints WHERE task_id=?", &st)) == PK_OK) {
+        pk_sql_bind_text(st, 1, r->id);
+        if (sqlite3_step(st) != SQLITE_DONE)
+            rc = pk_error_db(store, "task import");
+        sqlite3_finalize(st);
+    }
+    long long added = 0;
+    for (int i = 0; rc == PK_OK && r->footprints && r->footprints[i]; i += 4) {
+        OGRGeometryH g = OGR_G_CreateGeometryFromJson(r->footprints[i]);
+        OGRSpatialReferenceH srs = NULL;
+        if (!g)
+            rc = pk_error(ctx, PK_ERR_DATA, "invalid GeoJSON geometry");
+        else if ((rc = pk_crs_from_user(ctx, r->footprints[i + 3], &srs)) == PK_OK)
+            rc = pk_task_footprint_add(store, r->id, g, srs, *r->footprints[i + 1] ? r->footprints[i + 1] : NULL,
+                                       r->footprints[i + 2], 0);
+        if (rc != PK_OK)
+            pk_error_prefix(ctx, "task import '%s' %s footprint %d", path, r->where, i / 4 + 1);
+        OGR_G_DestroyGeometry(g);
+        OSRDestroySpatialReference(srs);
+        added++;
+    }
+    if (rc == PK_OK && (before || added)) {
+        char a[32], b[32];
+        snprintf(a, sizeof a, "%lld footprints", before);
+        snprintf(b, sizeof b, "%lld footprints", added);
+        rc = pk_store_history(store, "task import", "task", r->id, "footprints", a, b);
+    }
+    *n += added;
+    return rc;
+}
+
 int pk_task_import(struct pk_store *store, const char *path, struct pk_task_import_result *res)
 {
     struct pk_ctx *ctx = store->ctx;
@@ -335,8 +395,10 @@ int pk_task_import(struct pk_store *store, const char *path, struct pk_task_impo
             pk_error_prefix(ctx, "task import '%s' %s", path, rows[i].where);
             break;
         }
-        if (rows[i].has_links)
+        if (rc == PK_OK && rows[i].has_links)
             rc = write_links(store, path, &rows[i], &res->links);
+        if (rc == PK_OK && rows[i].has_footprints)
+            rc = write_footprints(store, path, &rows[i], &res->footprints);
         res->created += created;
         res->updated += !created && changed;
         res->unchanged += !changed;

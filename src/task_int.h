@@ -32,6 +32,13 @@ int pk_task_require(struct pk_store *store, const char *id);
 int pk_task_link_add(struct pk_store *store, const char *id, const char *layer, const char *feature,
                      const char *role, int *added, int log);
 
+/* Store one footprint (any OGR geometry in srs) for a task: reprojected,
+ * checked against the CRS bounds and repaired. log: record it in the history. */
+#include <ogr_api.h>
+#include <ogr_srs_api.h>
+int pk_task_footprint_add(struct pk_store *store, const char *id, OGRGeometryH geom,
+                          OGRSpatialReferenceH srs, const char *label, const char *role, int log);
+
 /* Run sql with text parameters (NULL-terminated list) into a new table.
  * types may be NULL (all text). Caller frees *out with pk_table_free. */
 int pk_query_to_table(struct pk_store *store, const char *sql, const char *const *params,

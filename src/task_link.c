@@ -299,45 +299,53 @@ static int footprint_geometry(struct pk_store *store, OGRGeometryH og, OGRSpatia
     return PK_OK;
 }
 
+int pk_task_footprint_add(struct pk_store *store, const char *id, OGRGeometryH geom,
+                          OGRSpatialReferenceH srs, const char *label, const char *role, int log)
+{
+    struct pk_ctx *ctx = store->ctx;
+    GEOSGeometry *g = NULL;
+    sqlite3_stmt *st = NULL;
+    int rc = footprint_geometry(store, geom, srs, &g);
+    if (rc != PK_OK)
+        return rc;
+    GEOSWKBWriter *wkb = GEOSWKBWriter_create_r(pk_geos(ctx));
+    char *sql = sqlite3_mprintf("INSERT INTO pk_task_footprints(task_id, label, role, geom)"
+                                " VALUES(?, ?, ?, GeomFromWKB(?, %d))", pk_store_srid(store));
+    rc = pk_sql_prepare(store, sql, &st);
+    sqlite3_free(sql);
+    if (rc == PK_OK) {
+        pk_sql_bind_text(st, 1, id);
+        pk_sql_bind_text(st, 2, label);
+        pk_sql_bind_text(st, 3, role ? role : "site");
+        rc = pk_geom_bind_wkb(ctx, wkb, st, 4, g);
+        if (rc == PK_OK && sqlite3_step(st) != SQLITE_DONE)
+            rc = pk_error_db(store, "cannot store footprint");
+    }
+    sqlite3_finalize(st);
+    GEOSWKBWriter_destroy_r(pk_geos(ctx), wkb);
+    GEOSGeom_destroy_r(pk_geos(ctx), g);
+    if (rc == PK_OK && log) {
+        char what[64];
+        snprintf(what, sizeof what, "footprint #%lld", (long long)sqlite3_last_insert_rowid(store->db));
+        rc = pk_store_history(store, "task attach", "task", id, "footprint", NULL, what);
+    }
+    return rc;
+}
+
 static int attach_footprints(struct pk_store *store, const char *id, const struct pk_attach_opts *o,
                              long long *count)
 {
-    struct pk_ctx *ctx = store->ctx;
     OGRGeometryH *geoms;
     OGRSpatialReferenceH srs;
     size_t n;
     int rc = read_geometries(store, o, &geoms, &n, &srs);
-    sqlite3_stmt *st = NULL;
-    GEOSWKBWriter *wkb = GEOSWKBWriter_create_r(pk_geos(ctx));
-    char *sql = sqlite3_mprintf("INSERT INTO pk_task_footprints(task_id, label, role, geom)"
-                                " VALUES(?, ?, ?, GeomFromWKB(?, %d))", pk_store_srid(store));
-    if (rc == PK_OK)
-        rc = pk_sql_prepare(store, sql, &st);
-    sqlite3_free(sql);
     for (size_t i = 0; rc == PK_OK && i < n; i++) {
-        GEOSGeometry *g = NULL;
-        rc = footprint_geometry(store, geoms[i], srs, &g);
-        if (rc != PK_OK) {
-            pk_error_prefix(ctx, "task attach '%s' --geom%s", id, n > 1 ? " (a feature of the file)" : "");
-            break;
-        }
-        pk_sql_bind_text(st, 1, id);
-        pk_sql_bind_text(st, 2, o->label);
-        pk_sql_bind_text(st, 3, o->role ? o->role : "site");
-        rc = pk_geom_bind_wkb(ctx, wkb, st, 4, g);
-        GEOSGeom_destroy_r(pk_geos(ctx), g);
-        if (rc == PK_OK && sqlite3_step(st) != SQLITE_DONE)
-            rc = pk_error_db(store, "cannot store footprint");
-        sqlite3_reset(st);
-        if (rc == PK_OK) {
-            char what[64];
-            snprintf(what, sizeof what, "footprint #%lld", (long long)sqlite3_last_insert_rowid(store->db));
-            rc = pk_store_history(store, "task attach", "task", id, "footprint", NULL, what);
+        rc = pk_task_footprint_add(store, id, geoms[i], srs, o->label, o->role, 1);
+        if (rc != PK_OK)
+            pk_error_prefix(store->ctx, "task attach '%s' --geom%s", id, n > 1 ? " (a feature of the file)" : "");
+        else
             (*count)++;
-        }
     }
-    sqlite3_finalize(st);
-    GEOSWKBWriter_destroy_r(pk_geos(ctx), wkb);
     for (size_t i = 0; i < n; i++)
         OGR_G_DestroyGeometry(geoms[i]);
     free(geoms);
