@@ -44,11 +44,13 @@ struct coverage {
     struct feature *feats;
     size_t nfeats;
     char dst_def[32], src_def[32];
+    int geojson_reproject;  /* GeoJSON is WGS84 (RFC 7946): store CRS -> EPSG:4326 */
 };
 
 struct cov_thread {
     struct pk_ctx *ctx;
     struct pk_transform *tr;
+    struct pk_transform *wgs84; /* for GeoJSON, when the store CRS is not EPSG:4326 */
     GEOSWKBReader *reader;
     int own_ctx;
     int rc;
@@ -63,6 +65,8 @@ static void *cov_thread_init(void *arg)
     t->ctx = pk_ctx_new();
     t->own_ctx = 1;
     t->rc = t->ctx ? pk_transform_new_defs(t->ctx, C->src_def, C->dst_def, &t->tr) : PK_ERR_NOMEM;
+    if (t->rc == PK_OK && C->geojson_reproject)
+        t->rc = pk_transform_new_defs(t->ctx, C->src_def, "EPSG:4326", &t->wgs84);
     if (t->ctx)
         t->reader = GEOSWKBReader_create_r(pk_geos(t->ctx));
     return t;
@@ -76,6 +80,7 @@ static void cov_thread_fini(void *state)
     if (t->reader)
         GEOSWKBReader_destroy_r(pk_geos(t->ctx), t->reader);
     pk_transform_free(t->tr);
+    pk_transform_free(t->wgs84);
     if (t->own_ctx)
         pk_ctx_free(t->ctx);
     free(t);
@@ -220,8 +225,14 @@ static void compute_feature(void *state, size_t i, void *arg)
     }
     for (size_t b = 0; b < cs->ntasks; b++)
         f->ntasks += f->tasks[b];
-    if (C->opts->with_geometry)
+    if (C->opts->with_geometry && t->wgs84) {
+        GEOSGeometry *ll = pk_transform_geom(t->ctx, t->wgs84, F);
+        f->geojson = ll ? pk_geom_to_geojson(t->ctx, ll) : NULL;
+        if (ll)
+            GEOSGeom_destroy_r(h, ll);
+    } else if (C->opts->with_geometry) {
         f->geojson = pk_geom_to_geojson(t->ctx, F);
+    }
     if (pF)
         GEOSPreparedGeom_destroy_r(h, pF);
     GEOSGeom_destroy_r(h, F);
@@ -354,7 +365,7 @@ int pk_coverage(struct pk_store *store, const struct pk_coverage_opts *opts, str
                 pk_progress_fn progress, void *arg)
 {
     struct pk_ctx *ctx = pk_store_ctx(store);
-    struct coverage C = {store, opts, NULL, {0}, NULL, 0, "", ""};
+    struct coverage C = {store, opts, NULL, {0}, NULL, 0, "", "", 0};
     struct pk_cover_filter filter = {opts->classification, opts->status, opts->year, opts->include_citywide};
     int rc;
     *out = NULL;
@@ -366,6 +377,7 @@ int pk_coverage(struct pk_store *store, const struct pk_coverage_opts *opts, str
         return rc;
     snprintf(C.src_def, sizeof C.src_def, "EPSG:%d", pk_store_srid(store));
     snprintf(C.dst_def, sizeof C.dst_def, "EPSG:%d", pk_store_measure_srid(store));
+    C.geojson_reproject = opts->with_geometry && pk_store_srid(store) != 4326;
     rc = read_features(&C);
     struct pk_pool *pool = NULL;
     struct cov_thread *main_state = NULL;
@@ -374,6 +386,8 @@ int pk_coverage(struct pk_store *store, const struct pk_coverage_opts *opts, str
         if (main_state) {
             main_state->ctx = ctx;
             main_state->rc = pk_transform_new_defs(ctx, C.src_def, C.dst_def, &main_state->tr);
+            if (main_state->rc == PK_OK && C.geojson_reproject)
+                main_state->rc = pk_transform_new_defs(ctx, C.src_def, "EPSG:4326", &main_state->wgs84);
             main_state->reader = GEOSWKBReader_create_r(pk_geos(ctx));
             rc = main_state->rc;
         }

@@ -126,6 +126,9 @@ static int open_source(struct loader *L)
     char **open_opts = NULL;
     CPLErrorReset();
     L->ds = GDALOpenEx(path, GDAL_OF_VECTOR | GDAL_OF_READONLY, NULL, NULL, NULL);
+    if (!L->ds && !*CPLGetLastErrorMsg()) /* no driver recognised it: GDAL says nothing */
+        return pk_error(L->ctx, PK_ERR_DATA, "%s: not a vector data source GDAL can read "
+                        "(empty, damaged or of an unknown format)", L->label);
     if (!L->ds)
         return pk_error_gdal(L->ctx, L->label[0] ? L->label : "layer load");
     const char *driver = GDALGetDriverShortName(GDALGetDatasetDriver(L->ds));
@@ -310,7 +313,7 @@ static int create_layer(struct loader *L, const char *name)
             return rc;
         rc = pk_sql_prepare(S, "UPDATE pk_layers SET title=?, kind=?, source=?, provenance=?,"
                                " accuracy=?, loaded_at=strftime('%Y-%m-%dT%H:%M:%SZ','now'),"
-                               " feature_count=0 WHERE id=?", &st);
+                               " feature_count=0, geometry_type=NULL WHERE id=?", &st);
         if (rc != PK_OK)
             return rc;
         sqlite3_bind_int64(st, 6, L->ref.id);

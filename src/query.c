@@ -42,6 +42,26 @@ static GEOSGeometry *union_with(GEOSContextHandle_t h, GEOSGeometry *acc, const 
     return u;
 }
 
+/* GeoJSON text of a store-CRS geometry in WGS84 longitude/latitude, as
+ * RFC 7946 wants (the store CRS may be projected). Caller frees. */
+static char *geojson_wgs84(struct pk_store *store, const GEOSGeometry *g)
+{
+    struct pk_ctx *ctx = pk_store_ctx(store);
+    if (pk_store_srid(store) == 4326)
+        return pk_geom_to_geojson(ctx, g);
+    struct pk_transform *tr = NULL;
+    char *out = NULL;
+    if (pk_transform_new(ctx, pk_store_srid(store), 4326, &tr) == PK_OK) {
+        GEOSGeometry *ll = pk_transform_geom(ctx, tr, g);
+        if (ll) {
+            out = pk_geom_to_geojson(ctx, ll);
+            GEOSGeom_destroy_r(pk_geos(ctx), ll);
+        }
+    }
+    pk_transform_free(tr);
+    return out;
+}
+
 /* The probe geometry in the store CRS. */
 static int make_probe(struct pk_store *store, const struct pk_task_query *q, struct pk_spatial *sp,
                       struct pk_layer_ref *ref, long long *fid, GEOSGeometry **out)
@@ -193,7 +213,7 @@ int pk_query_tasks(struct pk_store *store, const struct pk_task_query *q, struct
             pk_table_setf(t, (size_t)r, 5, "%.2f", 100.0 * fmin(a, farea) / farea);
         }
         if (q->with_geometry && ht->shape) {
-            char *gj = pk_geom_to_geojson(ctx, ht->shape);
+            char *gj = geojson_wgs84(store, ht->shape);
             pk_table_set(t, (size_t)r, ncols - 1, gj);
             free(gj);
         }
@@ -331,7 +351,7 @@ int pk_query_zones(struct pk_store *store, const char *task_id, int with_geometr
             pk_table_setf(tb, (size_t)r, 4, "%.2f", 100.0 * fmin(a, za) / za);
         pk_table_set(tb, (size_t)r, 5, zh[z].via);
         if (with_geometry && zg) {
-            char *gj = pk_geom_to_geojson(ctx, zg);
+            char *gj = geojson_wgs84(store, zg);
             pk_table_set(tb, (size_t)r, 6, gj);
             free(gj);
         }

@@ -31,6 +31,18 @@ static int writing_function(const char *name)
     return 0;
 }
 
+/* Pragmas that only read, even with an argument: PRAGMA table_info(t). */
+static int reading_pragma(const char *name)
+{
+    static const char *const names[] = {"table_info", "table_xinfo", "index_list", "index_info",
+                                        "index_xinfo", "foreign_key_list", "foreign_key_check",
+                                        "integrity_check", "quick_check"};
+    for (size_t i = 0; name && i < sizeof names / sizeof names[0]; i++)
+        if (!strcasecmp(name, names[i]))
+            return 1;
+    return 0;
+}
+
 static int deny_writes(void *arg, int action, const char *a, const char *b, const char *db,
                        const char *trigger)
 {
@@ -43,10 +55,35 @@ static int deny_writes(void *arg, int action, const char *a, const char *b, cons
     case SQLITE_RECURSIVE:
         return SQLITE_OK;
     case SQLITE_PRAGMA:
-        return b ? SQLITE_DENY : SQLITE_OK; /* reading a pragma is fine, setting one is not */
+        /* reading a pragma is fine, setting one is not */
+        return !b || reading_pragma(a) ? SQLITE_OK : SQLITE_DENY;
+    case SQLITE_UPDATE:
+        /* A virtual table connecting (SpatialIndex, pragma_table_info, ...)
+         * declares its schema with sqlite3_declare_vtab, which asks to update
+         * sqlite_master although nothing is written. Denying it makes the
+         * table unusable (and SpatiaLite then reads freed memory). A statement
+         * that really updates sqlite_master still fails: it needs PRAGMA
+         * writable_schema (denied above) and is not read-only. */
+        return a && (!strcmp(a, "sqlite_master") || !strcmp(a, "sqlite_temp_master")) ? SQLITE_OK
+                                                                                       : SQLITE_DENY;
     default:
         return SQLITE_DENY;
     }
+}
+
+int pk_sql_prepare_untrusted(struct pk_store *store, const char *sql, sqlite3_stmt **st)
+{
+    const char *tail = NULL;
+    sqlite3_set_authorizer(store->db, deny_writes, NULL);
+    int prc = sqlite3_prepare_v2(store->db, sql, -1, st, &tail);
+    sqlite3_set_authorizer(store->db, NULL, NULL);
+    if (prc == SQLITE_OK && *st && sqlite3_stmt_readonly(*st) && tail && !*tail)
+        return PK_OK;
+    int rc = pk_error(store->ctx, PK_ERR_ARGS, "%s", prc == SQLITE_OK ? "only one read-only expression is allowed"
+                                                                         : sqlite3_errmsg(store->db));
+    sqlite3_finalize(*st);
+    *st = NULL;
+    return rc;
 }
 
 int pk_sql_readonly(struct pk_store *store, const char *sql, struct pk_table **out)
@@ -58,7 +95,14 @@ int pk_sql_readonly(struct pk_store *store, const char *sql, struct pk_table **o
     if (pk_sql_exec(store, "PRAGMA query_only=1") != PK_OK)
         return pk_errcode(ctx);
     sqlite3_set_authorizer(store->db, deny_writes, NULL);
-    int prc = sqlite3_prepare_v2(store->db, sql, -1, &st, &tail);
+    int prc = sqlite3_prepare_v2(store->db, sql, -1, &st, &tail), more = 0;
+    if (prc == SQLITE_OK && st && tail && *tail) {
+        /* what follows may only be blanks, semicolons and comments; prepared
+         * under the same authorizer, as setting one again would expire st */
+        sqlite3_stmt *next = NULL;
+        more = sqlite3_prepare_v2(store->db, tail, -1, &next, NULL) != SQLITE_OK || next;
+        sqlite3_finalize(next);
+    }
     sqlite3_set_authorizer(store->db, NULL, NULL);
     int rc = PK_OK;
     if (prc == SQLITE_AUTH || (prc != SQLITE_OK && strstr(sqlite3_errmsg(store->db), "not authorized")) ||
@@ -75,24 +119,23 @@ int pk_sql_readonly(struct pk_store *store, const char *sql, struct pk_table **o
         rc = pk_error(ctx, PK_ERR_ARGS, "sql: no statement given");
         goto done;
     }
-    while (tail && isspace((unsigned char)*tail))
-        tail++;
-    if (tail && *tail && strcmp(tail, ";") != 0) {
+    if (more) {
         rc = pk_error(ctx, PK_ERR_ARGS, "sql: give one statement at a time");
         goto done;
     }
     int n = sqlite3_column_count(st);
     const char **names = calloc((size_t)(n ? n : 1), sizeof *names);
     enum pk_col_type *types = calloc((size_t)(n ? n : 1), sizeof *types);
-    for (int i = 0; i < n; i++)
-        names[i] = sqlite3_column_name(st, i);
     struct pk_table *t = NULL;
     int step;
     while ((step = sqlite3_step(st)) == SQLITE_ROW) {
         if (!t) {
+            /* names only now: a step that re-prepares the statement (schema
+             * changed meanwhile) frees the names read before it */
             for (int i = 0; i < n; i++) {
                 int ct = sqlite3_column_type(st, i);
                 types[i] = ct == SQLITE_INTEGER ? PK_COL_INT : ct == SQLITE_FLOAT ? PK_COL_REAL : PK_COL_TEXT;
+                names[i] = sqlite3_column_name(st, i);
             }
             t = pk_table_new(n, names, types);
         }
@@ -104,6 +147,8 @@ int pk_sql_readonly(struct pk_store *store, const char *sql, struct pk_table **o
                 pk_table_set(t, (size_t)r, i, (const char *)sqlite3_column_text(st, i));
         }
     }
+    for (int i = 0; !t && i < n; i++)
+        names[i] = sqlite3_column_name(st, i);
     if (!t)
         t = pk_table_new(n, names, types);
     free(names);

@@ -112,6 +112,8 @@ static int connect(struct pk_ctx *ctx, const char *path, int flags, struct pk_st
     sqlite3_busy_timeout(store->db, BUSY_TIMEOUT_MS);
     sqlite3_extended_result_codes(store->db, 1);
     store->spatialite = spatialite_alloc_connection();
+    /* GEOS warnings of SQL functions (e.g. ST_IsValid) must not reach stderr */
+    spatialite_set_silent_mode(store->spatialite);
     spatialite_init_ex(store->db, store->spatialite, 0);
     int rc = pk_sql_exec(store, "PRAGMA foreign_keys=ON");
     if (rc != PK_OK) {
@@ -333,11 +335,14 @@ int pk_store_schema_version(const struct pk_store *store) { return store->schema
 
 int pk_store_set_measure_srid(struct pk_store *store, int srid)
 {
-    char num[32], sql[64];
+    char num[32], sql[160];
     snprintf(num, sizeof num, "%d", srid);
     int rc = pk_meta_set(store, "measure_crs", num);
-    /* Areas are also computed in SQL (ST_Transform), which needs the SRID. */
-    snprintf(sql, sizeof sql, "SELECT InsertEpsgSrid(%d)", srid);
+    /* Areas are also computed in SQL (ST_Transform), which needs the SRID.
+     * Only when missing: SpatiaLite prints an error on stderr for a duplicate
+     * (the metric CRS can be the storage CRS). */
+    snprintf(sql, sizeof sql, "SELECT InsertEpsgSrid(%d) WHERE NOT EXISTS"
+             " (SELECT 1 FROM spatial_ref_sys WHERE srid=%d)", srid, srid);
     if (rc == PK_OK)
         rc = pk_sql_exec(store, sql);
     if (rc == PK_OK)

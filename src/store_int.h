@@ -29,6 +29,11 @@ int pk_sql_bind_text(sqlite3_stmt *stmt, int idx, const char *text);
 int pk_sql_int(struct pk_store *store, const char *sql, const char *param, long long *value,
                int *found);
 
+/* Prepare SQL that contains user text (e.g. a --where expression) under an
+ * authorizer that allows only reads and pure functions, as one statement.
+ * Caller finalizes *st. */
+int pk_sql_prepare_untrusted(struct pk_store *store, const char *sql, sqlite3_stmt **st);
+
 /* Meta table access; get returns a copy the caller frees with free(), or NULL. */
 char *pk_meta_get(struct pk_store *store, const char *key);
 int pk_meta_set(struct pk_store *store, const char *key, const char *value);

@@ -12,6 +12,7 @@
 #define PLANKIT_CLI_H
 
 #include <getopt.h>
+#include <signal.h>
 #include <stdio.h>
 
 #include "plankit/plankit.h"
@@ -60,6 +61,8 @@ int cli_usage_error(const char *cmd, const char *fmt, ...) __attribute__((format
 /* Progress callback for the library: a bar on stderr when it is a terminal
  * and -q is not given; silent otherwise. arg is the struct cli. */
 int cli_progress(double frac, const char *msg, void *arg);
+/* Set by the SIGINT/SIGTERM handler; cli_progress then asks the library to stop. */
+extern volatile sig_atomic_t cli_interrupted;
 void cli_progress_done(struct cli *cli);
 
 /* Print a result table on stdout in the chosen format. */
@@ -86,7 +89,10 @@ int cmd_task(struct cli *cli, int argc, char **argv);
 int cmd_coverage(struct cli *cli, int argc, char **argv);
 int cmd_query(struct cli *cli, int argc, char **argv);
 int cmd_sql(struct cli *cli, int argc, char **argv);
+int cmd_overlay(struct cli *cli, int argc, char **argv);
+int cmd_buffer(struct cli *cli, int argc, char **argv);
+int cmd_dissolve(struct cli *cli, int argc, char **argv);
 extern const char usage_init[], usage_layer[], usage_check[], usage_version[], usage_task[],
-    usage_coverage[], usage_query[], usage_sql[];
+    usage_coverage[], usage_query[], usage_sql[], usage_overlay[], usage_buffer[], usage_dissolve[];
 
 #endif

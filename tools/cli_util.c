@@ -1,5 +1,6 @@
 /* cli_util.c — option helpers, store opening, error reporting and the
  * terminal progress bar shared by all commands. */
+#include <signal.h>
 #include <stdarg.h>
 #include <stdlib.h>
 #include <string.h>
@@ -112,9 +113,13 @@ static double now_seconds(void)
     return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
 }
 
+volatile sig_atomic_t cli_interrupted;
+
 int cli_progress(double frac, const char *msg, void *arg)
 {
     struct cli *cli = arg;
+    if (cli_interrupted)
+        return 0; /* Ctrl-C: the library cancels and rolls back */
     if (!cli || !cli->progress_tty)
         return 1;
     if (frac < 0)

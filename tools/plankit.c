@@ -2,6 +2,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <signal.h>
 #include <unistd.h>
 
 #include "cli.h"
@@ -19,6 +20,9 @@ static const struct command commands[] = {
     {"task", cmd_task, usage_task, "plan tasks: import, add, update, attach to zones, history"},
     {"coverage", cmd_coverage, usage_coverage, "which features have which tasks, and the share covered"},
     {"query", cmd_query, usage_query, "tasks in/at/near a place, gaps without tasks, zones of a task"},
+    {"overlay", cmd_overlay, usage_overlay, "intersection, union, difference, identity, clip, erase of two layers"},
+    {"buffer", cmd_buffer, usage_buffer, "buffer a layer by a distance in metres (metric CRS)"},
+    {"dissolve", cmd_dissolve, usage_dissolve, "merge a layer's features by a field"},
     {"sql", cmd_sql, usage_sql, "run a read-only SQL query (with SpatiaLite functions) on the store"},
     {"check", cmd_check, usage_check, "check the store's integrity and plankit's invariants"},
     {"version", cmd_version, usage_version, "print plankit's version and its libraries'"},
@@ -113,6 +117,12 @@ static int unknown_command(const char *name)
     return EXIT_USAGE;
 }
 
+static void on_interrupt(int sig)
+{
+    (void)sig;
+    cli_interrupted = 1;
+}
+
 static int help_command(int argc, char **argv)
 {
     if (argc < 2) {
@@ -174,6 +184,12 @@ int main(int argc, char **argv)
         return EXIT_FAIL;
     }
     cli.progress_tty = isatty(STDERR_FILENO) && !cli.quiet;
+    struct sigaction sa;
+    memset(&sa, 0, sizeof sa);
+    sa.sa_handler = on_interrupt;
+    sa.sa_flags = SA_RESETHAND; /* a second Ctrl-C stops at once; the store stays safe */
+    sigaction(SIGINT, &sa, NULL);
+    sigaction(SIGTERM, &sa, NULL);
     cli_apply_log_level(&cli);
     rc = c->fn(&cli, argc - i, argv + i);
     cli_progress_done(&cli);

@@ -1,0 +1,83 @@
+/* overlay.h — overlay analyses between two layers, buffers and dissolves,
+ * with areas in the store's metric CRS.
+ *
+ * Inputs are store layers or any source OGR reads (loaded, reprojected and
+ * repaired on the way in, and dropped afterwards). Outputs are new store
+ * layers (registered and indexed) or files in any OGR format. Each output
+ * piece carries its parents' attributes (a_/b_ prefixed where names clash),
+ * a_fid, b_fid and area_m2. Output order is deterministic whatever the
+ * number of threads.
+ */
+#ifndef PLANKIT_OVERLAY_H
+#define PLANKIT_OVERLAY_H
+
+#include "plankit/ctx.h"
+#include "plankit/store.h"
+#include "plankit/table.h"
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+enum pk_overlay_op {
+    PK_OV_INTERSECTION = 0, /* a ∩ b for every overlapping pair, both attribute sets */
+    PK_OV_UNION,            /* intersection pieces + A outside B + B outside A */
+    PK_OV_DIFFERENCE,       /* each a minus all of B (A attributes) */
+    PK_OV_SYMDIFFERENCE,    /* A outside B + B outside A */
+    PK_OV_IDENTITY,         /* intersection pieces + A outside B: A split by B */
+    PK_OV_CLIP,             /* each a's part inside B (A attributes only) */
+    PK_OV_ERASE             /* each a's part outside B (same as difference) */
+};
+
+/* Parse an operation name; returns 0 on success. */
+int pk_overlay_parse_op(const char *name, enum pk_overlay_op *op);
+const char *pk_overlay_op_name(enum pk_overlay_op op);
+
+struct pk_overlay_opts {
+    enum pk_overlay_op op;
+    const char *a, *b;        /* store layer names or file paths */
+    const char *out;          /* new store layer name, or a file path; NULL with summary only */
+    const char *fields;       /* "a.name,b.code,kind": keep only these attributes; NULL = all */
+    const char *where_a, *where_b; /* SQL conditions on the layers' attributes (read-only) */
+    int threads;              /* 0 = default (PLANKIT_THREADS or the CPU count) */
+    double min_area;          /* pieces smaller than this (m²) are dropped and counted as slivers */
+    int summary;              /* build the A × B area matrix */
+    int summary_long;         /* matrix as one row per pair instead of one column per B feature */
+};
+
+struct pk_overlay_result {
+    long long pieces;         /* features written */
+    long long slivers;        /* pieces dropped by min_area */
+    double sliver_area;       /* their total area, m² */
+    double total_area;        /* area of the pieces written, m² */
+    long long pairs;          /* candidate pairs that intersect */
+    long long covered_pairs;  /* of which b lay wholly inside a (no intersection computed) */
+};
+
+/* Run an overlay in one transaction. *summary (when opts->summary) is the
+ * area matrix; caller frees it with pk_table_free. */
+int pk_overlay(struct pk_store *store, const struct pk_overlay_opts *opts, struct pk_overlay_result *res,
+               struct pk_table **summary, pk_progress_fn progress, void *arg);
+
+struct pk_buffer_opts {
+    const char *layer;
+    double distance_m;        /* may be negative for polygons */
+    int dissolve;             /* merge all buffers into one feature */
+    const char *out;
+    int quadsegs;             /* segments per quarter circle; 0 = 8 */
+};
+int pk_buffer(struct pk_store *store, const struct pk_buffer_opts *opts, long long *count,
+              pk_progress_fn progress, void *arg);
+
+struct pk_dissolve_opts {
+    const char *layer;
+    const char *by;           /* field to group by; NULL = everything into one feature */
+    const char *out;
+};
+int pk_dissolve(struct pk_store *store, const struct pk_dissolve_opts *opts, long long *count,
+                pk_progress_fn progress, void *arg);
+
+#ifdef __cplusplus
+}
+#endif
+#endif

@@ -1,0 +1,53 @@
+#!/usr/bin/env bash
+# The main job on the bundled Kunshan data: install what is missing, build,
+# create a project store with the bundled layers and plan tasks, and print a
+# layer summary, a coverage report and an overlay of the key areas by town.
+# Results go to demo-output/ (or $DEMO_DIR).
+set -euo pipefail
+cd "$(dirname "$0")/.."
+root=$PWD
+scripts/setup.sh
+build=$(BUILD_DIR=${BUILD_DIR:-build} scripts/build.sh | tail -n 1)
+plankit=$root/$build/plankit
+out=${DEMO_DIR:-$root/demo-output}
+mkdir -p "$out"
+store=$out/kunshan.sqlite
+rm -f "$store" "$store-wal" "$store-shm"
+
+echo "== plankit: $("$plankit" --version)"
+echo "== creating $store from layers/kunshan.json"
+"$plankit" -s "$store" init --with layers/kunshan.json
+echo
+echo "== layers"
+"$plankit" -s "$store" layer list
+echo
+echo "== towns (区镇)"
+"$plankit" -s "$store" layer info towns | grep -E '^(features|area_km2|measure_crs)'
+echo
+echo "== task coverage by town (city-wide tasks reported apart)"
+"$plankit" -s "$store" coverage --by towns
+"$plankit" -s "$store" coverage --by towns --format csv > "$out/coverage-towns.csv"
+"$plankit" -s "$store" coverage --by towns --format geojson > "$out/coverage-towns.geojson"
+echo
+echo "== tasks in the Qingyang Port CBD (青阳港中央商务区)"
+"$plankit" -s "$store" query tasks --in key_areas:QYG-CBD
+if "$plankit" help overlay >/dev/null 2>&1; then
+  echo
+  echo "== key areas x towns (km² and share of each key area)"
+  "$plankit" -s "$store" overlay intersection key_areas towns --summary
+  "$plankit" -s "$store" overlay intersection key_areas towns -o key_areas_by_town -q
+  "$plankit" -s "$store" layer export key_areas_by_town "$out/key-areas-by-town.gpkg"
+fi
+"$plankit" -s "$store" layer export towns "$out/towns.geojson" -q
+"$plankit" -s "$store" check
+
+cat <<MSG
+
+Results in $out:
+  kunshan.sqlite            the project store (SpatiaLite; open it in QGIS)
+  coverage-towns.csv        task coverage per town
+  coverage-towns.geojson    the same with town geometries
+  towns.geojson             the 区镇 layer
+$( [ -f "$out/key-areas-by-town.gpkg" ] && echo "  key-areas-by-town.gpkg    key areas split by town, with areas in m²")
+Try: $build/plankit -s $store task show PZ-01
+MSG
