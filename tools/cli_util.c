@@ -118,6 +118,13 @@ volatile sig_atomic_t cli_interrupted;
 int cli_progress(double frac, const char *msg, void *arg)
 {
     struct cli *cli = arg;
+    static long test_delay_ms = -1;
+    if (test_delay_ms < 0) { /* test hook: slow long jobs down so tests can interrupt them mid-way */
+        const char *d = getenv("PLANKIT_TEST_PROGRESS_DELAY_MS");
+        test_delay_ms = d ? atol(d) : 0;
+    }
+    if (test_delay_ms > 0)
+        usleep((useconds_t)test_delay_ms * 1000);
     if (cli_interrupted)
         return 0; /* Ctrl-C: the library cancels and rolls back */
     if (!cli || !cli->progress_tty)
