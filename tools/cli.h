@@ -45,6 +45,14 @@ struct cli {
  * for -h (then *exit_now is set). */
 int cli_common_option(struct cli *cli, int opt, const char *usage, int *exit_now);
 
+/* getopt_long over a command's options plus the common ones, which it
+ * handles. Returns the next command option, or -1 at the end; when the
+ * command must stop (after -h, or a bad common option) it returns -1 with
+ * *done set to the exit code (leave *done at -1 before the loop). Reset
+ * optind = 1 before the first call. */
+int cli_getopt(struct cli *cli, int argc, char **argv, const char *shortopts, const struct option *longopts,
+               const char *usage, int *done);
+
 /* Route library log messages to stderr at the level -q/-v ask for. */
 void cli_apply_log_level(struct cli *cli);
 /* Closest of names to name (edit distance), or NULL when none is close. */

@@ -59,6 +59,25 @@ int cli_common_option(struct cli *cli, int opt, const char *usage, int *exit_now
     }
 }
 
+int cli_getopt(struct cli *cli, int argc, char **argv, const char *shortopts, const struct option *longopts,
+               const char *usage, int *done)
+{
+    char so[64];
+    snprintf(so, sizeof so, "%s%s", CLI_COMMON_SHORTOPTS, shortopts ? shortopts : "");
+    for (;;) {
+        int opt = getopt_long(argc, argv, so, longopts, NULL), exit_now = 0;
+        if (opt == -1)
+            return -1;
+        int common = cli_common_option(cli, opt, usage, &exit_now);
+        if (common < 0 || exit_now) {
+            *done = common < 0 ? EXIT_USAGE : EXIT_OK;
+            return -1;
+        }
+        if (!common)
+            return opt;
+    }
+}
+
 static void log_to_stderr(enum pk_log_level level, const char *msg, void *arg)
 {
     struct cli *cli = arg;

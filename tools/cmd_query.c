@@ -95,17 +95,10 @@ static double parse_distance(const char *s)
 static int parse_query_args(struct cli *cli, int argc, char **argv, const char *verb, const char *usage,
                             struct query_args *a)
 {
-    int opt, exit_now = 0;
+    int opt, done = -1;
     memset(a, 0, sizeof *a);
     optind = 1;
-    while ((opt = getopt_long(argc, argv, CLI_COMMON_SHORTOPTS, query_longopts, NULL)) != -1) {
-        int common = cli_common_option(cli, opt, usage, &exit_now);
-        if (common < 0)
-            return EXIT_USAGE;
-        if (exit_now)
-            return EXIT_OK;
-        if (common)
-            continue;
+    while ((opt = cli_getopt(cli, argc, argv, NULL, query_longopts, usage, &done)) != -1) {
         switch (opt) {
         case OPT_BY: case OPT_LAYER: a->cov.by_layer = optarg; break;
         case OPT_PILLAR: a->cov.classification = a->q.classification = optarg; break;
@@ -140,6 +133,8 @@ static int parse_query_args(struct cli *cli, int argc, char **argv, const char *
         default: return cli_usage_error(verb, "bad option");
         }
     }
+    if (done >= 0)
+        return done;
     if (optind < argc)
         return cli_usage_error(verb, "unexpected argument '%s'", argv[optind]);
     a->cov.with_geometry = a->q.with_geometry = cli->format == FMT_GEOJSON;
@@ -237,17 +232,13 @@ int cmd_query(struct cli *cli, int argc, char **argv)
 int cmd_sql(struct cli *cli, int argc, char **argv)
 {
     static const struct option longopts[] = {CLI_COMMON_LONGOPTS, {NULL, 0, NULL, 0}};
-    int opt, exit_now = 0;
+    int opt, done = -1;
     optind = 1;
-    while ((opt = getopt_long(argc, argv, CLI_COMMON_SHORTOPTS, longopts, NULL)) != -1) {
-        int common = cli_common_option(cli, opt, usage_sql, &exit_now);
-        if (common < 0)
-            return EXIT_USAGE;
-        if (exit_now)
-            return EXIT_OK;
-        if (!common)
-            return cli_usage_error("sql", "bad option");
+    while ((opt = cli_getopt(cli, argc, argv, NULL, longopts, usage_sql, &done)) != -1) {
+        return cli_usage_error("sql", "bad option");
     }
+    if (done >= 0)
+        return done;
     if (argc - optind != 1)
         return cli_usage_error("sql", "expected one SQL statement");
     struct pk_store *store = cli_open_store(cli);

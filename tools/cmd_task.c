@@ -113,19 +113,12 @@ static int parse_int(const char *verb, const char *opt, const char *s, int *out)
 static int parse_task_args(struct cli *cli, int argc, char **argv, const char *verb, const char *usage,
                            struct task_args *a)
 {
-    int opt, exit_now = 0;
+    int opt, done = -1;
     char *end;
     memset(a, 0, sizeof *a);
     pk_task_fields_init(&a->f);
     optind = 1;
-    while ((opt = getopt_long(argc, argv, CLI_COMMON_SHORTOPTS, task_longopts, NULL)) != -1) {
-        int common = cli_common_option(cli, opt, usage, &exit_now);
-        if (common < 0)
-            return EXIT_USAGE;
-        if (exit_now)
-            return EXIT_OK;
-        if (common)
-            continue;
+    while ((opt = cli_getopt(cli, argc, argv, NULL, task_longopts, usage, &done)) != -1) {
         switch (opt) {
         case OPT_TITLE: a->f.title = optarg; break;
         case OPT_TITLE_EN: a->f.title_en = optarg; break;
@@ -169,6 +162,8 @@ static int parse_task_args(struct cli *cli, int argc, char **argv, const char *v
         default: return cli_usage_error(verb, "bad option");
         }
     }
+    if (done >= 0)
+        return done;
     for (int i = optind; i < argc; i++) {
         if (a->npositional == 2)
             return cli_usage_error(verb, "unexpected argument '%s'", argv[i]);
