@@ -28,6 +28,7 @@ struct cli {
     int verbose;
     enum cli_format format;
     int progress_tty;        /* stderr is a terminal and not -q */
+    char cmd[64];            /* "layer load": the command (and verb) running, for messages */
 };
 
 /* Options every command accepts; append to a command's long option table. */

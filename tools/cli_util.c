@@ -63,11 +63,19 @@ int cli_getopt(struct cli *cli, int argc, char **argv, const char *shortopts, co
                const char *usage, int *done)
 {
     char so[64];
-    snprintf(so, sizeof so, "%s%s", CLI_COMMON_SHORTOPTS, shortopts ? shortopts : "");
+    snprintf(so, sizeof so, ":%s%s", CLI_COMMON_SHORTOPTS, shortopts ? shortopts : "");
+    opterr = 0; /* reported below, in one line */
     for (;;) {
         int opt = getopt_long(argc, argv, so, longopts, NULL), exit_now = 0;
         if (opt == -1)
             return -1;
+        if (opt == '?' || opt == ':') {
+            fprintf(stderr, "plankit: error: %s '%s' (see 'plankit %s --help')\n",
+                    opt == ':' ? "missing value for" : "unknown option", argv[optind - 1],
+                    cli->cmd[0] ? cli->cmd : argv[0]);
+            *done = EXIT_USAGE;
+            return -1;
+        }
         int common = cli_common_option(cli, opt, usage, &exit_now);
         if (common < 0 || exit_now) {
             *done = common < 0 ? EXIT_USAGE : EXIT_OK;
@@ -188,8 +196,10 @@ int cli_dispatch_verb(struct cli *cli, const char *cmd, const char *usage, int a
         return argc < 2 ? EXIT_USAGE : EXIT_OK;
     }
     for (size_t i = 0; i < n; i++)
-        if (!strcmp(argv[1], names[i]))
+        if (!strcmp(argv[1], names[i])) {
+            snprintf(cli->cmd, sizeof cli->cmd, "%s %s", cmd, names[i]);
             return fns[i](cli, argc - 1, argv + 1);
+        }
     const char *best = cli_closest(argv[1], names, n);
     fprintf(stderr, "plankit: error: '%s' is not a '%s' verb", argv[1], cmd);
     if (best)

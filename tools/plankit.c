@@ -191,6 +191,7 @@ int main(int argc, char **argv)
     sigaction(SIGINT, &sa, NULL);
     sigaction(SIGTERM, &sa, NULL);
     cli_apply_log_level(&cli);
+    snprintf(cli.cmd, sizeof cli.cmd, "%s", c->name);
     rc = c->fn(&cli, argc - i, argv + i);
     cli_progress_done(&cli);
     if (fflush(stdout) != 0 || ferror(stdout)) {
