@@ -9,17 +9,12 @@
 #include "overlay_int.h"
 #include "pool_int.h"
 #include "sink_int.h"
-
-struct an_thread {
-    struct pk_ctx *ctx;
-    struct pk_transform *to_m, *from_m;
-    int own, rc;
-};
+#include "worker_int.h"
 
 struct analysis {
     struct pk_store *store;
     struct pk_ov_input in;
-    char store_def[32], metric_def[32];
+    struct pk_crs_pair crs;
     double distance;
     int quadsegs;
     int metric_out;             /* keep results in the metric CRS (for a later union) */
@@ -32,35 +27,9 @@ struct analysis {
     size_t *nmembers;
 };
 
-static void *an_init(void *arg)
-{
-    struct analysis *A = arg;
-    struct an_thread *t = calloc(1, sizeof *t);
-    if (!t)
-        return NULL;
-    t->own = 1;
-    t->ctx = pk_ctx_new();
-    t->rc = t->ctx ? pk_transform_new_defs(t->ctx, A->store_def, A->metric_def, &t->to_m) : PK_ERR_NOMEM;
-    if (t->rc == PK_OK)
-        t->rc = pk_transform_new_defs(t->ctx, A->metric_def, A->store_def, &t->from_m);
-    return t;
-}
-
-static void an_fini(void *state)
-{
-    struct an_thread *t = state;
-    if (!t)
-        return;
-    pk_transform_free(t->to_m);
-    pk_transform_free(t->from_m);
-    if (t->own)
-        pk_ctx_free(t->ctx);
-    free(t);
-}
-
 static void buffer_item(void *state, size_t i, void *arg)
 {
-    struct an_thread *t = state;
+    struct pk_metric_worker *t = state;
     struct analysis *A = arg;
     if (!t || t->rc != PK_OK) {
         A->rc[i] = PK_ERR_NOMEM;
@@ -96,7 +65,7 @@ static void buffer_item(void *state, size_t i, void *arg)
 
 static void dissolve_item(void *state, size_t i, void *arg)
 {
-    struct an_thread *t = state;
+    struct pk_metric_worker *t = state;
     struct analysis *A = arg;
     if (!t || t->rc != PK_OK) {
         A->rc[i] = PK_ERR_NOMEM;
@@ -137,8 +106,7 @@ static int setup(struct pk_store *store, struct analysis *A, const char *layer, 
     A->store = store;
     if (!pk_store_measure_srid(store))
         return pk_error(ctx, PK_ERR_ARGS, "the store has no metric CRS yet (load a layer first)");
-    snprintf(A->store_def, sizeof A->store_def, "EPSG:%d", pk_store_srid(store));
-    snprintf(A->metric_def, sizeof A->metric_def, "EPSG:%d", pk_store_measure_srid(store));
+    pk_crs_pair_init(&A->crs, store);
     (void)layer;
     A->nitems = nitems;
     A->out = calloc(nitems ? nitems : 1, sizeof *A->out);
@@ -165,11 +133,9 @@ static void teardown(struct pk_ctx *ctx, struct analysis *A)
 static int run_pool(struct analysis *A, size_t n, pk_pool_item_fn fn, pk_progress_fn progress, void *arg)
 {
     struct pk_ctx *ctx = pk_store_ctx(A->store);
-    struct an_thread main_state = {ctx, NULL, NULL, 0, PK_OK};
-    main_state.rc = pk_transform_new_defs(ctx, A->store_def, A->metric_def, &main_state.to_m);
-    if (main_state.rc == PK_OK)
-        main_state.rc = pk_transform_new_defs(ctx, A->metric_def, A->store_def, &main_state.from_m);
-    struct pk_pool *pool = pk_pool_new(pk_pool_default_threads(), an_init, an_fini, A);
+    struct pk_metric_worker main_state;
+    pk_metric_worker_init(&main_state, ctx, &A->crs);
+    struct pk_pool *pool = pk_pool_new(pk_pool_default_threads(), pk_metric_worker_new, pk_metric_worker_free, &A->crs);
     int rc = main_state.rc != PK_OK ? main_state.rc : pool ? PK_OK : pk_error(ctx, PK_ERR_NOMEM, "out of memory");
     for (size_t start = 0; rc == PK_OK && start < n; start += 256) {
         size_t len = n - start < 256 ? n - start : 256;
@@ -188,8 +154,7 @@ static int run_pool(struct analysis *A, size_t n, pk_pool_item_fn fn, pk_progres
             rc = pk_error(ctx, PK_ERR_CANCELLED, "cancelled");
     }
     pk_pool_free(pool);
-    pk_transform_free(main_state.to_m);
-    pk_transform_free(main_state.from_m);
+    pk_metric_worker_release(&main_state);
     return rc;
 }
 
@@ -252,7 +217,7 @@ int pk_buffer(struct pk_store *store, const struct pk_buffer_opts *o, long long 
             GEOSGeom_destroy_r(h, coll);
         double area = 0;
         struct pk_transform *from_m = NULL;
-        if (u && (rc = pk_transform_new_defs(ctx, A.metric_def, A.store_def, &from_m)) == PK_OK) {
+        if (u && (rc = pk_transform_new_defs(ctx, A.crs.metric, A.crs.store, &from_m)) == PK_OK) {
             GEOSArea_r(h, u, &area);
             back = pk_transform_geom(ctx, from_m, u);
         }

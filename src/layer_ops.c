@@ -1,6 +1,5 @@
 /* layer_ops.c — registry look-ups and the layer management verbs: list,
  * info, issues, export, drop and rename. */
-#include <dirent.h>
 #include <errno.h>
 #include <libgen.h>
 #include <stdio.h>
@@ -16,6 +15,7 @@
 #include "crs_int.h"
 #include "geom_int.h"
 #include "layer_int.h"
+#include "sink_int.h"
 
 int pk_layer_find(struct pk_store *store, const char *name, struct pk_layer_ref *ref)
 {
@@ -244,57 +244,6 @@ int pk_layer_info(struct pk_store *store, const char *name, struct pk_table **ou
     return PK_OK;
 }
 
-static const char *format_from_extension(const char *path)
-{
-    static const char *map[][2] = {
-        {".gpkg", "GPKG"}, {".geojson", "GeoJSON"}, {".json", "GeoJSON"},
-        {".shp", "ESRI Shapefile"}, {".csv", "CSV"}, {".fgb", "FlatGeobuf"},
-        {".kml", "KML"}, {".gml", "GML"}, {".sqlite", "SQLite"}, {".dxf", "DXF"},
-    };
-    const char *dot = strrchr(path, '.');
-    for (size_t i = 0; dot && i < sizeof map / sizeof map[0]; i++)
-        if (!strcasecmp(dot, map[i][0]))
-            return map[i][1];
-    return NULL;
-}
-
-/* Move every file of the temporary folder into the destination folder. */
-static int move_outputs(struct pk_ctx *ctx, const char *tmpdir, const char *destdir)
-{
-    DIR *d = opendir(tmpdir);
-    struct dirent *e;
-    int rc = PK_OK;
-    char from[4096], to[4096];
-    if (!d)
-        return pk_error(ctx, PK_ERR_IO, "cannot read '%s': %s", tmpdir, strerror(errno));
-    while ((e = readdir(d)) != NULL) {
-        if (e->d_name[0] == '.' && (!e->d_name[1] || (e->d_name[1] == '.' && !e->d_name[2])))
-            continue;
-        snprintf(from, sizeof from, "%s/%s", tmpdir, e->d_name);
-        snprintf(to, sizeof to, "%s/%s", destdir, e->d_name);
-        if (rename(from, to) != 0 && rc == PK_OK)
-            rc = pk_error(ctx, PK_ERR_IO, "cannot move '%s' into place: %s", to, strerror(errno));
-    }
-    closedir(d);
-    return rc;
-}
-
-static void remove_tree(const char *dir)
-{
-    DIR *d = opendir(dir);
-    struct dirent *e;
-    char path[4096];
-    while (d && (e = readdir(d)) != NULL) {
-        if (e->d_name[0] == '.' && (!e->d_name[1] || (e->d_name[1] == '.' && !e->d_name[2])))
-            continue;
-        snprintf(path, sizeof path, "%s/%s", dir, e->d_name);
-        unlink(path);
-    }
-    if (d)
-        closedir(d);
-    rmdir(dir);
-}
-
 int pk_layer_export(struct pk_store *store, const char *name, const char *out_path,
                     const struct pk_export_opts *opts, pk_progress_fn progress, void *arg)
 {
@@ -303,7 +252,7 @@ int pk_layer_export(struct pk_store *store, const char *name, const char *out_pa
     int rc = pk_layer_find(store, name, &ref);
     if (rc != PK_OK)
         return rc;
-    const char *format = opts && opts->format ? opts->format : format_from_extension(out_path);
+    const char *format = opts && opts->format ? opts->format : pk_format_for_path(out_path);
     if (!format)
         return pk_error(ctx, PK_ERR_ARGS, "layer export: cannot tell the format of '%s' from its "
                         "extension: give --format (GPKG, GeoJSON, 'ESRI Shapefile', CSV, FlatGeobuf)",
@@ -377,13 +326,13 @@ int pk_layer_export(struct pk_store *store, const char *name, const char *out_pa
         goto done;
     }
     char *dest_dir = strdup(out_path);
-    rc = move_outputs(ctx, tmpdir, dirname(dest_dir));
+    rc = pk_fs_move_all(ctx, tmpdir, dirname(dest_dir));
     free(dest_dir);
 done:
     if (src)
         GDALClose(src);
     CSLDestroy(argv);
-    remove_tree(tmpdir);
+    pk_fs_remove_dir(tmpdir);
     free(dir_copy);
     free(base_copy);
     return rc;

@@ -23,6 +23,7 @@
 #include "overlay_int.h"
 #include "pool_int.h"
 #include "sink_int.h"
+#include "worker_int.h"
 
 #define CHUNK 32
 /* area / envelope-diagonal² below which a piece is numerical debris */
@@ -75,42 +76,9 @@ struct overlay {
     size_t chunk_start;
     GEOSGeometry ***b_pieces;/* phase 2: for each b, the metric pieces A took from it */
     size_t *b_npieces;
-    char src_def[32], dst_def[32];
+    struct pk_crs_pair crs;
     int need_rest_a, need_rest_b, need_pieces, clip, write;
 };
-
-struct ov_thread {
-    struct pk_ctx *ctx;
-    struct pk_transform *to_m, *from_m;
-    int own;
-    int rc;
-};
-
-static void *ov_thread_init(void *arg)
-{
-    struct overlay *O = arg;
-    struct ov_thread *t = calloc(1, sizeof *t);
-    if (!t)
-        return NULL;
-    t->ctx = pk_ctx_new();
-    t->own = 1;
-    t->rc = t->ctx ? pk_transform_new_defs(t->ctx, O->src_def, O->dst_def, &t->to_m) : PK_ERR_NOMEM;
-    if (t->rc == PK_OK)
-        t->rc = pk_transform_new_defs(t->ctx, O->dst_def, O->src_def, &t->from_m);
-    return t;
-}
-
-static void ov_thread_fini(void *state)
-{
-    struct ov_thread *t = state;
-    if (!t)
-        return;
-    pk_transform_free(t->to_m);
-    pk_transform_free(t->from_m);
-    if (t->own)
-        pk_ctx_free(t->ctx);
-    free(t);
-}
 
 /* Keep the polygonal part of an overlay result as a MultiPolygon (NULL if
  * empty). Takes ownership of g. */
@@ -202,7 +170,7 @@ static GEOSGeometry *outside_pieces(struct pk_ctx *ctx, const GEOSGeometry *g, G
 
 /* A metric result back in the store CRS, valid (reprojection can, rarely,
  * make a valid polygon invalid: then it is repaired). */
-static GEOSGeometry *to_store(struct ov_thread *t, const GEOSGeometry *gm, int *ok)
+static GEOSGeometry *to_store(struct pk_metric_worker *t, const GEOSGeometry *gm, int *ok)
 {
     GEOSGeometry *g = pk_transform_geom(t->ctx, t->from_m, gm);
     if (!g) {
@@ -264,7 +232,7 @@ static void free_piece(struct pk_ctx *ctx, struct piece *p)
 /* Phase 0: every input feature in the metric CRS, with its area. */
 static void metric_item(void *state, size_t i, void *arg)
 {
-    struct ov_thread *t = state;
+    struct pk_metric_worker *t = state;
     struct overlay *O = arg;
     int is_b = i >= O->A.n;
     size_t k = is_b ? i - O->A.n : i;
@@ -286,7 +254,7 @@ static void metric_item(void *state, size_t i, void *arg)
 /* Phase 1: one A feature against B. */
 static void a_item(void *state, size_t k, void *arg)
 {
-    struct ov_thread *t = state;
+    struct pk_metric_worker *t = state;
     struct overlay *O = arg;
     size_t ai = O->chunk_start + k;
     struct item *it = &O->items[k];
@@ -376,7 +344,7 @@ static void a_item(void *state, size_t k, void *arg)
 /* Phase 2: one B feature minus the pieces A took from it. */
 static void b_item(void *state, size_t k, void *arg)
 {
-    struct ov_thread *t = state;
+    struct pk_metric_worker *t = state;
     struct overlay *O = arg;
     size_t bi = O->chunk_start + k;
     struct item *it = &O->items[k];
@@ -635,12 +603,10 @@ static int run(struct overlay *O, struct pk_overlay_result *res, struct pk_table
     if (rc != PK_OK)
         return rc;
 
-    struct ov_thread main_state = {ctx, NULL, NULL, 0, PK_OK};
-    main_state.rc = pk_transform_new_defs(ctx, O->src_def, O->dst_def, &main_state.to_m);
-    if (main_state.rc == PK_OK)
-        main_state.rc = pk_transform_new_defs(ctx, O->dst_def, O->src_def, &main_state.from_m);
+    struct pk_metric_worker main_state;
+    pk_metric_worker_init(&main_state, ctx, &O->crs);
     int threads = o->threads > 0 ? o->threads : pk_pool_default_threads();
-    struct pk_pool *pool = pk_pool_new(threads, ov_thread_init, ov_thread_fini, O);
+    struct pk_pool *pool = pk_pool_new(threads, pk_metric_worker_new, pk_metric_worker_free, &O->crs);
     size_t na = O->A.n ? O->A.n : 1, nb = O->B.n ? O->B.n : 1;
     O->Am = calloc(na, sizeof *O->Am);
     O->Bm = calloc(nb, sizeof *O->Bm);
@@ -744,8 +710,7 @@ static int run(struct overlay *O, struct pk_overlay_result *res, struct pk_table
     for (size_t k = 0; rc != PK_OK && O->items && k < CHUNK; k++)
         release_item(ctx, &O->items[k]);
     pk_pool_free(pool);
-    pk_transform_free(main_state.to_m);
-    pk_transform_free(main_state.from_m);
+    pk_metric_worker_release(&main_state);
     if (rc == PK_OK && sink) {
         long long count;
         rc = pk_sink_finish(sink, &count);
@@ -799,8 +764,7 @@ int pk_overlay(struct pk_store *store, const struct pk_overlay_opts *o, struct p
         return pk_error(ctx, PK_ERR_ARGS, "overlay: the store has no metric CRS yet (load a layer first)");
     O.store = store;
     O.o = o;
-    snprintf(O.src_def, sizeof O.src_def, "EPSG:%d", pk_store_srid(store));
-    snprintf(O.dst_def, sizeof O.dst_def, "EPSG:%d", pk_store_measure_srid(store));
+    pk_crs_pair_init(&O.crs, store);
     int rc = pk_store_begin(store);
     if (rc != PK_OK)
         return rc;

@@ -113,11 +113,12 @@ static int open_store_layer(struct pk_sink *s, const char *name, const char *tit
     return rc;
 }
 
-static const char *driver_for(const char *path)
+const char *pk_format_for_path(const char *path)
 {
     static const char *map[][2] = {
         {".gpkg", "GPKG"}, {".geojson", "GeoJSON"}, {".json", "GeoJSON"}, {".shp", "ESRI Shapefile"},
         {".csv", "CSV"}, {".fgb", "FlatGeobuf"}, {".kml", "KML"}, {".gml", "GML"}, {".sqlite", "SQLite"},
+        {".dxf", "DXF"},
     };
     const char *dot = strrchr(path, '.');
     for (size_t i = 0; dot && i < sizeof map / sizeof map[0]; i++)
@@ -128,7 +129,7 @@ static const char *driver_for(const char *path)
 
 static int open_file(struct pk_sink *s, const char *path, const char *layer_name)
 {
-    const char *drv_name = driver_for(path);
+    const char *drv_name = pk_format_for_path(path);
     if (!drv_name)
         return pk_error(s->ctx, PK_ERR_ARGS, "cannot tell the format of '%s' from its extension (.gpkg, "
                         ".geojson, .shp, .csv, .fgb, .kml, .gml, .sqlite)", path);
@@ -244,8 +245,7 @@ int pk_sink_write(struct pk_sink *s, const GEOSGeometry *g, const char *const *v
     return rc;
 }
 
-/* Move every file of dir into dest_dir; then remove dir. */
-static int move_all(struct pk_ctx *ctx, const char *dir, const char *dest_dir)
+int pk_fs_move_all(struct pk_ctx *ctx, const char *dir, const char *dest_dir)
 {
     DIR *d = opendir(dir);
     struct dirent *e;
@@ -264,7 +264,7 @@ static int move_all(struct pk_ctx *ctx, const char *dir, const char *dest_dir)
     return rc;
 }
 
-static void remove_dir(const char *dir)
+void pk_fs_remove_dir(const char *dir)
 {
     DIR *d = opendir(dir);
     struct dirent *e;
@@ -324,9 +324,9 @@ int pk_sink_finish(struct pk_sink *s, long long *count)
             rc = pk_error_gdal(s->ctx, "cannot finish the output file");
         char *dir = strdup(s->path);
         if (rc == PK_OK)
-            rc = move_all(s->ctx, s->tmpdir, dirname(dir));
+            rc = pk_fs_move_all(s->ctx, s->tmpdir, dirname(dir));
         free(dir);
-        remove_dir(s->tmpdir);
+        pk_fs_remove_dir(s->tmpdir);
     }
     sink_free(s);
     return rc;
@@ -339,6 +339,6 @@ void pk_sink_abort(struct pk_sink *s)
     if (s->ds)
         GDALClose(s->ds);
     if (s->tmpdir)
-        remove_dir(s->tmpdir);
+        pk_fs_remove_dir(s->tmpdir);
     sink_free(s);
 }

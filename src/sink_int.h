@@ -28,4 +28,14 @@ int pk_sink_finish(struct pk_sink *s, long long *count);
 /* Discard the output and free the sink; accepts NULL. */
 void pk_sink_abort(struct pk_sink *s);
 
+/* The OGR driver for a file name's extension (.gpkg, .geojson, .shp, .csv,
+ * .fgb, .kml, .gml, .sqlite, .dxf), or NULL. Borrowed static string. */
+const char *pk_format_for_path(const char *path);
+
+/* Move every file of folder dir into dest_dir (same file system, so each
+ * file appears whole under its final name). */
+int pk_fs_move_all(struct pk_ctx *ctx, const char *dir, const char *dest_dir);
+/* Remove a folder and the files in it (not recursive). */
+void pk_fs_remove_dir(const char *dir);
+
 #endif
