@@ -835,6 +835,22 @@ static void loader_release(struct loader *L)
         GDALClose(L->ds);
 }
 
+/* Is there a layer of that name? Sets L->existed and L->ref; an error when
+ * it exists and the mode is neither replace nor append. */
+static int find_existing(struct loader *L, const char *name)
+{
+    int rc = pk_layer_find(L->store, name, &L->ref);
+    L->existed = rc == PK_OK;
+    if (rc == PK_OK && L->opts->mode == PK_LOAD_CREATE)
+        return pk_error(L->ctx, PK_ERR_EXISTS, "%s: layer '%s' already exists: use --replace to "
+                        "overwrite it or --append to add to it", L->label, name);
+    if (rc != PK_OK && rc != PK_ERR_NOTFOUND)
+        return rc;
+    pk_error_clear(L->ctx);
+    snprintf(L->ref.name, sizeof L->ref.name, "%s", name);
+    return PK_OK;
+}
+
 int pk_layer_load(struct pk_store *store, const struct pk_load_opts *opts,
                   struct pk_load_result *result, pk_progress_fn progress, void *progress_arg)
 {
@@ -862,22 +878,14 @@ int pk_layer_load(struct pk_store *store, const struct pk_load_opts *opts,
     else
         default_name(opts, OGR_L_GetName(L.lyr), name, sizeof name);
 
-    rc = pk_layer_find(store, name, &L.ref);
-    if (rc == PK_OK) {
-        L.existed = 1;
-        if (opts->mode == PK_LOAD_CREATE) {
-            rc = pk_error(L.ctx, PK_ERR_EXISTS, "%s: layer '%s' already exists: use --replace to "
-                          "overwrite it or --append to add to it", L.label, name);
-            goto done;
-        }
-    } else if (rc != PK_ERR_NOTFOUND) {
-        goto done;
-    }
-    pk_error_clear(L.ctx);
-    snprintf(L.ref.name, sizeof L.ref.name, "%s", name);
-    if ((rc = plan_columns(&L)) != PK_OK || (rc = pk_store_begin(store)) != PK_OK)
+    if ((rc = find_existing(&L, name)) != PK_OK || (rc = plan_columns(&L)) != PK_OK ||
+        (rc = pk_store_begin(store)) != PK_OK)
         goto done;
     in_tx = 1;
+    /* look again inside the transaction: another process may have created or
+     * dropped the layer since */
+    if ((rc = find_existing(&L, name)) != PK_OK)
+        goto done;
     if (L.existed && opts->mode == PK_LOAD_APPEND)
         rc = map_existing_columns(&L);
     else

@@ -72,8 +72,11 @@ int pk_manifest_open(struct pk_ctx *ctx, const char *path, struct pk_manifest **
     free(copy);
     int rc = PK_OK;
     if (!m->root || !json_object_is_type(m->root, json_type_object)) {
-        rc = pk_error(ctx, PK_ERR_DATA, "manifest '%s': not a JSON object (%s)", path,
-                      json_util_get_last_err() ? json_util_get_last_err() : "syntax error");
+        char why[256]; /* json-c's message ends with a newline: errors are one line */
+        snprintf(why, sizeof why, "%s", !m->root && json_util_get_last_err() ? json_util_get_last_err()
+                                        : m->root ? "the top level is not an object" : "syntax error");
+        why[strcspn(why, "\r\n")] = '\0';
+        rc = pk_error(ctx, PK_ERR_DATA, "manifest '%s': not a JSON object (%s)", path, why);
         goto done;
     }
     if (!json_object_object_get_ex(m->root, "layers", &layers) ||
@@ -109,6 +112,12 @@ int pk_manifest_open(struct pk_ctx *ctx, const char *path, struct pk_manifest **
             goto done;
         }
         L->file = resolve(m->dir, file);
+        if (strcmp(L->kind, "district") && strcmp(L->kind, "zone") && strcmp(L->kind, "line") &&
+            strcmp(L->kind, "point")) {
+            rc = pk_error(ctx, PK_ERR_DATA, "manifest '%s' layer '%s': invalid kind '%s' (district, zone, "
+                          "line or point)", path, L->name, L->kind);
+            goto done;
+        }
         if (!pk_layer_name_valid(L->name)) {
             rc = pk_error(ctx, PK_ERR_DATA, "manifest '%s' layer %d: invalid name '%s'", path, i + 1,
                           L->name);

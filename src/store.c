@@ -227,8 +227,11 @@ int pk_store_open(struct pk_ctx *ctx, const char *path, struct pk_store **out)
     rc = pk_sql_int(store, "SELECT count(*) FROM sqlite_master WHERE name='pk_meta'", NULL,
                     &has_meta, NULL);
     if (rc != PK_OK || !has_meta) {
-        if (rc == PK_OK || pk_errcode(ctx) == PK_ERR_DB)
+        if (rc == PK_OK)
             rc = pk_error(ctx, PK_ERR_DB, "'%s' is not a plankit store", path);
+        else if (pk_errcode(ctx) == PK_ERR_DB) /* e.g. a text file, or a damaged store */
+            rc = pk_error(ctx, PK_ERR_DB, "cannot read '%s' as a plankit store: %s", path,
+                          sqlite3_errmsg(store->db));
         goto fail;
     }
     if ((rc = pk_sql_int(store, "PRAGMA user_version", NULL, &version, NULL)) != PK_OK)

@@ -121,9 +121,12 @@ static int read_json(struct pk_store *store, const char *path, struct row **rows
     struct pk_ctx *ctx = store->ctx;
     json_object *root = json_object_from_file(path), *tasks = NULL, *cls;
     int rc = PK_OK;
-    if (!root)
-        return pk_error(ctx, PK_ERR_DATA, "task import '%s': invalid JSON: %s", path,
-                        json_util_get_last_err() ? json_util_get_last_err() : "cannot parse");
+    if (!root) {
+        char why[256]; /* json-c's message ends with a newline: errors are one line */
+        snprintf(why, sizeof why, "%s", json_util_get_last_err() ? json_util_get_last_err() : "cannot parse");
+        why[strcspn(why, "\r\n")] = '\0';
+        return pk_error(ctx, PK_ERR_DATA, "task import '%s': invalid JSON: %s", path, why);
+    }
     if (json_object_is_type(root, json_type_array))
         tasks = root;
     else if (!json_object_object_get_ex(root, "tasks", &tasks) || !json_object_is_type(tasks, json_type_array))

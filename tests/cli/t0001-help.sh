@@ -60,17 +60,25 @@ for c in $commands; do
     # verbs: lines 'plankit CMD VERB ...' of the command's usage
     verbs=$(grep -o "^plankit $c [a-z][a-z-]*" "$WORK/cmd_help" | awk '{print $3}' | sort -u)
     for v in $verbs; do
-        run pk "$c" "$v" --help
-        if [ "$code" -eq 0 ] && grep -q "^usage: plankit $c $v" "$WORK/out" && grep -q 'Example' "$WORK/out" &&
-            [ ! -s "$WORK/err" ]; then
-            ok "plankit $c $v --help"
-        else
-            not_ok "plankit $c $v --help (exit $code)"; sed 's/^/    /' "$WORK/err" | head -3
-        fi
-        run pk "$c" "$v" -h
-        if [ "$code" -eq 0 ] && grep -q "^usage: plankit $c $v" "$WORK/out"; then ok "plankit $c $v -h"
-        else not_ok "plankit $c $v -h (exit $code)"; fi
+        for h in --help -h; do
+            run pk "$c" "$v" $h
+            if [ "$code" -eq 0 ] && grep -q "plankit $c $v" "$WORK/out" && [ ! -s "$WORK/err" ]; then
+                ok "plankit $c $v $h"
+            else
+                not_ok "plankit $c $v $h (exit $code)"; sed 's/^/    /' "$WORK/err" | head -3
+            fi
+        done
     done
+done
+# each layer verb has its own usage with an example
+for v in load list info issues export drop rename; do
+    run pk layer "$v" --help
+    if [ "$code" -eq 0 ] && grep -q "^usage: plankit layer $v" "$WORK/out" && grep -q 'Example' "$WORK/out" &&
+        ! grep -q "^plankit layer" "$WORK/out"; then
+        ok "plankit layer $v --help shows that verb's usage"
+    else
+        not_ok "plankit layer $v --help shows that verb's usage (exit $code)"
+    fi
 done
 layer_verbs=$(pk layer --help | grep -o '^plankit layer [a-z]*' | awk '{print $3}' | sort | tr '\n' ' ')
 expect_eq "layer has its seven verbs" "drop export info issues list load rename " "$layer_verbs"
@@ -92,6 +100,18 @@ usage_error "unknown verb suggests export" "did you mean 'export'?" pk layer exp
 usage_error "unknown verb suggests rename" "did you mean 'rename'?" pk layer renam
 
 # usage errors
+# every command and verb: an unknown option is one error line, exit 2
+# (getopt's own message must be off: opterr = 0)
+for c in $commands; do
+    [ "$c" = version ] && continue
+    verbs=$(pk help "$c" | grep -o "^plankit $c [a-z][a-z-]*" | awk '{print $3}' | sort -u)
+    if [ -z "$verbs" ]; then
+        usage_error "plankit $c --bogus-option" "" pk "$c" --bogus-option
+    fi
+    for v in $verbs; do
+        usage_error "plankit $c $v --bogus-option" "" pk "$c" "$v" --bogus-option
+    done
+done
 usage_error "unknown global option" "unknown option '--bogus'" pk --bogus
 usage_error "unknown option of a verb" "'--bogus'" pk layer list --bogus
 usage_error "unknown option of init" "'--bogus'" pk init --bogus
