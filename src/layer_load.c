@@ -61,7 +61,6 @@ struct loader {
     struct pk_load_result res;
     char *src_def;             /* source CRS as WKT, for each thread's transform */
     char dst_def[32];
-    struct item *batch;
 };
 
 int pk_layer_name_valid(const char *name)
@@ -577,11 +576,17 @@ struct thread_state {
 
 /* Geometry work for one feature: OGR -> GEOS, reproject, repair. Runs in any
  * thread with that thread's GEOS handle and PROJ context. */
+struct job {
+    struct loader *L;
+    struct item *items;
+};
+
 static void prepare_item(void *vstate, size_t i, void *arg)
 {
     struct thread_state *ts = vstate;
-    struct loader *L = arg;
-    struct item *it = &L->batch[i];
+    struct job *J = arg;
+    struct loader *L = J->L;
+    struct item *it = &J->items[i];
     struct pk_ctx *ctx = ts ? ts->ctx : NULL;
 
     it->fix = PK_GEOM_OK;
@@ -707,53 +712,77 @@ static void thread_fini(void *state)
     free(ts);
 }
 
-static void release_batch(struct loader *L, size_t n)
+static void release_batch(struct loader *L, struct item *items, size_t n)
 {
     for (size_t i = 0; i < n; i++) {
-        if (L->batch[i].g)
-            GEOSGeom_destroy_r(pk_geos(L->ctx), L->batch[i].g);
-        OGR_F_Destroy(L->batch[i].f);
-        memset(&L->batch[i], 0, sizeof L->batch[i]);
+        if (items[i].g)
+            GEOSGeom_destroy_r(pk_geos(L->ctx), items[i].g);
+        OGR_F_Destroy(items[i].f);
+        memset(&items[i], 0, sizeof items[i]);
     }
 }
 
-/* Read features in batches; prepare each batch's geometries across the
- * pool's threads; store them in read order, so the result does not depend on
- * the thread count. */
+static size_t read_batch(struct loader *L, struct item *items, int *eof)
+{
+    size_t n = 0;
+    while (!*eof && n < LOAD_BATCH) {
+        OGRFeatureH f = OGR_L_GetNextFeature(L->lyr);
+        if (!f)
+            *eof = 1;
+        else
+            items[n++].f = f;
+    }
+    L->res.read += (long long)n;
+    return n;
+}
+
+/* Read features in batches and store them in read order, so the result does
+ * not depend on the thread count. Two batches are in flight: while the pool's
+ * threads prepare one (convert, reproject, repair), the main thread reads the
+ * next from OGR and stores the previous one in SQLite. */
 static int read_features(struct loader *L, pk_progress_fn progress, void *arg)
 {
     GIntBig total = OGR_L_TestCapability(L->lyr, OLCFastFeatureCount)
                         ? OGR_L_GetFeatureCount(L->lyr, 1) : -1;
     struct thread_state main_state = {L->ctx, L->tr, PK_OK};
-    struct pk_pool *pool = pk_pool_new(pk_pool_default_threads(), thread_init, thread_fini, L);
+    /* one worker per CPU; the main thread does the I/O alongside them */
+    struct pk_pool *pool = pk_pool_new(pk_pool_default_threads() + 1, thread_init, thread_fini, L);
+    struct item *bufs[2] = {calloc(LOAD_BATCH, sizeof **bufs), calloc(LOAD_BATCH, sizeof **bufs)};
+    struct job jobs[2] = {{L, bufs[0]}, {L, bufs[1]}};
+    size_t counts[2] = {0, 0}, cur = 0;
     int rc = PK_OK, eof = 0;
-    L->batch = calloc(LOAD_BATCH, sizeof *L->batch);
-    if (!pool || !L->batch) {
+    if (!pool || !bufs[0] || !bufs[1]) {
         pk_pool_free(pool);
+        free(bufs[0]);
+        free(bufs[1]);
         return pk_error(L->ctx, PK_ERR_NOMEM, "out of memory");
     }
     OGR_L_ResetReading(L->lyr);
     CPLErrorReset();
-    while (rc == PK_OK && !eof) {
-        size_t n = 0;
-        while (n < LOAD_BATCH) {
-            OGRFeatureH f = OGR_L_GetNextFeature(L->lyr);
-            if (!f) {
-                eof = 1;
-                break;
-            }
-            L->batch[n++].f = f;
-        }
-        L->res.read += (long long)n;
-        pk_pool_run(pool, &main_state, n, prepare_item, L);
-        for (size_t i = 0; i < n && rc == PK_OK; i++)
-            rc = store_item(L, &L->batch[i]);
-        release_batch(L, n);
+    counts[0] = read_batch(L, bufs[0], &eof);
+    if (counts[0])
+        pk_pool_start(pool, counts[0], prepare_item, &jobs[0]);
+    while (rc == PK_OK && counts[cur] > 0) {
+        size_t nxt = 1 - cur;
+        counts[nxt] = read_batch(L, bufs[nxt], &eof);
+        pk_pool_wait(pool, &main_state);
+        if (counts[nxt])
+            pk_pool_start(pool, counts[nxt], prepare_item, &jobs[nxt]);
+        for (size_t i = 0; i < counts[cur] && rc == PK_OK; i++)
+            rc = store_item(L, &bufs[cur][i]);
+        release_batch(L, bufs[cur], counts[cur]);
+        counts[cur] = 0;
         if (rc == PK_OK && progress && total > 0 &&
             !progress(0.9 * (double)L->res.read / (double)total, NULL, arg))
             rc = pk_error(L->ctx, PK_ERR_CANCELLED, "%s: cancelled", L->label);
+        cur = nxt;
     }
+    pk_pool_wait(pool, &main_state); /* a batch may still be in flight after an error */
+    release_batch(L, bufs[0], counts[0]);
+    release_batch(L, bufs[1], counts[1]);
     pk_pool_free(pool);
+    free(bufs[0]);
+    free(bufs[1]);
     if (rc == PK_OK && CPLGetLastErrorType() == CE_Failure)
         rc = pk_error_gdal(L->ctx, L->label);
     if (rc == PK_OK && L->res.read == 0)
@@ -829,7 +858,6 @@ static void loader_release(struct loader *L)
     free(L->cols);
     free(L->recode_from);
     free(L->src_def);
-    free(L->batch);
     pk_transform_free(L->tr);
     if (L->ds)
         GDALClose(L->ds);
