@@ -14,8 +14,12 @@ struct pk_cover_filter {
 /* One covering geometry: a linked feature or a footprint. */
 struct pk_cover_src {
     GEOSGeometry *g;        /* store CRS, owned */
+    GEOSGeometry *gm;       /* metric CRS, owned; polygons only (NULL otherwise) */
     int polygonal;
-    double metric_area;     /* m², 0 for lines and points */
+    double metric_area;     /* m² (area of gm), 0 for lines and points */
+    double *convex;         /* gm's ring as x,y pairs, counter-clockwise, when gm is
+                             * one convex polygon without holes (else NULL) */
+    int nconvex;            /* its vertices (without the closing one) */
     long long layer_id, fid;/* linked feature (layer_id 0 for footprints) */
     long long footprint_id;
     char what[160];         /* "towns:周庄镇" or "footprint #3" */

@@ -1,6 +1,7 @@
 /* cover_set.c — the geometries tasks cover, loaded once for a query: every
  * linked feature (deduplicated, with the tasks linked to it) and every
- * footprint, in the store CRS, with their metric areas and an STRtree. */
+ * footprint, in the store CRS and (polygons) in the metric CRS, with their
+ * metric areas and an STRtree. */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -162,6 +163,56 @@ static int load_footprints(struct pk_store *store, struct pk_cover_set *cs, cons
     return rc;
 }
 
+/* The vertices of g, counter-clockwise, when g is one convex polygon without
+ * holes: footprints are often so (circles, rectangles), and the coverage
+ * engine then measures their overlap with a feature by plain clipping. */
+static void convex_ring(GEOSContextHandle_t h, struct pk_cover_src *s)
+{
+    const GEOSGeometry *poly = s->gm;
+    if (GEOSGeomTypeId_r(h, poly) == GEOS_MULTIPOLYGON) {
+        if (GEOSGetNumGeometries_r(h, poly) != 1)
+            return;
+        poly = GEOSGetGeometryN_r(h, poly, 0);
+    }
+    if (GEOSGeomTypeId_r(h, poly) != GEOS_POLYGON || GEOSGetNumInteriorRings_r(h, poly) != 0)
+        return;
+    const GEOSCoordSequence *seq = GEOSGeom_getCoordSeq_r(h, GEOSGetExteriorRing_r(h, poly));
+    unsigned int n = 0;
+    if (!seq || !GEOSCoordSeq_getSize_r(h, seq, &n) || n < 4 || n > 4096)
+        return;
+    double *xy = malloc(2 * sizeof *xy * n);
+    if (!xy || !GEOSCoordSeq_copyToBuffer_r(h, seq, xy, 0, 0)) {
+        free(xy);
+        return;
+    }
+    n--; /* the closing vertex */
+    double area2 = 0;
+    for (unsigned int i = 0; i < n; i++) {
+        unsigned int j = (i + 1) % n;
+        area2 += xy[2 * i] * xy[2 * j + 1] - xy[2 * j] * xy[2 * i + 1];
+    }
+    int sign = area2 > 0 ? 1 : -1, convex = area2 != 0;
+    for (unsigned int i = 0; convex && i < n; i++) {
+        unsigned int j = (i + 1) % n, k = (i + 2) % n;
+        double cross = (xy[2 * j] - xy[2 * i]) * (xy[2 * k + 1] - xy[2 * j + 1]) -
+                       (xy[2 * j + 1] - xy[2 * i + 1]) * (xy[2 * k] - xy[2 * j]);
+        convex = cross * sign >= 0;
+    }
+    if (!convex) {
+        free(xy);
+        return;
+    }
+    if (sign < 0) /* make it counter-clockwise */
+        for (unsigned int i = 0; i < n / 2; i++)
+            for (int c = 0; c < 2; c++) {
+                double tmp = xy[2 * i + c];
+                xy[2 * i + c] = xy[2 * (n - 1 - i) + c];
+                xy[2 * (n - 1 - i) + c] = tmp;
+            }
+    s->convex = xy;
+    s->nconvex = (int)n;
+}
+
 int pk_cover_set_load(struct pk_store *store, const struct pk_cover_filter *f, struct pk_cover_set **out)
 {
     struct pk_ctx *ctx = pk_store_ctx(store);
@@ -183,7 +234,15 @@ int pk_cover_set_load(struct pk_store *store, const struct pk_cover_filter *f, s
     for (size_t i = 0; rc == PK_OK && i < cs->nsrc; i++) {
         struct pk_cover_src *s = &cs->src[i];
         s->polygonal = pk_geom_is_polygonal(ctx, s->g);
-        s->metric_area = s->polygonal ? pk_spatial_area(sp, s->g) : 0;
+        if (s->polygonal) {
+            s->gm = pk_spatial_to_metric(sp, s->g);
+            if (!s->gm || !GEOSArea_r(h, s->gm, &s->metric_area)) {
+                rc = pk_errcode(ctx) != PK_OK ? pk_errcode(ctx) : PK_ERR_GEOS;
+                pk_error_prefix(ctx, "%s: cannot measure it in the metric CRS", s->what);
+                break;
+            }
+            convex_ring(h, s);
+        }
         GEOSSTRtree_insert_r(h, cs->tree, s->g, s);
     }
     pk_spatial_free(sp);
@@ -216,6 +275,9 @@ void pk_cover_set_free(struct pk_cover_set *cs)
         GEOSSTRtree_destroy_r(h, cs->tree);
     for (size_t i = 0; i < cs->nsrc; i++) {
         GEOSGeom_destroy_r(h, cs->src[i].g);
+        if (cs->src[i].gm)
+            GEOSGeom_destroy_r(h, cs->src[i].gm);
+        free(cs->src[i].convex);
         free(cs->src[i].tasks);
     }
     for (size_t i = 0; i < cs->ntasks; i++)

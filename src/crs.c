@@ -114,6 +114,7 @@ int pk_transform_new_defs(struct pk_ctx *ctx, const char *from, const char *to,
     if (!tr)
         return pk_error(ctx, PK_ERR_NOMEM, "out of memory");
     tr->pj_ctx = proj_context_create();
+    proj_log_level(tr->pj_ctx, PJ_LOG_NONE); /* failures are reported through ctx, not stderr */
     PJ *raw = proj_create_crs_to_crs(tr->pj_ctx, from, to, NULL);
     if (raw) {
         tr->pj = proj_normalize_for_visualization(tr->pj_ctx, raw);
@@ -170,6 +171,7 @@ int pk_crs_check_bounds(struct pk_ctx *ctx, int srid, const GEOSGeometry *g)
     double x0, y0, x1, y1, w = -180, s = -90, e = 180, n = 90;
     snprintf(code, sizeof code, "EPSG:%d", srid);
     PJ_CONTEXT *pc = proj_context_create();
+    proj_log_level(pc, PJ_LOG_NONE);
     PJ *crs = proj_create(pc, code);
     int geographic = 0;
     if (crs) {

@@ -291,7 +291,12 @@ static void a_item(void *state, size_t k, void *arg)
             p.borrowed = 1;
             p.area = O->b_area[bi];
         } else {
-            p.gm = clean(ctx, GEOSIntersection_r(h, a, b));
+            GEOSGeometry *x = GEOSIntersection_r(h, a, b);
+            if (!x) { /* a GEOS error (NULL), not an empty result: fail, never drop the pair */
+                ok = 0;
+                continue;
+            }
+            p.gm = clean(ctx, x);
             if (!p.gm)
                 continue;
             GEOSArea_r(h, p.gm, &p.area);
@@ -323,7 +328,10 @@ static void a_item(void *state, size_t k, void *arg)
             parts[j] = GEOSGeom_clone_r(h, gs[j]);
         GEOSGeometry *coll = GEOSGeom_createCollection_r(h, GEOS_GEOMETRYCOLLECTION, parts, (unsigned)it->npieces);
         free(parts);
-        it->clip.gm = coll ? clean(ctx, GEOSUnaryUnion_r(h, coll)) : NULL;
+        GEOSGeometry *u = coll ? GEOSUnaryUnion_r(h, coll) : NULL;
+        if (!u) /* a GEOS error: fail rather than write no clip piece */
+            ok = 0;
+        it->clip.gm = clean(ctx, u);
         if (coll)
             GEOSGeom_destroy_r(h, coll);
         if (it->clip.gm) {

@@ -62,6 +62,16 @@ static char *geojson_wgs84(struct pk_store *store, const GEOSGeometry *g)
     return out;
 }
 
+/* Area (m², metric CRS) of the polygonal part of g: 0 for lines and points,
+ * such as the intersection of two polygons that only share a border, or a
+ * line crossing a zone (pk_spatial_area would give their length). */
+static double overlap_area(struct pk_spatial *sp, struct pk_ctx *ctx, const GEOSGeometry *g)
+{
+    if (!pk_geom_is_polygonal(ctx, g) && GEOSGeomTypeId_r(pk_geos(ctx), g) != GEOS_GEOMETRYCOLLECTION)
+        return 0;
+    return pk_spatial_area(sp, g);
+}
+
 /* The probe geometry in the store CRS. */
 static int make_probe(struct pk_store *store, const struct pk_task_query *q, struct pk_spatial *sp,
                       struct pk_layer_ref *ref, long long *fid, GEOSGeometry **out)
@@ -165,7 +175,7 @@ int pk_query_tasks(struct pk_store *store, const struct pk_task_query *q, struct
             match = 1;
             if (q->probe == PK_PROBE_IN && s->polygonal && pk_geom_is_polygonal(ctx, probe)) {
                 piece = GEOSIntersection_r(h, probe, s->g);
-                match = piece && pk_spatial_area(sp, piece) >= PK_MIN_OVERLAP_M2;
+                match = piece && overlap_area(sp, ctx, piece) >= PK_MIN_OVERLAP_M2;
             }
         }
         for (int k = 0; match && k < s->ntasks; k++) {
@@ -193,7 +203,7 @@ int pk_query_tasks(struct pk_store *store, const struct pk_task_query *q, struct
         ncols++;
     }
     struct pk_table *t = pk_table_new(ncols, names, types);
-    double farea = q->probe == PK_PROBE_IN ? pk_spatial_area(sp, probe) : 0;
+    double farea = q->probe == PK_PROBE_IN ? overlap_area(sp, ctx, probe) : 0;
     sqlite3_stmt *st = NULL;
     rc = pk_sql_prepare(store, "SELECT title, coalesce(classification,''), status FROM pk_tasks WHERE id=?", &st);
     for (size_t i = 0; rc == PK_OK && i < cs->ntasks; i++) {
@@ -209,7 +219,7 @@ int pk_query_tasks(struct pk_store *store, const struct pk_task_query *q, struct
         sqlite3_reset(st);
         pk_table_set(t, (size_t)r, 4, ht->via);
         if (q->probe == PK_PROBE_IN && farea > 0) {
-            double a = ht->full ? farea : ht->pieces ? pk_spatial_area(sp, ht->pieces) : 0;
+            double a = ht->full ? farea : ht->pieces ? overlap_area(sp, ctx, ht->pieces) : 0;
             pk_table_setf(t, (size_t)r, 5, "%.2f", 100.0 * fmin(a, farea) / farea);
         }
         if (q->with_geometry && ht->shape) {
@@ -294,7 +304,7 @@ int pk_query_zones(struct pk_store *store, const char *task_id, int with_geometr
                 GEOSGeometry *piece = NULL;
                 if (!self && GEOSIntersects_r(h, zg, s->g) == 1) {
                     piece = GEOSIntersection_r(h, zg, s->g);
-                    if (piece && s->polygonal && pk_spatial_area(sp, piece) < PK_MIN_OVERLAP_M2) {
+                    if (piece && s->polygonal && overlap_area(sp, ctx, piece) < PK_MIN_OVERLAP_M2) {
                         GEOSGeom_destroy_r(h, piece);
                         piece = NULL;
                     }
@@ -339,8 +349,8 @@ int pk_query_zones(struct pk_store *store, const char *task_id, int with_geometr
     for (size_t z = 0; z < nz; z++) {
         GEOSGeometry *zg = NULL;
         pk_spatial_feature(sp, &zh[z].layer, zh[z].fid, &zg);
-        double za = zg ? pk_spatial_area(sp, zg) : 0;
-        double a = zh[z].full ? za : zh[z].pieces ? pk_spatial_area(sp, zh[z].pieces) : 0;
+        double za = zg ? overlap_area(sp, ctx, zg) : 0;
+        double a = zh[z].full ? za : zh[z].pieces ? overlap_area(sp, ctx, zh[z].pieces) : 0;
         char *label = pk_layer_feature_label(store, &zh[z].layer, zh[z].fid);
         long r = pk_table_add_row(tb);
         pk_table_set(tb, (size_t)r, 0, zh[z].layer.name);

@@ -126,7 +126,9 @@ int pk_spatial_overlaps(struct pk_spatial *sp, const GEOSGeometry *a, const GEOS
     GEOSGeometry *x = GEOSIntersection_r(h, a, b);
     if (!x)
         return 0;
-    double area = pk_spatial_area(sp, x);
+    /* a shared border (a line) is no overlap: only the polygonal part counts */
+    double area = pk_geom_is_polygonal(sp->ctx, x) || GEOSGeomTypeId_r(h, x) == GEOS_GEOMETRYCOLLECTION
+                      ? pk_spatial_area(sp, x) : 0;
     GEOSGeom_destroy_r(h, x);
     return area >= PK_MIN_OVERLAP_M2;
 }

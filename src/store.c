@@ -115,6 +115,8 @@ static int connect(struct pk_ctx *ctx, const char *path, int flags, struct pk_st
     /* GEOS warnings of SQL functions (e.g. ST_IsValid) must not reach stderr */
     spatialite_set_silent_mode(store->spatialite);
     spatialite_init_ex(store->db, store->spatialite, 0);
+    /* again after spatialite_init_ex, which sets its own 5 s busy timeout */
+    sqlite3_busy_timeout(store->db, BUSY_TIMEOUT_MS);
     int rc = pk_sql_exec(store, "PRAGMA foreign_keys=ON");
     if (rc != PK_OK) {
         pk_store_close(store);

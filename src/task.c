@@ -198,6 +198,14 @@ int pk_task_upsert(struct pk_store *store, const char *id, char *vals[TASK_NCOLS
         rc = pk_error(store->ctx, PK_ERR_NOTFOUND, "no task '%s' ('plankit task list' shows the tasks)", id);
     else if (!exists && !vals[COL_TITLE])
         rc = pk_error(store->ctx, PK_ERR_ARGS, "task '%s': a new task needs a title", id);
+    if (rc == PK_OK && exists) {
+        /* one year given: check it against the other, kept */
+        const char *start = vals[COL_START_YEAR] ? vals[COL_START_YEAR] : old[COL_START_YEAR];
+        const char *end = vals[COL_END_YEAR] ? vals[COL_END_YEAR] : old[COL_END_YEAR];
+        if (start && end && atoi(start) > atoi(end))
+            rc = pk_error(store->ctx, PK_ERR_ARGS, "task '%s': start year %s is after end year %s", id,
+                          start, end);
+    }
     if (rc != PK_OK) {
         pk_task_values_release(old);
         return rc;
