@@ -14,6 +14,7 @@
 #include "cover_int.h"
 #include "crs_int.h"
 #include "geom_int.h"
+#include "planar_int.h"
 #include "pool_int.h"
 #include "spatial_int.h"
 #include "plankit/query.h"
@@ -107,455 +108,6 @@ static GEOSGeometry *union_of(struct cov_thread *t, const struct pk_cover_src *c
     return u;
 }
 
-/* The rings of a feature (metric CRS) as coordinate arrays, read once for
- * the clipping below. */
-#define RUN 16 /* vertices per run of a ring, with its envelope */
-
-struct rings {
-    int n;
-    double **xy;      /* x,y pairs, without the closing vertex */
-    int *len;
-    int *hole;
-    double (*env)[4]; /* xmin, ymin, xmax, ymax */
-    double (**runs)[4]; /* envelope of vertices [RUN k, RUN k + RUN) of each ring */
-};
-
-static void rings_free(struct rings *r)
-{
-    for (int i = 0; i < r->n; i++) {
-        free(r->xy[i]);
-        if (r->runs)
-            free(r->runs[i]);
-    }
-    free(r->runs);
-    free(r->xy);
-    free(r->len);
-    free(r->hole);
-    free(r->env);
-    memset(r, 0, sizeof *r);
-}
-
-/* Envelope of ring i and of its runs (r->runs NULL: none). xy[len] must be
- * readable (the closing vertex). */
-static void ring_envelopes(struct rings *r, int i)
-{
-    const double *xy = r->xy[i];
-    int len = r->len[i], nruns = (len + RUN - 1) / RUN;
-    r->runs[i] = malloc((size_t)nruns * sizeof **r->runs);
-    for (int k = 0; r->runs[i] && k < nruns; k++) {
-        /* the run's vertices and the next one: the envelope of its edges */
-        double *e = r->runs[i][k];
-        int last = (k + 1) * RUN < len ? (k + 1) * RUN : len;
-        e[0] = e[2] = xy[2 * k * RUN];
-        e[1] = e[3] = xy[2 * k * RUN + 1];
-        for (int v = k * RUN + 1; v <= last; v++) {
-            e[0] = xy[2 * v] < e[0] ? xy[2 * v] : e[0];
-            e[2] = xy[2 * v] > e[2] ? xy[2 * v] : e[2];
-            e[1] = xy[2 * v + 1] < e[1] ? xy[2 * v + 1] : e[1];
-            e[3] = xy[2 * v + 1] > e[3] ? xy[2 * v + 1] : e[3];
-        }
-    }
-    double *e = r->env[i];
-    e[0] = e[2] = xy[0];
-    e[1] = e[3] = xy[1];
-    for (int k = 1; k < len; k++) {
-        e[0] = xy[2 * k] < e[0] ? xy[2 * k] : e[0];
-        e[2] = xy[2 * k] > e[2] ? xy[2 * k] : e[2];
-        e[1] = xy[2 * k + 1] < e[1] ? xy[2 * k + 1] : e[1];
-        e[3] = xy[2 * k + 1] > e[3] ? xy[2 * k + 1] : e[3];
-    }
-}
-
-static int rings_add(GEOSContextHandle_t h, struct rings *r, const GEOSGeometry *ring, int hole)
-{
-    const GEOSCoordSequence *seq = GEOSGeom_getCoordSeq_r(h, ring);
-    unsigned int n = 0;
-    if (!seq || !GEOSCoordSeq_getSize_r(h, seq, &n))
-        return 0;
-    if (n < 4)
-        return 1;
-    double *xy = malloc(2 * sizeof *xy * n);
-    if (!xy || !GEOSCoordSeq_copyToBuffer_r(h, seq, xy, 0, 0)) {
-        free(xy);
-        return 0;
-    }
-    int i = r->n++;
-    r->xy = realloc(r->xy, (size_t)r->n * sizeof *r->xy);
-    r->len = realloc(r->len, (size_t)r->n * sizeof *r->len);
-    r->hole = realloc(r->hole, (size_t)r->n * sizeof *r->hole);
-    r->env = realloc(r->env, (size_t)r->n * sizeof *r->env);
-    r->runs = realloc(r->runs, (size_t)r->n * sizeof *r->runs);
-    r->xy[i] = xy;
-    r->len[i] = (int)n - 1;
-    r->hole[i] = hole;
-    ring_envelopes(r, i);
-    return 1;
-}
-
-static int rings_read(GEOSContextHandle_t h, const GEOSGeometry *g, struct rings *r)
-{
-    int np = GEOSGetNumGeometries_r(h, g), ok = np >= 0;
-    for (int p = 0; ok && p < np; p++) {
-        const GEOSGeometry *poly = GEOSGetGeometryN_r(h, g, p);
-        ok = rings_add(h, r, GEOSGetExteriorRing_r(h, poly), 0);
-        int nh = GEOSGetNumInteriorRings_r(h, poly);
-        for (int k = 0; ok && k < nh; k++)
-            ok = rings_add(h, r, GEOSGetInteriorRingN_r(h, poly, k), 1);
-    }
-    return ok;
-}
-
-/* Keep the part of polygon in (n points) where a*x + b*y + c >= 0 into out;
- * returns the count (Sutherland-Hodgman, one half-plane). */
-static int clip_half(const double *in, int n, double a, double b, double c, double *out)
-{
-    int m = 0;
-    for (int i = 0; i < n; i++) {
-        const double *p = in + 2 * i, *q = in + 2 * ((i + 1) % n);
-        double dp = a * p[0] + b * p[1] + c, dq = a * q[0] + b * q[1] + c;
-        if (dp >= 0) {
-            out[2 * m] = p[0];
-            out[2 * m + 1] = p[1];
-            m++;
-        }
-        if ((dp >= 0) != (dq >= 0)) {
-            double t = dp / (dp - dq);
-            out[2 * m] = p[0] + t * (q[0] - p[0]);
-            out[2 * m + 1] = p[1] + t * (q[1] - p[1]);
-            m++;
-        }
-    }
-    return m;
-}
-
-/* 1 if a box meets the envelope of some run of edges of the rings, that is
- * if the feature's boundary may pass through it. */
-static int rings_near(const struct rings *r, const double box[4])
-{
-    for (int i = 0; i < r->n; i++) {
-        const double *e = r->env[i];
-        if (e[2] < box[0] || e[0] > box[2] || e[3] < box[1] || e[1] > box[3])
-            continue;
-        if (!r->runs || !r->runs[i])
-            return 1;
-        for (int k = 0; k * RUN < r->len[i]; k++) {
-            e = r->runs[i][k];
-            if (!(e[2] < box[0] || e[0] > box[2] || e[3] < box[1] || e[1] > box[3]))
-                return 1;
-        }
-    }
-    return 0;
-}
-
-/* 1 if the point is inside the feature (even-odd rule over all rings; the
- * point must not lie on its boundary). Only runs reaching the ray to +x are
- * looked at. */
-static int rings_contain(const struct rings *r, double x, double y)
-{
-    int inside = 0;
-    for (int i = 0; i < r->n; i++) {
-        const double *e = r->env[i], *xy = r->xy[i];
-        if (y < e[1] || y > e[3] || x > e[2])
-            continue;
-        int len = r->len[i];
-        for (int k = 0; k * RUN < len; k++) {
-            if (r->runs && r->runs[i]) {
-                e = r->runs[i][k];
-                if (y < e[1] || y > e[3] || x > e[2])
-                    continue;
-            }
-            int last = (k + 1) * RUN < len ? (k + 1) * RUN : len;
-            for (int v = k * RUN; v < last; v++) {
-                const double *p = xy + 2 * v, *q = xy + 2 * ((v + 1) % len);
-                if ((p[1] > y) != (q[1] > y) && x < p[0] + (y - p[1]) * (q[0] - p[0]) / (q[1] - p[1]))
-                    inside = !inside;
-            }
-        }
-    }
-    return inside;
-}
-
-/* Two growable point buffers for the clipping passes. */
-struct bufs {
-    double *a, *b;
-    size_t cap; /* points each */
-};
-
-static int bufs_need(struct bufs *B, size_t points)
-{
-    if (points <= B->cap)
-        return 1;
-    size_t cap = points * 2;
-    double *a = realloc(B->a, 2 * cap * sizeof *a);
-    if (a)
-        B->a = a;
-    double *b = a ? realloc(B->b, 2 * cap * sizeof *b) : NULL;
-    if (b)
-        B->b = b;
-    if (!a || !b)
-        return 0;
-    B->cap = cap;
-    return 1;
-}
-
-/* One half-plane pass from B->a into B->b, then swapped; -1 when out of memory. */
-static int bufs_clip(struct bufs *B, int n, double a, double b, double c)
-{
-    if (!bufs_need(B, 2 * (size_t)n + 4))
-        return -1;
-    n = clip_half(B->a, n, a, b, c, B->b);
-    double *t = B->a;
-    B->a = B->b;
-    B->b = t;
-    return n;
-}
-
-/* Ring i cut to a box (x0, y0, x1, y1), left in B->a; returns the point
- * count, -1 when out of memory. A run of vertices lying wholly beyond one side
- * of the box is replaced by its first and last vertex: the shortcut stays
- * beyond that side, so the cut is the same, and a long ring is cut in time
- * proportional to its runs near the box. */
-static int ring_cut_box(const struct rings *r, int i, const double box[4], struct bufs *B)
-{
-    const double *xy = r->xy[i];
-    int len = r->len[i], n = 0, skipping = -1, first_skipped = 0, last_skipped = 0;
-    if (!bufs_need(B, (size_t)len + 4))
-        return -1;
-    /* consecutive runs beyond the same side make one stretch, kept as its
-     * first and last vertex */
-    for (int k = 0; k * RUN < len; k++) {
-        int first = k * RUN, last = (k + 1) * RUN < len ? (k + 1) * RUN : len;
-        const double *e = r->runs && r->runs[i] ? r->runs[i][k] : NULL;
-        int beyond[4] = {e && e[2] < box[0], e && e[0] > box[2], e && e[3] < box[1], e && e[1] > box[3]};
-        int side = skipping >= 0 && beyond[skipping] ? skipping : -1;
-        for (int c = 0; side < 0 && c < 4; c++)
-            if (beyond[c])
-                side = c;
-        if (side >= 0 && side == skipping) {
-            last_skipped = last - 1;
-            continue;
-        }
-        if (skipping >= 0 && last_skipped != first_skipped) {
-            memcpy(B->a + 2 * n, xy + 2 * last_skipped, 2 * sizeof *B->a);
-            n++;
-        }
-        skipping = side;
-        if (side >= 0) {
-            first_skipped = first;
-            last_skipped = last - 1;
-            memcpy(B->a + 2 * n, xy + 2 * first, 2 * sizeof *B->a);
-            n++;
-        } else {
-            memcpy(B->a + 2 * n, xy + 2 * first, 2 * sizeof *B->a * (size_t)(last - first));
-            n += last - first;
-        }
-    }
-    if (skipping >= 0 && last_skipped != first_skipped) {
-        memcpy(B->a + 2 * n, xy + 2 * last_skipped, 2 * sizeof *B->a);
-        n++;
-    }
-    if (n >= 0)
-        n = bufs_clip(B, n, 1, 0, -box[0]);
-    if (n >= 0)
-        n = bufs_clip(B, n, -1, 0, box[2]);
-    if (n >= 0)
-        n = bufs_clip(B, n, 0, 1, -box[1]);
-    if (n >= 0)
-        n = bufs_clip(B, n, 0, -1, box[3]);
-    return n;
-}
-
-/* The rings cut to a box (x0, y0, x1, y1): what the overlaps of a group of
- * covering polygons in that box need, small. Returns 0 when out of memory. */
-static int rings_clip_box(const struct rings *r, const double box[4], struct rings *out)
-{
-    struct bufs B = {0};
-    int ok = 1;
-    memset(out, 0, sizeof *out);
-    for (int i = 0; ok && i < r->n; i++) {
-        const double *e = r->env[i];
-        if (e[2] < box[0] || e[0] > box[2] || e[3] < box[1] || e[1] > box[3])
-            continue;
-        int n = ring_cut_box(r, i, box, &B);
-        if (n < 0)
-            ok = 0;
-        if (n < 3)
-            continue;
-        double *xy = malloc(2 * sizeof *xy * (size_t)(n + 1));
-        if (!xy) {
-            ok = 0;
-            break;
-        }
-        memcpy(xy, B.a, 2 * sizeof *xy * (size_t)n);
-        memcpy(xy + 2 * n, B.a, 2 * sizeof *xy); /* closed */
-        int k = out->n++;
-        out->xy = realloc(out->xy, (size_t)out->n * sizeof *out->xy);
-        out->len = realloc(out->len, (size_t)out->n * sizeof *out->len);
-        out->hole = realloc(out->hole, (size_t)out->n * sizeof *out->hole);
-        out->env = realloc(out->env, (size_t)out->n * sizeof *out->env);
-        out->runs = realloc(out->runs, (size_t)out->n * sizeof *out->runs);
-        out->xy[k] = xy;
-        out->len[k] = n;
-        out->hole[k] = r->hole[i];
-        ring_envelopes(out, k);
-    }
-    free(B.a);
-    free(B.b);
-    return ok;
-}
-
-/* Area of the feature's rings clipped by a convex polygon (counter-clockwise,
- * n vertices): shells count, holes are taken off. Clipping an arbitrary ring
- * by a convex region this way leaves at most zero-width bridges along the
- * region's edges, which have no area. -1 when out of memory. */
-static double convex_overlap(const struct rings *r, const double *clip, int nclip)
-{
-    double box[4] = {clip[0], clip[1], clip[0], clip[1]}, total = 0;
-    for (int k = 1; k < nclip; k++) {
-        box[0] = clip[2 * k] < box[0] ? clip[2 * k] : box[0];
-        box[2] = clip[2 * k] > box[2] ? clip[2 * k] : box[2];
-        box[1] = clip[2 * k + 1] < box[1] ? clip[2 * k + 1] : box[1];
-        box[3] = clip[2 * k + 1] > box[3] ? clip[2 * k + 1] : box[3];
-    }
-    struct bufs B = {0};
-    int failed = 0;
-    for (int i = 0; !failed && i < r->n; i++) {
-        const double *e = r->env[i];
-        if (e[2] < box[0] || e[0] > box[2] || e[3] < box[1] || e[1] > box[3])
-            continue;
-        /* the box first: what is left is small */
-        int n = ring_cut_box(r, i, box, &B);
-        for (int k = 0; n > 2 && k < nclip; k++) {
-            const double *p = clip + 2 * k, *q = clip + 2 * ((k + 1) % nclip);
-            /* left of p->q: (q - p) x (x - p) >= 0 */
-            double a = -(q[1] - p[1]), b = q[0] - p[0], c = -(a * p[0] + b * p[1]);
-            n = bufs_clip(&B, n, a, b, c);
-        }
-        if (n < 0) {
-            failed = 1;
-            break;
-        }
-        double a2 = 0;
-        for (int k = 0; n > 2 && k < n; k++) {
-            int j = (k + 1) % n;
-            a2 += B.a[2 * k] * B.a[2 * j + 1] - B.a[2 * j] * B.a[2 * k + 1];
-        }
-        total += (r->hole[i] ? -1 : 1) * fabs(a2) / 2;
-    }
-    free(B.a);
-    free(B.b);
-    return failed ? -1 : total > 0 ? total : 0;
-}
-
-/* Area of F ∩ g computed locally: F is first cut to a rectangle around g (a
- * linear pass over its vertices), so that GEOS does not build its indexes of
- * all the feature's boundary for each overlay. -1 on error. */
-static double local_overlap(GEOSContextHandle_t h, const GEOSGeometry *Fm, const GEOSGeometry *g)
-{
-    double x0, y0, x1, y1, a = -1;
-    GEOSGeom_getExtent_r(h, g, &x0, &y0, &x1, &y1);
-    GEOSGeometry *clip = GEOSClipByRect_r(h, Fm, x0 - 1, y0 - 1, x1 + 1, y1 + 1);
-    GEOSGeometry *piece = clip ? GEOSIntersection_r(h, clip, g) : NULL;
-    if (!piece) /* a clipped shape GEOS cannot overlay: the whole feature */
-        piece = GEOSIntersection_r(h, Fm, g);
-    if (piece && !GEOSArea_r(h, piece, &a))
-        a = -1;
-    if (piece)
-        GEOSGeom_destroy_r(h, piece);
-    if (clip)
-        GEOSGeom_destroy_r(h, clip);
-    return a;
-}
-
-/* Shoelace area of a polygon of n points. */
-static double ring_area(const double *xy, int n)
-{
-    double a2 = 0;
-    for (int k = 0; k < n; k++) {
-        int j = (k + 1) % n;
-        a2 += xy[2 * k] * xy[2 * j + 1] - xy[2 * j] * xy[2 * k + 1];
-    }
-    return fabs(a2) / 2;
-}
-
-/* Convex polygon in (n points, counter-clockwise) clipped by convex polygon
- * clip (m points, counter-clockwise) into out (room for n + m points): the
- * convex intersection, counter-clockwise; returns its point count. */
-static int convex_clip(const double *in, int n, const double *clip, int m, double *out, double *tmp)
-{
-    const double *src = in;
-    double *bufs[2] = {out, tmp};
-    int which = 0;
-    for (int k = 0; n > 2 && k < m; k++) {
-        const double *p = clip + 2 * k, *q = clip + 2 * ((k + 1) % m);
-        double a = -(q[1] - p[1]), b = q[0] - p[0], c = -(a * p[0] + b * p[1]);
-        n = clip_half(src, n, a, b, c, bufs[which]);
-        src = bufs[which];
-        which ^= 1;
-    }
-    if (src != out)
-        memcpy(out, src, 2 * sizeof *out * (size_t)(n > 0 ? n : 0));
-    return n > 2 ? n : 0;
-}
-
-/* Inclusion-exclusion over a group of convex covering polygons: the area of
- * F ∩ (S1 ∪ ... ∪ Sm) as the alternating sum of area(F ∩ Si ∩ Sj ∩ ...),
- * each intersection of convex polygons being convex. Subsets are walked
- * depth first and an empty intersection prunes all its supersets, so the
- * work follows the overlaps actually there. A term whose polygons include
- * one F covers is measured directly, others are clipped by F's rings. */
-struct incl_excl {
-    const struct pk_cover_src **src;
-    const int *inside;
-    int m;
-    const struct rings *rings;
-    long terms, max_terms;
-    double sum;
-    int ok;
-};
-
-static void incl_excl_walk(struct incl_excl *ie, int next, const double *poly, int n, int depth, int any_inside)
-{
-    for (int k = next; ie->ok && k < ie->m; k++) {
-        const struct pk_cover_src *s = ie->src[k];
-        size_t cap = (size_t)(n + s->nconvex + 4) * 2;
-        double *out = malloc(cap * sizeof *out), *tmp = malloc(cap * sizeof *tmp);
-        if (!out || !tmp) {
-            ie->ok = 0;
-            free(out);
-            free(tmp);
-            return;
-        }
-        int cn = convex_clip(poly, n, s->convex, s->nconvex, out, tmp);
-        free(tmp);
-        if (cn > 0 && ++ie->terms > ie->max_terms)
-            ie->ok = 0;
-        if (cn > 0 && ie->ok) {
-            int in = any_inside || ie->inside[k];
-            double a = in ? ring_area(out, cn) : convex_overlap(ie->rings, out, cn);
-            if (a < 0)
-                ie->ok = 0;
-            ie->sum += (depth % 2 ? -1 : 1) * a;
-            incl_excl_walk(ie, k + 1, out, cn, depth + 1, in);
-        }
-        free(out);
-    }
-}
-
-/* Returns 1 and the area in *area, or 0 when the group is too entangled
- * (more than max_terms non-empty intersections) or memory ran out. */
-static int incl_excl_area(const struct pk_cover_src **src, const double *over, const int *inside, int m,
-                          const struct rings *rings, double *area)
-{
-    struct incl_excl ie = {src, inside, m, rings, 0, 256, 0, 1};
-    for (int k = 0; k < m && ie.ok; k++) {
-        ie.sum += over[k];
-        incl_excl_walk(&ie, k + 1, src[k]->convex, src[k]->nconvex, 1, inside[k]);
-    }
-    *area = ie.sum;
-    return ie.ok;
-}
-
 static size_t find_root(size_t *parent, size_t k)
 {
     while (parent[k] != k)
@@ -608,8 +160,8 @@ static int covered_area(struct cov_thread *t, const GEOSGeometry *Fm, const GEOS
             *covered += over[r];
             continue;
         }
-        if (convex && crossing && !rings->n && !rings_read(h, Fm, rings))
-            rings_free(rings);
+        if (convex && crossing && !rings->n && !pk_rings_read(h, Fm, rings))
+            pk_rings_free(rings);
         if (convex && (!crossing || rings->n)) {
             double *o = malloc(m * sizeof *o), box[4] = {env[r][0], env[r][1], env[r][2], env[r][3]};
             int *in = malloc(m * sizeof *in), done = 0;
@@ -624,12 +176,12 @@ static int covered_area(struct cov_thread *t, const GEOSGeometry *Fm, const GEOS
             box[0] -= 1, box[1] -= 1, box[2] += 1, box[3] += 1;
             struct rings local = {0};
             double a = 0;
-            if (o && in && (!crossing || rings_clip_box(rings, box, &local)) &&
-                incl_excl_area(group, o, in, (int)m, &local, &a)) {
+            if (o && in && (!crossing || pk_rings_clip_box(rings, box, &local)) &&
+                pk_incl_excl_area(group, o, in, (int)m, &local, &a)) {
                 *covered += a > 0 ? a : 0;
                 done = 1;
             }
-            rings_free(&local);
+            pk_rings_free(&local);
             free(o);
             free(in);
             if (done)
@@ -646,7 +198,7 @@ static int covered_area(struct cov_thread *t, const GEOSGeometry *Fm, const GEOS
             if (!crossing || GEOSPreparedCovers_r(h, pFm, part) == 1)
                 GEOSArea_r(h, part, &a);
             else
-                a = local_overlap(h, Fm, part);
+                a = pk_local_overlap(h, Fm, part);
             if (a < 0)
                 ok = 0;
             else
@@ -737,14 +289,14 @@ static void compute_feature(void *state, size_t i, void *arg)
         }
         double overlap = 0;
         int inside;
-        if (s->convex && !rings.n && !rings_read(h, Fm, &rings))
-            rings_free(&rings);
+        if (s->convex && !rings.n && !pk_rings_read(h, Fm, &rings))
+            pk_rings_free(&rings);
         if (s->convex && rings.n) {
             double box[4];
             GEOSGeom_getExtent_r(h, s->gm, &box[0], &box[1], &box[2], &box[3]);
-            if (!rings_near(&rings, box)) {
+            if (!pk_rings_near(&rings, box)) {
                 /* the boundary stays away: all inside or all outside */
-                if (!rings_contain(&rings, s->convex[0], s->convex[1]))
+                if (!pk_rings_contain(&rings, s->convex[0], s->convex[1]))
                     continue;
                 inside = 1;
                 overlap = s->metric_area;
@@ -752,7 +304,7 @@ static void compute_feature(void *state, size_t i, void *arg)
                 /* a convex polygon is clipped by the feature's rings directly:
                  * it lies inside when the clipped area is its whole area (to
                  * within rounding: a sliver that small outside would not show) */
-                if ((overlap = convex_overlap(&rings, s->convex, s->nconvex)) < 0) {
+                if ((overlap = pk_convex_overlap(&rings, s->convex, s->nconvex)) < 0) {
                     ok = 0;
                     break;
                 }
@@ -768,7 +320,7 @@ static void compute_feature(void *state, size_t i, void *arg)
             inside = GEOSPreparedCovers_r(h, pFm, s->gm) == 1;
             if (inside)
                 overlap = s->metric_area;
-            else if ((overlap = local_overlap(h, Fm, s->gm)) < 0) {
+            else if ((overlap = pk_local_overlap(h, Fm, s->gm)) < 0) {
                 ok = 0;
                 break;
             }
@@ -811,7 +363,7 @@ static void compute_feature(void *state, size_t i, void *arg)
     if (Fm)
         GEOSGeom_destroy_r(h, Fm);
     GEOSGeom_destroy_r(h, F);
-    rings_free(&rings);
+    pk_rings_free(&rings);
     free(cover);
     free(over);
     free(inside_of);
