@@ -43,18 +43,12 @@ int cmd_version(struct cli *cli, int argc, char **argv)
 int cmd_check(struct cli *cli, int argc, char **argv)
 {
     static const struct option longopts[] = {CLI_COMMON_LONGOPTS, {NULL, 0, NULL, 0}};
-    int opt, exit_now = 0;
+    int opt, done = -1;
     optind = 1;
-    opterr = 0; /* errors are reported in one line below */
-    while ((opt = getopt_long(argc, argv, CLI_COMMON_SHORTOPTS, longopts, NULL)) != -1) {
-        int common = cli_common_option(cli, opt, usage_check, &exit_now);
-        if (common < 0)
-            return EXIT_USAGE;
-        if (exit_now)
-            return EXIT_OK;
-        if (!common)
-            return cli_usage_error("check", "unknown option or missing value: '%s'", argv[optind - 1]);
-    }
+    if ((opt = cli_getopt(cli, argc, argv, NULL, longopts, usage_check, &done)) != -1)
+        return cli_usage_error("check", "unknown option or missing value: '%s'", argv[optind - 1]);
+    if (done >= 0)
+        return done;
     if (optind < argc)
         return cli_usage_error("check", "unexpected argument '%s'", argv[optind]);
     struct pk_store *store = cli_open_store(cli);

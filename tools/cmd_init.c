@@ -42,18 +42,10 @@ int cmd_init(struct cli *cli, int argc, char **argv)
     const char *manifest_path = NULL;
     struct pk_manifest *manifest = NULL;
     struct pk_store *store = NULL;
-    int opt, exit_now = 0, rc;
+    int opt, done = -1, rc;
 
     optind = 1;
-    opterr = 0; /* errors are reported in one line below */
-    while ((opt = getopt_long(argc, argv, CLI_COMMON_SHORTOPTS, longopts, NULL)) != -1) {
-        int common = cli_common_option(cli, opt, usage_init, &exit_now);
-        if (common < 0)
-            return EXIT_USAGE;
-        if (exit_now)
-            return EXIT_OK;
-        if (common)
-            continue;
+    while ((opt = cli_getopt(cli, argc, argv, NULL, longopts, usage_init, &done)) != -1) {
         switch (opt) {
         case 'c': opts.crs = optarg; break;
         case 'm': opts.measure_crs = optarg; break;
@@ -61,6 +53,8 @@ int cmd_init(struct cli *cli, int argc, char **argv)
         default: return cli_usage_error("init", "unknown option or missing value: '%s'", argv[optind - 1]);
         }
     }
+    if (done >= 0)
+        return done;
     if (optind < argc)
         return cli_usage_error("init", "unexpected argument '%s'", argv[optind]);
     if (manifest_path) {

@@ -74,18 +74,12 @@ static int parse_simple(struct cli *cli, int argc, char **argv, const char *usag
                         const char *verb)
 {
     static const struct option longopts[] = {CLI_COMMON_LONGOPTS, {NULL, 0, NULL, 0}};
-    int opt, exit_now = 0;
+    int opt, done = -1;
     optind = 1;
-    opterr = 0; /* errors are reported in one line below */
-    while ((opt = getopt_long(argc, argv, CLI_COMMON_SHORTOPTS, longopts, NULL)) != -1) {
-        int common = cli_common_option(cli, opt, usage, &exit_now);
-        if (common < 0)
-            return EXIT_USAGE;
-        if (exit_now)
-            return EXIT_OK;
-        if (!common)
-            return cli_usage_error(verb, "unknown option or missing value: '%s'", argv[optind - 1]);
-    }
+    if ((opt = cli_getopt(cli, argc, argv, NULL, longopts, usage, &done)) != -1)
+        return cli_usage_error(verb, "unknown option or missing value: '%s'", argv[optind - 1]);
+    if (done >= 0)
+        return done;
     if (argc - optind != nargs)
         return cli_usage_error(verb, "expected %d argument%s", nargs, nargs == 1 ? "" : "s");
     return -1;
@@ -119,17 +113,9 @@ static int verb_load(struct cli *cli, int argc, char **argv)
     };
     static const char usage[] = "usage: " USAGE_LOAD USAGE_COMMON;
     struct pk_load_opts o = {0};
-    int opt, exit_now = 0;
+    int opt, done = -1;
     optind = 1;
-    opterr = 0; /* errors are reported in one line below */
-    while ((opt = getopt_long(argc, argv, CLI_COMMON_SHORTOPTS, longopts, NULL)) != -1) {
-        int common = cli_common_option(cli, opt, usage, &exit_now);
-        if (common < 0)
-            return EXIT_USAGE;
-        if (exit_now)
-            return EXIT_OK;
-        if (common)
-            continue;
+    while ((opt = cli_getopt(cli, argc, argv, NULL, longopts, usage, &done)) != -1) {
         switch (opt) {
         case 'n': o.name = optarg; break;
         case 't': o.title = optarg; break;
@@ -153,6 +139,8 @@ static int verb_load(struct cli *cli, int argc, char **argv)
         default: return cli_usage_error("layer load", "unknown option or missing value: '%s'", argv[optind - 1]);
         }
     }
+    if (done >= 0)
+        return done;
     if (argc - optind != 1)
         return cli_usage_error("layer load", "expected one SOURCE");
     o.source = argv[optind];
@@ -216,33 +204,24 @@ static int verb_export(struct cli *cli, int argc, char **argv)
 {
     static const struct option longopts[] = {
         {"format-out", required_argument, NULL, 'o'},
+        {"format", required_argument, NULL, 'o'}, /* the output driver here, as ogr2ogr -f; found first */
         {"t_srs", required_argument, NULL, 't'},
         CLI_COMMON_LONGOPTS,
         {NULL, 0, NULL, 0},
     };
     static const char usage[] = "usage: " USAGE_EXPORT USAGE_COMMON;
     struct pk_export_opts o = {0};
-    int opt, exit_now = 0;
+    int opt, done = -1;
     optind = 1;
-    opterr = 0; /* errors are reported in one line below */
-    while ((opt = getopt_long(argc, argv, CLI_COMMON_SHORTOPTS, longopts, NULL)) != -1) {
-        if (opt == 'F') { /* --format here names the output driver, as in ogr2ogr -f */
-            o.format = optarg;
-            continue;
-        }
-        int common = cli_common_option(cli, opt, usage, &exit_now);
-        if (common < 0)
-            return EXIT_USAGE;
-        if (exit_now)
-            return EXIT_OK;
-        if (common)
-            continue;
+    while ((opt = cli_getopt(cli, argc, argv, NULL, longopts, usage, &done)) != -1) {
         switch (opt) {
         case 'o': o.format = optarg; break;
         case 't': o.t_srs = optarg; break;
         default: return cli_usage_error("layer export", "unknown option or missing value: '%s'", argv[optind - 1]);
         }
     }
+    if (done >= 0)
+        return done;
     if (argc - optind != 2)
         return cli_usage_error("layer export", "expected NAME and OUT");
     struct pk_store *store = cli_open_store(cli);
