@@ -26,8 +26,13 @@
 #include "worker_int.h"
 
 #define CHUNK 32
-/* area / envelope-diagonal² below which a piece is numerical debris */
+/* A piece is numerical debris when its area is below PK_DEBRIS_RATIO times
+ * the square of its extent's diagonal (a sliver of nearly collinear points)
+ * or below PK_DEBRIS_M2 (a millimetre-sized triangle where an edge passes a
+ * corner): such pieces are never written, and their area stays with the
+ * remainder, so partitions stay exact. */
 #define PK_DEBRIS_RATIO 1e-9
+#define PK_DEBRIS_M2 1e-2
 
 static const char *const op_names[] = {"intersection", "union", "difference", "symdifference",
                                        "identity", "clip", "erase"};
@@ -128,7 +133,7 @@ static int is_debris(struct pk_ctx *ctx, const GEOSGeometry *g)
     if (!GEOSGeom_getExtent_r(h, g, &x0, &y0, &x1, &y1))
         return 1;
     double diag2 = (x1 - x0) * (x1 - x0) + (y1 - y0) * (y1 - y0);
-    return a <= PK_DEBRIS_RATIO * diag2;
+    return a < PK_DEBRIS_M2 || a <= PK_DEBRIS_RATIO * diag2;
 }
 
 /* Polygonal, non-debris part of g (takes ownership); NULL if nothing. */
