@@ -72,12 +72,12 @@ die() { echo "overlay.sh: $*" >&2; exit 1; }
 has_peer() { case " $peers " in *" $1 "*) return 0;; esac; return 1; }
 
 bin=${PLANKIT:-$root/build-bench/plankit}
-if [ ! -x "$bin" ]; then
-    [ -z "${PLANKIT:-}" ] || die "$bin is not an executable"
+if [ -z "${PLANKIT:-}" ]; then # (re)build, so the binary is never stale
     say "building a Release plankit in build-bench/"
     cmake -S . -B build-bench -DCMAKE_BUILD_TYPE=Release -DPLANKIT_TESTS=OFF >/dev/null
     cmake --build build-bench -j"$(nproc)" --target plankit >/dev/null
 fi
+[ -x "$bin" ] || die "$bin is not an executable"
 for t in ogr2ogr sqlite3 python3; do command -v $t >/dev/null || die "$t not found"; done
 [ -x /usr/bin/time ] || die "/usr/bin/time not found (apt-get install time)"
 echo "SELECT load_extension('mod_spatialite');" | sqlite3 :memory: >/dev/null 2>&1 ||
