@@ -89,26 +89,6 @@ struct pk_pool *pk_pool_new(int nthreads, pk_pool_init_fn init, pk_pool_fini_fn 
     return p;
 }
 
-void pk_pool_run(struct pk_pool *p, void *caller_state, size_t n, pk_pool_item_fn fn, void *arg)
-{
-    pthread_mutex_lock(&p->mu);
-    p->n = n;
-    p->next = 0;
-    p->fn = fn;
-    p->arg = arg;
-    p->busy = p->started;
-    p->generation++;
-    pthread_cond_broadcast(&p->job_cv);
-    pthread_mutex_unlock(&p->mu);
-    size_t item;
-    while (take(p, &item))
-        fn(caller_state, item, arg);
-    pthread_mutex_lock(&p->mu);
-    while (p->busy > 0)
-        pthread_cond_wait(&p->done_cv, &p->mu);
-    pthread_mutex_unlock(&p->mu);
-}
-
 void pk_pool_start(struct pk_pool *p, size_t n, pk_pool_item_fn fn, void *arg)
 {
     pthread_mutex_lock(&p->mu);
@@ -125,13 +105,19 @@ void pk_pool_start(struct pk_pool *p, size_t n, pk_pool_item_fn fn, void *arg)
 void pk_pool_wait(struct pk_pool *p, void *caller_state)
 {
     size_t item;
-    /* with no worker threads, the caller does the whole job here */
-    while (p->started == 0 && take(p, &item))
+    /* the caller takes items too (all of them when the pool has no workers) */
+    while (take(p, &item))
         p->fn(caller_state, item, p->arg);
     pthread_mutex_lock(&p->mu);
     while (p->busy > 0)
         pthread_cond_wait(&p->done_cv, &p->mu);
     pthread_mutex_unlock(&p->mu);
+}
+
+void pk_pool_run(struct pk_pool *p, void *caller_state, size_t n, pk_pool_item_fn fn, void *arg)
+{
+    pk_pool_start(p, n, fn, arg);
+    pk_pool_wait(p, caller_state);
 }
 
 void pk_pool_free(struct pk_pool *p)

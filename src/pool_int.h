@@ -19,10 +19,10 @@ struct pk_pool;
 struct pk_pool *pk_pool_new(int nthreads, pk_pool_init_fn init, pk_pool_fini_fn fini, void *arg);
 /* Run fn on items 0..n-1 across all threads; returns when all are done. */
 void pk_pool_run(struct pk_pool *pool, void *caller_state, size_t n, pk_pool_item_fn fn, void *arg);
-/* Start fn on items 0..n-1 on the worker threads only and return at once,
- * so the caller can do other work (e.g. I/O) meanwhile; pk_pool_wait waits
- * for it (and does the job itself when the pool has no workers). One job at
- * a time. */
+/* Start fn on items 0..n-1 on the worker threads and return at once, so the
+ * caller can do other work (e.g. I/O) meanwhile; pk_pool_wait then takes the
+ * items still left with caller_state and waits for the workers. One job at
+ * a time; pk_pool_run is start + wait. */
 void pk_pool_start(struct pk_pool *pool, size_t n, pk_pool_item_fn fn, void *arg);
 void pk_pool_wait(struct pk_pool *pool, void *caller_state);
 /* Stop and join the workers (fini runs in each); accepts NULL. */
