@@ -158,6 +158,25 @@ static int run_pool(struct analysis *A, size_t n, pk_pool_item_fn fn, pk_progres
     return rc;
 }
 
+/* The end of buffer and dissolve: finish or discard the output, free the
+ * analysis, drop a temporary input layer, and commit or roll back. */
+static int finish(struct pk_store *store, struct analysis *A, struct pk_sink *sink, int rc, long long *count)
+{
+    if (rc == PK_OK && sink) {
+        rc = pk_sink_finish(sink, count);
+        sink = NULL;
+    }
+    pk_sink_abort(sink);
+    teardown(pk_store_ctx(store), A);
+    if (rc == PK_OK)
+        rc = pk_ov_input_drop_temp(store, &A->in);
+    if (rc == PK_OK)
+        rc = pk_store_commit(store);
+    else
+        pk_store_rollback(store);
+    return rc;
+}
+
 int pk_buffer(struct pk_store *store, const struct pk_buffer_opts *o, long long *count, pk_progress_fn progress,
               void *arg)
 {
@@ -236,19 +255,7 @@ int pk_buffer(struct pk_store *store, const struct pk_buffer_opts *o, long long 
         if (back)
             GEOSGeom_destroy_r(h, back);
     }
-    if (rc == PK_OK && sink) {
-        rc = pk_sink_finish(sink, count);
-        sink = NULL;
-    }
-    pk_sink_abort(sink);
-    teardown(ctx, &A);
-    if (rc == PK_OK)
-        rc = pk_ov_input_drop_temp(store, &A.in);
-    if (rc == PK_OK)
-        rc = pk_store_commit(store);
-    else
-        pk_store_rollback(store);
-    return rc;
+    return finish(store, &A, sink, rc, count);
 }
 
 int pk_dissolve(struct pk_store *store, const struct pk_dissolve_opts *o, long long *count, pk_progress_fn progress,
@@ -318,21 +325,9 @@ int pk_dissolve(struct pk_store *store, const struct pk_dissolve_opts *o, long l
             rc = pk_sink_write(sink, A.out[g], vals);
         }
     }
-    if (rc == PK_OK && sink) {
-        rc = pk_sink_finish(sink, count);
-        sink = NULL;
-    }
-    pk_sink_abort(sink);
     for (size_t g = 0; g < ngroups; g++)
         free(keys[g]);
     free(keys);
     free(isnull);
-    teardown(ctx, &A);
-    if (rc == PK_OK)
-        rc = pk_ov_input_drop_temp(store, &A.in);
-    if (rc == PK_OK)
-        rc = pk_store_commit(store);
-    else
-        pk_store_rollback(store);
-    return rc;
+    return finish(store, &A, sink, rc, count);
 }
