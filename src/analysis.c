@@ -236,9 +236,13 @@ int pk_buffer(struct pk_store *store, const struct pk_buffer_opts *o, long long 
             GEOSGeom_destroy_r(h, coll);
         double area = 0;
         struct pk_transform *from_m = NULL;
+        if (m > 0 && !u)
+            rc = pk_error_geos(ctx, "buffer: cannot merge the buffers");
         if (u && (rc = pk_transform_new_defs(ctx, A.crs.metric, A.crs.store, &from_m)) == PK_OK) {
             GEOSArea_r(h, u, &area);
             back = pk_transform_geom(ctx, from_m, u);
+            if (!back)
+                rc = pk_errcode(ctx);
         }
         pk_transform_free(from_m);
         if (u)

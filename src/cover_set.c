@@ -236,6 +236,9 @@ int pk_cover_set_load(struct pk_store *store, const struct pk_cover_filter *f, s
         s->polygonal = pk_geom_is_polygonal(ctx, s->g);
         if (s->polygonal) {
             s->gm = pk_spatial_to_metric(sp, s->g);
+            double x0, y0, x1, y1; /* compute the cached envelope now, before threads share it */
+            if (s->gm)
+                GEOSGeom_getExtent_r(h, s->gm, &x0, &y0, &x1, &y1);
             if (!s->gm || !GEOSArea_r(h, s->gm, &s->metric_area)) {
                 rc = pk_errcode(ctx) != PK_OK ? pk_errcode(ctx) : PK_ERR_GEOS;
                 pk_error_prefix(ctx, "%s: cannot measure it in the metric CRS", s->what);

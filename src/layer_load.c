@@ -101,6 +101,7 @@ static void default_name(const struct pk_load_opts *o, const char *lyr_name, cha
     if (out[0] >= '0' && out[0] <= '9') {
         memmove(out + 1, out, strlen(out) + 1 < size - 1 ? strlen(out) + 1 : size - 2);
         out[0] = '_';
+        out[size - 1] = '\0';
     }
 }
 
@@ -929,10 +930,11 @@ int pk_layer_load(struct pk_store *store, const struct pk_load_opts *opts,
     sqlite3_finalize(L.insert);
     sqlite3_finalize(L.issue);
     L.insert = L.issue = NULL;
-    if (rc == PK_OK)
-        rc = pk_store_commit(store);
     if (rc == PK_OK) {
-        in_tx = 0;
+        rc = pk_store_commit(store);
+        in_tx = 0; /* committed, or rolled back by the failed commit */
+    }
+    if (rc == PK_OK) {
         if (L.res.repaired > ISSUES_LOGGED_INDIVIDUALLY)
             pk_log(L.ctx, PK_LOG_WARN, "layer '%s': %lld more repaired features not listed: "
                    "'plankit layer issues %s' lists all", name,

@@ -100,7 +100,10 @@ int pk_ov_input_open(struct pk_store *store, const char *name, const char *where
     }
     if (step != SQLITE_DONE)
         rc = pk_error(ctx, PK_ERR_ARGS, "condition on layer '%s': %s", in->ref.name, sqlite3_errmsg(store->db));
-    sqlite3_finalize(st);
+    if (where)
+        pk_sql_finalize_untrusted(store, st);
+    else
+        sqlite3_finalize(st);
     GEOSWKBReader_destroy_r(pk_geos(ctx), reader);
     return rc;
 }

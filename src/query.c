@@ -330,10 +330,11 @@ int pk_query_zones(struct pk_store *store, const char *task_id, int with_geometr
                     zh[z].pieces = union_with(h, zh[z].pieces, piece);
                     GEOSGeom_destroy_r(h, piece);
                 }
-                if (strlen(zh[z].via) + strlen(s->what) + 3 < sizeof zh[z].via && !strstr(zh[z].via, s->what)) {
+                const char *w = self ? "linked" : s->what;
+                if (strlen(zh[z].via) + strlen(w) + 3 < sizeof zh[z].via && !strstr(zh[z].via, w)) {
                     if (*zh[z].via)
                         strcat(zh[z].via, "; ");
-                    strcat(zh[z].via, self ? "linked" : s->what);
+                    strcat(zh[z].via, w);
                 }
             }
             free(fids);

@@ -74,16 +74,26 @@ static int deny_writes(void *arg, int action, const char *a, const char *b, cons
 int pk_sql_prepare_untrusted(struct pk_store *store, const char *sql, sqlite3_stmt **st)
 {
     const char *tail = NULL;
+    /* no write can happen while the statement exists: writes inside functions
+     * run as nested statements, which query_only stops */
+    if (pk_sql_exec(store, "PRAGMA query_only=1") != PK_OK)
+        return pk_errcode(store->ctx);
     sqlite3_set_authorizer(store->db, deny_writes, NULL);
     int prc = sqlite3_prepare_v2(store->db, sql, -1, st, &tail);
-    sqlite3_set_authorizer(store->db, NULL, NULL);
     if (prc == SQLITE_OK && *st && sqlite3_stmt_readonly(*st) && tail && !*tail)
         return PK_OK;
     int rc = pk_error(store->ctx, PK_ERR_ARGS, "%s", prc == SQLITE_OK ? "only one read-only expression is allowed"
                                                                          : sqlite3_errmsg(store->db));
-    sqlite3_finalize(*st);
+    pk_sql_finalize_untrusted(store, *st);
     *st = NULL;
     return rc;
+}
+
+void pk_sql_finalize_untrusted(struct pk_store *store, sqlite3_stmt *st)
+{
+    sqlite3_finalize(st);
+    sqlite3_set_authorizer(store->db, NULL, NULL);
+    sqlite3_exec(store->db, "PRAGMA query_only=0", NULL, NULL, NULL);
 }
 
 int pk_sql_readonly(struct pk_store *store, const char *sql, struct pk_table **out)

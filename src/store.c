@@ -315,6 +315,8 @@ int pk_store_commit(struct pk_store *store)
     int rc = pk_sql_exec(store, sql);
     if (rc == PK_OK)
         store->depth--;
+    else
+        pk_store_rollback(store); /* a failed commit undoes this level: the caller must not roll back again */
     return rc;
 }
 

@@ -33,6 +33,9 @@ int pk_sql_int(struct pk_store *store, const char *sql, const char *param, long 
  * authorizer that allows only reads and pure functions, as one statement.
  * Caller finalizes *st. */
 int pk_sql_prepare_untrusted(struct pk_store *store, const char *sql, sqlite3_stmt **st);
+/* Finalize such a statement and lift the restrictions (always use this, not
+ * sqlite3_finalize: the connection is read-only until then). */
+void pk_sql_finalize_untrusted(struct pk_store *store, sqlite3_stmt *st);
 
 /* Meta table access; get returns a copy the caller frees with free(), or NULL. */
 char *pk_meta_get(struct pk_store *store, const char *key);

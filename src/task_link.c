@@ -75,13 +75,11 @@ int pk_feature_resolve(struct pk_store *store, const struct pk_layer_ref *ref, c
     while (sqlite3_step(st) == SQLITE_ROW) {
         if (matches++ == 0)
             *fid = sqlite3_column_int64(st, 0);
-        if (strlen(list) < 900) {
-            char one[300];
-            snprintf(one, sizeof one, "%sfid %lld (%s)", matches > 1 ? ", " : "",
+        size_t used = strlen(list);
+        if (used < sizeof list - 1)
+            snprintf(list + used, sizeof list - used, "%sfid %lld (%s)", matches > 1 ? ", " : "",
                      sqlite3_column_int64(st, 0),
                      sqlite3_column_text(st, 1) ? (const char *)sqlite3_column_text(st, 1) : "");
-            strcat(list, one);
-        }
     }
     sqlite3_finalize(st);
     if (matches == 0)

@@ -34,7 +34,8 @@ int pk_store_open(struct pk_ctx *ctx, const char *path, struct pk_store **out);
 void pk_store_close(struct pk_store *store);
 
 /* Transactions nest: the outermost begin is BEGIN IMMEDIATE, inner ones are
- * savepoints. Rollback undoes the innermost level. */
+ * savepoints. Rollback undoes the innermost level. A commit that fails rolls
+ * its level back itself (do not call rollback after it). */
 int pk_store_begin(struct pk_store *store);
 int pk_store_commit(struct pk_store *store);
 void pk_store_rollback(struct pk_store *store);
