@@ -77,8 +77,7 @@ struct overlay {
     GEOSGeometry **Am, **Bm; /* inputs in the metric CRS, transformed once each */
     double *a_area, *b_area; /* their areas, m² */
     GEOSSTRtree *tree;       /* over Bm (items: index + 1) */
-    struct item *items;      /* current chunk */
-    size_t chunk_start;
+    struct item *items[2];   /* two chunks: one computed while the other is written */
     GEOSGeometry ***b_pieces;/* phase 2: for each b, the metric pieces A took from it */
     size_t *b_npieces;
     struct pk_crs_pair crs;
@@ -256,13 +255,21 @@ static void metric_item(void *state, size_t i, void *arg)
         O->Am[k] = m, O->a_area[k] = a;
 }
 
+/* A chunk of items for the pool: features start .. start + n - 1. */
+struct ov_job {
+    struct overlay *O;
+    struct item *items;
+    size_t start;
+};
+
 /* Phase 1: one A feature against B. */
 static void a_item(void *state, size_t k, void *arg)
 {
     struct pk_metric_worker *t = state;
-    struct overlay *O = arg;
-    size_t ai = O->chunk_start + k;
-    struct item *it = &O->items[k];
+    struct ov_job *J = arg;
+    struct overlay *O = J->O;
+    size_t ai = J->start + k;
+    struct item *it = &J->items[k];
     if (!t || t->rc != PK_OK) {
         it->rc = PK_ERR_NOMEM;
         snprintf(it->err, sizeof it->err, "cannot start a worker thread");
@@ -358,9 +365,10 @@ static void a_item(void *state, size_t k, void *arg)
 static void b_item(void *state, size_t k, void *arg)
 {
     struct pk_metric_worker *t = state;
-    struct overlay *O = arg;
-    size_t bi = O->chunk_start + k;
-    struct item *it = &O->items[k];
+    struct ov_job *J = arg;
+    struct overlay *O = J->O;
+    size_t bi = J->start + k;
+    struct item *it = &J->items[k];
     if (!t || t->rc != PK_OK) {
         it->rc = PK_ERR_NOMEM;
         return;
@@ -625,10 +633,11 @@ static int run(struct overlay *O, struct pk_overlay_result *res, struct pk_table
     O->Bm = calloc(nb, sizeof *O->Bm);
     O->a_area = calloc(na, sizeof *O->a_area);
     O->b_area = calloc(nb, sizeof *O->b_area);
-    O->items = calloc(CHUNK, sizeof *O->items);
+    O->items[0] = calloc(CHUNK, sizeof *O->items[0]);
+    O->items[1] = calloc(CHUNK, sizeof *O->items[1]);
     if (main_state.rc != PK_OK)
         rc = main_state.rc;
-    else if (!pool || !O->Am || !O->Bm || !O->a_area || !O->b_area || !O->items)
+    else if (!pool || !O->Am || !O->Bm || !O->a_area || !O->b_area || !O->items[0] || !O->items[1])
         rc = pk_error(ctx, PK_ERR_NOMEM, "out of memory");
     if (rc == PK_OK)
         pk_pool_run(pool, &main_state, O->A.n + O->B.n, metric_item, O);
@@ -668,12 +677,22 @@ static int run(struct overlay *O, struct pk_overlay_result *res, struct pk_table
         O->b_npieces = calloc(nb, sizeof *O->b_npieces);
     }
     double total = (double)O->A.n + (O->need_rest_b ? (double)O->B.n : 0);
+    /* phase 1, pipelined: the pool computes chunk k + 1 while this thread
+     * writes chunk k, then helps finish chunk k + 1 */
+    struct ov_job jobs[2] = {{O, O->items[0], 0}, {O, O->items[1], 0}};
+    int cur = 0;
+    if (rc == PK_OK && O->A.n > 0)
+        pk_pool_start(pool, O->A.n < CHUNK ? O->A.n : CHUNK, a_item, &jobs[0]);
     for (size_t start = 0; rc == PK_OK && start < O->A.n; start += CHUNK) {
         size_t n = O->A.n - start < CHUNK ? O->A.n - start : CHUNK;
-        O->chunk_start = start;
-        pk_pool_run(pool, &main_state, n, a_item, O);
+        pk_pool_wait(pool, &main_state);
+        if (start + CHUNK < O->A.n) {
+            size_t next = start + CHUNK;
+            jobs[1 - cur].start = next;
+            pk_pool_start(pool, O->A.n - next < CHUNK ? O->A.n - next : CHUNK, a_item, &jobs[1 - cur]);
+        }
         for (size_t k = 0; k < n; k++) {
-            struct item *it = &O->items[k];
+            struct item *it = &jobs[cur].items[k];
             size_t ai = start + k;
             if (rc == PK_OK && it->rc != PK_OK)
                 rc = pk_error(ctx, it->rc, "overlay: layer '%s' feature %lld: %s", O->A.ref.name, O->A.fids[ai], it->err);
@@ -701,13 +720,16 @@ static int run(struct overlay *O, struct pk_overlay_result *res, struct pk_table
         }
         if (rc == PK_OK && progress && !progress((double)(start + n) / total, NULL, arg))
             rc = pk_error(ctx, PK_ERR_CANCELLED, "overlay: cancelled");
+        cur = 1 - cur;
     }
+    if (pool)
+        pk_pool_wait(pool, &main_state); /* a chunk may still be in flight after an error */
     for (size_t start = 0; rc == PK_OK && O->need_rest_b && start < O->B.n; start += CHUNK) {
         size_t n = O->B.n - start < CHUNK ? O->B.n - start : CHUNK;
-        O->chunk_start = start;
-        pk_pool_run(pool, &main_state, n, b_item, O);
+        jobs[0].start = start;
+        pk_pool_run(pool, &main_state, n, b_item, &jobs[0]);
         for (size_t k = 0; k < n; k++) {
-            struct item *it = &O->items[k];
+            struct item *it = &jobs[0].items[k];
             if (rc == PK_OK && it->rc != PK_OK)
                 rc = pk_error(ctx, it->rc, "overlay: layer '%s' feature %lld: %s", O->B.ref.name,
                               O->B.fids[start + k], it->err);
@@ -720,8 +742,9 @@ static int run(struct overlay *O, struct pk_overlay_result *res, struct pk_table
         if (rc == PK_OK && progress && !progress((double)(O->A.n + start + n) / total, NULL, arg))
             rc = pk_error(ctx, PK_ERR_CANCELLED, "overlay: cancelled");
     }
-    for (size_t k = 0; rc != PK_OK && O->items && k < CHUNK; k++)
-        release_item(ctx, &O->items[k]);
+    for (int c = 0; c < 2; c++)
+        for (size_t k = 0; O->items[c] && k < CHUNK; k++)
+            release_item(ctx, &O->items[c][k]);
     pk_pool_free(pool);
     pk_metric_worker_release(&main_state);
     if (rc == PK_OK && sink) {
@@ -749,7 +772,8 @@ static int run(struct overlay *O, struct pk_overlay_result *res, struct pk_table
     free(O->b_npieces);
     free(m);
     release_cols(&oc);
-    free(O->items);
+    free(O->items[0]);
+    free(O->items[1]);
     free(O->a_area);
     free(O->b_area);
     if (O->tree)
