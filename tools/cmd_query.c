@@ -151,6 +151,22 @@ static int print_result(struct cli *cli, int rc, struct pk_table *t)
     return code;
 }
 
+enum query_kind { Q_COVERAGE, Q_TASKS, Q_ZONES };
+
+/* Open the store, run one query into a table, close, print. */
+static int run_query(struct cli *cli, enum query_kind kind, struct query_args *a)
+{
+    struct pk_store *store = cli_open_store(cli);
+    if (!store)
+        return EXIT_FAIL;
+    struct pk_table *t = NULL;
+    int rc = kind == Q_COVERAGE ? pk_coverage(store, &a->cov, &t, cli_progress, cli)
+             : kind == Q_TASKS  ? pk_query_tasks(store, &a->q, &t)
+                                : pk_query_zones(store, a->task, cli->format == FMT_GEOJSON, &t);
+    pk_store_close(store);
+    return print_result(cli, rc, t);
+}
+
 int cmd_coverage(struct cli *cli, int argc, char **argv)
 {
     struct query_args a;
@@ -159,13 +175,7 @@ int cmd_coverage(struct cli *cli, int argc, char **argv)
         return code;
     if (!a.cov.by_layer)
         return cli_usage_error("coverage", "--by LAYER is required");
-    struct pk_store *store = cli_open_store(cli);
-    if (!store)
-        return EXIT_FAIL;
-    struct pk_table *t = NULL;
-    int rc = pk_coverage(store, &a.cov, &t, cli_progress, cli);
-    pk_store_close(store);
-    return print_result(cli, rc, t);
+    return run_query(cli, Q_COVERAGE, &a);
 }
 
 static int verb_tasks(struct cli *cli, int argc, char **argv)
@@ -178,13 +188,7 @@ static int verb_tasks(struct cli *cli, int argc, char **argv)
         return cli_usage_error("query tasks", "give exactly one of --in, --at, --bbox or --near");
     if (a.q.probe == PK_PROBE_NEAR && a.q.distance_m <= 0)
         return cli_usage_error("query tasks", "--near needs --distance, e.g. --distance 500m");
-    struct pk_store *store = cli_open_store(cli);
-    if (!store)
-        return EXIT_FAIL;
-    struct pk_table *t = NULL;
-    int rc = pk_query_tasks(store, &a.q, &t);
-    pk_store_close(store);
-    return print_result(cli, rc, t);
+    return run_query(cli, Q_TASKS, &a);
 }
 
 static int verb_gaps(struct cli *cli, int argc, char **argv)
@@ -196,13 +200,7 @@ static int verb_gaps(struct cli *cli, int argc, char **argv)
     if (!a.cov.by_layer)
         return cli_usage_error("query gaps", "--layer LAYER is required");
     a.cov.gaps_only = 1;
-    struct pk_store *store = cli_open_store(cli);
-    if (!store)
-        return EXIT_FAIL;
-    struct pk_table *t = NULL;
-    int rc = pk_coverage(store, &a.cov, &t, cli_progress, cli);
-    pk_store_close(store);
-    return print_result(cli, rc, t);
+    return run_query(cli, Q_COVERAGE, &a);
 }
 
 static int verb_zones(struct cli *cli, int argc, char **argv)
@@ -213,13 +211,7 @@ static int verb_zones(struct cli *cli, int argc, char **argv)
         return code;
     if (!a.task)
         return cli_usage_error("query zones", "--task ID is required");
-    struct pk_store *store = cli_open_store(cli);
-    if (!store)
-        return EXIT_FAIL;
-    struct pk_table *t = NULL;
-    int rc = pk_query_zones(store, a.task, cli->format == FMT_GEOJSON, &t);
-    pk_store_close(store);
-    return print_result(cli, rc, t);
+    return run_query(cli, Q_ZONES, &a);
 }
 
 int cmd_query(struct cli *cli, int argc, char **argv)
