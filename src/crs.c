@@ -151,6 +151,17 @@ int pk_transform_point(struct pk_transform *tr, double *x, double *y)
     return 1;
 }
 
+int pk_transform_xy(struct pk_transform *tr, double *xy, size_t n)
+{
+    if (n == 0)
+        return 1;
+    proj_trans_generic(tr->pj, PJ_FWD, xy, 2 * sizeof *xy, n, xy + 1, 2 * sizeof *xy, n, NULL, 0, 0, NULL, 0, 0);
+    for (size_t i = 0; i < 2 * n; i++)
+        if (!isfinite(xy[i]))
+            return 0;
+    return 1;
+}
+
 static int transform_cb(double *x, double *y, void *userdata)
 {
     return pk_transform_point(userdata, x, y);

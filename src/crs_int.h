@@ -40,4 +40,8 @@ GEOSGeometry *pk_transform_geom(struct pk_ctx *ctx, struct pk_transform *tr, con
 /* Transform one point in place. */
 int pk_transform_point(struct pk_transform *tr, double *x, double *y);
 
+/* Transform n x,y pairs in place; 0 if a point fails (xy is then partly
+ * transformed). */
+int pk_transform_xy(struct pk_transform *tr, double *xy, size_t n);
+
 #endif

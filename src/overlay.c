@@ -3,13 +3,15 @@
  *
  * Phase 1 runs over A's features across a thread pool (each thread with its
  * own GEOS handle and PROJ transform): B's features are found through an
- * STRtree; A's feature is prepared once; a B feature that A covers entirely
- * becomes a piece as it is (no intersection computed); the others are
- * intersected. Piece areas are measured in the metric CRS, transforming each
- * piece once (a whole B feature's metric area is computed once and reused).
- * A's remainder outside B is A minus the union of its pieces. Phase 2 (union,
+ * STRtree and each pair is computed by overlay_pair.c (the rectangle
+ * clipper, or GEOS with a prepared A and the covered shortcut), in the store
+ * CRS, so pieces are those any GEOS-based tool makes of the same data. Piece
+ * areas are measured in the metric CRS, transforming each piece once (a
+ * whole B feature's metric area is computed once and reused). A's remainder
+ * outside B is A minus the union of its pieces. Phase 2 (union,
  * symdifference) does the same for B's remainders. Pieces are written in A
- * order, then B order, so the output does not depend on the thread count.
+ * order, then B order, so the output does not depend on the thread count;
+ * the pool computes the next chunk of A while this thread writes the last.
  * The store is valid already, so nothing is repaired here. */
 #include <math.h>
 #include <stdint.h>
@@ -26,13 +28,6 @@
 #include "worker_int.h"
 
 #define CHUNK 32
-/* A piece is numerical debris when its area is below PK_DEBRIS_RATIO times
- * the square of its extent's diagonal (a sliver of nearly collinear points)
- * or below PK_DEBRIS_M2 (a millimetre-sized triangle where an edge passes a
- * corner): such pieces are never written, and their area stays with the
- * remainder, so partitions stay exact. */
-#define PK_DEBRIS_RATIO 1e-9
-#define PK_DEBRIS_M2 1e-2
 
 static const char *const op_names[] = {"intersection", "union", "difference", "symdifference",
                                        "identity", "clip", "erase"};
@@ -51,9 +46,8 @@ const char *pk_overlay_op_name(enum pk_overlay_op op) { return op_names[op]; }
 
 struct piece {
     size_t b;            /* index into B, or (size_t)-1 for a remainder */
-    GEOSGeometry *gm;    /* metric CRS; owned unless borrowed */
-    int borrowed;        /* gm is B's own metric geometry (covered shortcut) */
-    GEOSGeometry *g;     /* store CRS, for writing; owned */
+    GEOSGeometry *g;     /* store CRS; owned unless borrowed */
+    int borrowed;        /* g is B's own geometry (covered shortcut) */
     double area;         /* m², planar in the metric CRS */
 };
 
@@ -61,9 +55,9 @@ struct piece {
 struct item {
     struct piece *pieces;
     size_t npieces;
-    struct piece rest;   /* remainder outside the other layer (gm NULL if none) */
+    struct piece rest;   /* remainder outside the other layer (g NULL if none) */
     struct piece clip;   /* clip: the union of the pieces */
-    long long pairs, covered;
+    long long pairs, covered, by_rect;
     long long slivers;
     double sliver_area;
     int rc;
@@ -74,86 +68,30 @@ struct overlay {
     struct pk_store *store;
     const struct pk_overlay_opts *o;
     struct pk_ov_input A, B;
-    GEOSGeometry **Am, **Bm; /* inputs in the metric CRS, transformed once each */
-    double *a_area, *b_area; /* their areas, m² */
-    GEOSSTRtree *tree;       /* over Bm (items: index + 1) */
+    double *a_area, *b_area; /* the inputs' areas in the metric CRS, m² */
+    double (*a_box)[4], (*b_box)[4]; /* a feature's rectangle, when it is one */
+    char *a_rect, *b_rect;
+    GEOSSTRtree *tree;       /* over B.geoms (items: index + 1) */
     struct item *items[2];   /* two chunks: one computed while the other is written */
-    GEOSGeometry ***b_pieces;/* phase 2: for each b, the metric pieces A took from it */
+    GEOSGeometry ***b_pieces;/* phase 2: for each b, the pieces A took from it */
     size_t *b_npieces;
     struct pk_crs_pair crs;
-    int need_rest_a, need_rest_b, need_pieces, clip, write;
+    int need_rest_a, need_rest_b, need_pieces, need_a_area, clip, write, verify;
 };
 
-/* Keep the polygonal part of an overlay result as a MultiPolygon (NULL if
- * empty). Takes ownership of g. */
-static GEOSGeometry *polygonal(struct pk_ctx *ctx, GEOSGeometry *g)
+/* g minus the union of pieces (store CRS), with its metric area; NULL when
+ * nothing is left. */
+static GEOSGeometry *outside_pieces(struct pk_metric_worker *t, const GEOSGeometry *g, GEOSGeometry *const *pieces,
+                                    size_t n, double *area, int *ok)
 {
-    GEOSContextHandle_t h = pk_geos(ctx);
-    if (!g)
-        return NULL;
-    if (GEOSisEmpty_r(h, g) == 1) {
-        GEOSGeom_destroy_r(h, g);
-        return NULL;
-    }
-    int t = GEOSGeomTypeId_r(h, g);
-    if (t == GEOS_POLYGON || t == GEOS_MULTIPOLYGON)
-        return pk_geom_promote_multi(ctx, g);
-    int n = GEOSGetNumGeometries_r(h, g), m = 0;
-    GEOSGeometry **parts = calloc((size_t)(n ? n : 1), sizeof *parts);
-    for (int i = 0; parts && i < n; i++) {
-        const GEOSGeometry *p = GEOSGetGeometryN_r(h, g, i);
-        int pt = GEOSGeomTypeId_r(h, p);
-        if (pt == GEOS_POLYGON)
-            parts[m++] = GEOSGeom_clone_r(h, p);
-        else if (pt == GEOS_MULTIPOLYGON) {
-            int k = GEOSGetNumGeometries_r(h, p);
-            GEOSGeometry **grown = realloc(parts, sizeof *parts * (size_t)(n + m + k));
-            if (!grown)
-                break;
-            parts = grown;
-            for (int j = 0; j < k; j++)
-                parts[m++] = GEOSGeom_clone_r(h, GEOSGetGeometryN_r(h, p, j));
-        }
-    }
-    GEOSGeom_destroy_r(h, g);
-    GEOSGeometry *out = m ? GEOSGeom_createCollection_r(h, GEOS_MULTIPOLYGON, parts, (unsigned)m) : NULL;
-    free(parts);
-    return out;
-}
-
-/* A result with no real area: floating-point debris of an overlay (a few
- * almost collinear vertices along a shared border): area against the
- * envelope's diagonal. */
-static int is_debris(struct pk_ctx *ctx, const GEOSGeometry *g)
-{
-    GEOSContextHandle_t h = pk_geos(ctx);
-    double a = 0, x0, y0, x1, y1;
-    GEOSArea_r(h, g, &a);
-    if (!GEOSGeom_getExtent_r(h, g, &x0, &y0, &x1, &y1))
-        return 1;
-    double diag2 = (x1 - x0) * (x1 - x0) + (y1 - y0) * (y1 - y0);
-    return a < PK_DEBRIS_M2 || a <= PK_DEBRIS_RATIO * diag2;
-}
-
-/* Polygonal, non-debris part of g (takes ownership); NULL if nothing. */
-static GEOSGeometry *clean(struct pk_ctx *ctx, GEOSGeometry *g)
-{
-    g = polygonal(ctx, g);
-    if (g && is_debris(ctx, g)) {
-        GEOSGeom_destroy_r(pk_geos(ctx), g);
-        g = NULL;
-    }
-    return g;
-}
-
-/* g minus the union of pieces; NULL when nothing is left. */
-static GEOSGeometry *outside_pieces(struct pk_ctx *ctx, const GEOSGeometry *g, GEOSGeometry *const *pieces,
-                                    size_t n, int *ok)
-{
-    GEOSContextHandle_t h = pk_geos(ctx);
+    GEOSContextHandle_t h = pk_geos(t->ctx);
     if (n == 0)
-        return pk_geom_promote_multi(ctx, GEOSGeom_clone_r(h, g));
+        return pk_ov_clean(t, GEOSGeom_clone_r(h, g), area, ok);
     GEOSGeometry **parts = malloc(n * sizeof *parts);
+    if (!parts) {
+        *ok = 0;
+        return NULL;
+    }
     for (size_t i = 0; i < n; i++)
         parts[i] = GEOSGeom_clone_r(h, pieces[i]);
     GEOSGeometry *coll = GEOSGeom_createCollection_r(h, GEOS_GEOMETRYCOLLECTION, parts, (unsigned)n);
@@ -167,40 +105,31 @@ static GEOSGeometry *outside_pieces(struct pk_ctx *ctx, const GEOSGeometry *g, G
     }
     GEOSGeometry *d = GEOSDifference_r(h, g, u);
     GEOSGeom_destroy_r(h, u);
-    if (!d)
-        *ok = 0;
-    return clean(ctx, d);
-}
-
-/* A metric result back in the store CRS, valid (reprojection can, rarely,
- * make a valid polygon invalid: then it is repaired). */
-static GEOSGeometry *to_store(struct pk_metric_worker *t, const GEOSGeometry *gm, int *ok)
-{
-    GEOSGeometry *g = pk_transform_geom(t->ctx, t->from_m, gm);
-    if (!g) {
+    if (!d) {
         *ok = 0;
         return NULL;
     }
-    if (GEOSisValid_r(pk_geos(t->ctx), g) != 1) {
-        enum pk_geom_fix fix;
-        char detail[256];
-        if (pk_geom_make_valid(t->ctx, &g, PK_REPAIR_LINEWORK, &fix, detail, sizeof detail) != PK_OK)
-            *ok = 0;
-    }
-    return g ? pk_geom_promote_multi(t->ctx, g) : NULL;
+    return pk_ov_clean(t, d, area, ok);
 }
 
 struct collect {
     size_t *idx;
     size_t n, cap;
+    int oom;
 };
 
 static void collect_cb(void *item, void *arg)
 {
     struct collect *c = arg;
     if (c->n == c->cap) {
-        c->cap = c->cap ? c->cap * 2 : 32;
-        c->idx = realloc(c->idx, c->cap * sizeof *c->idx);
+        size_t cap = c->cap ? c->cap * 2 : 32;
+        size_t *idx = realloc(c->idx, cap * sizeof *c->idx);
+        if (!idx) {
+            c->oom = 1;
+            return;
+        }
+        c->idx = idx;
+        c->cap = cap;
     }
     c->idx[c->n++] = (size_t)(uintptr_t)item - 1;
 }
@@ -225,15 +154,14 @@ static int keep(struct overlay *O, struct item *it, double area)
 
 static void free_piece(struct pk_ctx *ctx, struct piece *p)
 {
-    GEOSContextHandle_t h = pk_geos(ctx);
-    if (p->gm && !p->borrowed)
-        GEOSGeom_destroy_r(h, p->gm);
-    if (p->g)
-        GEOSGeom_destroy_r(h, p->g);
-    p->gm = p->g = NULL;
+    if (p->g && !p->borrowed)
+        GEOSGeom_destroy_r(pk_geos(ctx), p->g);
+    p->g = NULL;
+    p->borrowed = 0;
 }
 
-/* Phase 0: every input feature in the metric CRS, with its area. */
+/* Phase 0: the metric area of every B feature (a piece that is a whole B
+ * feature reuses it), and of A's when the summary needs them. */
 static void metric_item(void *state, size_t i, void *arg)
 {
     struct pk_metric_worker *t = state;
@@ -241,18 +169,11 @@ static void metric_item(void *state, size_t i, void *arg)
     int is_b = i >= O->A.n;
     size_t k = is_b ? i - O->A.n : i;
     const GEOSGeometry *g = is_b ? O->B.geoms[k] : O->A.geoms[k];
-    if (!t || t->rc != PK_OK || !g)
+    double *area = is_b ? &O->b_area[k] : &O->a_area[k];
+    if (!t || t->rc != PK_OK || !g || (!is_b && !O->need_a_area))
         return;
-    GEOSGeometry *m = pk_transform_geom(t->ctx, t->to_m, g);
-    double a = 0, x0, y0, x1, y1;
-    if (m) {
-        GEOSArea_r(pk_geos(t->ctx), m, &a);
-        GEOSGeom_getExtent_r(pk_geos(t->ctx), m, &x0, &y0, &x1, &y1); /* cache the envelope now */
-    }
-    if (is_b)
-        O->Bm[k] = m, O->b_area[k] = a;
-    else
-        O->Am[k] = m, O->a_area[k] = a;
+    if (!pk_ov_metric_area(t, g, area))
+        *area = -1;
 }
 
 /* A chunk of items for the pool: features start .. start + n - 1. */
@@ -261,6 +182,29 @@ struct ov_job {
     struct item *items;
     size_t start;
 };
+
+/* The union of an item's pieces, for clip. */
+static GEOSGeometry *union_pieces(struct pk_metric_worker *t, struct item *it, double *area, int *ok)
+{
+    GEOSContextHandle_t h = pk_geos(t->ctx);
+    GEOSGeometry **parts = malloc(it->npieces * sizeof *parts);
+    if (!parts) {
+        *ok = 0;
+        return NULL;
+    }
+    for (size_t j = 0; j < it->npieces; j++)
+        parts[j] = GEOSGeom_clone_r(h, it->pieces[j].g);
+    GEOSGeometry *coll = GEOSGeom_createCollection_r(h, GEOS_GEOMETRYCOLLECTION, parts, (unsigned)it->npieces);
+    free(parts);
+    GEOSGeometry *u = coll ? GEOSUnaryUnion_r(h, coll) : NULL;
+    if (coll)
+        GEOSGeom_destroy_r(h, coll);
+    if (!u) { /* a GEOS error: fail rather than write no clip piece */
+        *ok = 0;
+        return NULL;
+    }
+    return pk_ov_clean(t, u, area, ok);
+}
 
 /* Phase 1: one A feature against B. */
 static void a_item(void *state, size_t k, void *arg)
@@ -277,7 +221,7 @@ static void a_item(void *state, size_t k, void *arg)
     }
     struct pk_ctx *ctx = t->ctx;
     GEOSContextHandle_t h = pk_geos(ctx);
-    const GEOSGeometry *a = O->Am[ai];
+    const GEOSGeometry *a = O->A.geoms[ai];
     int ok = 1;
     it->rest.b = it->clip.b = (size_t)-1;
     if (!a)
@@ -288,76 +232,58 @@ static void a_item(void *state, size_t k, void *arg)
     if (c.n > 1)
         qsort(c.idx, c.n, sizeof *c.idx, cmp_size);
     it->pieces = calloc(c.n ? c.n : 1, sizeof *it->pieces);
-    const GEOSPreparedGeometry *pa = c.n ? GEOSPrepare_r(h, a) : NULL;
-    int write_pieces = O->write && O->need_pieces && !O->clip;
+    if (c.oom || !it->pieces) {
+        free(c.idx);
+        it->rc = PK_ERR_NOMEM;
+        snprintf(it->err, sizeof it->err, "out of memory");
+        return;
+    }
+    struct pk_ov_pairer P;
+    pk_ov_pairer_init(&P, t, a, O->a_rect[ai] ? O->a_box[ai] : NULL, O->verify);
     for (size_t j = 0; ok && j < c.n; j++) {
         size_t bi = c.idx[j];
-        GEOSGeometry *b = O->Bm[bi];
-        if (!b || GEOSPreparedIntersects_r(h, pa, b) != 1)
+        const GEOSGeometry *b = O->B.geoms[bi];
+        if (!b)
+            continue;
+        struct pk_ov_piece x;
+        int how;
+        if (pk_ov_pair(&P, b, O->b_rect[bi] ? O->b_box[bi] : NULL, O->b_area[bi], &x, &how) < 0) {
+            ok = 0;
+            snprintf(it->err, sizeof it->err, "with layer '%s' feature %lld: %s", O->B.ref.name, O->B.fids[bi], P.err);
+            break;
+        }
+        if (!x.meets)
             continue;
         it->pairs++;
-        struct piece p = {bi, NULL, 0, NULL, 0};
-        if (GEOSPreparedCovers_r(h, pa, b) == 1) {
-            it->covered++;
-            p.gm = b;
-            p.borrowed = 1;
-            p.area = O->b_area[bi];
-        } else {
-            GEOSGeometry *x = GEOSIntersection_r(h, a, b);
-            if (!x) { /* a GEOS error (NULL), not an empty result: fail, never drop the pair */
-                ok = 0;
-                continue;
-            }
-            p.gm = clean(ctx, x);
-            if (!p.gm)
-                continue;
-            GEOSArea_r(h, p.gm, &p.area);
-        }
+        it->covered += how == PK_OV_COVERED;
+        it->by_rect += how == PK_OV_BY_RECT;
+        struct piece p = {bi, x.g, x.borrowed, x.area};
+        if (!p.g)
+            continue;
         if (!keep(O, it, p.area)) {
             free_piece(ctx, &p);
             continue;
         }
-        if (write_pieces)
-            p.g = p.borrowed ? pk_geom_promote_multi(ctx, GEOSGeom_clone_r(h, O->B.geoms[bi])) : to_store(t, p.gm, &ok);
         it->pieces[it->npieces++] = p;
     }
-    GEOSGeometry **gs = malloc((it->npieces ? it->npieces : 1) * sizeof *gs);
-    for (size_t j = 0; gs && j < it->npieces; j++)
-        gs[j] = it->pieces[j].gm;
-    if (ok && gs && O->need_rest_a) {
-        it->rest.gm = outside_pieces(ctx, a, gs, it->npieces, &ok);
-        if (it->rest.gm) {
-            GEOSArea_r(h, it->rest.gm, &it->rest.area);
-            if (!keep(O, it, it->rest.area))
-                free_piece(ctx, &it->rest);
-            else if (O->write)
-                it->rest.g = to_store(t, it->rest.gm, &ok);
-        }
-    }
-    if (ok && gs && O->clip && O->write && it->npieces > 0) {
-        GEOSGeometry **parts = malloc(it->npieces * sizeof *parts);
-        for (size_t j = 0; j < it->npieces; j++)
-            parts[j] = GEOSGeom_clone_r(h, gs[j]);
-        GEOSGeometry *coll = GEOSGeom_createCollection_r(h, GEOS_GEOMETRYCOLLECTION, parts, (unsigned)it->npieces);
-        free(parts);
-        GEOSGeometry *u = coll ? GEOSUnaryUnion_r(h, coll) : NULL;
-        if (!u) /* a GEOS error: fail rather than write no clip piece */
-            ok = 0;
-        it->clip.gm = clean(ctx, u);
-        if (coll)
-            GEOSGeom_destroy_r(h, coll);
-        if (it->clip.gm) {
-            GEOSArea_r(h, it->clip.gm, &it->clip.area);
-            it->clip.g = to_store(t, it->clip.gm, &ok);
-        }
-    }
-    free(gs);
-    if (pa)
-        GEOSPreparedGeom_destroy_r(h, pa);
+    pk_ov_pairer_release(&P);
     free(c.idx);
+    if (ok && O->need_rest_a) {
+        GEOSGeometry **gs = malloc((it->npieces ? it->npieces : 1) * sizeof *gs);
+        for (size_t j = 0; gs && j < it->npieces; j++)
+            gs[j] = it->pieces[j].g;
+        it->rest.g = gs ? outside_pieces(t, a, gs, it->npieces, &it->rest.area, &ok) : NULL;
+        ok = ok && gs;
+        free(gs);
+        if (it->rest.g && !keep(O, it, it->rest.area))
+            free_piece(ctx, &it->rest);
+    }
+    if (ok && O->clip && O->write && it->npieces > 0)
+        it->clip.g = union_pieces(t, it, &it->clip.area, &ok);
     if (!ok) {
         it->rc = PK_ERR_GEOS;
-        snprintf(it->err, sizeof it->err, "%s", *pk_errmsg(ctx) ? pk_errmsg(ctx) : "GEOS operation failed");
+        if (!*it->err)
+            snprintf(it->err, sizeof it->err, "%s", *pk_errmsg(ctx) ? pk_errmsg(ctx) : "GEOS operation failed");
     }
 }
 
@@ -373,127 +299,18 @@ static void b_item(void *state, size_t k, void *arg)
         it->rc = PK_ERR_NOMEM;
         return;
     }
-    const GEOSGeometry *b = O->Bm[bi];
+    const GEOSGeometry *b = O->B.geoms[bi];
     int ok = 1;
     it->rest.b = bi;
     if (!b)
         return;
-    it->rest.gm = outside_pieces(t->ctx, b, O->b_pieces[bi], O->b_npieces[bi], &ok);
-    if (it->rest.gm) {
-        GEOSArea_r(pk_geos(t->ctx), it->rest.gm, &it->rest.area);
-        if (!keep(O, it, it->rest.area))
-            free_piece(t->ctx, &it->rest);
-        else
-            it->rest.g = to_store(t, it->rest.gm, &ok);
-    }
+    it->rest.g = outside_pieces(t, b, O->b_pieces[bi], O->b_npieces[bi], &it->rest.area, &ok);
+    if (it->rest.g && !keep(O, it, it->rest.area))
+        free_piece(t->ctx, &it->rest);
     if (!ok) {
         it->rc = PK_ERR_GEOS;
         snprintf(it->err, sizeof it->err, "%s", *pk_errmsg(t->ctx) ? pk_errmsg(t->ctx) : "GEOS operation failed");
     }
-}
-
-/* Output columns: a_fid, b_fid, kept attributes of A and B (prefixed on
- * clashes), area_m2. a_map/b_map give each output column's input column. */
-struct outcols {
-    struct pk_column *cols;
-    int n;
-    int *src_side;  /* 0 = a_fid, 1 = b_fid, 2 = A attr, 3 = B attr, 4 = area */
-    int *src_col;
-};
-
-static int wanted(const char *fields, char side, const char *name)
-{
-    if (!fields)
-        return 1;
-    char buf[512];
-    snprintf(buf, sizeof buf, ",%s,", fields);
-    char key[300];
-    snprintf(key, sizeof key, ",%c.%s,", side, name);
-    if (strstr(buf, key))
-        return 1;
-    snprintf(key, sizeof key, ",%s,", name);
-    return strstr(buf, key) != NULL;
-}
-
-static void add_col(struct outcols *oc, const char *name, const char *type, int side, int col)
-{
-    oc->cols = realloc(oc->cols, sizeof *oc->cols * (size_t)(oc->n + 1));
-    oc->src_side = realloc(oc->src_side, sizeof *oc->src_side * (size_t)(oc->n + 1));
-    oc->src_col = realloc(oc->src_col, sizeof *oc->src_col * (size_t)(oc->n + 1));
-    oc->cols[oc->n].name = strdup(name);
-    oc->cols[oc->n].type = type;
-    oc->src_side[oc->n] = side;
-    oc->src_col[oc->n] = col;
-    oc->n++;
-}
-
-static int has_col(const struct pk_ov_input *in, const char *name)
-{
-    for (int i = 0; i < in->ncols; i++)
-        if (!strcasecmp(in->colnames[i], name))
-            return 1;
-    return !strcasecmp(name, "a_fid") || !strcasecmp(name, "b_fid") || !strcasecmp(name, "area_m2");
-}
-
-static void plan_columns(struct overlay *O, struct outcols *oc, int with_b)
-{
-    const char *f = O->o->fields;
-    add_col(oc, "a_fid", "INTEGER", 0, 0);
-    if (with_b)
-        add_col(oc, "b_fid", "INTEGER", 1, 0);
-    for (int i = 0; i < O->A.ncols; i++) {
-        const char *n = O->A.colnames[i];
-        if (!wanted(f, 'a', n))
-            continue;
-        char name[300];
-        snprintf(name, sizeof name, "%s%s", with_b && has_col(&O->B, n) ? "a_" : "", n);
-        add_col(oc, name, O->A.coltypes[i], 2, i);
-    }
-    for (int i = 0; with_b && i < O->B.ncols; i++) {
-        const char *n = O->B.colnames[i];
-        if (!wanted(f, 'b', n))
-            continue;
-        char name[300];
-        snprintf(name, sizeof name, "%s%s", has_col(&O->A, n) ? "b_" : "", n);
-        add_col(oc, name, O->B.coltypes[i], 3, i);
-    }
-    add_col(oc, "area_m2", "REAL", 4, 0);
-}
-
-static void release_cols(struct outcols *oc)
-{
-    for (int i = 0; i < oc->n; i++)
-        free(oc->cols[i].name);
-    free(oc->cols);
-    free(oc->src_side);
-    free(oc->src_col);
-}
-
-/* Write one piece with the attributes of A feature ai and B feature bi
- * (either may be (size_t)-1). */
-static int write_piece(struct overlay *O, struct pk_sink *sink, const struct outcols *oc, size_t ai, size_t bi,
-                       const struct piece *p)
-{
-    const char **vals = calloc((size_t)oc->n, sizeof *vals);
-    char afid[32], bfid[32], area[64];
-    if (ai != (size_t)-1)
-        snprintf(afid, sizeof afid, "%lld", O->A.fids[ai]);
-    if (bi != (size_t)-1)
-        snprintf(bfid, sizeof bfid, "%lld", O->B.fids[bi]);
-    snprintf(area, sizeof area, "%.6f", p->area);
-    for (int c = 0; c < oc->n; c++) {
-        int col = oc->src_col[c];
-        switch (oc->src_side[c]) {
-        case 0: vals[c] = ai != (size_t)-1 ? afid : NULL; break;
-        case 1: vals[c] = bi != (size_t)-1 ? bfid : NULL; break;
-        case 2: vals[c] = ai != (size_t)-1 ? O->A.attrs[ai * (size_t)O->A.ncols + (size_t)col] : NULL; break;
-        case 3: vals[c] = bi != (size_t)-1 ? O->B.attrs[bi * (size_t)O->B.ncols + (size_t)col] : NULL; break;
-        default: vals[c] = area;
-        }
-    }
-    int rc = pk_sink_write(sink, p->g, vals);
-    free(vals);
-    return rc;
 }
 
 static void release_item(struct pk_ctx *ctx, struct item *it)
@@ -506,85 +323,6 @@ static void release_item(struct pk_ctx *ctx, struct item *it)
     memset(it, 0, sizeof *it);
 }
 
-/* Summary matrix: rows A features, one "km² (% of A)" column per B feature
- * that any A feature meets; or one row per pair (long form). m is nA × nB m². */
-static int build_summary(struct overlay *O, const double *m, const double *a_area, struct pk_table **out)
-{
-    size_t nA = O->A.n, nB = O->B.n;
-    if (O->o->summary_long) {
-        const char *names[] = {"a_fid", "a_name", "b_fid", "b_name", "km2", "pct_of_a"};
-        enum pk_col_type types[] = {PK_COL_INT, PK_COL_TEXT, PK_COL_INT, PK_COL_TEXT, PK_COL_REAL, PK_COL_REAL};
-        struct pk_table *t = pk_table_new(6, names, types);
-        for (size_t i = 0; i < nA; i++)
-            for (size_t j = 0; j < nB; j++) {
-                if (m[i * nB + j] <= 0)
-                    continue;
-                long r = pk_table_add_row(t);
-                pk_table_setf(t, (size_t)r, 0, "%lld", O->A.fids[i]);
-                pk_table_set(t, (size_t)r, 1, O->A.labels[i]);
-                pk_table_setf(t, (size_t)r, 2, "%lld", O->B.fids[j]);
-                pk_table_set(t, (size_t)r, 3, O->B.labels[j]);
-                pk_table_setf(t, (size_t)r, 4, "%.6f", m[i * nB + j] / 1e6);
-                if (a_area[i] > 0)
-                    pk_table_setf(t, (size_t)r, 5, "%.2f", 100.0 * m[i * nB + j] / a_area[i]);
-            }
-        *out = t;
-        return PK_OK;
-    }
-    int *used = calloc(nB ? nB : 1, sizeof *used), nused = 0;
-    for (size_t j = 0; j < nB; j++)
-        for (size_t i = 0; i < nA && !used[j]; i++)
-            if (m[i * nB + j] > 0)
-                used[j] = 1, nused++;
-    int ncols = 3 + nused;
-    const char **names = calloc((size_t)ncols, sizeof *names);
-    enum pk_col_type *types = calloc((size_t)ncols, sizeof *types);
-    char **owned = calloc((size_t)ncols, sizeof *owned);
-    names[0] = "a", names[1] = "area_km2", names[2] = "outside_pct";
-    types[1] = types[2] = PK_COL_REAL;
-    int c = 3;
-    for (size_t j = 0; j < nB; j++)
-        if (used[j]) {
-            char buf[160];
-            if (O->B.labels[j])
-                snprintf(buf, sizeof buf, "%s", O->B.labels[j]);
-            else
-                snprintf(buf, sizeof buf, "fid %lld", O->B.fids[j]);
-            names[c] = owned[c] = strdup(buf);
-            c++;
-        }
-    struct pk_table *t = pk_table_new(ncols, names, types);
-    for (size_t i = 0; i < nA; i++) {
-        long r = pk_table_add_row(t);
-        double sum = 0;
-        if (O->A.labels[i])
-            pk_table_set(t, (size_t)r, 0, O->A.labels[i]);
-        else
-            pk_table_setf(t, (size_t)r, 0, "fid %lld", O->A.fids[i]);
-        pk_table_setf(t, (size_t)r, 1, "%.6f", a_area[i] / 1e6);
-        c = 3;
-        for (size_t j = 0; j < nB; j++) {
-            if (!used[j])
-                continue;
-            double v = m[i * nB + j];
-            sum += v;
-            if (v > 0)
-                pk_table_setf(t, (size_t)r, c, "%.3f (%.1f%%)", v / 1e6, a_area[i] > 0 ? 100.0 * v / a_area[i] : 0);
-            c++;
-        }
-        if (a_area[i] > 0)
-            pk_table_setf(t, (size_t)r, 2, "%.2f", fmax(0, 100.0 * (1 - sum / a_area[i])));
-    }
-    for (int k = 0; k < ncols; k++)
-        free(owned[k]);
-    free(owned);
-    free(names);
-    free(types);
-    free(used);
-    *out = t;
-    return PK_OK;
-}
-
 static int check_polygonal(struct pk_ctx *ctx, const struct pk_ov_input *in)
 {
     for (size_t i = 0; i < in->n; i++)
@@ -594,14 +332,27 @@ static int check_polygonal(struct pk_ctx *ctx, const struct pk_ov_input *in)
     return PK_OK;
 }
 
-static int write_out(struct overlay *O, struct pk_sink *sink, const struct outcols *oc, size_t ai, size_t bi,
+static int write_out(struct overlay *O, struct pk_sink *sink, const struct pk_ov_cols *oc, size_t ai, size_t bi,
                      const struct piece *p, struct pk_overlay_result *res)
 {
     if (!p->g)
         return PK_OK;
     res->pieces++;
     res->total_area += p->area;
-    return write_piece(O, sink, oc, ai, bi, p);
+    return sink ? pk_ov_write(&O->A, &O->B, sink, oc, ai, bi, p->g, p->area) : PK_OK;
+}
+
+/* Which features are axis-aligned rectangles (the clipper's fast path). */
+static int find_rects(struct pk_ctx *ctx, const struct pk_ov_input *in, char **is_rect, double (**box)[4])
+{
+    *is_rect = calloc(in->n ? in->n : 1, 1);
+    *box = calloc(in->n ? in->n : 1, sizeof **box);
+    if (!*is_rect || !*box)
+        return pk_error(ctx, PK_ERR_NOMEM, "out of memory");
+    for (size_t i = 0; i < in->n; i++)
+        if (in->geoms[i])
+            (*is_rect)[i] = (char)pk_geom_is_rect(pk_geos(ctx), in->geoms[i], (*box)[i]);
+    return PK_OK;
 }
 
 static int run(struct overlay *O, struct pk_overlay_result *res, struct pk_table **summary,
@@ -618,6 +369,7 @@ static int run(struct overlay *O, struct pk_overlay_result *res, struct pk_table
     O->need_pieces = op == PK_OV_INTERSECTION || op == PK_OV_UNION || op == PK_OV_IDENTITY || op == PK_OV_CLIP;
     O->need_rest_a = O->write && op != PK_OV_INTERSECTION && op != PK_OV_CLIP;
     O->need_rest_b = O->write && (op == PK_OV_UNION || op == PK_OV_SYMDIFFERENCE);
+    O->need_a_area = o->summary;
     int rc = check_polygonal(ctx, &O->A);
     if (rc == PK_OK)
         rc = check_polygonal(ctx, &O->B);
@@ -629,31 +381,33 @@ static int run(struct overlay *O, struct pk_overlay_result *res, struct pk_table
     int threads = o->threads > 0 ? o->threads : pk_pool_default_threads();
     struct pk_pool *pool = pk_pool_new(threads, pk_metric_worker_new, pk_metric_worker_free, &O->crs);
     size_t na = O->A.n ? O->A.n : 1, nb = O->B.n ? O->B.n : 1;
-    O->Am = calloc(na, sizeof *O->Am);
-    O->Bm = calloc(nb, sizeof *O->Bm);
     O->a_area = calloc(na, sizeof *O->a_area);
     O->b_area = calloc(nb, sizeof *O->b_area);
     O->items[0] = calloc(CHUNK, sizeof *O->items[0]);
     O->items[1] = calloc(CHUNK, sizeof *O->items[1]);
     if (main_state.rc != PK_OK)
         rc = main_state.rc;
-    else if (!pool || !O->Am || !O->Bm || !O->a_area || !O->b_area || !O->items[0] || !O->items[1])
+    else if (!pool || !O->a_area || !O->b_area || !O->items[0] || !O->items[1])
         rc = pk_error(ctx, PK_ERR_NOMEM, "out of memory");
+    if (rc == PK_OK)
+        rc = find_rects(ctx, &O->A, &O->a_rect, &O->a_box);
+    if (rc == PK_OK)
+        rc = find_rects(ctx, &O->B, &O->b_rect, &O->b_box);
     if (rc == PK_OK)
         pk_pool_run(pool, &main_state, O->A.n + O->B.n, metric_item, O);
     for (size_t i = 0; rc == PK_OK && i < O->A.n + O->B.n; i++) {
         int is_b = i >= O->A.n;
         size_t k = is_b ? i - O->A.n : i;
         const struct pk_ov_input *in = is_b ? &O->B : &O->A;
-        if (in->geoms[k] && !(is_b ? O->Bm[k] : O->Am[k]))
+        if (in->geoms[k] && (is_b ? O->b_area : O->a_area)[k] < 0)
             rc = pk_error(ctx, PK_ERR_DATA, "overlay: layer '%s' feature %lld cannot be transformed to EPSG:%d",
                           in->ref.name, in->fids[k], pk_store_measure_srid(S));
     }
     if (rc == PK_OK) {
         O->tree = GEOSSTRtree_create_r(h, 10);
         for (size_t j = 0; j < O->B.n; j++)
-            if (O->Bm[j])
-                GEOSSTRtree_insert_r(h, O->tree, O->Bm[j], (void *)(uintptr_t)(j + 1));
+            if (O->B.geoms[j])
+                GEOSSTRtree_insert_r(h, O->tree, O->B.geoms[j], (void *)(uintptr_t)(j + 1));
         if (O->B.n > 0) { /* build the tree before threads query it */
             struct collect c = {0};
             GEOSGeometry *pt = GEOSGeom_createPointFromXY_r(h, 0, 0);
@@ -663,12 +417,12 @@ static int run(struct overlay *O, struct pk_overlay_result *res, struct pk_table
         }
     }
 
-    struct outcols oc = {0};
+    struct pk_ov_cols oc = {0};
     struct pk_sink *sink = NULL;
     if (rc == PK_OK && o->out) {
         char source[64];
         snprintf(source, sizeof source, "overlay %s", op_names[op]);
-        plan_columns(O, &oc, with_b);
+        pk_ov_plan_columns(&O->A, &O->B, o->fields, with_b, &oc);
         rc = pk_sink_open(S, o->out, NULL, source, oc.cols, oc.n, &sink);
     }
     double *m = rc == PK_OK && o->summary ? calloc(na * nb, sizeof *m) : NULL;
@@ -698,18 +452,26 @@ static int run(struct overlay *O, struct pk_overlay_result *res, struct pk_table
                 rc = pk_error(ctx, it->rc, "overlay: layer '%s' feature %lld: %s", O->A.ref.name, O->A.fids[ai], it->err);
             res->pairs += it->pairs;
             res->covered_pairs += it->covered;
+            res->rect_pairs += it->by_rect;
             res->slivers += it->slivers;
             res->sliver_area += it->sliver_area;
             for (size_t j = 0; rc == PK_OK && j < it->npieces; j++) {
                 struct piece *p = &it->pieces[j];
                 if (m)
                     m[ai * nb + p->b] += p->area;
-                rc = write_out(O, sink, &oc, ai, p->b, p, res);
-                if (O->need_rest_b) { /* phase 2 takes the metric piece */
+                if (O->need_pieces && !O->clip) /* (clip writes their union; the others only A's rest) */
+                    rc = write_out(O, sink, &oc, ai, p->b, p, res);
+                if (rc == PK_OK && O->need_rest_b) { /* phase 2 takes the piece */
                     size_t bi = p->b;
-                    O->b_pieces[bi] = realloc(O->b_pieces[bi], sizeof **O->b_pieces * (O->b_npieces[bi] + 1));
-                    O->b_pieces[bi][O->b_npieces[bi]++] = p->borrowed ? GEOSGeom_clone_r(h, p->gm) : p->gm;
-                    p->gm = NULL;
+                    GEOSGeometry **grown = realloc(O->b_pieces[bi], sizeof **O->b_pieces * (O->b_npieces[bi] + 1));
+                    if (!grown) {
+                        rc = pk_error(ctx, PK_ERR_NOMEM, "out of memory");
+                        break;
+                    }
+                    O->b_pieces[bi] = grown;
+                    O->b_pieces[bi][O->b_npieces[bi]++] = p->borrowed ? GEOSGeom_clone_r(h, p->g) : p->g;
+                    p->g = NULL;
+                    p->borrowed = 0;
                 }
             }
             if (rc == PK_OK)
@@ -754,24 +516,20 @@ static int run(struct overlay *O, struct pk_overlay_result *res, struct pk_table
     }
     pk_sink_abort(sink);
     if (rc == PK_OK && m && summary)
-        rc = build_summary(O, m, O->a_area, summary);
+        rc = pk_ov_summary(&O->A, &O->B, o->summary_long, m, O->a_area, summary);
     for (size_t j = 0; O->b_pieces && j < O->B.n; j++) {
         for (size_t k = 0; k < O->b_npieces[j]; k++)
             GEOSGeom_destroy_r(h, O->b_pieces[j][k]);
         free(O->b_pieces[j]);
     }
-    for (size_t i = 0; O->Am && i < O->A.n; i++)
-        if (O->Am[i])
-            GEOSGeom_destroy_r(h, O->Am[i]);
-    for (size_t j = 0; O->Bm && j < O->B.n; j++)
-        if (O->Bm[j])
-            GEOSGeom_destroy_r(h, O->Bm[j]);
-    free(O->Am);
-    free(O->Bm);
+    free(O->a_rect);
+    free(O->b_rect);
+    free(O->a_box);
+    free(O->b_box);
     free(O->b_pieces);
     free(O->b_npieces);
     free(m);
-    release_cols(&oc);
+    pk_ov_cols_release(&oc);
     free(O->items[0]);
     free(O->items[1]);
     free(O->a_area);
@@ -801,6 +559,7 @@ int pk_overlay(struct pk_store *store, const struct pk_overlay_opts *o, struct p
         return pk_error(ctx, PK_ERR_ARGS, "overlay: the store has no metric CRS yet (load a layer first)");
     O.store = store;
     O.o = o;
+    O.verify = getenv("PLANKIT_OVERLAY_VERIFY") && *getenv("PLANKIT_OVERLAY_VERIFY") == '1';
     pk_crs_pair_init(&O.crs, store);
     int rc = pk_store_begin(store);
     if (rc != PK_OK)

@@ -1,6 +1,7 @@
 /* worker.c — per-thread GEOS/PROJ state for the metric engines. */
 #include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
 
 #include "worker_int.h"
 
@@ -18,11 +19,13 @@ int pk_metric_worker_init(struct pk_metric_worker *w, struct pk_ctx *ctx, const 
     w->rc = ctx ? pk_transform_new_defs(ctx, p->store, p->metric, &w->to_m) : PK_ERR_NOMEM;
     if (w->rc == PK_OK)
         w->rc = pk_transform_new_defs(ctx, p->metric, p->store, &w->from_m);
+    pk_measure_init(&w->measure, strcmp(p->store, p->metric) ? w->to_m : NULL);
     return w->rc;
 }
 
 void pk_metric_worker_release(struct pk_metric_worker *w)
 {
+    pk_measure_release(&w->measure);
     pk_transform_free(w->to_m);
     pk_transform_free(w->from_m);
     w->to_m = w->from_m = NULL;

@@ -5,6 +5,7 @@
 #define PLANKIT_WORKER_INT_H
 
 #include "crs_int.h"
+#include "measure_int.h"
 #include "store_int.h"
 
 struct pk_crs_pair {
@@ -16,6 +17,7 @@ void pk_crs_pair_init(struct pk_crs_pair *p, const struct pk_store *store);
 struct pk_metric_worker {
     struct pk_ctx *ctx;
     struct pk_transform *to_m, *from_m;
+    struct pk_measure measure; /* metric areas of store-CRS polygons */
     int own_ctx;
     int rc;          /* PK_OK when ready */
 };

@@ -170,9 +170,9 @@ int cmd_overlay(struct cli *cli, int argc, char **argv)
     if (rc != PK_OK)
         return cli_fail(cli, rc);
     if (!cli->quiet && a.ov.out)
-        fprintf(stderr, "plankit: overlay %s: %lld pieces, %.6f km² written to '%s' (%lld pairs, %lld without "
-                "intersection needed)\n", a.pos[0], res.pieces, res.total_area / 1e6, a.ov.out, res.pairs,
-                res.covered_pairs);
+        fprintf(stderr, "plankit: overlay %s: %lld pieces, %.6f km² written to '%s' (%lld pairs: %lld wholly "
+                "inside, %lld by the rectangle clipper)\n", a.pos[0], res.pieces, res.total_area / 1e6, a.ov.out,
+                res.pairs, res.covered_pairs, res.rect_pairs);
     if (!cli->quiet && res.slivers)
         fprintf(stderr, "plankit: warning: %lld sliver pieces below %g m² dropped, %.3f m² in total\n",
                 res.slivers, a.ov.min_area, res.sliver_area);

@@ -52,6 +52,7 @@ struct pk_overlay_result {
     double total_area;        /* area of the pieces written, m² */
     long long pairs;          /* candidate pairs that intersect */
     long long covered_pairs;  /* of which b lay wholly inside a (no intersection computed) */
+    long long rect_pairs;     /* of which the rectangle clipper computed the piece */
 };
 
 /* Run an overlay in one transaction. *summary (when opts->summary) is the

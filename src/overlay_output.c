@@ -1,0 +1,184 @@
+/* overlay_output.c — the overlay's output side: the columns of the result
+ * (parents' attributes, prefixed on clashes), writing a piece, and the
+ * A × B summary matrix. */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+
+#include "overlay_int.h"
+
+
+static int wanted(const char *fields, char side, const char *name)
+{
+    if (!fields)
+        return 1;
+    char buf[512];
+    snprintf(buf, sizeof buf, ",%s,", fields);
+    char key[300];
+    snprintf(key, sizeof key, ",%c.%s,", side, name);
+    if (strstr(buf, key))
+        return 1;
+    snprintf(key, sizeof key, ",%s,", name);
+    return strstr(buf, key) != NULL;
+}
+
+static void add_col(struct pk_ov_cols *oc, const char *name, const char *type, int side, int col)
+{
+    oc->cols = realloc(oc->cols, sizeof *oc->cols * (size_t)(oc->n + 1));
+    oc->src_side = realloc(oc->src_side, sizeof *oc->src_side * (size_t)(oc->n + 1));
+    oc->src_col = realloc(oc->src_col, sizeof *oc->src_col * (size_t)(oc->n + 1));
+    oc->cols[oc->n].name = strdup(name);
+    oc->cols[oc->n].type = type;
+    oc->src_side[oc->n] = side;
+    oc->src_col[oc->n] = col;
+    oc->n++;
+}
+
+static int has_col(const struct pk_ov_input *in, const char *name)
+{
+    for (int i = 0; i < in->ncols; i++)
+        if (!strcasecmp(in->colnames[i], name))
+            return 1;
+    return !strcasecmp(name, "a_fid") || !strcasecmp(name, "b_fid") || !strcasecmp(name, "area_m2");
+}
+
+void pk_ov_plan_columns(const struct pk_ov_input *A, const struct pk_ov_input *B, const char *f, int with_b,
+                        struct pk_ov_cols *oc)
+{
+    add_col(oc, "a_fid", "INTEGER", 0, 0);
+    if (with_b)
+        add_col(oc, "b_fid", "INTEGER", 1, 0);
+    for (int i = 0; i < A->ncols; i++) {
+        const char *n = A->colnames[i];
+        if (!wanted(f, 'a', n))
+            continue;
+        char name[300];
+        snprintf(name, sizeof name, "%s%s", with_b && has_col(B, n) ? "a_" : "", n);
+        add_col(oc, name, A->coltypes[i], 2, i);
+    }
+    for (int i = 0; with_b && i < B->ncols; i++) {
+        const char *n = B->colnames[i];
+        if (!wanted(f, 'b', n))
+            continue;
+        char name[300];
+        snprintf(name, sizeof name, "%s%s", has_col(A, n) ? "b_" : "", n);
+        add_col(oc, name, B->coltypes[i], 3, i);
+    }
+    add_col(oc, "area_m2", "REAL", 4, 0);
+}
+
+void pk_ov_cols_release(struct pk_ov_cols *oc)
+{
+    for (int i = 0; i < oc->n; i++)
+        free(oc->cols[i].name);
+    free(oc->cols);
+    free(oc->src_side);
+    free(oc->src_col);
+}
+
+int pk_ov_write(const struct pk_ov_input *A, const struct pk_ov_input *B, struct pk_sink *sink,
+                const struct pk_ov_cols *oc, size_t ai, size_t bi, const GEOSGeometry *g, double area_m2)
+{
+    const char **vals = calloc((size_t)oc->n, sizeof *vals);
+    char afid[32], bfid[32], area[64];
+    if (ai != (size_t)-1)
+        snprintf(afid, sizeof afid, "%lld", A->fids[ai]);
+    if (bi != (size_t)-1)
+        snprintf(bfid, sizeof bfid, "%lld", B->fids[bi]);
+    snprintf(area, sizeof area, "%.6f", area_m2);
+    for (int c = 0; c < oc->n; c++) {
+        int col = oc->src_col[c];
+        switch (oc->src_side[c]) {
+        case 0: vals[c] = ai != (size_t)-1 ? afid : NULL; break;
+        case 1: vals[c] = bi != (size_t)-1 ? bfid : NULL; break;
+        case 2: vals[c] = ai != (size_t)-1 ? A->attrs[ai * (size_t)A->ncols + (size_t)col] : NULL; break;
+        case 3: vals[c] = bi != (size_t)-1 ? B->attrs[bi * (size_t)B->ncols + (size_t)col] : NULL; break;
+        default: vals[c] = area;
+        }
+    }
+    int rc = pk_sink_write(sink, g, vals);
+    free(vals);
+    return rc;
+}
+
+/* Summary matrix: rows A features, one "km² (% of A)" column per B feature
+ * that any A feature meets; or one row per pair (long form). m is nA × nB m². */
+int pk_ov_summary(const struct pk_ov_input *A, const struct pk_ov_input *B, int long_form, const double *m,
+                  const double *a_area, struct pk_table **out)
+{
+    size_t nA = A->n, nB = B->n;
+    if (long_form) {
+        const char *names[] = {"a_fid", "a_name", "b_fid", "b_name", "km2", "pct_of_a"};
+        enum pk_col_type types[] = {PK_COL_INT, PK_COL_TEXT, PK_COL_INT, PK_COL_TEXT, PK_COL_REAL, PK_COL_REAL};
+        struct pk_table *t = pk_table_new(6, names, types);
+        for (size_t i = 0; i < nA; i++)
+            for (size_t j = 0; j < nB; j++) {
+                if (m[i * nB + j] <= 0)
+                    continue;
+                long r = pk_table_add_row(t);
+                pk_table_setf(t, (size_t)r, 0, "%lld", A->fids[i]);
+                pk_table_set(t, (size_t)r, 1, A->labels[i]);
+                pk_table_setf(t, (size_t)r, 2, "%lld", B->fids[j]);
+                pk_table_set(t, (size_t)r, 3, B->labels[j]);
+                pk_table_setf(t, (size_t)r, 4, "%.6f", m[i * nB + j] / 1e6);
+                if (a_area[i] > 0)
+                    pk_table_setf(t, (size_t)r, 5, "%.2f", 100.0 * m[i * nB + j] / a_area[i]);
+            }
+        *out = t;
+        return PK_OK;
+    }
+    int *used = calloc(nB ? nB : 1, sizeof *used), nused = 0;
+    for (size_t j = 0; j < nB; j++)
+        for (size_t i = 0; i < nA && !used[j]; i++)
+            if (m[i * nB + j] > 0)
+                used[j] = 1, nused++;
+    int ncols = 3 + nused;
+    const char **names = calloc((size_t)ncols, sizeof *names);
+    enum pk_col_type *types = calloc((size_t)ncols, sizeof *types);
+    char **owned = calloc((size_t)ncols, sizeof *owned);
+    names[0] = "a", names[1] = "area_km2", names[2] = "outside_pct";
+    types[1] = types[2] = PK_COL_REAL;
+    int c = 3;
+    for (size_t j = 0; j < nB; j++)
+        if (used[j]) {
+            char buf[160];
+            if (B->labels[j])
+                snprintf(buf, sizeof buf, "%s", B->labels[j]);
+            else
+                snprintf(buf, sizeof buf, "fid %lld", B->fids[j]);
+            names[c] = owned[c] = strdup(buf);
+            c++;
+        }
+    struct pk_table *t = pk_table_new(ncols, names, types);
+    for (size_t i = 0; i < nA; i++) {
+        long r = pk_table_add_row(t);
+        double sum = 0;
+        if (A->labels[i])
+            pk_table_set(t, (size_t)r, 0, A->labels[i]);
+        else
+            pk_table_setf(t, (size_t)r, 0, "fid %lld", A->fids[i]);
+        pk_table_setf(t, (size_t)r, 1, "%.6f", a_area[i] / 1e6);
+        c = 3;
+        for (size_t j = 0; j < nB; j++) {
+            if (!used[j])
+                continue;
+            double v = m[i * nB + j];
+            sum += v;
+            if (v > 0)
+                pk_table_setf(t, (size_t)r, c, "%.3f (%.1f%%)", v / 1e6, a_area[i] > 0 ? 100.0 * v / a_area[i] : 0);
+            c++;
+        }
+        if (a_area[i] > 0)
+            pk_table_setf(t, (size_t)r, 2, "%.2f", fmax(0, 100.0 * (1 - sum / a_area[i])));
+    }
+    for (int k = 0; k < ncols; k++)
+        free(owned[k]);
+    free(owned);
+    free(names);
+    free(types);
+    free(used);
+    *out = t;
+    return PK_OK;
+}
+
