@@ -191,7 +191,7 @@ int pk_buffer(struct pk_store *store, const struct pk_buffer_opts *o, long long 
     int rc = pk_store_begin(store);
     if (rc != PK_OK)
         return rc;
-    rc = pk_ov_input_open(store, o->layer, NULL, "_buffer_input", &A.in);
+    rc = pk_ov_input_open(store, o->layer, NULL, "_buffer_input", 0, &A.in);
     if (rc == PK_OK)
         rc = setup(store, &A, o->layer, A.in.n);
     A.distance = o->distance_m;
@@ -275,7 +275,7 @@ int pk_dissolve(struct pk_store *store, const struct pk_dissolve_opts *o, long l
     int rc = pk_store_begin(store);
     if (rc != PK_OK)
         return rc;
-    rc = pk_ov_input_open(store, o->layer, NULL, "_dissolve_input", &A.in);
+    rc = pk_ov_input_open(store, o->layer, NULL, "_dissolve_input", 0, &A.in);
     int col = -1;
     for (int c = 0; rc == PK_OK && o->by && c < A.in.ncols; c++)
         if (!strcmp(A.in.colnames[c], o->by))

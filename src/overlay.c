@@ -176,6 +176,55 @@ static void metric_item(void *state, size_t i, void *arg)
         *area = -1;
 }
 
+/* Phase -1: deferred geometries, chunk by chunk, each thread reading
+ * through its own connection. Items: A's chunks, then B's. */
+struct read_job {
+    struct overlay *O;
+    size_t a_chunks;
+    int *rc;
+    char (*err)[256];
+};
+
+static void read_item(void *state, size_t k, void *arg)
+{
+    struct pk_metric_worker *t = state;
+    struct read_job *R = arg;
+    sqlite3 *db = t && t->rc == PK_OK ? pk_metric_worker_reader(t) : NULL;
+    if (!db) {
+        R->rc[k] = PK_ERR_DB;
+        snprintf(R->err[k], sizeof R->err[k], "cannot open the store for reading in a worker thread");
+        return;
+    }
+    int is_b = k >= R->a_chunks;
+    struct pk_ov_input *in = is_b ? &R->O->B : &R->O->A;
+    R->rc[k] = pk_ov_input_read_chunk(db, pk_geos(t->ctx), in, is_b ? k - R->a_chunks : k, R->err[k],
+                                      sizeof R->err[k]);
+}
+
+static int read_inputs(struct overlay *O, struct pk_pool *pool, struct pk_metric_worker *main_state)
+{
+    struct pk_ctx *ctx = pk_store_ctx(O->store);
+    size_t ca = pk_ov_input_chunks(&O->A), n = ca + pk_ov_input_chunks(&O->B);
+    int rc = PK_OK;
+    if (n > 0) {
+        struct read_job R = {O, ca, calloc(n, sizeof *R.rc), calloc(n, sizeof *R.err)};
+        if (!R.rc || !R.err)
+            rc = pk_error(ctx, PK_ERR_NOMEM, "out of memory");
+        else
+            pk_pool_run(pool, main_state, n, read_item, &R);
+        for (size_t k = 0; rc == PK_OK && k < n; k++)
+            if (R.rc[k] != PK_OK)
+                rc = pk_error(ctx, R.rc[k], "overlay: %s", R.err[k]);
+        free(R.rc);
+        free(R.err);
+    }
+    if (rc == PK_OK)
+        rc = pk_ov_input_finish(O->store, &O->A);
+    if (rc == PK_OK)
+        rc = pk_ov_input_finish(O->store, &O->B);
+    return rc;
+}
+
 /* A chunk of items for the pool: features start .. start + n - 1. */
 struct ov_job {
     struct overlay *O;
@@ -370,12 +419,7 @@ static int run(struct overlay *O, struct pk_overlay_result *res, struct pk_table
     O->need_rest_a = O->write && op != PK_OV_INTERSECTION && op != PK_OV_CLIP;
     O->need_rest_b = O->write && (op == PK_OV_UNION || op == PK_OV_SYMDIFFERENCE);
     O->need_a_area = o->summary;
-    int rc = check_polygonal(ctx, &O->A);
-    if (rc == PK_OK)
-        rc = check_polygonal(ctx, &O->B);
-    if (rc != PK_OK)
-        return rc;
-
+    int rc = PK_OK;
     struct pk_metric_worker main_state;
     pk_metric_worker_init(&main_state, ctx, &O->crs);
     int threads = o->threads > 0 ? o->threads : pk_pool_default_threads();
@@ -389,6 +433,12 @@ static int run(struct overlay *O, struct pk_overlay_result *res, struct pk_table
         rc = main_state.rc;
     else if (!pool || !O->a_area || !O->b_area || !O->items[0] || !O->items[1])
         rc = pk_error(ctx, PK_ERR_NOMEM, "out of memory");
+    if (rc == PK_OK)
+        rc = read_inputs(O, pool, &main_state);
+    if (rc == PK_OK)
+        rc = check_polygonal(ctx, &O->A);
+    if (rc == PK_OK)
+        rc = check_polygonal(ctx, &O->B);
     if (rc == PK_OK)
         rc = find_rects(ctx, &O->A, &O->a_rect, &O->a_box);
     if (rc == PK_OK)
@@ -564,9 +614,9 @@ int pk_overlay(struct pk_store *store, const struct pk_overlay_opts *o, struct p
     int rc = pk_store_begin(store);
     if (rc != PK_OK)
         return rc;
-    rc = pk_ov_input_open(store, o->a, o->where_a, "_overlay_input_a", &O.A);
+    rc = pk_ov_input_open(store, o->a, o->where_a, "_overlay_input_a", 1, &O.A);
     if (rc == PK_OK)
-        rc = pk_ov_input_open(store, o->b, o->where_b, "_overlay_input_b", &O.B);
+        rc = pk_ov_input_open(store, o->b, o->where_b, "_overlay_input_b", 1, &O.B);
     if (rc == PK_OK)
         rc = run(&O, res, summary, progress, arg);
     pk_ov_input_release(ctx, &O.A);

@@ -1,10 +1,18 @@
 /* overlay_input.c — reading an analysis input into memory: geometries,
- * labels and attributes of a store layer or of a file loaded on the fly. */
+ * labels and attributes of a store layer or of a file loaded on the fly.
+ *
+ * Attributes are read on the store's connection. Geometries are decoded
+ * from their SpatiaLite BLOBs (blob.c) either there too, or, for the
+ * overlay, by the worker threads in chunks of fids, each through its own
+ * read-only connection (pk_ov_input_read_chunk). A file loaded into a
+ * temporary layer exists only inside the caller's transaction, so its
+ * geometries are always read on the store's connection. */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 
+#include "blob_int.h"
 #include "geom_int.h"
 #include "overlay_int.h"
 
@@ -36,8 +44,28 @@ static int read_columns(struct pk_store *store, struct pk_ov_input *in)
     return PK_OK;
 }
 
+/* Decode one BLOB column into in->geoms[i]; a BLOB this decoder does not
+ * read is marked for SpatiaLite (pk_ov_input_finish). */
+static int take_geom(GEOSContextHandle_t h, struct pk_ov_input *in, size_t i, sqlite3_stmt *st, int col)
+{
+    if (sqlite3_column_type(st, col) == SQLITE_NULL)
+        return PK_OK;
+    GEOSGeometry *g = NULL;
+    int rc = pk_blob_to_geos(h, sqlite3_column_blob(st, col), (size_t)sqlite3_column_bytes(st, col), &g);
+    if (rc == PK_ERR_ARGS) {
+        in->via_spatialite[i] = 1;
+        return PK_OK;
+    }
+    if (rc != PK_OK)
+        return rc;
+    double x0, y0, x1, y1; /* compute the cached envelope before threads share it */
+    GEOSGeom_getExtent_r(h, g, &x0, &y0, &x1, &y1);
+    in->geoms[i] = g;
+    return PK_OK;
+}
+
 int pk_ov_input_open(struct pk_store *store, const char *name, const char *where, const char *tmpname,
-                     struct pk_ov_input *in)
+                     int defer_geoms, struct pk_ov_input *in)
 {
     struct pk_ctx *ctx = pk_store_ctx(store);
     memset(in, 0, sizeof *in);
@@ -53,10 +81,11 @@ int pk_ov_input_open(struct pk_store *store, const char *name, const char *where
         return rc;
     if ((rc = read_columns(store, in)) != PK_OK)
         return rc;
+    in->deferred = defer_geoms && !in->temp;
     int has_name = 0;
     for (int i = 0; i < in->ncols; i++)
         has_name |= !strcmp(in->colnames[i], "name");
-    char *cols = sqlite3_mprintf("fid, AsBinary(geom), %s", has_name ? "name" : "NULL");
+    char *cols = sqlite3_mprintf("fid, %s, %s", in->deferred ? "NULL" : "geom", has_name ? "name" : "NULL");
     for (int i = 0; i < in->ncols; i++) {
         char *next = sqlite3_mprintf("%s, \"%w\"", cols, in->colnames[i]);
         sqlite3_free(cols);
@@ -73,38 +102,124 @@ int pk_ov_input_open(struct pk_store *store, const char *name, const char *where
             pk_error_prefix(ctx, "invalid condition '%s' on layer '%s'", where, in->ref.name);
         return rc;
     }
-    GEOSWKBReader *reader = GEOSWKBReader_create_r(pk_geos(ctx));
+    GEOSContextHandle_t h = pk_geos(ctx);
     size_t cap = 0;
     int step;
-    while ((step = sqlite3_step(st)) == SQLITE_ROW) {
+    while (rc == PK_OK && (step = sqlite3_step(st)) == SQLITE_ROW) {
         if (in->n == cap) {
             cap = cap ? cap * 2 : 256;
-            in->fids = realloc(in->fids, cap * sizeof *in->fids);
-            in->geoms = realloc(in->geoms, cap * sizeof *in->geoms);
-            in->labels = realloc(in->labels, cap * sizeof *in->labels);
-            in->attrs = realloc(in->attrs, cap * (size_t)(in->ncols ? in->ncols : 1) * sizeof *in->attrs);
+            long long *fids = realloc(in->fids, cap * sizeof *fids);
+            GEOSGeometry **geoms = fids ? realloc(in->geoms, cap * sizeof *geoms) : NULL;
+            char *via = geoms ? realloc(in->via_spatialite, cap) : NULL;
+            char **labels = via ? realloc(in->labels, cap * sizeof *labels) : NULL;
+            char **attrs = labels ? realloc(in->attrs, cap * (size_t)(in->ncols ? in->ncols : 1) * sizeof *attrs) : NULL;
+            in->fids = fids ? fids : in->fids;
+            in->geoms = geoms ? geoms : in->geoms;
+            in->via_spatialite = via ? via : in->via_spatialite;
+            in->labels = labels ? labels : in->labels;
+            in->attrs = attrs ? attrs : in->attrs;
+            if (!attrs) {
+                rc = pk_error(ctx, PK_ERR_NOMEM, "out of memory reading layer '%s'", in->ref.name);
+                break;
+            }
         }
         size_t i = in->n++;
         in->fids[i] = sqlite3_column_int64(st, 0);
-        in->geoms[i] = pk_geom_from_column(ctx, reader, st, 1);
-        if (in->geoms[i]) {
-            double x0, y0, x1, y1; /* compute the cached envelope before threads share it */
-            GEOSGeom_getExtent_r(pk_geos(ctx), in->geoms[i], &x0, &y0, &x1, &y1);
-        }
+        in->geoms[i] = NULL;
+        in->via_spatialite[i] = 0;
         const unsigned char *label = sqlite3_column_text(st, 2);
         in->labels[i] = label ? strdup((const char *)label) : NULL;
         for (int c = 0; c < in->ncols; c++) {
             const unsigned char *v = sqlite3_column_text(st, 3 + c);
             in->attrs[i * (size_t)in->ncols + (size_t)c] = v ? strdup((const char *)v) : NULL;
         }
+        if (!in->deferred && take_geom(h, in, i, st, 1) != PK_OK)
+            rc = pk_error(ctx, PK_ERR_DATA, "layer '%s' feature %lld: unreadable geometry", in->ref.name, in->fids[i]);
     }
-    if (step != SQLITE_DONE)
+    if (rc == PK_OK && step != SQLITE_DONE)
         rc = pk_error(ctx, PK_ERR_ARGS, "condition on layer '%s': %s", in->ref.name, sqlite3_errmsg(store->db));
     if (where)
         pk_sql_finalize_untrusted(store, st);
     else
         sqlite3_finalize(st);
-    GEOSWKBReader_destroy_r(pk_geos(ctx), reader);
+    if (rc == PK_OK && !in->deferred)
+        rc = pk_ov_input_finish(store, in);
+    return rc;
+}
+
+size_t pk_ov_input_chunks(const struct pk_ov_input *in)
+{
+    return in->deferred ? (in->n + PK_OV_READ_CHUNK - 1) / PK_OV_READ_CHUNK : 0;
+}
+
+int pk_ov_input_read_chunk(sqlite3 *db, GEOSContextHandle_t h, struct pk_ov_input *in, size_t k, char *err,
+                           size_t errsize)
+{
+    size_t first = k * PK_OV_READ_CHUNK, last = first + PK_OV_READ_CHUNK < in->n ? first + PK_OV_READ_CHUNK : in->n;
+    if (first >= last)
+        return PK_OK;
+    char *sql = sqlite3_mprintf("SELECT fid, geom FROM %s WHERE fid BETWEEN ?1 AND ?2 ORDER BY fid", in->ref.table);
+    sqlite3_stmt *st = NULL;
+    int rc = sql && sqlite3_prepare_v2(db, sql, -1, &st, NULL) == SQLITE_OK ? PK_OK : PK_ERR_DB;
+    sqlite3_free(sql);
+    if (rc != PK_OK) {
+        snprintf(err, errsize, "cannot read layer '%s': %s", in->ref.name, sqlite3_errmsg(db));
+        sqlite3_finalize(st);
+        return rc;
+    }
+    sqlite3_bind_int64(st, 1, in->fids[first]);
+    sqlite3_bind_int64(st, 2, in->fids[last - 1]);
+    size_t i = first;
+    int step;
+    while (rc == PK_OK && i < last && (step = sqlite3_step(st)) == SQLITE_ROW) {
+        long long fid = sqlite3_column_int64(st, 0);
+        if (fid != in->fids[i])
+            continue; /* left out by the condition */
+        if ((rc = take_geom(h, in, i, st, 1)) != PK_OK)
+            snprintf(err, errsize, "layer '%s' feature %lld: unreadable geometry", in->ref.name, fid);
+        i++;
+    }
+    sqlite3_finalize(st);
+    if (rc == PK_OK && i < last) {
+        rc = PK_ERR_DATA;
+        snprintf(err, errsize, "layer '%s' changed while it was read (feature %lld is gone): run again",
+                 in->ref.name, in->fids[i]);
+    }
+    return rc;
+}
+
+int pk_ov_input_finish(struct pk_store *store, struct pk_ov_input *in)
+{
+    struct pk_ctx *ctx = pk_store_ctx(store);
+    sqlite3_stmt *st = NULL;
+    GEOSWKBReader *reader = NULL;
+    int rc = PK_OK;
+    for (size_t i = 0; rc == PK_OK && i < in->n; i++) {
+        if (!in->via_spatialite[i])
+            continue;
+        if (!st) {
+            char *sql = sqlite3_mprintf("SELECT AsBinary(geom) FROM %s WHERE fid=?", in->ref.table);
+            rc = pk_sql_prepare(store, sql, &st);
+            sqlite3_free(sql);
+            reader = GEOSWKBReader_create_r(pk_geos(ctx));
+            if (rc != PK_OK)
+                break;
+        }
+        sqlite3_bind_int64(st, 1, in->fids[i]);
+        if (sqlite3_step(st) == SQLITE_ROW)
+            in->geoms[i] = pk_geom_from_column(ctx, reader, st, 0);
+        sqlite3_reset(st);
+        if (!in->geoms[i])
+            rc = pk_error(ctx, PK_ERR_DATA, "layer '%s' feature %lld: unreadable geometry", in->ref.name, in->fids[i]);
+        else {
+            double x0, y0, x1, y1;
+            GEOSGeom_getExtent_r(pk_geos(ctx), in->geoms[i], &x0, &y0, &x1, &y1);
+            in->via_spatialite[i] = 0;
+        }
+    }
+    sqlite3_finalize(st);
+    if (reader)
+        GEOSWKBReader_destroy_r(pk_geos(ctx), reader);
     return rc;
 }
 
@@ -121,6 +236,7 @@ void pk_ov_input_release(struct pk_ctx *ctx, struct pk_ov_input *in)
         free(in->colnames[c]);
     free(in->fids);
     free(in->geoms);
+    free(in->via_spatialite);
     free(in->labels);
     free(in->attrs);
     free(in->colnames);

@@ -19,6 +19,7 @@
 
 #include "crs_int.h"
 #include "geom_int.h"
+#include "blob_int.h"
 #include "sink_int.h"
 
 struct pk_sink {
@@ -106,8 +107,7 @@ static int open_store_layer(struct pk_sink *s, const char *name, const char *tit
         sqlite3_free(params), sqlite3_free(names);
         params = p2, names = n2;
     }
-    sql = sqlite3_mprintf("INSERT INTO %s(%s, geom) VALUES(%s, GeomFromWKB(?, %d))", s->ref.table, names, params,
-                          pk_store_srid(S));
+    sql = sqlite3_mprintf("INSERT INTO %s(%s, geom) VALUES(%s, ?)", s->ref.table, names, params);
     rc = pk_sql_prepare(S, sql, &s->insert);
     sqlite3_free(sql), sqlite3_free(params), sqlite3_free(names);
     return rc;
@@ -218,8 +218,13 @@ int pk_sink_write(struct pk_sink *s, const GEOSGeometry *g, const char *const *v
         sqlite3_bind_int64(s->insert, 1, s->count);
         for (int i = 0; i < s->ncols; i++)
             pk_sql_bind_text(s->insert, i + 2, values[i]);
-        if (g)
-            rc = pk_geom_bind_wkb(s->ctx, s->wkb, s->insert, s->ncols + 2, g);
+        unsigned char *blob = NULL;
+        size_t size = 0;
+        if (g && GEOSisEmpty_r(pk_geos(s->ctx), g) == 0 &&
+            (rc = pk_blob_from_geos(pk_geos(s->ctx), g, pk_store_srid(s->store), &blob, &size)) != PK_OK)
+            rc = pk_error(s->ctx, rc, "cannot encode a geometry of the output layer");
+        if (blob)
+            sqlite3_bind_blob64(s->insert, s->ncols + 2, blob, size, free);
         else
             sqlite3_bind_null(s->insert, s->ncols + 2);
         if (rc == PK_OK && sqlite3_step(s->insert) != SQLITE_DONE)

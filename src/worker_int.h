@@ -11,6 +11,7 @@
 struct pk_crs_pair {
     char store[32];  /* "EPSG:<store srid>" */
     char metric[32]; /* "EPSG:<metric srid>" */
+    const char *path;/* the store's file, for read connections (borrowed; NULL: none) */
 };
 void pk_crs_pair_init(struct pk_crs_pair *p, const struct pk_store *store);
 
@@ -18,6 +19,8 @@ struct pk_metric_worker {
     struct pk_ctx *ctx;
     struct pk_transform *to_m, *from_m;
     struct pk_measure measure; /* metric areas of store-CRS polygons */
+    const char *path;          /* the store's file (borrowed) */
+    sqlite3 *reader;           /* this thread's read-only connection, opened on first use */
     int own_ctx;
     int rc;          /* PK_OK when ready */
 };
@@ -30,5 +33,9 @@ void pk_metric_worker_free(void *worker);
  * release with pk_metric_worker_release. Returns w->rc. */
 int pk_metric_worker_init(struct pk_metric_worker *w, struct pk_ctx *ctx, const struct pk_crs_pair *p);
 void pk_metric_worker_release(struct pk_metric_worker *w);
+/* The thread's own read-only connection to the store (opened on first use,
+ * closed by the worker's release); NULL when there is no store file or it
+ * cannot be opened. Borrowed. */
+sqlite3 *pk_metric_worker_reader(struct pk_metric_worker *w);
 
 #endif

@@ -272,7 +272,7 @@ for run in $(seq 1 "$runs"); do
         timed "pk_t$threads" "$bin" -s "$work/run.sqlite" overlay intersection counties grid -o pieces "${opt[@]}"
         record overlay "plankit-t$threads" "$run" "$T_WALL" "$T_CPU" "$T_RSS" "$(plankit_pieces "$work/pk_t$threads.err")" "$T_BUSY"
         if [ "$run" = 1 ]; then
-            grep -o '([0-9]* pairs, [0-9]* without intersection needed)' "$work/pk_t$threads.err" >"$work/pk_pairs.txt" || true
+            grep -o '([0-9]* pairs: [0-9]* wholly inside, [0-9]* by the rectangle clipper)' "$work/pk_t$threads.err" >"$work/pk_pairs.txt" || true
             rm -f "$work/pk_t$threads.gpkg"
             P -q -s "$work/run.sqlite" layer export pieces "$work/pk_t$threads.gpkg"
         fi
