@@ -19,7 +19,7 @@
 #include "crs_int.h"
 
 #define PK_MEASURE_CURVE_M 250.0
-#define PK_MEASURE_STEP_M 2000.0
+#define PK_MEASURE_STEP_M 5000.0
 
 /* Per-thread state: the transform (borrowed) and scratch buffers. */
 struct pk_measure {

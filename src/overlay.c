@@ -6,8 +6,9 @@
  * STRtree and each pair is computed by overlay_pair.c (the rectangle
  * clipper, or GEOS with a prepared A and the covered shortcut), in the store
  * CRS, so pieces are those any GEOS-based tool makes of the same data. Piece
- * areas are measured in the metric CRS, transforming each piece once (a
- * whole B feature's metric area is computed once and reused). A's remainder
+ * areas are measured in the metric CRS (measure.c), transforming each piece
+ * once. Inputs are read by the pool's threads, each through its own
+ * read-only connection (phase -1). A's remainder
  * outside B is A minus the union of its pieces. Phase 2 (union,
  * symdifference) does the same for B's remainders. Pieces are written in A
  * order, then B order, so the output does not depend on the thread count;
@@ -68,7 +69,7 @@ struct overlay {
     struct pk_store *store;
     const struct pk_overlay_opts *o;
     struct pk_ov_input A, B;
-    double *a_area, *b_area; /* the inputs' areas in the metric CRS, m² */
+    double *a_area;          /* A's areas in the metric CRS, m² (for the summary) */
     double (*a_box)[4], (*b_box)[4]; /* a feature's rectangle, when it is one */
     char *a_rect, *b_rect;
     GEOSSTRtree *tree;       /* over B.geoms (items: index + 1) */
@@ -160,20 +161,14 @@ static void free_piece(struct pk_ctx *ctx, struct piece *p)
     p->borrowed = 0;
 }
 
-/* Phase 0: the metric area of every B feature (a piece that is a whole B
- * feature reuses it), and of A's when the summary needs them. */
+/* Phase 0, for the summary: the metric area of every A feature. */
 static void metric_item(void *state, size_t i, void *arg)
 {
     struct pk_metric_worker *t = state;
     struct overlay *O = arg;
-    int is_b = i >= O->A.n;
-    size_t k = is_b ? i - O->A.n : i;
-    const GEOSGeometry *g = is_b ? O->B.geoms[k] : O->A.geoms[k];
-    double *area = is_b ? &O->b_area[k] : &O->a_area[k];
-    if (!t || t->rc != PK_OK || !g || (!is_b && !O->need_a_area))
-        return;
-    if (!pk_ov_metric_area(t, g, area))
-        *area = -1;
+    const GEOSGeometry *g = O->A.geoms[i];
+    if (t && t->rc == PK_OK && g && !pk_ov_metric_area(t, g, &O->a_area[i]))
+        O->a_area[i] = -1;
 }
 
 /* Phase -1: deferred geometries, chunk by chunk, each thread reading
@@ -296,7 +291,7 @@ static void a_item(void *state, size_t k, void *arg)
             continue;
         struct pk_ov_piece x;
         int how;
-        if (pk_ov_pair(&P, b, O->b_rect[bi] ? O->b_box[bi] : NULL, O->b_area[bi], &x, &how) < 0) {
+        if (pk_ov_pair(&P, b, O->b_rect[bi] ? O->b_box[bi] : NULL, &x, &how) < 0) {
             ok = 0;
             snprintf(it->err, sizeof it->err, "with layer '%s' feature %lld: %s", O->B.ref.name, O->B.fids[bi], P.err);
             break;
@@ -426,12 +421,11 @@ static int run(struct overlay *O, struct pk_overlay_result *res, struct pk_table
     struct pk_pool *pool = pk_pool_new(threads, pk_metric_worker_new, pk_metric_worker_free, &O->crs);
     size_t na = O->A.n ? O->A.n : 1, nb = O->B.n ? O->B.n : 1;
     O->a_area = calloc(na, sizeof *O->a_area);
-    O->b_area = calloc(nb, sizeof *O->b_area);
     O->items[0] = calloc(CHUNK, sizeof *O->items[0]);
     O->items[1] = calloc(CHUNK, sizeof *O->items[1]);
     if (main_state.rc != PK_OK)
         rc = main_state.rc;
-    else if (!pool || !O->a_area || !O->b_area || !O->items[0] || !O->items[1])
+    else if (!pool || !O->a_area || !O->items[0] || !O->items[1])
         rc = pk_error(ctx, PK_ERR_NOMEM, "out of memory");
     if (rc == PK_OK)
         rc = read_inputs(O, pool, &main_state);
@@ -443,16 +437,12 @@ static int run(struct overlay *O, struct pk_overlay_result *res, struct pk_table
         rc = find_rects(ctx, &O->A, &O->a_rect, &O->a_box);
     if (rc == PK_OK)
         rc = find_rects(ctx, &O->B, &O->b_rect, &O->b_box);
-    if (rc == PK_OK)
-        pk_pool_run(pool, &main_state, O->A.n + O->B.n, metric_item, O);
-    for (size_t i = 0; rc == PK_OK && i < O->A.n + O->B.n; i++) {
-        int is_b = i >= O->A.n;
-        size_t k = is_b ? i - O->A.n : i;
-        const struct pk_ov_input *in = is_b ? &O->B : &O->A;
-        if (in->geoms[k] && (is_b ? O->b_area : O->a_area)[k] < 0)
+    if (rc == PK_OK && O->need_a_area)
+        pk_pool_run(pool, &main_state, O->A.n, metric_item, O);
+    for (size_t i = 0; rc == PK_OK && O->need_a_area && i < O->A.n; i++)
+        if (O->A.geoms[i] && O->a_area[i] < 0)
             rc = pk_error(ctx, PK_ERR_DATA, "overlay: layer '%s' feature %lld cannot be transformed to EPSG:%d",
-                          in->ref.name, in->fids[k], pk_store_measure_srid(S));
-    }
+                          O->A.ref.name, O->A.fids[i], pk_store_measure_srid(S));
     if (rc == PK_OK) {
         O->tree = GEOSSTRtree_create_r(h, 10);
         for (size_t j = 0; j < O->B.n; j++)
@@ -583,7 +573,6 @@ static int run(struct overlay *O, struct pk_overlay_result *res, struct pk_table
     free(O->items[0]);
     free(O->items[1]);
     free(O->a_area);
-    free(O->b_area);
     if (O->tree)
         GEOSSTRtree_destroy_r(h, O->tree);
     return rc;

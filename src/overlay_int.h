@@ -94,11 +94,11 @@ struct pk_ov_pairer {
 void pk_ov_pairer_init(struct pk_ov_pairer *P, struct pk_metric_worker *t, const GEOSGeometry *a,
                        const double *a_box, int verify);
 void pk_ov_pairer_release(struct pk_ov_pairer *P);
-/* a ∩ b into *piece; b_box: b is that rectangle (else NULL); b_area: b's
- * metric area. *how: PK_OV_BY_GEOS, PK_OV_COVERED or PK_OV_BY_RECT. Returns
- * 1, or -1 with the reason in P->err. */
-int pk_ov_pair(struct pk_ov_pairer *P, const GEOSGeometry *b, const double *b_box, double b_area,
-               struct pk_ov_piece *piece, int *how);
+/* a ∩ b into *piece; b_box: b is that rectangle (else NULL). *how:
+ * PK_OV_BY_GEOS, PK_OV_COVERED or PK_OV_BY_RECT. Returns 1, or -1 with the
+ * reason in P->err. */
+int pk_ov_pair(struct pk_ov_pairer *P, const GEOSGeometry *b, const double *b_box, struct pk_ov_piece *piece,
+               int *how);
 /* The polygonal, non-debris part of an overlay result (takes ownership of
  * g; NULL when nothing is left), with its metric area. *ok = 0 when it
  * cannot be transformed. */

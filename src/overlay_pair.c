@@ -160,7 +160,7 @@ static int verify_clip(struct pk_ov_pairer *P, const GEOSGeometry *b, const GEOS
 
 /* The pair through the rectangle clipper: 1 done (*piece set), 0 left to
  * GEOS, -1 error. */
-static int pair_by_rect(struct pk_ov_pairer *P, const GEOSGeometry *b, const double *b_box, double b_area,
+static int pair_by_rect(struct pk_ov_pairer *P, const GEOSGeometry *b, const double *b_box,
                         struct pk_ov_piece *piece, int *how)
 {
     GEOSContextHandle_t h = pk_geos(P->t->ctx);
@@ -198,9 +198,10 @@ static int pair_by_rect(struct pk_ov_pairer *P, const GEOSGeometry *b, const dou
     if (P->out.whole_rect && b_box) { /* b as it is */
         piece->g = (GEOSGeometry *)b;
         piece->borrowed = 1;
-        piece->area = b_area;
         *how = PK_OV_COVERED;
-        return P->verify ? (verify_clip(P, b, b, b_area, box) < 0 ? -1 : 1) : 1;
+        if (!pk_ov_metric_area(P->t, b, &piece->area))
+            return fail(P, "coordinates outside the metric CRS's area of use could not be transformed");
+        return P->verify ? (verify_clip(P, b, b, piece->area, box) < 0 ? -1 : 1) : 1;
     }
     double plain = 0, x0 = INFINITY, y0 = INFINITY, x1 = -INFINITY, y1 = -INFINITY;
     pk_clip_out_area(&P->out, NULL, NULL, &plain);
@@ -225,14 +226,14 @@ static int pair_by_rect(struct pk_ov_pairer *P, const GEOSGeometry *b, const dou
     return 1;
 }
 
-int pk_ov_pair(struct pk_ov_pairer *P, const GEOSGeometry *b, const double *b_box, double b_area,
-               struct pk_ov_piece *piece, int *how)
+int pk_ov_pair(struct pk_ov_pairer *P, const GEOSGeometry *b, const double *b_box, struct pk_ov_piece *piece,
+               int *how)
 {
     GEOSContextHandle_t h = pk_geos(P->t->ctx);
     memset(piece, 0, sizeof *piece);
     *how = PK_OV_BY_GEOS;
     if (b_box || P->a_box) {
-        int r = pair_by_rect(P, b, b_box, b_area, piece, how);
+        int r = pair_by_rect(P, b, b_box, piece, how);
         if (r != 0)
             return r;
         *how = PK_OV_BY_GEOS;
@@ -246,9 +247,9 @@ int pk_ov_pair(struct pk_ov_pairer *P, const GEOSGeometry *b, const double *b_bo
     if (GEOSPreparedCovers_r(h, P->prep, b) == 1) {
         piece->g = (GEOSGeometry *)b;
         piece->borrowed = 1;
-        piece->area = b_area;
         *how = PK_OV_COVERED;
-        return 1;
+        return pk_ov_metric_area(P->t, b, &piece->area)
+                   ? 1 : fail(P, "coordinates outside the metric CRS's area of use could not be transformed");
     }
     GEOSGeometry *x = GEOSIntersection_r(h, P->a, b);
     if (!x) /* a GEOS error (NULL), not an empty result: fail, never drop the pair */

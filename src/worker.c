@@ -24,6 +24,7 @@ sqlite3 *pk_metric_worker_reader(struct pk_metric_worker *w)
         return NULL;
     }
     sqlite3_busy_timeout(db, 60000);
+    sqlite3_exec(db, "PRAGMA mmap_size=1073741824", NULL, NULL, NULL); /* reads without copies; best effort */
     return w->reader = db;
 }
 

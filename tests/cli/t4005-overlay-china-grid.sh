@@ -29,7 +29,8 @@ pk layer load "$WORK/grid.geojson" --name grid -q
 check "overlay intersection counties × grid" pk overlay intersection counties grid -o pieces -q
 t=$(table_of pieces)
 expect_eq "every piece valid" "$(spatialite_sql "SELECT count(*) FROM $t")" "$(spatialite_sql "SELECT sum(ST_IsValid(geom)) FROM $t")"
-counties=$(spatialite_sql "SELECT sum(ST_Area(ST_Transform(geom, 6933))) FROM $(table_of counties)")
+# (measured along the curves lon/lat edges become: every edge densified first)
+counties=$(spatialite_sql "SELECT sum(ST_Area(ST_Transform(ST_Segmentize(geom, 0.0005), 6933))) FROM $(table_of counties)")
 expect_near "the pieces add up to the counties (EPSG:6933)" "$counties" "$(spatialite_sql "SELECT sum(area_m2) FROM $t")" 1e-6
 # SpatiaLite's own overlay of the same valid inputs, with the R*Tree
 spatialite_sql "SELECT count(*), sum(a) FROM (SELECT ST_Area(ST_Transform(ST_Intersection(c.geom, g.geom), 6933)) AS a
