@@ -166,11 +166,15 @@ GEOSGeometry *pk_geom_promote_multi(struct pk_ctx *ctx, GEOSGeometry *g)
     return GEOSGeom_createCollection_r(pk_geos(ctx), GEOS_MULTIPOLYGON, parts, 1);
 }
 
-/* Keep the polygonal parts of a MakeValid result as a MultiPolygon (NULL if
- * none). Takes ownership of g. */
-static GEOSGeometry *keep_polygonal(struct pk_ctx *ctx, GEOSGeometry *g)
+GEOSGeometry *pk_geom_polygonal(struct pk_ctx *ctx, GEOSGeometry *g)
 {
     GEOSContextHandle_t h = pk_geos(ctx);
+    if (!g)
+        return NULL;
+    if (GEOSisEmpty_r(h, g) == 1) {
+        GEOSGeom_destroy_r(h, g);
+        return NULL;
+    }
     int type = GEOSGeomTypeId_r(h, g);
     if (type == GEOS_POLYGON || type == GEOS_MULTIPOLYGON)
         return pk_geom_promote_multi(ctx, g);
@@ -242,7 +246,7 @@ int pk_geom_make_valid(struct pk_ctx *ctx, GEOSGeometry **g, enum pk_repair_meth
     }
     GEOSGeom_destroy_r(h, *g);
     if (polygonal)
-        fixed = keep_polygonal(ctx, fixed);
+        fixed = pk_geom_polygonal(ctx, fixed);
     if (fixed && GEOSisEmpty_r(h, fixed) == 1) {
         GEOSGeom_destroy_r(h, fixed);
         fixed = NULL;

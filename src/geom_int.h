@@ -29,6 +29,11 @@ int pk_geom_from_ogr(struct pk_ctx *ctx, OGRGeometryH src, GEOSGeometry **out, i
 int pk_geom_make_valid(struct pk_ctx *ctx, GEOSGeometry **g, enum pk_repair_method method,
                        enum pk_geom_fix *fix, char *detail, size_t detail_size);
 
+/* The polygonal parts of g (a MakeValid or overlay result) as a
+ * MultiPolygon; NULL if g is NULL, empty or has none. Takes ownership of g;
+ * caller frees the result with GEOSGeom_destroy_r. */
+GEOSGeometry *pk_geom_polygonal(struct pk_ctx *ctx, GEOSGeometry *g);
+
 /* Polygon -> MultiPolygon, takes ownership of g; returns the new geometry. */
 GEOSGeometry *pk_geom_promote_multi(struct pk_ctx *ctx, GEOSGeometry *g);
 

@@ -26,43 +26,6 @@
 #define PK_DEBRIS_RATIO 1e-9
 #define PK_DEBRIS_M2 1e-2
 
-/* Keep the polygonal part of an overlay result as a MultiPolygon (NULL if
- * empty). Takes ownership of g. */
-static GEOSGeometry *polygonal(struct pk_ctx *ctx, GEOSGeometry *g)
-{
-    GEOSContextHandle_t h = pk_geos(ctx);
-    if (!g)
-        return NULL;
-    if (GEOSisEmpty_r(h, g) == 1) {
-        GEOSGeom_destroy_r(h, g);
-        return NULL;
-    }
-    int t = GEOSGeomTypeId_r(h, g);
-    if (t == GEOS_POLYGON || t == GEOS_MULTIPOLYGON)
-        return pk_geom_promote_multi(ctx, g);
-    int n = GEOSGetNumGeometries_r(h, g), m = 0;
-    GEOSGeometry **parts = calloc((size_t)(n ? n : 1), sizeof *parts);
-    for (int i = 0; parts && i < n; i++) {
-        const GEOSGeometry *p = GEOSGetGeometryN_r(h, g, i);
-        int pt = GEOSGeomTypeId_r(h, p);
-        if (pt == GEOS_POLYGON)
-            parts[m++] = GEOSGeom_clone_r(h, p);
-        else if (pt == GEOS_MULTIPOLYGON) {
-            int k = GEOSGetNumGeometries_r(h, p);
-            GEOSGeometry **grown = realloc(parts, sizeof *parts * (size_t)(n + m + k));
-            if (!grown)
-                break;
-            parts = grown;
-            for (int j = 0; j < k; j++)
-                parts[m++] = GEOSGeom_clone_r(h, GEOSGetGeometryN_r(h, p, j));
-        }
-    }
-    GEOSGeom_destroy_r(h, g);
-    GEOSGeometry *out = m ? GEOSGeom_createCollection_r(h, GEOS_MULTIPOLYGON, parts, (unsigned)m) : NULL;
-    free(parts);
-    return out;
-}
-
 static int is_debris(double store_area, double store_diag2, double metric_area)
 {
     return metric_area < PK_DEBRIS_M2 || store_area <= PK_DEBRIS_RATIO * store_diag2;
@@ -76,7 +39,7 @@ int pk_ov_metric_area(struct pk_metric_worker *t, const GEOSGeometry *g, double 
 GEOSGeometry *pk_ov_clean(struct pk_metric_worker *t, GEOSGeometry *g, double *area, int *ok)
 {
     GEOSContextHandle_t h = pk_geos(t->ctx);
-    g = polygonal(t->ctx, g);
+    g = pk_geom_polygonal(t->ctx, g);
     if (!g)
         return NULL;
     double a = 0, x0, y0, x1, y1;
