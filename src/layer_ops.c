@@ -13,6 +13,7 @@
 #include <gdal_utils.h>
 
 #include "crs_int.h"
+#include "measure_int.h"
 #include "geom_int.h"
 #include "layer_int.h"
 #include "sink_int.h"
@@ -138,13 +139,17 @@ int pk_layer_issues(struct pk_store *store, const char *name, struct pk_table **
                        name, types, out);
 }
 
-/* Sum of areas (m²) and lengths (m) of a layer in the store's metric CRS. */
+/* Sum of areas (m²) and lengths (m) of a layer in the store's metric CRS.
+ * Areas are measured as the overlay measures its pieces (measure.c: along
+ * the curves store-CRS edges become), so an identity's pieces add up to
+ * them; lengths are those of the transformed vertices' chords. */
 static int measure_layer(struct pk_store *store, const struct pk_layer_ref *ref, double *area,
                          double *length)
 {
     struct pk_ctx *ctx = store->ctx;
     GEOSContextHandle_t h = pk_geos(ctx);
     struct pk_transform *tr = NULL;
+    struct pk_measure measure;
     sqlite3_stmt *st = NULL;
     *area = *length = 0;
     if (!pk_store_measure_srid(store))
@@ -152,16 +157,19 @@ static int measure_layer(struct pk_store *store, const struct pk_layer_ref *ref,
     int rc = pk_transform_new(ctx, pk_store_srid(store), pk_store_measure_srid(store), &tr);
     if (rc != PK_OK)
         return rc;
+    pk_measure_init(&measure, pk_store_srid(store) == pk_store_measure_srid(store) ? NULL : tr);
     char *sql = sqlite3_mprintf("SELECT AsBinary(geom) FROM %s WHERE geom IS NOT NULL", ref->table);
     rc = pk_sql_prepare(store, sql, &st);
     sqlite3_free(sql);
     GEOSWKBReader *reader = GEOSWKBReader_create_r(h);
     while (rc == PK_OK && sqlite3_step(st) == SQLITE_ROW) {
         GEOSGeometry *g = pk_geom_from_column(ctx, reader, st, 0);
-        GEOSGeometry *m = g ? pk_transform_geom(ctx, tr, g) : NULL;
+        int polygonal = g && pk_geom_is_polygonal(ctx, g);
+        GEOSGeometry *m = g && !polygonal ? pk_transform_geom(ctx, tr, g) : NULL;
         double a = 0, l = 0;
-        if (m && pk_geom_is_polygonal(ctx, m))
-            GEOSArea_r(h, m, &a);
+        if (polygonal && !pk_measure_geom(&measure, h, g, &a))
+            rc = pk_error(ctx, PK_ERR_DATA, "layer '%s': a feature cannot be transformed to EPSG:%d", ref->name,
+                          pk_store_measure_srid(store));
         else if (m)
             GEOSLength_r(h, m, &l);
         *area += a;
@@ -173,6 +181,7 @@ static int measure_layer(struct pk_store *store, const struct pk_layer_ref *ref,
     }
     GEOSWKBReader_destroy_r(h, reader);
     sqlite3_finalize(st);
+    pk_measure_release(&measure);
     pk_transform_free(tr);
     return rc;
 }
