@@ -19,6 +19,14 @@ struct pk_layer_ref {
  * 'plankit layer list') when absent. */
 int pk_layer_find(struct pk_store *store, const char *name, struct pk_layer_ref *ref);
 
+/* Create the table of a registered layer (ref->id set): ref->table becomes
+ * lyr_<id> (recorded in the registry), with fid, the given columns (types
+ * INTEGER, REAL, TEXT or BLOB) and a geometry column in the store CRS; the
+ * columns are registered in pk_fields. Inside the caller's transaction; the
+ * spatial index is the caller's to create once the rows are in. */
+int pk_layer_create_table(struct pk_store *store, struct pk_layer_ref *ref, int ncols, const char *const *names,
+                          const char *const *types);
+
 /* Drop a layer's table, index and registry row (inside the caller's transaction). */
 int pk_layer_drop_tables(struct pk_store *store, const struct pk_layer_ref *ref, int keep_registry);
 

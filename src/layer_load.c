@@ -339,48 +339,17 @@ static int create_layer(struct loader *L, const char *name)
         L->ref.id = sqlite3_last_insert_rowid(S->db);
         snprintf(L->ref.name, sizeof L->ref.name, "%s", name);
     }
-    snprintf(L->ref.table, sizeof L->ref.table, "lyr_%lld", L->ref.id);
     snprintf(L->ref.kind, sizeof L->ref.kind, "%s", kind);
-
-    char *sql = sqlite3_mprintf("UPDATE pk_layers SET table_name='%q' WHERE id=%lld", L->ref.table,
-                                L->ref.id);
-    rc = pk_sql_exec(S, sql);
-    sqlite3_free(sql);
-    if (rc != PK_OK)
-        return rc;
-
-    /* CREATE TABLE with quoted column identifiers; no user text is spliced
-     * in any other way. */
-    char *cols = sqlite3_mprintf("fid INTEGER PRIMARY KEY");
-    for (int i = 0; i < L->ncols && cols; i++) {
-        char *next = sqlite3_mprintf("%s, \"%w\" %s", cols, L->cols[i].name, L->cols[i].type);
-        sqlite3_free(cols);
-        cols = next;
-    }
-    sql = sqlite3_mprintf("CREATE TABLE %s(%s)", L->ref.table, cols);
-    rc = pk_sql_exec(S, sql);
-    sqlite3_free(sql);
-    sqlite3_free(cols);
-    if (rc != PK_OK)
-        return rc;
-    sql = sqlite3_mprintf("SELECT AddGeometryColumn('%q', 'geom', %d, 'GEOMETRY', 'XY')",
-                          L->ref.table, pk_store_srid(S));
-    rc = pk_sql_exec(S, sql);
-    sqlite3_free(sql);
-    if (rc != PK_OK)
-        return rc;
-    if ((rc = pk_sql_prepare(S, "INSERT INTO pk_fields(layer_id, position, name, type) VALUES(?,?,?,?)", &st)) != PK_OK)
-        return rc;
-    for (int i = 0; i < L->ncols && rc == PK_OK; i++) {
-        sqlite3_bind_int64(st, 1, L->ref.id);
-        sqlite3_bind_int(st, 2, i + 1);
-        pk_sql_bind_text(st, 3, L->cols[i].name);
-        pk_sql_bind_text(st, 4, L->cols[i].type);
-        if (sqlite3_step(st) != SQLITE_DONE)
-            rc = pk_error_db(S, "cannot register fields");
-        sqlite3_reset(st);
-    }
-    sqlite3_finalize(st);
+    const char **names = calloc((size_t)L->ncols + 1, sizeof *names);
+    const char **types = calloc((size_t)L->ncols + 1, sizeof *types);
+    if (!names || !types)
+        rc = pk_error(S->ctx, PK_ERR_NOMEM, "out of memory");
+    for (int i = 0; rc == PK_OK && i < L->ncols; i++)
+        names[i] = L->cols[i].name, types[i] = L->cols[i].type;
+    if (rc == PK_OK)
+        rc = pk_layer_create_table(S, &L->ref, L->ncols, names, types);
+    free(names);
+    free(types);
     L->next_fid = 1;
     return rc;
 }

@@ -42,6 +42,42 @@ int pk_layer_find(struct pk_store *store, const char *name, struct pk_layer_ref 
     return rc;
 }
 
+int pk_layer_create_table(struct pk_store *S, struct pk_layer_ref *ref, int ncols, const char *const *names,
+                          const char *const *types)
+{
+    snprintf(ref->table, sizeof ref->table, "lyr_%lld", ref->id);
+    /* quoted column identifiers; no user text is spliced in any other way */
+    char *cols = sqlite3_mprintf("fid INTEGER PRIMARY KEY");
+    for (int i = 0; i < ncols && cols; i++) {
+        char *next = sqlite3_mprintf("%s, \"%w\" %s", cols, names[i], types[i]);
+        sqlite3_free(cols);
+        cols = next;
+    }
+    if (!cols)
+        return pk_error(S->ctx, PK_ERR_NOMEM, "out of memory");
+    char *sql = sqlite3_mprintf("UPDATE pk_layers SET table_name='%q' WHERE id=%lld;"
+                                "CREATE TABLE %s(%s);"
+                                "SELECT AddGeometryColumn('%q', 'geom', %d, 'GEOMETRY', 'XY');",
+                                ref->table, ref->id, ref->table, cols, ref->table, pk_store_srid(S));
+    int rc = sql ? pk_sql_exec(S, sql) : pk_error(S->ctx, PK_ERR_NOMEM, "out of memory");
+    sqlite3_free(sql);
+    sqlite3_free(cols);
+    sqlite3_stmt *st = NULL;
+    if (rc == PK_OK)
+        rc = pk_sql_prepare(S, "INSERT INTO pk_fields(layer_id, position, name, type) VALUES(?,?,?,?)", &st);
+    for (int i = 0; rc == PK_OK && i < ncols; i++) {
+        sqlite3_bind_int64(st, 1, ref->id);
+        sqlite3_bind_int(st, 2, i + 1);
+        pk_sql_bind_text(st, 3, names[i]);
+        pk_sql_bind_text(st, 4, types[i]);
+        if (sqlite3_step(st) != SQLITE_DONE)
+            rc = pk_error_db(S, "cannot register fields");
+        sqlite3_reset(st);
+    }
+    sqlite3_finalize(st);
+    return rc;
+}
+
 int pk_layer_drop_tables(struct pk_store *store, const struct pk_layer_ref *ref, int keep_registry)
 {
     char *sql = sqlite3_mprintf(

@@ -71,33 +71,16 @@ static int open_store_layer(struct pk_sink *s, const char *name, const char *tit
         return rc;
     s->ref.id = sqlite3_last_insert_rowid(S->db);
     snprintf(s->ref.name, sizeof s->ref.name, "%s", name);
-    snprintf(s->ref.table, sizeof s->ref.table, "lyr_%lld", s->ref.id);
-    char *cols = sqlite3_mprintf("fid INTEGER PRIMARY KEY");
-    for (int i = 0; i < s->ncols && cols; i++) {
-        char *next = sqlite3_mprintf("%s, \"%w\" %s", cols, s->cols[i].name, s->cols[i].type);
-        sqlite3_free(cols);
-        cols = next;
-    }
-    char *sql = sqlite3_mprintf("UPDATE pk_layers SET table_name='%q' WHERE id=%lld;"
-                                "CREATE TABLE %s(%s);"
-                                "SELECT AddGeometryColumn('%q', 'geom', %d, 'GEOMETRY', 'XY');",
-                                s->ref.table, s->ref.id, s->ref.table, cols, s->ref.table, pk_store_srid(S));
-    rc = pk_sql_exec(S, sql);
-    sqlite3_free(sql);
-    sqlite3_free(cols);
-    st = NULL;
+    const char **col_names = calloc((size_t)s->ncols + 1, sizeof *col_names);
+    const char **col_types = calloc((size_t)s->ncols + 1, sizeof *col_types);
+    if (!col_names || !col_types)
+        rc = pk_error(s->ctx, PK_ERR_NOMEM, "out of memory");
+    for (int i = 0; rc == PK_OK && i < s->ncols; i++)
+        col_names[i] = s->cols[i].name, col_types[i] = s->cols[i].type;
     if (rc == PK_OK)
-        rc = pk_sql_prepare(S, "INSERT INTO pk_fields(layer_id, position, name, type) VALUES(?,?,?,?)", &st);
-    for (int i = 0; rc == PK_OK && i < s->ncols; i++) {
-        sqlite3_bind_int64(st, 1, s->ref.id);
-        sqlite3_bind_int(st, 2, i + 1);
-        pk_sql_bind_text(st, 3, s->cols[i].name);
-        pk_sql_bind_text(st, 4, s->cols[i].type);
-        if (sqlite3_step(st) != SQLITE_DONE)
-            rc = pk_error_db(S, "cannot register fields");
-        sqlite3_reset(st);
-    }
-    sqlite3_finalize(st);
+        rc = pk_layer_create_table(S, &s->ref, s->ncols, col_names, col_types);
+    free(col_names);
+    free(col_types);
     if (rc != PK_OK)
         return rc;
     char *params = sqlite3_mprintf("?");
@@ -107,7 +90,7 @@ static int open_store_layer(struct pk_sink *s, const char *name, const char *tit
         sqlite3_free(params), sqlite3_free(names);
         params = p2, names = n2;
     }
-    sql = sqlite3_mprintf("INSERT INTO %s(%s, geom) VALUES(%s, ?)", s->ref.table, names, params);
+    char *sql = sqlite3_mprintf("INSERT INTO %s(%s, geom) VALUES(%s, ?)", s->ref.table, names, params);
     rc = pk_sql_prepare(S, sql, &s->insert);
     sqlite3_free(sql), sqlite3_free(params), sqlite3_free(names);
     return rc;
