@@ -289,7 +289,9 @@ int pk_dissolve(struct pk_store *store, const struct pk_dissolve_opts *o, long l
     if (rc == PK_OK) {
         A.members = calloc(A.in.n + 1, sizeof *A.members);
         A.nmembers = calloc(A.in.n + 1, sizeof *A.nmembers);
-        for (size_t i = 0; i < A.in.n; i++) {
+        if (!keys || !isnull || !A.members || !A.nmembers)
+            rc = pk_error(ctx, PK_ERR_NOMEM, "out of memory");
+        for (size_t i = 0; rc == PK_OK && i < A.in.n; i++) {
             const char *v = col >= 0 ? A.in.attrs[i * (size_t)A.in.ncols + (size_t)col] : "";
             size_t g = 0;
             while (g < ngroups && !(v ? !isnull[g] && !strcmp(keys[g], v) : isnull[g]))
@@ -299,10 +301,16 @@ int pk_dissolve(struct pk_store *store, const struct pk_dissolve_opts *o, long l
                 isnull[g] = !v;
                 ngroups++;
             }
-            A.members[g] = realloc(A.members[g], sizeof **A.members * (A.nmembers[g] + 1));
+            size_t *grown = realloc(A.members[g], sizeof **A.members * (A.nmembers[g] + 1));
+            if (!grown) {
+                rc = pk_error(ctx, PK_ERR_NOMEM, "out of memory");
+                break;
+            }
+            A.members[g] = grown;
             A.members[g][A.nmembers[g]++] = i;
         }
-        rc = setup(store, &A, o->layer, ngroups);
+        if (rc == PK_OK)
+            rc = setup(store, &A, o->layer, ngroups);
     }
     if (rc == PK_OK)
         rc = run_pool(&A, ngroups, dissolve_item, progress, arg);

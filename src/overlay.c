@@ -463,7 +463,8 @@ static int run(struct overlay *O, struct pk_overlay_result *res, struct pk_table
         char source[64];
         snprintf(source, sizeof source, "overlay %s", op_names[op]);
         pk_ov_plan_columns(&O->A, &O->B, o->fields, with_b, &oc);
-        rc = pk_sink_open(S, o->out, NULL, source, oc.cols, oc.n, &sink);
+        rc = oc.oom ? pk_error(ctx, PK_ERR_NOMEM, "out of memory")
+                    : pk_sink_open(S, o->out, NULL, source, oc.cols, oc.n, &sink);
     }
     double *m = rc == PK_OK && o->summary ? calloc(na * nb, sizeof *m) : NULL;
     if (O->need_rest_b) {

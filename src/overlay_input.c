@@ -30,18 +30,29 @@ static int read_columns(struct pk_store *store, struct pk_ov_input *in)
         return rc;
     sqlite3_bind_int64(st, 1, in->ref.id);
     int cap = 0;
-    while (sqlite3_step(st) == SQLITE_ROW) {
+    while (rc == PK_OK && sqlite3_step(st) == SQLITE_ROW) {
         if (in->ncols == cap) {
             cap = cap ? cap * 2 : 8;
-            in->colnames = realloc(in->colnames, sizeof *in->colnames * (size_t)cap);
-            in->coltypes = realloc(in->coltypes, sizeof *in->coltypes * (size_t)cap);
+            char **names = realloc(in->colnames, sizeof *names * (size_t)cap);
+            in->colnames = names ? names : in->colnames;
+            const char **types = names ? realloc(in->coltypes, sizeof *types * (size_t)cap) : NULL;
+            in->coltypes = types ? types : in->coltypes;
+            if (!types) {
+                rc = pk_error(pk_store_ctx(store), PK_ERR_NOMEM, "out of memory");
+                break;
+            }
         }
-        in->colnames[in->ncols] = strdup((const char *)sqlite3_column_text(st, 0));
+        char *name = strdup((const char *)sqlite3_column_text(st, 0));
+        if (!name) {
+            rc = pk_error(pk_store_ctx(store), PK_ERR_NOMEM, "out of memory");
+            break;
+        }
+        in->colnames[in->ncols] = name;
         in->coltypes[in->ncols] = static_type((const char *)sqlite3_column_text(st, 1));
         in->ncols++;
     }
     sqlite3_finalize(st);
-    return PK_OK;
+    return rc;
 }
 
 /* Decode one BLOB column into in->geoms[i]; a BLOB this decoder does not

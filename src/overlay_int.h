@@ -54,6 +54,7 @@ struct pk_ov_cols {
     int n;
     int *src_side;  /* 0 = a_fid, 1 = b_fid, 2 = A attr, 3 = B attr, 4 = area */
     int *src_col;
+    int oom;        /* memory ran out while planning: the plan is incomplete */
 };
 /* Plan the columns (fields: "a.name,b.code,kind" or NULL for all; with_b:
  * the operation keeps B's attributes). Release with pk_ov_cols_release. */

@@ -23,12 +23,22 @@ static int wanted(const char *fields, char side, const char *name)
     return strstr(buf, key) != NULL;
 }
 
+/* Append a column; on out of memory, oc->oom is set and nothing added. */
 static void add_col(struct pk_ov_cols *oc, const char *name, const char *type, int side, int col)
 {
-    oc->cols = realloc(oc->cols, sizeof *oc->cols * (size_t)(oc->n + 1));
-    oc->src_side = realloc(oc->src_side, sizeof *oc->src_side * (size_t)(oc->n + 1));
-    oc->src_col = realloc(oc->src_col, sizeof *oc->src_col * (size_t)(oc->n + 1));
-    oc->cols[oc->n].name = strdup(name);
+    size_t n = (size_t)oc->n + 1;
+    struct pk_column *cols = realloc(oc->cols, sizeof *cols * n);
+    oc->cols = cols ? cols : oc->cols;
+    int *sides = cols ? realloc(oc->src_side, sizeof *sides * n) : NULL;
+    oc->src_side = sides ? sides : oc->src_side;
+    int *srcs = sides ? realloc(oc->src_col, sizeof *srcs * n) : NULL;
+    oc->src_col = srcs ? srcs : oc->src_col;
+    char *copy = srcs ? strdup(name) : NULL;
+    if (!copy) {
+        oc->oom = 1;
+        return;
+    }
+    oc->cols[oc->n].name = copy;
     oc->cols[oc->n].type = type;
     oc->src_side[oc->n] = side;
     oc->src_col[oc->n] = col;
