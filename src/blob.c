@@ -65,7 +65,8 @@ static GEOSCoordSequence *rd_coords(struct reader *r)
         r->buf = b;
         r->cap = n;
     }
-    memcpy(r->buf, r->p, 16 * (size_t)n);
+    if (n)
+        memcpy(r->buf, r->p, 16 * (size_t)n);
     r->p += 16 * (size_t)n;
     if (r->swap)
         for (size_t i = 0; i < 2 * (size_t)n; i++)
@@ -169,6 +170,8 @@ static GEOSGeometry *rd_body(struct reader *r, uint32_t type, int depth)
 int pk_blob_to_geos(GEOSContextHandle_t h, const unsigned char *blob, size_t size, GEOSGeometry **out)
 {
     *out = NULL;
+    if (blob && size > 0 && blob[0] == 0x80)
+        return PK_ERR_ARGS; /* a TinyPoint BLOB: SpatiaLite reads it */
     if (!blob || size < BLOB_HEADER + 5 || blob[0] != BLOB_START || blob[38] != BLOB_MBR_END ||
         blob[size - 1] != BLOB_END || (blob[1] != 0 && blob[1] != 1))
         return PK_ERR_DATA;
@@ -209,8 +212,8 @@ static void put_u32(struct writer *w, uint32_t v) { put(w, &v, 4); }
 static void put_coords(struct writer *w, const GEOSCoordSequence *seq, int with_count)
 {
     unsigned int n = 0;
-    if (!seq || !GEOSCoordSeq_getSize_r(w->h, seq, &n)) {
-        w->ok = 0;
+    if (!seq || !GEOSCoordSeq_getSize_r(w->h, seq, &n) || n == 0) {
+        w->ok = 0; /* an empty member: SpatiaLite has no encoding for it */
         return;
     }
     if (with_count)
@@ -247,6 +250,10 @@ static void put_body(struct writer *w, const GEOSGeometry *g)
         return;
     case GEOS_POLYGON: {
         int holes = GEOSGetNumInteriorRings_r(w->h, g);
+        if (holes < 0) {
+            w->ok = 0;
+            return;
+        }
         put_u32(w, (uint32_t)holes + 1);
         put_coords(w, GEOSGeom_getCoordSeq_r(w->h, GEOSGetExteriorRing_r(w->h, g)), 1);
         for (int i = 0; i < holes; i++)

@@ -34,6 +34,12 @@ int pk_layer_find(struct pk_store *store, const char *name, struct pk_layer_ref 
         snprintf(ref->kind, sizeof ref->kind, "%s", sqlite3_column_text(st, 3));
         snprintf(ref->geometry_type, sizeof ref->geometry_type, "%s", sqlite3_column_text(st, 4));
         ref->count = sqlite3_column_int64(st, 5);
+        /* the table name goes into SQL text: it must be what plankit made */
+        const char *t = ref->table;
+        size_t digits = strncmp(t, "lyr_", 4) ? 0 : strspn(t + 4, "0123456789");
+        if (digits == 0 || t[4 + digits] != '\0')
+            rc = pk_error(store->ctx, PK_ERR_DATA, "the store is damaged: layer '%s' has the table name '%s' "
+                          "(expected lyr_<id>)", name, t);
     } else {
         rc = pk_error(store->ctx, PK_ERR_NOTFOUND,
                       "no layer '%s' in the store ('plankit layer list' shows the layers)", name);

@@ -100,6 +100,8 @@ static int polygon_area(struct pk_measure *m, GEOSContextHandle_t h, const GEOSG
 {
     int holes = GEOSGetNumInteriorRings_r(h, poly);
     double sum = 0;
+    if (holes < 0)
+        return 0;
     double *xy = NULL;
     size_t cap = 0;
     for (int r = -1; r < holes; r++) {

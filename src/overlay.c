@@ -467,9 +467,13 @@ static int run(struct overlay *O, struct pk_overlay_result *res, struct pk_table
                     : pk_sink_open(S, o->out, NULL, source, oc.cols, oc.n, &sink);
     }
     double *m = rc == PK_OK && o->summary ? calloc(na * nb, sizeof *m) : NULL;
+    if (rc == PK_OK && o->summary && !m)
+        rc = pk_error(ctx, PK_ERR_NOMEM, "out of memory for the %zu x %zu summary", O->A.n, O->B.n);
     if (O->need_rest_b) {
         O->b_pieces = calloc(nb, sizeof *O->b_pieces);
         O->b_npieces = calloc(nb, sizeof *O->b_npieces);
+        if (rc == PK_OK && (!O->b_pieces || !O->b_npieces))
+            rc = pk_error(ctx, PK_ERR_NOMEM, "out of memory");
     }
     double total = (double)O->A.n + (O->need_rest_b ? (double)O->B.n : 0);
     /* phase 1, pipelined: the pool computes chunk k + 1 while this thread
@@ -601,12 +605,16 @@ int pk_overlay(struct pk_store *store, const struct pk_overlay_opts *o, struct p
     O.o = o;
     O.verify = getenv("PLANKIT_OVERLAY_VERIFY") && *getenv("PLANKIT_OVERLAY_VERIFY") == '1';
     pk_crs_pair_init(&O.crs, store);
+    /* worker threads read through their own connections, which see committed
+     * data only: not when the caller has a transaction open, nor without a
+     * store file to open */
+    int defer = O.crs.path && sqlite3_get_autocommit(store->db);
     int rc = pk_store_begin(store);
     if (rc != PK_OK)
         return rc;
-    rc = pk_ov_input_open(store, o->a, o->where_a, "_overlay_input_a", 1, &O.A);
+    rc = pk_ov_input_open(store, o->a, o->where_a, "_overlay_input_a", defer, &O.A);
     if (rc == PK_OK)
-        rc = pk_ov_input_open(store, o->b, o->where_b, "_overlay_input_b", 1, &O.B);
+        rc = pk_ov_input_open(store, o->b, o->where_b, "_overlay_input_b", defer, &O.B);
     if (rc == PK_OK)
         rc = run(&O, res, summary, progress, arg);
     pk_ov_input_release(ctx, &O.A);

@@ -136,6 +136,12 @@ int pk_ov_input_open(struct pk_store *store, const char *name, const char *where
         }
         size_t i = in->n++;
         in->fids[i] = sqlite3_column_int64(st, 0);
+        if (i > 0 && in->fids[i] <= in->fids[i - 1]) { /* a condition that ends the statement early */
+            rc = pk_error(ctx, PK_ERR_ARGS, "invalid condition on layer '%s': it must not change the order of "
+                          "the features", in->ref.name);
+            in->n--;
+            break;
+        }
         in->geoms[i] = NULL;
         in->via_spatialite[i] = 0;
         const unsigned char *label = sqlite3_column_text(st, 2);
@@ -181,7 +187,7 @@ int pk_ov_input_read_chunk(sqlite3 *db, GEOSContextHandle_t h, struct pk_ov_inpu
     sqlite3_bind_int64(st, 1, in->fids[first]);
     sqlite3_bind_int64(st, 2, in->fids[last - 1]);
     size_t i = first;
-    int step;
+    int step = SQLITE_DONE;
     while (rc == PK_OK && i < last && (step = sqlite3_step(st)) == SQLITE_ROW) {
         long long fid = sqlite3_column_int64(st, 0);
         if (fid != in->fids[i])
@@ -189,6 +195,10 @@ int pk_ov_input_read_chunk(sqlite3 *db, GEOSContextHandle_t h, struct pk_ov_inpu
         if ((rc = take_geom(h, in, i, st, 1)) != PK_OK)
             snprintf(err, errsize, "layer '%s' feature %lld: unreadable geometry", in->ref.name, fid);
         i++;
+    }
+    if (rc == PK_OK && step != SQLITE_ROW && step != SQLITE_DONE) {
+        rc = PK_ERR_DB;
+        snprintf(err, errsize, "cannot read layer '%s': %s", in->ref.name, sqlite3_errmsg(db));
     }
     sqlite3_finalize(st);
     if (rc == PK_OK && i < last) {

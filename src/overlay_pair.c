@@ -88,8 +88,7 @@ static int fail(struct pk_ov_pairer *P, const char *what)
 }
 
 /* PLANKIT_OVERLAY_VERIFY: the clipper's piece against GEOSIntersection. */
-static int verify_clip(struct pk_ov_pairer *P, const GEOSGeometry *b, const GEOSGeometry *mine, double area,
-                       const double *box)
+static int verify_clip(struct pk_ov_pairer *P, const GEOSGeometry *b, const GEOSGeometry *mine, const double *box)
 {
     GEOSContextHandle_t h = pk_geos(P->t->ctx);
     GEOSGeometry *ref = GEOSIntersection_r(h, P->a, b);
@@ -97,25 +96,24 @@ static int verify_clip(struct pk_ov_pairer *P, const GEOSGeometry *b, const GEOS
     if (!ref)
         return fail(P, "GEOS intersection failed while verifying the rectangle clipper");
     GEOSArea_r(h, ref, &ref_area);
-    GEOSGeom_destroy_r(h, ref);
     if (mine)
         GEOSArea_r(h, mine, &my_area);
-    (void)area;
+    int rc = 0;
     if (fabs(ref_area - my_area) > 1e-12 * scale + 1e-9 * ref_area)
-        return fail(P, "the rectangle clipper's area disagrees with GEOS");
-    if (mine && ref_area > 0) { /* same shape, not only the same area */
-        GEOSGeometry *again = GEOSIntersection_r(h, P->a, b);
-        GEOSGeometry *diff = again ? GEOSSymDifference_r(h, mine, again) : NULL;
+        rc = fail(P, "the rectangle clipper's area disagrees with GEOS");
+    if (rc == 0 && mine && ref_area > 0) { /* same shape, not only the same area */
+        GEOSGeometry *diff = GEOSSymDifference_r(h, mine, ref);
         double d = 0;
         if (diff)
             GEOSArea_r(h, diff, &d);
-        if (again)
-            GEOSGeom_destroy_r(h, again);
+        if (!diff || d > 1e-12 * scale + 1e-9 * ref_area)
+            rc = fail(P, "the rectangle clipper's piece differs from GEOS's");
         if (diff)
             GEOSGeom_destroy_r(h, diff);
-        if (!diff || d > 1e-12 * scale + 1e-9 * ref_area)
-            return fail(P, "the rectangle clipper's piece differs from GEOS's");
     }
+    GEOSGeom_destroy_r(h, ref);
+    if (rc < 0)
+        return rc;
     if (mine && GEOSisValid_r(h, mine) != 1)
         return fail(P, "the rectangle clipper made an invalid piece");
     return 0;
@@ -157,14 +155,14 @@ static int pair_by_rect(struct pk_ov_pairer *P, const GEOSGeometry *b, const dou
     piece->area = 0;
     piece->meets = P->out.npolys > 0;
     if (!piece->meets)
-        return P->verify ? (verify_clip(P, b, NULL, 0, box) < 0 ? -1 : 1) : 1;
+        return P->verify ? (verify_clip(P, b, NULL, box) < 0 ? -1 : 1) : 1;
     if (P->out.whole_rect && b_box) { /* b as it is */
         piece->g = (GEOSGeometry *)b;
         piece->borrowed = 1;
         *how = PK_OV_COVERED;
         if (!pk_ov_metric_area(P->t, b, &piece->area))
             return fail(P, "coordinates outside the metric CRS's area of use could not be transformed");
-        return P->verify ? (verify_clip(P, b, b, piece->area, box) < 0 ? -1 : 1) : 1;
+        return P->verify ? (verify_clip(P, b, b, box) < 0 ? -1 : 1) : 1;
     }
     double plain = 0, x0 = INFINITY, y0 = INFINITY, x1 = -INFINITY, y1 = -INFINITY;
     pk_clip_out_area(&P->out, NULL, NULL, &plain);
@@ -180,7 +178,7 @@ static int pair_by_rect(struct pk_ov_pairer *P, const GEOSGeometry *b, const dou
         if (!piece->g)
             return fail(P, "GEOS could not build the clipped piece");
     }
-    if (P->verify && verify_clip(P, b, piece->g, piece->area, box) < 0) {
+    if (P->verify && verify_clip(P, b, piece->g, box) < 0) {
         if (piece->g)
             GEOSGeom_destroy_r(h, piece->g);
         piece->g = NULL;

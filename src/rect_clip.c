@@ -35,6 +35,7 @@ enum { DEGENERATE = -1, NOMEM = -2 };
 struct pk_clip_key {
     int side;
     double along, slope;
+    int exact;  /* the point is an input vertex or a corner, not a computed crossing */
 };
 
 /* v + c e, e infinitesimal and positive. */
@@ -159,7 +160,10 @@ int pk_clip_src_read(GEOSContextHandle_t h, const GEOSGeometry *g, struct pk_cli
         const GEOSGeometry *poly = t == GEOS_POLYGON ? g : GEOSGetGeometryN_r(h, g, i);
         if (GEOSisEmpty_r(h, poly))
             continue;
-        rc = part_read(h, poly, &src->parts[src->nparts++]);
+        struct pk_clip_part *P = &src->parts[src->nparts++];
+        rc = part_read(h, poly, P);
+        for (int k = 0; rc == PK_OK && k < P->nrings; k++)
+            src->area += (k == 0 ? 0.5 : -0.5) * fabs(ring_area2(P->rings[k].xy, P->rings[k].n));
     }
     return rc;
 }
@@ -366,10 +370,12 @@ static int side_point(const double *b, int s, double px, double py, double qx, d
                       double *y, struct pk_clip_key *key, int *touch)
 {
     double dx = qx - px, dy = qy - py;
+    key->exact = 0;
     if (t.v == 0 || t.v == 1) { /* at a vertex on the boundary */
         *x = t.v == 0 ? px : qx;
         *y = t.v == 0 ? py : qy;
         *touch = 1;
+        key->exact = 1;
     } else if (s == BOTTOM || s == TOP) {
         *y = s == BOTTOM ? b[1] : b[3];
         *x = px + (*y - py) / dy * dx;
@@ -380,7 +386,7 @@ static int side_point(const double *b, int s, double px, double py, double qx, d
     if (*x < b[0] || *x > b[2] || *y < b[1] || *y > b[3])
         return 0;
     if ((*x == b[0] || *x == b[2]) && (*y == b[1] || *y == b[3]))
-        *touch = 1; /* at a corner */
+        *touch = key->exact = 1; /* at a corner */
     key->side = s;
     switch (s) {
     case BOTTOM: key->along = *x, key->slope = t.c * dx; break;
@@ -775,6 +781,35 @@ static int clip_part(const struct pk_clip_part *P, const double *b, struct pk_cl
     return 0;
 }
 
+/* 1 if the crossings' order along the boundary can be trusted: no two at one
+ * point (of two parts, or of one ring twice), and no computed crossing
+ * within rounding of another one on its side or of a corner, where the
+ * rounded coordinates could have swapped their order. Sorts out->keys. */
+static int crossings_ordered(struct pk_clip_out *out, const double *b)
+{
+    double size = (b[2] - b[0]) + (b[3] - b[1]);
+    if (out->nkeys > 1)
+        qsort(out->keys, (size_t)out->nkeys, sizeof *out->keys, key_qsort);
+    for (int i = 0; i < out->nkeys; i++) {
+        const struct pk_clip_key *k = &out->keys[i];
+        double tol = 1e-12 * (fabs(k->along) + size);
+        if (!k->exact) {
+            double lo = k->side == BOTTOM ? b[0] : k->side == RIGHT ? b[1] : k->side == TOP ? -b[2] : -b[3];
+            double hi = k->side == BOTTOM ? b[2] : k->side == RIGHT ? b[3] : k->side == TOP ? -b[0] : -b[1];
+            if (k->along - lo <= tol || hi - k->along <= tol)
+                return 0; /* next to a corner */
+        }
+        if (i == 0)
+            continue;
+        const struct pk_clip_key *p = &out->keys[i - 1];
+        if (!key_cmp(p, k))
+            return 0;
+        if (p->side == k->side && !(p->exact && k->exact) && k->along - p->along <= tol)
+            return 0;
+    }
+    return 1;
+}
+
 int pk_clip_rect(const struct pk_clip_src *src, const double box[4], struct pk_clip_out *out)
 {
     out->nxy = 0;
@@ -790,13 +825,14 @@ int pk_clip_rect(const struct pk_clip_src *src, const double box[4], struct pk_c
         if (rc)
             return rc == NOMEM ? PK_CLIP_NOMEM : PK_CLIP_DEGENERATE;
     }
-    /* two crossings at one point (of two parts, or of one ring twice) */
-    if (out->nkeys > 1) {
-        qsort(out->keys, (size_t)out->nkeys, sizeof *out->keys, key_qsort);
-        for (int i = 1; i < out->nkeys; i++)
-            if (!key_cmp(&out->keys[i - 1], &out->keys[i]))
-                return PK_CLIP_DEGENERATE;
-    }
+    if (!crossings_ordered(out, box))
+        return PK_CLIP_DEGENERATE;
+    /* a last guard: a piece can hold no more than the rectangle or the feature */
+    double area = 0, limit = (box[2] - box[0]) * (box[3] - box[1]);
+    limit = src->area < limit ? src->area : limit;
+    pk_clip_out_area(out, NULL, NULL, &area);
+    if (area > limit * (1 + 1e-9) || area < 0)
+        return PK_CLIP_DEGENERATE;
     if (out->whole_rect && out->npolys != 1)
         out->whole_rect = 0;
     return PK_CLIP_OK;
@@ -839,11 +875,11 @@ GEOSGeometry *pk_clip_out_geos(GEOSContextHandle_t h, const struct pk_clip_out *
         for (int k = 0; k < nh; k++)
             holes[k] = NULL;
     }
+    /* the collection owns its members even when it fails (GEOS >= 3.8) */
     GEOSGeometry *mp = ok ? GEOSGeom_createCollection_r(h, GEOS_MULTIPOLYGON, polys, (unsigned)o->npolys) : NULL;
-    if (!mp)
-        for (int p = 0; polys && p < made; p++)
-            if (polys[p])
-                GEOSGeom_destroy_r(h, polys[p]);
+    for (int p = 0; !ok && polys && p < made; p++)
+        if (polys[p])
+            GEOSGeom_destroy_r(h, polys[p]);
     free(polys);
     free(holes);
     return mp;

@@ -38,6 +38,7 @@ struct pk_clip_part {      /* one polygon: ring 0 is the shell */
 struct pk_clip_src {
     struct pk_clip_part *parts;
     int nparts;
+    double area;           /* planar, shells minus holes */
 };
 
 /* Read a Polygon or MultiPolygon. Returns PK_OK, or PK_ERR_NOMEM /

@@ -203,8 +203,11 @@ int pk_sink_write(struct pk_sink *s, const GEOSGeometry *g, const char *const *v
             pk_sql_bind_text(s->insert, i + 2, values[i]);
         unsigned char *blob = NULL;
         size_t size = 0;
-        if (g && GEOSisEmpty_r(pk_geos(s->ctx), g) == 0 &&
-            (rc = pk_blob_from_geos(pk_geos(s->ctx), g, pk_store_srid(s->store), &blob, &size)) != PK_OK)
+        char empty = g ? GEOSisEmpty_r(pk_geos(s->ctx), g) : 1;
+        if (empty == 2)
+            rc = pk_error_geos(s->ctx, "cannot write the output layer");
+        else if (!empty &&
+                 (rc = pk_blob_from_geos(pk_geos(s->ctx), g, pk_store_srid(s->store), &blob, &size)) != PK_OK)
             rc = pk_error(s->ctx, rc, "cannot encode a geometry of the output layer");
         if (blob)
             sqlite3_bind_blob64(s->insert, s->ncols + 2, blob, size, free);

@@ -35,10 +35,10 @@ int pk_metric_worker_init(struct pk_metric_worker *w, struct pk_ctx *ctx, const 
     w->own_ctx = 0;
     w->path = p ? p->path : NULL;
     w->reader = NULL;
-    w->rc = ctx ? pk_transform_new_defs(ctx, p->store, p->metric, &w->to_m) : PK_ERR_NOMEM;
+    w->rc = ctx && p ? pk_transform_new_defs(ctx, p->store, p->metric, &w->to_m) : PK_ERR_NOMEM;
     if (w->rc == PK_OK)
         w->rc = pk_transform_new_defs(ctx, p->metric, p->store, &w->from_m);
-    pk_measure_init(&w->measure, strcmp(p->store, p->metric) ? w->to_m : NULL);
+    pk_measure_init(&w->measure, p && strcmp(p->store, p->metric) ? w->to_m : NULL);
     return w->rc;
 }
 

@@ -28,6 +28,8 @@ expect_fail_unchanged "no output and no summary" "give -o OUT or --summary" pk o
 expect_fail_unchanged "bad output name" "invalid output layer name" pk overlay intersection counties grid -o "x';--"
 expect_fail_unchanged "bad --where-a" "invalid condition" pk overlay intersection counties grid -o x --where-a "nope = 1"
 expect_fail_unchanged "a --where-a that writes" "invalid condition" pk overlay intersection counties grid -o x --where-a "1); DELETE FROM pk_layers; --"
+expect_fail_unchanged "a --where-a that reorders the features" "must not change the order" \
+    pk overlay intersection counties grid -o x --where-a "1) ORDER BY fid DESC --"
 expect_fail_unchanged "bad --min-area" "min-area" pk overlay intersection counties grid -o x --min-area -3
 
 # a file as input is loaded, repaired and dropped afterwards
@@ -67,4 +69,9 @@ expect_grep "Ctrl-C says the overlay was cancelled" "plankit: error: overlay: ca
 unset PLANKIT_TEST_PROGRESS_DELAY_MS
 expect_eq "Ctrl-C leaves the store unchanged" "$before" "$(store_sum)"
 check "the store passes check" pk check
+
+# a registry whose table name is not plankit's own never reaches SQL
+sqlite3 "$PLANKIT_STORE" "UPDATE pk_layers SET table_name='lyr_1 WHERE 0; --' WHERE name='grid'"
+expect_fail_unchanged "a damaged table name is refused" "the store is damaged: layer 'grid' has the table name" \
+    pk overlay intersection counties grid -o x
 finish

@@ -169,6 +169,25 @@ static void test_refused(void **state)
     unsigned char *out;
     assert_int_equal(pk_blob_from_geos(f->h, empty, 4326, &out, &size), PK_ERR_ARGS);
     GEOSGeom_destroy_r(f->h, empty);
+    /* empty members have no SpatiaLite encoding: refused, never written malformed */
+    static const char *const empty_members[] = {"MULTIPOINT((1 2),EMPTY)",
+                                                "GEOMETRYCOLLECTION(POINT(1 1),POLYGON EMPTY)"};
+    for (size_t i = 0; i < 2; i++) {
+        empty = wkt(f->h, empty_members[i]);
+        assert_int_equal(pk_blob_from_geos(f->h, empty, 4326, &out, &size), PK_ERR_ARGS);
+        GEOSGeom_destroy_r(f->h, empty);
+    }
+    /* a linestring of no points (n = 0) is malformed, and read without touching memory */
+    unsigned char zero[39 + 4 + 4 + 1] = {0x00, 0x01};
+    zero[38] = 0x7C;
+    zero[39] = 2; /* class: linestring */
+    zero[47] = 0xFE;
+    assert_true(pk_blob_to_geos(f->h, zero, sizeof zero, &g) != PK_OK || g != NULL);
+    if (g)
+        GEOSGeom_destroy_r(f->h, g);
+    g = NULL;
+    unsigned char tiny[] = {0x80, 0x01, 0, 0, 0, 0};
+    assert_int_equal(pk_blob_to_geos(f->h, tiny, sizeof tiny, &g), PK_ERR_ARGS); /* TinyPoint: SpatiaLite's */
 }
 
 int main(void)
