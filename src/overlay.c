@@ -49,7 +49,8 @@ struct piece {
     size_t b;            /* index into B, or (size_t)-1 for a remainder */
     GEOSGeometry *g;     /* store CRS; owned unless borrowed */
     int borrowed;        /* g is B's own geometry (covered shortcut) */
-    double area;         /* m², planar in the metric CRS */
+    double area;         /* m² in the metric CRS */
+    double plain;        /* planar area in the store CRS */
 };
 
 /* Results of one input feature (A in phase 1, B in phase 2). */
@@ -72,22 +73,30 @@ struct overlay {
     double *a_area;          /* A's areas in the metric CRS, m² (for the summary) */
     double (*a_box)[4], (*b_box)[4]; /* a feature's rectangle, when it is one */
     char *a_rect, *b_rect;
+    int a_disjoint, b_disjoint; /* the layer's features are rectangles that do not overlap */
     GEOSSTRtree *tree;       /* over B.geoms (items: index + 1) */
     struct item *items[2];   /* two chunks: one computed while the other is written */
     GEOSGeometry ***b_pieces;/* phase 2: for each b, the pieces A took from it */
     size_t *b_npieces;
+    double *b_plain;         /* and their planar areas summed */
     struct pk_crs_pair crs;
     int need_rest_a, need_rest_b, need_pieces, need_a_area, clip, write, verify;
 };
 
 /* g minus the union of pieces (store CRS), with its metric area; NULL when
- * nothing is left. */
+ * nothing is left. plain: the pieces' planar areas summed, when the pieces
+ * cannot overlap (else -1). Planar areas in the store CRS add up exactly, so
+ * when disjoint pieces make up all of g's area (to 1e-12) nothing is left
+ * and no GEOS difference is needed. */
 static GEOSGeometry *outside_pieces(struct pk_metric_worker *t, const GEOSGeometry *g, GEOSGeometry *const *pieces,
-                                    size_t n, double *area, int *ok)
+                                    size_t n, double plain, double *area, int *ok)
 {
     GEOSContextHandle_t h = pk_geos(t->ctx);
+    double whole = 0;
     if (n == 0)
-        return pk_ov_clean(t, GEOSGeom_clone_r(h, g), area, ok);
+        return pk_ov_clean(t, GEOSGeom_clone_r(h, g), area, NULL, ok);
+    if (plain >= 0 && GEOSArea_r(h, g, &whole) && whole - plain <= 1e-12 * whole)
+        return NULL;
     GEOSGeometry **parts = malloc(n * sizeof *parts);
     if (!parts) {
         *ok = 0;
@@ -110,7 +119,7 @@ static GEOSGeometry *outside_pieces(struct pk_metric_worker *t, const GEOSGeomet
         *ok = 0;
         return NULL;
     }
-    return pk_ov_clean(t, d, area, ok);
+    return pk_ov_clean(t, d, area, NULL, ok);
 }
 
 struct collect {
@@ -247,7 +256,7 @@ static GEOSGeometry *union_pieces(struct pk_metric_worker *t, struct item *it, d
         *ok = 0;
         return NULL;
     }
-    return pk_ov_clean(t, u, area, ok);
+    return pk_ov_clean(t, u, area, NULL, ok);
 }
 
 /* Phase 1: one A feature against B. */
@@ -301,7 +310,7 @@ static void a_item(void *state, size_t k, void *arg)
         it->pairs++;
         it->covered += how == PK_OV_COVERED;
         it->by_rect += how == PK_OV_BY_RECT;
-        struct piece p = {bi, x.g, x.borrowed, x.area};
+        struct piece p = {bi, x.g, x.borrowed, x.area, x.plain};
         if (!p.g)
             continue;
         if (!keep(O, it, p.area)) {
@@ -314,9 +323,11 @@ static void a_item(void *state, size_t k, void *arg)
     free(c.idx);
     if (ok && O->need_rest_a) {
         GEOSGeometry **gs = malloc((it->npieces ? it->npieces : 1) * sizeof *gs);
+        double plain = 0;
         for (size_t j = 0; gs && j < it->npieces; j++)
-            gs[j] = it->pieces[j].g;
-        it->rest.g = gs ? outside_pieces(t, a, gs, it->npieces, &it->rest.area, &ok) : NULL;
+            gs[j] = it->pieces[j].g, plain += it->pieces[j].plain;
+        it->rest.g = gs ? outside_pieces(t, a, gs, it->npieces, O->b_disjoint ? plain : -1, &it->rest.area, &ok)
+                        : NULL;
         ok = ok && gs;
         free(gs);
         if (it->rest.g && !keep(O, it, it->rest.area))
@@ -348,7 +359,8 @@ static void b_item(void *state, size_t k, void *arg)
     it->rest.b = bi;
     if (!b)
         return;
-    it->rest.g = outside_pieces(t, b, O->b_pieces[bi], O->b_npieces[bi], &it->rest.area, &ok);
+    it->rest.g = outside_pieces(t, b, O->b_pieces[bi], O->b_npieces[bi], O->a_disjoint ? O->b_plain[bi] : -1,
+                                &it->rest.area, &ok);
     if (it->rest.g && !keep(O, it, it->rest.area))
         free_piece(t->ctx, &it->rest);
     if (!ok) {
@@ -384,6 +396,47 @@ static int write_out(struct overlay *O, struct pk_sink *sink, const struct pk_ov
     res->pieces++;
     res->total_area += p->area;
     return sink ? pk_ov_write(&O->A, &O->B, sink, oc, ai, bi, p->g, p->area) : PK_OK;
+}
+
+struct box_key {
+    double x0;
+    size_t i;
+};
+
+static int cmp_box_key(const void *a, const void *b)
+{
+    const struct box_key *p = a, *q = b;
+    return p->x0 < q->x0 ? -1 : p->x0 > q->x0;
+}
+
+/* 1 if every feature is a rectangle and no two overlap (they may touch):
+ * then the pieces another feature takes from them cannot overlap either. A
+ * sweep over the boxes sorted by their left edge. */
+static int rects_disjoint(const struct pk_ov_input *in, const char *is_rect, double (*box)[4])
+{
+    size_t n = 0;
+    struct box_key *keys = malloc((in->n ? in->n : 1) * sizeof *keys);
+    if (!keys)
+        return 0;
+    for (size_t i = 0; i < in->n; i++) {
+        if (in->geoms[i] && !is_rect[i]) {
+            free(keys);
+            return 0;
+        }
+        if (in->geoms[i])
+            keys[n++] = (struct box_key){box[i][0], i};
+    }
+    qsort(keys, n, sizeof *keys, cmp_box_key);
+    int disjoint = 1;
+    for (size_t i = 0; disjoint && i < n; i++) {
+        const double *p = box[keys[i].i];
+        for (size_t j = i + 1; disjoint && j < n && keys[j].x0 < p[2]; j++) {
+            const double *q = box[keys[j].i];
+            disjoint = !(q[1] < p[3] && p[1] < q[3]);
+        }
+    }
+    free(keys);
+    return disjoint;
 }
 
 /* Which features are axis-aligned rectangles (the clipper's fast path). */
@@ -437,6 +490,10 @@ static int run(struct overlay *O, struct pk_overlay_result *res, struct pk_table
         rc = find_rects(ctx, &O->A, &O->a_rect, &O->a_box);
     if (rc == PK_OK)
         rc = find_rects(ctx, &O->B, &O->b_rect, &O->b_box);
+    if (rc == PK_OK) {
+        O->a_disjoint = O->need_rest_b && rects_disjoint(&O->A, O->a_rect, O->a_box);
+        O->b_disjoint = O->need_rest_a && rects_disjoint(&O->B, O->b_rect, O->b_box);
+    }
     if (rc == PK_OK && O->need_a_area)
         pk_pool_run(pool, &main_state, O->A.n, metric_item, O);
     for (size_t i = 0; rc == PK_OK && O->need_a_area && i < O->A.n; i++)
@@ -472,7 +529,8 @@ static int run(struct overlay *O, struct pk_overlay_result *res, struct pk_table
     if (O->need_rest_b) {
         O->b_pieces = calloc(nb, sizeof *O->b_pieces);
         O->b_npieces = calloc(nb, sizeof *O->b_npieces);
-        if (rc == PK_OK && (!O->b_pieces || !O->b_npieces))
+        O->b_plain = calloc(nb, sizeof *O->b_plain);
+        if (rc == PK_OK && (!O->b_pieces || !O->b_npieces || !O->b_plain))
             rc = pk_error(ctx, PK_ERR_NOMEM, "out of memory");
     }
     double total = (double)O->A.n + (O->need_rest_b ? (double)O->B.n : 0);
@@ -515,6 +573,7 @@ static int run(struct overlay *O, struct pk_overlay_result *res, struct pk_table
                     }
                     O->b_pieces[bi] = grown;
                     O->b_pieces[bi][O->b_npieces[bi]++] = p->borrowed ? GEOSGeom_clone_r(h, p->g) : p->g;
+                    O->b_plain[bi] += p->plain;
                     p->g = NULL;
                     p->borrowed = 0;
                 }
@@ -573,6 +632,7 @@ static int run(struct overlay *O, struct pk_overlay_result *res, struct pk_table
     free(O->b_box);
     free(O->b_pieces);
     free(O->b_npieces);
+    free(O->b_plain);
     free(m);
     pk_ov_cols_release(&oc);
     free(O->items[0]);

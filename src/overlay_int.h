@@ -78,6 +78,7 @@ struct pk_ov_piece {
     int borrowed;      /* g is b itself (b lies wholly inside a) */
     int meets;         /* a and b meet (even if g is NULL) */
     double area;       /* m² in the metric CRS */
+    double plain;      /* planar area in the store CRS (exactly additive: tells an empty remainder) */
 };
 enum { PK_OV_BY_GEOS = 0, PK_OV_COVERED = 1, PK_OV_BY_RECT = 2 };
 
@@ -101,9 +102,9 @@ void pk_ov_pairer_release(struct pk_ov_pairer *P);
 int pk_ov_pair(struct pk_ov_pairer *P, const GEOSGeometry *b, const double *b_box, struct pk_ov_piece *piece,
                int *how);
 /* The polygonal, non-debris part of an overlay result (takes ownership of
- * g; NULL when nothing is left), with its metric area. *ok = 0 when it
- * cannot be transformed. */
-GEOSGeometry *pk_ov_clean(struct pk_metric_worker *t, GEOSGeometry *g, double *area, int *ok);
+ * g; NULL when nothing is left), with its metric area and its planar area in
+ * the store CRS (plain may be NULL). *ok = 0 when it cannot be transformed. */
+GEOSGeometry *pk_ov_clean(struct pk_metric_worker *t, GEOSGeometry *g, double *area, double *plain, int *ok);
 /* Metric area of a store-CRS geometry; 0 when it cannot be transformed. */
 int pk_ov_metric_area(struct pk_metric_worker *t, const GEOSGeometry *g, double *area);
 

@@ -36,7 +36,7 @@ int pk_ov_metric_area(struct pk_metric_worker *t, const GEOSGeometry *g, double 
     return pk_measure_geom(&t->measure, pk_geos(t->ctx), g, area);
 }
 
-GEOSGeometry *pk_ov_clean(struct pk_metric_worker *t, GEOSGeometry *g, double *area, int *ok)
+GEOSGeometry *pk_ov_clean(struct pk_metric_worker *t, GEOSGeometry *g, double *area, double *plain, int *ok)
 {
     GEOSContextHandle_t h = pk_geos(t->ctx);
     g = pk_geom_polygonal(t->ctx, g);
@@ -44,6 +44,8 @@ GEOSGeometry *pk_ov_clean(struct pk_metric_worker *t, GEOSGeometry *g, double *a
         return NULL;
     double a = 0, x0, y0, x1, y1;
     GEOSArea_r(h, g, &a);
+    if (plain)
+        *plain = a;
     if (!pk_ov_metric_area(t, g, area)) {
         *ok = 0;
         GEOSGeom_destroy_r(h, g);
@@ -160,12 +162,14 @@ static int pair_by_rect(struct pk_ov_pairer *P, const GEOSGeometry *b, const dou
         piece->g = (GEOSGeometry *)b;
         piece->borrowed = 1;
         *how = PK_OV_COVERED;
+        GEOSArea_r(h, b, &piece->plain);
         if (!pk_ov_metric_area(P->t, b, &piece->area))
             return fail(P, "coordinates outside the metric CRS's area of use could not be transformed");
         return P->verify ? (verify_clip(P, b, b, box) < 0 ? -1 : 1) : 1;
     }
     double plain = 0, x0 = INFINITY, y0 = INFINITY, x1 = -INFINITY, y1 = -INFINITY;
     pk_clip_out_area(&P->out, NULL, NULL, &plain);
+    piece->plain = plain;
     if (!pk_clip_out_area(&P->out, ring_metric, &P->t->measure, &piece->area))
         return fail(P, "coordinates outside the metric CRS's area of use could not be transformed");
     for (size_t i = 0; i < P->out.nxy; i++) {
@@ -209,6 +213,7 @@ int pk_ov_pair(struct pk_ov_pairer *P, const GEOSGeometry *b, const double *b_bo
         piece->g = (GEOSGeometry *)b;
         piece->borrowed = 1;
         *how = PK_OV_COVERED;
+        GEOSArea_r(h, b, &piece->plain);
         return pk_ov_metric_area(P->t, b, &piece->area)
                    ? 1 : fail(P, "coordinates outside the metric CRS's area of use could not be transformed");
     }
@@ -216,6 +221,6 @@ int pk_ov_pair(struct pk_ov_pairer *P, const GEOSGeometry *b, const double *b_bo
     if (!x) /* a GEOS error (NULL), not an empty result: fail, never drop the pair */
         return fail(P, *pk_errmsg(P->t->ctx) ? pk_errmsg(P->t->ctx) : "GEOS intersection failed");
     int ok = 1;
-    piece->g = pk_ov_clean(P->t, x, &piece->area, &ok);
+    piece->g = pk_ov_clean(P->t, x, &piece->area, &piece->plain, &ok);
     return ok ? 1 : fail(P, "coordinates outside the metric CRS's area of use could not be transformed");
 }
