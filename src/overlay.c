@@ -333,8 +333,18 @@ static void a_item(void *state, size_t k, void *arg)
         if (it->rest.g && !keep(O, it, it->rest.area))
             free_piece(ctx, &it->rest);
     }
-    if (ok && O->clip && O->write && it->npieces > 0)
-        it->clip.g = union_pieces(t, it, &it->clip.area, &ok);
+    if (ok && O->clip && O->write && it->npieces > 0) {
+        double plain = 0, whole = 0;
+        for (size_t j = 0; j < it->npieces; j++)
+            plain += it->pieces[j].plain;
+        if (O->b_disjoint && GEOSArea_r(h, a, &whole) && whole - plain <= 1e-12 * whole) {
+            /* disjoint rectangles cover a: the union of its pieces is a */
+            it->clip.g = pk_geom_promote_multi(ctx, GEOSGeom_clone_r(h, a));
+            if (!it->clip.g || !pk_ov_metric_area(t, it->clip.g, &it->clip.area))
+                ok = 0;
+        } else
+            it->clip.g = union_pieces(t, it, &it->clip.area, &ok);
+    }
     if (!ok) {
         it->rc = PK_ERR_GEOS;
         if (!*it->err)
@@ -492,7 +502,7 @@ static int run(struct overlay *O, struct pk_overlay_result *res, struct pk_table
         rc = find_rects(ctx, &O->B, &O->b_rect, &O->b_box);
     if (rc == PK_OK) {
         O->a_disjoint = O->need_rest_b && rects_disjoint(&O->A, O->a_rect, O->a_box);
-        O->b_disjoint = O->need_rest_a && rects_disjoint(&O->B, O->b_rect, O->b_box);
+        O->b_disjoint = (O->need_rest_a || O->clip) && rects_disjoint(&O->B, O->b_rect, O->b_box);
     }
     if (rc == PK_OK && O->need_a_area)
         pk_pool_run(pool, &main_state, O->A.n, metric_item, O);

@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # The remainders of identity, erase and union (a feature minus the pieces the
-# other layer took from it): skipped without a GEOS difference only when the
+# other layer took from it) and clip's unions: skipped without GEOS only when the
 # other layer is made of rectangles that do not overlap and its pieces make up
 # the whole feature; a layer of overlapping rectangles still gets its
 # remainder computed. Areas are checked against SpatiaLite.
@@ -41,6 +41,16 @@ expect_near "the remainder is the right 40 % of the field" \
     "$(spatialite_sql "SELECT area_m2 FROM $t WHERE b_fid IS NULL")" 1e-6
 check "erase field twice" pk overlay erase field twice -o erased -q
 expect_eq "erase keeps the remainder" 1 "$(spatialite_sql "SELECT count(*) FROM $(table_of erased)")"
+
+# clip: the union of the pieces, which is the field itself under the grid
+check "clip field grid" pk overlay clip field grid -o clipped -q
+expect_eq "clip by a covering grid is the field" 1 \
+    "$(spatialite_sql "SELECT ST_Equals(c.geom, f.geom) FROM $(table_of clipped) c, $(table_of field) f")"
+check "clip field twice" pk overlay clip field twice -o clipped2 -q
+expect_near "clip by overlapping rectangles is their union's share (60 %)" \
+    "$(spatialite_sql "SELECT $(m2 "ST_Intersection(f.geom, t.geom)") FROM $(table_of field) f, $(table_of twice) t
+                      WHERE t.fid = 1")" \
+    "$(spatialite_sql "SELECT area_m2 FROM $(table_of clipped2)")" 1e-6
 
 # union the other way round: B's remainders when A's rectangles overlap
 check "union twice field" pk overlay union twice field -o uni -q
