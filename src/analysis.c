@@ -72,24 +72,19 @@ static void dissolve_item(void *state, size_t i, void *arg)
         return;
     }
     GEOSContextHandle_t h = pk_geos(t->ctx);
-    size_t n = A->nmembers[i], m = 0;
-    GEOSGeometry **parts = malloc((n ? n : 1) * sizeof *parts);
-    for (size_t k = 0; parts && k < n; k++)
-        if (A->in.geoms[A->members[i][k]])
-            parts[m++] = GEOSGeom_clone_r(h, A->in.geoms[A->members[i][k]]);
-    if (!parts || m == 0) {
-        free(parts);
+    size_t n = A->nmembers[i];
+    const GEOSGeometry **members = malloc((n ? n : 1) * sizeof *members);
+    GEOSGeometry *u = NULL;
+    for (size_t k = 0; members && k < n; k++)
+        members[k] = A->in.geoms[A->members[i][k]];
+    int rc = members ? pk_geom_union_all(t->ctx, members, n, &u) : PK_ERR_NOMEM;
+    free(members);
+    if (rc != PK_OK) {
+        A->rc[i] = rc;
         return;
     }
-    GEOSGeometry *coll = GEOSGeom_createCollection_r(h, GEOS_GEOMETRYCOLLECTION, parts, (unsigned)m);
-    free(parts);
-    GEOSGeometry *u = coll ? GEOSUnaryUnion_r(h, coll) : NULL;
-    if (coll)
-        GEOSGeom_destroy_r(h, coll);
-    if (!u) {
-        A->rc[i] = PK_ERR_GEOS;
+    if (!u) /* no member has a geometry */
         return;
-    }
     u = pk_geom_is_polygonal(t->ctx, u) ? pk_geom_promote_multi(t->ctx, u) : u;
     GEOSGeometry *mg = pk_transform_geom(t->ctx, t->to_m, u);
     if (mg) {

@@ -203,6 +203,30 @@ GEOSGeometry *pk_geom_polygonal(struct pk_ctx *ctx, GEOSGeometry *g)
     return out;
 }
 
+int pk_geom_union_all(struct pk_ctx *ctx, const GEOSGeometry *const *geoms, size_t n, GEOSGeometry **out)
+{
+    GEOSContextHandle_t h = pk_geos(ctx);
+    *out = NULL;
+    GEOSGeometry **parts = malloc((n ? n : 1) * sizeof *parts);
+    if (!parts)
+        return pk_error(ctx, PK_ERR_NOMEM, "out of memory");
+    unsigned m = 0;
+    for (size_t i = 0; i < n; i++)
+        if (geoms[i])
+            parts[m++] = GEOSGeom_clone_r(h, geoms[i]);
+    if (m == 0) {
+        free(parts);
+        return PK_OK;
+    }
+    /* the collection owns its members, even when it fails */
+    GEOSGeometry *coll = GEOSGeom_createCollection_r(h, GEOS_GEOMETRYCOLLECTION, parts, m);
+    free(parts);
+    *out = coll ? GEOSUnaryUnion_r(h, coll) : NULL;
+    if (coll)
+        GEOSGeom_destroy_r(h, coll);
+    return *out ? PK_OK : pk_error_geos(ctx, "union failed");
+}
+
 int pk_geom_make_valid(struct pk_ctx *ctx, GEOSGeometry **g, enum pk_repair_method method,
                        enum pk_geom_fix *fix, char *detail, size_t detail_size)
 {

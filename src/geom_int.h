@@ -34,6 +34,11 @@ int pk_geom_make_valid(struct pk_ctx *ctx, GEOSGeometry **g, enum pk_repair_meth
  * caller frees the result with GEOSGeom_destroy_r. */
 GEOSGeometry *pk_geom_polygonal(struct pk_ctx *ctx, GEOSGeometry *g);
 
+/* The union of the non-NULL geometries among geoms[0..n) (GEOSUnaryUnion
+ * of copies). *out: caller frees with GEOSGeom_destroy_r; NULL when there is
+ * none. Returns PK_OK, PK_ERR_GEOS or PK_ERR_NOMEM. */
+int pk_geom_union_all(struct pk_ctx *ctx, const GEOSGeometry *const *geoms, size_t n, GEOSGeometry **out);
+
 /* Polygon -> MultiPolygon, takes ownership of g; returns the new geometry. */
 GEOSGeometry *pk_geom_promote_multi(struct pk_ctx *ctx, GEOSGeometry *g);
 

@@ -97,19 +97,8 @@ static GEOSGeometry *outside_pieces(struct pk_metric_worker *t, const GEOSGeomet
         return pk_ov_clean(t, GEOSGeom_clone_r(h, g), area, NULL, ok);
     if (plain >= 0 && GEOSArea_r(h, g, &whole) && whole - plain <= 1e-12 * whole)
         return NULL;
-    GEOSGeometry **parts = malloc(n * sizeof *parts);
-    if (!parts) {
-        *ok = 0;
-        return NULL;
-    }
-    for (size_t i = 0; i < n; i++)
-        parts[i] = GEOSGeom_clone_r(h, pieces[i]);
-    GEOSGeometry *coll = GEOSGeom_createCollection_r(h, GEOS_GEOMETRYCOLLECTION, parts, (unsigned)n);
-    free(parts);
-    GEOSGeometry *u = coll ? GEOSUnaryUnion_r(h, coll) : NULL;
-    if (coll)
-        GEOSGeom_destroy_r(h, coll);
-    if (!u) {
+    GEOSGeometry *u;
+    if (pk_geom_union_all(t->ctx, (const GEOSGeometry *const *)pieces, n, &u) != PK_OK || !u) {
         *ok = 0;
         return NULL;
     }
@@ -239,23 +228,16 @@ struct ov_job {
 /* The union of an item's pieces, for clip. */
 static GEOSGeometry *union_pieces(struct pk_metric_worker *t, struct item *it, double *area, int *ok)
 {
-    GEOSContextHandle_t h = pk_geos(t->ctx);
-    GEOSGeometry **parts = malloc(it->npieces * sizeof *parts);
-    if (!parts) {
+    const GEOSGeometry **gs = malloc(it->npieces * sizeof *gs);
+    GEOSGeometry *u = NULL;
+    for (size_t j = 0; gs && j < it->npieces; j++)
+        gs[j] = it->pieces[j].g;
+    if (!gs || pk_geom_union_all(t->ctx, gs, it->npieces, &u) != PK_OK || !u) {
+        free(gs); /* a GEOS error: fail rather than write no clip piece */
         *ok = 0;
         return NULL;
     }
-    for (size_t j = 0; j < it->npieces; j++)
-        parts[j] = GEOSGeom_clone_r(h, it->pieces[j].g);
-    GEOSGeometry *coll = GEOSGeom_createCollection_r(h, GEOS_GEOMETRYCOLLECTION, parts, (unsigned)it->npieces);
-    free(parts);
-    GEOSGeometry *u = coll ? GEOSUnaryUnion_r(h, coll) : NULL;
-    if (coll)
-        GEOSGeom_destroy_r(h, coll);
-    if (!u) { /* a GEOS error: fail rather than write no clip piece */
-        *ok = 0;
-        return NULL;
-    }
+    free(gs);
     return pk_ov_clean(t, u, area, NULL, ok);
 }
 
