@@ -167,8 +167,7 @@ static int pair_by_rect(struct pk_ov_pairer *P, const GEOSGeometry *b, const dou
             return fail(P, "coordinates outside the metric CRS's area of use could not be transformed");
         return P->verify ? (verify_clip(P, b, b, box) < 0 ? -1 : 1) : 1;
     }
-    double plain = 0, x0 = INFINITY, y0 = INFINITY, x1 = -INFINITY, y1 = -INFINITY;
-    pk_clip_out_area(&P->out, NULL, NULL, &plain);
+    double plain = P->out.area, x0 = INFINITY, y0 = INFINITY, x1 = -INFINITY, y1 = -INFINITY;
     piece->plain = plain;
     if (!pk_clip_out_area(&P->out, ring_metric, &P->t->measure, &piece->area))
         return fail(P, "coordinates outside the metric CRS's area of use could not be transformed");

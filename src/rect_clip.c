@@ -831,6 +831,7 @@ int pk_clip_rect(const struct pk_clip_src *src, const double box[4], struct pk_c
     double area = 0, limit = (box[2] - box[0]) * (box[3] - box[1]);
     limit = src->area < limit ? src->area : limit;
     pk_clip_out_area(out, NULL, NULL, &area);
+    out->area = area;
     if (area > limit * (1 + 1e-9) || area < 0)
         return PK_CLIP_DEGENERATE;
     if (out->whole_rect && out->npolys != 1)

@@ -63,6 +63,7 @@ struct pk_clip_out {
     int *poly_first;       /* polygon k: rings poly_first[k] .. poly_first[k + 1] - 1 */
     int npolys, cap_polys; /* poly_first has npolys + 1 entries */
     int whole_rect;        /* the result is exactly the rectangle */
+    double area;           /* planar area of the result (set by pk_clip_rect) */
     int touch;             /* a crossing fell on a vertex or a corner */
     /* scratch of the clipper */
     struct pk_clip_line *lines;
