@@ -14,7 +14,7 @@
 struct analysis {
     struct pk_store *store;
     struct pk_ov_input in;
-    struct pk_crs_pair crs;
+    struct pk_worker_conf crs;
     double distance;
     int quadsegs;
     int metric_out;             /* keep results in the metric CRS (for a later union) */
@@ -29,7 +29,7 @@ struct analysis {
 
 static void buffer_item(void *state, size_t i, void *arg)
 {
-    struct pk_metric_worker *t = state;
+    struct pk_worker *t = state;
     struct analysis *A = arg;
     if (!t || t->rc != PK_OK) {
         A->rc[i] = PK_ERR_NOMEM;
@@ -65,7 +65,7 @@ static void buffer_item(void *state, size_t i, void *arg)
 
 static void dissolve_item(void *state, size_t i, void *arg)
 {
-    struct pk_metric_worker *t = state;
+    struct pk_worker *t = state;
     struct analysis *A = arg;
     if (!t || t->rc != PK_OK) {
         A->rc[i] = PK_ERR_NOMEM;
@@ -101,7 +101,7 @@ static int setup(struct pk_store *store, struct analysis *A, const char *layer, 
     A->store = store;
     if (!pk_store_measure_srid(store))
         return pk_error(ctx, PK_ERR_ARGS, "the store has no metric CRS yet (load a layer first)");
-    pk_crs_pair_init(&A->crs, store);
+    pk_worker_conf_init(&A->crs, store);
     (void)layer;
     A->nitems = nitems;
     A->out = calloc(nitems ? nitems : 1, sizeof *A->out);
@@ -128,9 +128,9 @@ static void teardown(struct pk_ctx *ctx, struct analysis *A)
 static int run_pool(struct analysis *A, size_t n, pk_pool_item_fn fn, pk_progress_fn progress, void *arg)
 {
     struct pk_ctx *ctx = pk_store_ctx(A->store);
-    struct pk_metric_worker main_state;
-    pk_metric_worker_init(&main_state, ctx, &A->crs);
-    struct pk_pool *pool = pk_pool_new(pk_pool_default_threads(), pk_metric_worker_new, pk_metric_worker_free, &A->crs);
+    struct pk_worker main_state;
+    pk_worker_init(&main_state, ctx, &A->crs);
+    struct pk_pool *pool = pk_pool_new(pk_pool_default_threads(), pk_worker_new, pk_worker_free, &A->crs);
     int rc = main_state.rc != PK_OK ? main_state.rc : pool ? PK_OK : pk_error(ctx, PK_ERR_NOMEM, "out of memory");
     for (size_t start = 0; rc == PK_OK && start < n; start += 256) {
         size_t len = n - start < 256 ? n - start : 256;
@@ -149,7 +149,7 @@ static int run_pool(struct analysis *A, size_t n, pk_pool_item_fn fn, pk_progres
             rc = pk_error(ctx, PK_ERR_CANCELLED, "cancelled");
     }
     pk_pool_free(pool);
-    pk_metric_worker_release(&main_state);
+    pk_worker_release(&main_state);
     return rc;
 }
 
@@ -233,7 +233,7 @@ int pk_buffer(struct pk_store *store, const struct pk_buffer_opts *o, long long 
         struct pk_transform *from_m = NULL;
         if (m > 0 && !u)
             rc = pk_error_geos(ctx, "buffer: cannot merge the buffers");
-        if (u && (rc = pk_transform_new_defs(ctx, A.crs.metric, A.crs.store, &from_m)) == PK_OK) {
+        if (u && (rc = pk_transform_new(ctx, A.crs.metric_srid, A.crs.store_srid, &from_m)) == PK_OK) {
             GEOSArea_r(h, u, &area);
             back = pk_transform_geom(ctx, from_m, u);
             if (!back)

@@ -14,11 +14,10 @@ struct pk_cover_filter {
 /* One covering geometry: a linked feature or a footprint. */
 struct pk_cover_src {
     GEOSGeometry *g;        /* store CRS, owned */
-    GEOSGeometry *gm;       /* metric CRS, owned; polygons only (NULL otherwise) */
     int polygonal;
-    double metric_area;     /* m² (area of gm), 0 for lines and points */
-    double *convex;         /* gm's ring as x,y pairs, counter-clockwise, when gm is
-                             * one convex polygon without holes (else NULL) */
+    double area;            /* m² (pk_worker_area of g), 0 for lines and points */
+    double *convex;         /* g's ring as x,y pairs (store CRS), counter-clockwise,
+                             * when g is one convex polygon without holes (else NULL) */
     int nconvex;            /* its vertices (without the closing one) */
     long long layer_id, fid;/* linked feature (layer_id 0 for footprints) */
     long long footprint_id;
@@ -43,10 +42,12 @@ int pk_cover_set_load(struct pk_store *store, const struct pk_cover_filter *f, s
 void pk_cover_set_free(struct pk_cover_set *cs);
 /* Index of a task id in cs->task_ids, -1 if absent (filtered out). */
 int pk_cover_task_index(const struct pk_cover_set *cs, const char *id);
-/* Sources whose envelope meets g's, in load order. Caller frees *out. Safe
- * from several threads once the set is loaded. */
-size_t pk_cover_candidates(GEOSContextHandle_t h, const struct pk_cover_set *cs, const GEOSGeometry *g,
-                           struct pk_cover_src ***out);
+/* Sources whose envelope meets g's, in load order: *n of them in *out
+ * (caller frees *out with free()). PK_ERR_NOMEM (no message: the caller's
+ * thread records it) when out of memory. Safe from several threads once the
+ * set is loaded. */
+int pk_cover_candidates(GEOSContextHandle_t h, const struct pk_cover_set *cs, const GEOSGeometry *g,
+                        struct pk_cover_src ***out, size_t *n);
 void pk_cover_noop(void *item, void *arg);
 
 #endif

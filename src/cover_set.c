@@ -1,14 +1,16 @@
 /* cover_set.c — the geometries tasks cover, loaded once for a query: every
  * linked feature (deduplicated, with the tasks linked to it) and every
- * footprint, in the store CRS and (polygons) in the metric CRS, with their
- * metric areas and an STRtree. */
+ * footprint, in the store CRS, with their areas (measured as every command
+ * measures, pk_worker_area) and an STRtree. */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "cover_int.h"
 #include "geom_int.h"
+#include "reader_int.h"
 #include "spatial_int.h"
+#include "worker_int.h"
 
 static int cmp_str(const void *a, const void *b)
 {
@@ -37,19 +39,31 @@ static int load_tasks(struct pk_store *store, struct pk_cover_set *cs, const str
     pk_sql_bind_text(st, 2, f->status);
     sqlite3_bind_int(st, 3, f->year);
     size_t cap = 0;
-    while (sqlite3_step(st) == SQLITE_ROW) {
+    int step;
+    while (rc == PK_OK && (step = sqlite3_step(st)) == SQLITE_ROW) {
         if (cs->ntasks == cap) {
             cap = cap ? cap * 2 : 64;
-            cs->task_ids = realloc(cs->task_ids, cap * sizeof *cs->task_ids);
-            cs->citywide = realloc(cs->citywide, cap * sizeof *cs->citywide);
+            char **ids = realloc(cs->task_ids, cap * sizeof *cs->task_ids);
+            cs->task_ids = ids ? ids : cs->task_ids;
+            int *citywide = ids ? realloc(cs->citywide, cap * sizeof *cs->citywide) : NULL;
+            cs->citywide = citywide ? citywide : cs->citywide;
+            if (!citywide) {
+                rc = pk_error(cs->ctx, PK_ERR_NOMEM, "out of memory");
+                break;
+            }
         }
-        cs->task_ids[cs->ntasks] = strdup((const char *)sqlite3_column_text(st, 0));
+        if (!(cs->task_ids[cs->ntasks] = strdup((const char *)sqlite3_column_text(st, 0)))) {
+            rc = pk_error(cs->ctx, PK_ERR_NOMEM, "out of memory");
+            break;
+        }
         cs->citywide[cs->ntasks] = sqlite3_column_int(st, 1);
         cs->ntasks++;
     }
+    if (rc == PK_OK && step != SQLITE_DONE)
+        rc = pk_error_db(store, "cannot read the tasks");
     sqlite3_finalize(st);
     /* SQLite's ORDER BY uses the same byte order as strcmp for UTF-8 */
-    return PK_OK;
+    return rc;
 }
 
 static struct pk_cover_src *new_src(struct pk_cover_set *cs)
@@ -67,13 +81,18 @@ static struct pk_cover_src *new_src(struct pk_cover_set *cs)
     return s;
 }
 
-static void src_add_task(struct pk_cover_src *s, int task)
+/* Record that task covers through s; PK_ERR_NOMEM when out of memory. */
+static int src_add_task(struct pk_cover_set *cs, struct pk_cover_src *s, int task)
 {
     for (int i = 0; i < s->ntasks; i++)
         if (s->tasks[i] == task)
-            return;
-    s->tasks = realloc(s->tasks, sizeof *s->tasks * (size_t)(s->ntasks + 1));
+            return PK_OK;
+    int *grown = realloc(s->tasks, sizeof *s->tasks * (size_t)(s->ntasks + 1));
+    if (!grown)
+        return pk_error(cs->ctx, PK_ERR_NOMEM, "out of memory");
+    s->tasks = grown;
     s->tasks[s->ntasks++] = task;
+    return PK_OK;
 }
 
 static int usable_task(const struct pk_cover_set *cs, const struct pk_cover_filter *f, const char *id)
@@ -97,7 +116,8 @@ static int load_links(struct pk_store *store, struct pk_cover_set *cs, const str
         return rc;
     struct pk_cover_src *cur = NULL;
     struct pk_layer_ref ref = {0};
-    while (rc == PK_OK && sqlite3_step(st) == SQLITE_ROW) {
+    int step;
+    while (rc == PK_OK && (step = sqlite3_step(st)) == SQLITE_ROW) {
         int t = usable_task(cs, f, (const char *)sqlite3_column_text(st, 0));
         if (t < 0)
             continue;
@@ -128,8 +148,10 @@ static int load_links(struct pk_store *store, struct pk_cover_set *cs, const str
                 free(label);
             }
         }
-        src_add_task(cur, t);
+        rc = src_add_task(cs, cur, t);
     }
+    if (rc == PK_OK && step != SQLITE_DONE)
+        rc = pk_error_db(store, "cannot read the task links");
     sqlite3_finalize(st);
     return rc;
 }
@@ -137,16 +159,22 @@ static int load_links(struct pk_store *store, struct pk_cover_set *cs, const str
 static int load_footprints(struct pk_store *store, struct pk_cover_set *cs, const struct pk_cover_filter *f)
 {
     sqlite3_stmt *st;
-    GEOSWKBReader *reader = GEOSWKBReader_create_r(pk_geos(cs->ctx));
-    int rc = pk_sql_prepare(store, "SELECT task_id, id, AsBinary(geom) FROM pk_task_footprints"
+    int rc = pk_sql_prepare(store, "SELECT task_id, id, geom FROM pk_task_footprints"
                                    " WHERE geom IS NOT NULL ORDER BY id", &st);
-    while (rc == PK_OK && sqlite3_step(st) == SQLITE_ROW) {
+    if (rc != PK_OK)
+        return rc;
+    int step;
+    while (rc == PK_OK && (step = sqlite3_step(st)) == SQLITE_ROW) {
         int t = usable_task(cs, f, (const char *)sqlite3_column_text(st, 0));
         if (t < 0)
             continue;
-        GEOSGeometry *g = pk_geom_from_column(cs->ctx, reader, st, 2);
-        if (!g)
-            continue;
+        long long id = sqlite3_column_int64(st, 1);
+        GEOSGeometry *g = NULL;
+        if (pk_geom_from_blob(pk_geos(cs->ctx), sqlite3_column_blob(st, 2), (size_t)sqlite3_column_bytes(st, 2),
+                              &g) != PK_OK) {
+            rc = pk_error(cs->ctx, PK_ERR_DATA, "footprint #%lld: unreadable geometry", id);
+            break;
+        }
         struct pk_cover_src *s = new_src(cs);
         if (!s) {
             GEOSGeom_destroy_r(pk_geos(cs->ctx), g);
@@ -154,36 +182,40 @@ static int load_footprints(struct pk_store *store, struct pk_cover_set *cs, cons
             break;
         }
         s->g = g;
-        s->footprint_id = sqlite3_column_int64(st, 1);
+        s->footprint_id = id;
         snprintf(s->what, sizeof s->what, "footprint #%lld", s->footprint_id);
-        src_add_task(s, t);
+        rc = src_add_task(cs, s, t);
     }
+    if (rc == PK_OK && step != SQLITE_DONE)
+        rc = pk_error_db(store, "cannot read the task footprints");
     sqlite3_finalize(st);
-    GEOSWKBReader_destroy_r(pk_geos(cs->ctx), reader);
     return rc;
 }
 
-/* The vertices of g, counter-clockwise, when g is one convex polygon without
- * holes: footprints are often so (circles, rectangles), and the coverage
- * engine then measures their overlap with a feature by plain clipping. */
-static void convex_ring(GEOSContextHandle_t h, struct pk_cover_src *s)
+/* Keep s->g's vertices (store CRS), counter-clockwise, in s->convex when it
+ * is one convex polygon without holes: footprints are often so (circles,
+ * rectangles), and the coverage engine then cuts a feature by it with plain
+ * clipping. Returns 0 only when out of memory. */
+static int convex_ring(GEOSContextHandle_t h, struct pk_cover_src *s)
 {
-    const GEOSGeometry *poly = s->gm;
+    const GEOSGeometry *poly = s->g;
     if (GEOSGeomTypeId_r(h, poly) == GEOS_MULTIPOLYGON) {
         if (GEOSGetNumGeometries_r(h, poly) != 1)
-            return;
+            return 1;
         poly = GEOSGetGeometryN_r(h, poly, 0);
     }
     if (GEOSGeomTypeId_r(h, poly) != GEOS_POLYGON || GEOSGetNumInteriorRings_r(h, poly) != 0)
-        return;
+        return 1;
     const GEOSCoordSequence *seq = GEOSGeom_getCoordSeq_r(h, GEOSGetExteriorRing_r(h, poly));
     unsigned int n = 0;
     if (!seq || !GEOSCoordSeq_getSize_r(h, seq, &n) || n < 4 || n > 4096)
-        return;
+        return 1;
     double *xy = malloc(2 * sizeof *xy * n);
-    if (!xy || !GEOSCoordSeq_copyToBuffer_r(h, seq, xy, 0, 0)) {
+    if (!xy)
+        return 0;
+    if (!GEOSCoordSeq_copyToBuffer_r(h, seq, xy, 0, 0)) {
         free(xy);
-        return;
+        return 1;
     }
     n--; /* the closing vertex */
     double area2 = 0;
@@ -200,7 +232,7 @@ static void convex_ring(GEOSContextHandle_t h, struct pk_cover_src *s)
     }
     if (!convex) {
         free(xy);
-        return;
+        return 1;
     }
     if (sign < 0) /* make it counter-clockwise */
         for (unsigned int i = 0; i < n / 2; i++)
@@ -211,6 +243,7 @@ static void convex_ring(GEOSContextHandle_t h, struct pk_cover_src *s)
             }
     s->convex = xy;
     s->nconvex = (int)n;
+    return 1;
 }
 
 int pk_cover_set_load(struct pk_store *store, const struct pk_cover_filter *f, struct pk_cover_set **out)
@@ -231,20 +264,22 @@ int pk_cover_set_load(struct pk_store *store, const struct pk_cover_filter *f, s
     if (rc == PK_OK)
         rc = load_footprints(store, cs, f);
     cs->tree = GEOSSTRtree_create_r(h, 10);
+    if (rc == PK_OK && !cs->tree)
+        rc = pk_error_geos(ctx, "cannot index the covering geometries");
     for (size_t i = 0; rc == PK_OK && i < cs->nsrc; i++) {
         struct pk_cover_src *s = &cs->src[i];
         s->polygonal = pk_geom_is_polygonal(ctx, s->g);
+        double x0, y0, x1, y1; /* compute the cached envelope now, before threads share it */
+        GEOSGeom_getExtent_r(h, s->g, &x0, &y0, &x1, &y1);
         if (s->polygonal) {
-            s->gm = pk_spatial_to_metric(sp, s->g);
-            double x0, y0, x1, y1; /* compute the cached envelope now, before threads share it */
-            if (s->gm)
-                GEOSGeom_getExtent_r(h, s->gm, &x0, &y0, &x1, &y1);
-            if (!s->gm || !GEOSArea_r(h, s->gm, &s->metric_area)) {
-                rc = pk_errcode(ctx) != PK_OK ? pk_errcode(ctx) : PK_ERR_GEOS;
+            if ((rc = pk_worker_area(pk_spatial_worker(sp), s->g, &s->area)) != PK_OK) {
                 pk_error_prefix(ctx, "%s: cannot measure it in the metric CRS", s->what);
                 break;
             }
-            convex_ring(h, s);
+            if (!convex_ring(h, s)) {
+                rc = pk_error(ctx, PK_ERR_NOMEM, "out of memory");
+                break;
+            }
         }
         GEOSSTRtree_insert_r(h, cs->tree, s->g, s);
     }
@@ -278,8 +313,6 @@ void pk_cover_set_free(struct pk_cover_set *cs)
         GEOSSTRtree_destroy_r(h, cs->tree);
     for (size_t i = 0; i < cs->nsrc; i++) {
         GEOSGeom_destroy_r(h, cs->src[i].g);
-        if (cs->src[i].gm)
-            GEOSGeom_destroy_r(h, cs->src[i].gm);
         free(cs->src[i].convex);
         free(cs->src[i].tasks);
     }
@@ -294,14 +327,23 @@ void pk_cover_set_free(struct pk_cover_set *cs)
 struct collect {
     struct pk_cover_src **items;
     size_t n, cap;
+    int nomem;
 };
 
 static void collect_cb(void *item, void *arg)
 {
     struct collect *c = arg;
+    if (c->nomem)
+        return;
     if (c->n == c->cap) {
-        c->cap = c->cap ? c->cap * 2 : 32;
-        c->items = realloc(c->items, c->cap * sizeof *c->items);
+        size_t cap = c->cap ? c->cap * 2 : 32;
+        struct pk_cover_src **grown = realloc(c->items, cap * sizeof *c->items);
+        if (!grown) {
+            c->nomem = 1;
+            return;
+        }
+        c->items = grown;
+        c->cap = cap;
     }
     c->items[c->n++] = item;
 }
@@ -312,15 +354,22 @@ static int cmp_src(const void *a, const void *b)
     return x < y ? -1 : x > y;
 }
 
-size_t pk_cover_candidates(GEOSContextHandle_t h, const struct pk_cover_set *cs, const GEOSGeometry *g,
-                           struct pk_cover_src ***out)
+int pk_cover_candidates(GEOSContextHandle_t h, const struct pk_cover_set *cs, const GEOSGeometry *g,
+                        struct pk_cover_src ***out, size_t *n)
 {
     struct collect c = {0};
+    *out = NULL;
+    *n = 0;
     if (cs->nsrc > 0)
         GEOSSTRtree_query_r(h, cs->tree, g, collect_cb, &c);
+    if (c.nomem) {
+        free(c.items);
+        return PK_ERR_NOMEM;
+    }
     /* tree order is not stable across runs: sort by address (= load order) */
     if (c.n > 1)
         qsort(c.items, c.n, sizeof *c.items, cmp_src);
     *out = c.items;
-    return c.n;
+    *n = c.n;
+    return PK_OK;
 }

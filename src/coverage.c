@@ -1,11 +1,13 @@
 /* coverage.c — `plankit coverage`: for every feature of a layer, the tasks
  * that touch it and the share of its area their linked zones and footprints
- * cover (unioned, so overlaps count once), in the metric CRS.
+ * cover (unioned, so overlaps count once).
  *
- * Engine: the covering geometries are loaded once (store and metric CRS) into
- * an STRtree; the layer's features are processed across a thread pool, each
- * thread with its own GEOS handle and PROJ transform; per feature see
- * compute_feature. Rows come out in fid order whatever the thread count. */
+ * Engine: the covering geometries are loaded once into an STRtree; the
+ * layer's features are read with the feature reader and processed across a
+ * thread pool, each thread on its own pk_worker; per feature see
+ * compute_feature. Everything is cut in the store CRS and measured with
+ * measure.c, as overlay, query and layer info do, so all commands give the
+ * same areas. Rows come out in fid order whatever the thread count. */
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -16,7 +18,9 @@
 #include "geom_int.h"
 #include "planar_int.h"
 #include "pool_int.h"
+#include "reader_int.h"
 #include "spatial_int.h"
+#include "worker_int.h"
 #include "plankit/query.h"
 
 #define CHUNK 256
@@ -24,8 +28,7 @@
 struct feature {
     long long fid;
     char *name;
-    unsigned char *wkb;
-    int wkb_len;
+    GEOSGeometry *geom;     /* store CRS, owned; NULL when the feature has none */
     /* results */
     double area, covered;   /* m² */
     unsigned char *tasks;   /* one byte per task of the set */
@@ -41,49 +44,10 @@ struct coverage {
     struct pk_cover_set *cs;
     struct pk_layer_ref layer;
     struct feature *feats;
-    size_t nfeats;
-    char dst_def[32], src_def[32];
+    size_t nfeats, cap;
+    struct pk_worker_conf conf;
     int geojson_reproject;  /* GeoJSON is WGS84 (RFC 7946): store CRS -> EPSG:4326 */
 };
-
-struct cov_thread {
-    struct pk_ctx *ctx;
-    struct pk_transform *tr;
-    struct pk_transform *wgs84; /* for GeoJSON, when the store CRS is not EPSG:4326 */
-    GEOSWKBReader *reader;
-    int own_ctx;
-    int rc;
-};
-
-static void *cov_thread_init(void *arg)
-{
-    struct coverage *C = arg;
-    struct cov_thread *t = calloc(1, sizeof *t);
-    if (!t)
-        return NULL;
-    t->ctx = pk_ctx_new();
-    t->own_ctx = 1;
-    t->rc = t->ctx ? pk_transform_new_defs(t->ctx, C->src_def, C->dst_def, &t->tr) : PK_ERR_NOMEM;
-    if (t->rc == PK_OK && C->geojson_reproject)
-        t->rc = pk_transform_new_defs(t->ctx, C->src_def, "EPSG:4326", &t->wgs84);
-    if (t->ctx)
-        t->reader = GEOSWKBReader_create_r(pk_geos(t->ctx));
-    return t;
-}
-
-static void cov_thread_fini(void *state)
-{
-    struct cov_thread *t = state;
-    if (!t)
-        return;
-    if (t->reader)
-        GEOSWKBReader_destroy_r(pk_geos(t->ctx), t->reader);
-    pk_transform_free(t->tr);
-    pk_transform_free(t->wgs84);
-    if (t->own_ctx)
-        pk_ctx_free(t->ctx);
-    free(t);
-}
 
 static void mark(struct feature *f, const struct pk_cover_src *s)
 {
@@ -91,20 +55,20 @@ static void mark(struct feature *f, const struct pk_cover_src *s)
         f->tasks[s->tasks[i]] = 1;
 }
 
-/* Union of the covering polygons (borrowed, metric CRS); NULL on error. */
-static GEOSGeometry *union_of(struct cov_thread *t, const struct pk_cover_src *const *src, size_t n)
+/* Union of the covering polygons (store CRS); NULL on error (recorded in
+ * t->ctx). Caller frees with GEOSGeom_destroy_r. */
+static GEOSGeometry *union_of(struct pk_worker *t, const struct pk_cover_src *const *src, size_t n)
 {
-    GEOSContextHandle_t h = pk_geos(t->ctx);
-    GEOSGeometry **parts = malloc(n * sizeof *parts);
-    if (!parts)
+    const GEOSGeometry **geoms = malloc(n * sizeof *geoms);
+    GEOSGeometry *u = NULL;
+    if (!geoms) {
+        pk_error(t->ctx, PK_ERR_NOMEM, "out of memory");
         return NULL;
+    }
     for (size_t i = 0; i < n; i++)
-        parts[i] = GEOSGeom_clone_r(h, src[i]->gm);
-    GEOSGeometry *coll = GEOSGeom_createCollection_r(h, GEOS_GEOMETRYCOLLECTION, parts, (unsigned)n);
-    free(parts);
-    GEOSGeometry *u = coll ? GEOSUnaryUnion_r(h, coll) : NULL;
-    if (coll)
-        GEOSGeom_destroy_r(h, coll);
+        geoms[i] = src[i]->g;
+    pk_geom_union_all(t->ctx, geoms, n, &u);
+    free(geoms);
     return u;
 }
 
@@ -115,27 +79,187 @@ static size_t find_root(size_t *parent, size_t k)
     return k;
 }
 
-/* area(F ∩ (S1 ∪ ... ∪ Sn)) for the covering polygons overlapping F, with
- * over[k] = area(F ∩ Sk) known and inside[k] set when F covers Sk. Polygons
- * whose envelopes meet are grouped; a group of one needs no overlay at all;
- * a group is unioned, and the parts of the union that cross F's boundary are
- * intersected with F locally. Groups and parts are disjoint, so the areas
- * add up. Returns 0 on error. */
-static int covered_area(struct cov_thread *t, const GEOSGeometry *Fm, const GEOSPreparedGeometry **ppFm,
-                        const struct pk_cover_src **cover, const double *over, const int *inside, size_t n,
-                        struct rings *rings, double *covered)
+/* What one thread knows about the feature F it is computing: F itself, its
+ * prepared form and rings (made on first use), and the covering polygons
+ * found to overlap it, with over[k] = area(F ∩ cover[k]) and inside[k] set
+ * when F covers cover[k]. */
+struct job {
+    struct pk_worker *t;
+    const GEOSGeometry *F;
+    const GEOSPreparedGeometry *pF;
+    struct rings rings;
+    int rings_tried;
+    const struct pk_cover_src **cover;
+    double *over;
+    int *inside;
+    size_t ncover;
+};
+
+static const GEOSPreparedGeometry *job_prepared(struct job *j)
 {
-    GEOSContextHandle_t h = pk_geos(t->ctx);
-    const GEOSPreparedGeometry *pFm = *ppFm;
-    size_t *parent = malloc(n * sizeof *parent), *members = malloc(n * sizeof *members);
-    double (*env)[4] = malloc(n * sizeof *env);
-    const struct pk_cover_src **group = malloc(n * sizeof *group);
-    int ok = parent && members && env && group;
-    for (size_t k = 0; ok && k < n; k++) {
-        parent[k] = k;
-        GEOSGeom_getExtent_r(h, cover[k]->gm, &env[k][0], &env[k][1], &env[k][2], &env[k][3]);
+    if (!j->pF && !(j->pF = GEOSPrepare_r(pk_geos(j->t->ctx), j->F)))
+        pk_error_geos(j->t->ctx, "cannot prepare the feature");
+    return j->pF;
+}
+
+/* F's rings for the planar kernels; NULL when they cannot be read (the
+ * caller then uses GEOS). */
+static const struct rings *job_rings(struct job *j)
+{
+    if (!j->rings_tried) {
+        j->rings_tried = 1;
+        if (!pk_rings_read(pk_geos(j->t->ctx), j->F, &j->rings))
+            pk_rings_free(&j->rings);
     }
-    for (size_t a = 0; ok && a < n; a++)
+    return j->rings.n ? &j->rings : NULL;
+}
+
+static void job_release(struct job *j)
+{
+    if (j->pF)
+        GEOSPreparedGeom_destroy_r(pk_geos(j->t->ctx), j->pF);
+    pk_rings_free(&j->rings);
+    free(j->cover);
+    free(j->over);
+    free(j->inside);
+}
+
+/* Measure a GEOS predicate's answer: 0 or 1, or an error for 2. */
+static int geos_answer(struct pk_worker *t, char answer, int *out, const char *what)
+{
+    if (answer == 2)
+        return pk_error_geos(t->ctx, what);
+    *out = answer;
+    return PK_OK;
+}
+
+/* area(F ∩ S) for one polygon S in *overlap, and whether F covers S. A
+ * convex S (circles, rectangles: most footprints) is cut from F's rings
+ * directly, after a test on run envelopes that tells, for most, that F's
+ * boundary stays away, when one point-in-polygon test says inside or
+ * outside; any other S goes to GEOS, cut locally (pk_local_overlap). */
+static int polygon_overlap(struct job *j, const struct pk_cover_src *s, double *overlap, int *inside)
+{
+    struct pk_worker *t = j->t;
+    GEOSContextHandle_t h = pk_geos(t->ctx);
+    const struct rings *rings = s->convex ? job_rings(j) : NULL;
+    *overlap = 0;
+    *inside = 0;
+    if (rings) {
+        double box[4];
+        GEOSGeom_getExtent_r(h, s->g, &box[0], &box[1], &box[2], &box[3]);
+        if (!pk_rings_near(rings, box)) { /* the boundary stays away: all inside or all outside */
+            *inside = pk_rings_contain(rings, s->convex[0], s->convex[1]);
+            *overlap = *inside ? s->area : 0;
+            return PK_OK;
+        }
+        double a = pk_convex_overlap(&t->measure, rings, s->convex, s->nconvex);
+        if (a < 0)
+            return pk_error(t->ctx, PK_ERR_DATA, "%s: cannot measure its overlap", s->what);
+        /* inside when the clipped area is its whole area (to within rounding:
+         * a sliver that small outside would not show) */
+        *inside = fabs(a - s->area) <= 1e-9 * s->area;
+        *overlap = *inside ? s->area : a;
+        return PK_OK;
+    }
+    const GEOSPreparedGeometry *pF = job_prepared(j);
+    int meets = 0, rc = pF ? geos_answer(t, GEOSPreparedIntersects_r(h, pF, s->g), &meets, "intersects") : PK_ERR_GEOS;
+    if (rc != PK_OK || !meets)
+        return rc;
+    if ((rc = geos_answer(t, GEOSPreparedCovers_r(h, pF, s->g), inside, "covers")) != PK_OK)
+        return rc;
+    if (*inside) {
+        *overlap = s->area;
+        return PK_OK;
+    }
+    double a = pk_local_overlap(&t->measure, h, j->F, s->g);
+    if (a < 0)
+        return pk_errcode(t->ctx) != PK_OK ? pk_errcode(t->ctx) : pk_error_geos(t->ctx, "intersection");
+    *overlap = a;
+    return PK_OK;
+}
+
+/* The envelope of a group's members widened by a margin; the box the
+ * planar kernels cut F's rings to for that group. */
+static void group_box(GEOSContextHandle_t h, const struct pk_cover_src **group, size_t m, double box[4])
+{
+    for (size_t k = 0; k < m; k++) {
+        double e[4];
+        GEOSGeom_getExtent_r(h, group[k]->g, &e[0], &e[1], &e[2], &e[3]);
+        if (k == 0 || e[0] < box[0])
+            box[0] = e[0];
+        if (k == 0 || e[1] < box[1])
+            box[1] = e[1];
+        if (k == 0 || e[2] > box[2])
+            box[2] = e[2];
+        if (k == 0 || e[3] > box[3])
+            box[3] = e[3];
+    }
+    double margin = pk_box_margin(box[0], box[1], box[2], box[3]);
+    box[0] -= margin, box[1] -= margin, box[2] += margin, box[3] += margin;
+}
+
+/* area(F ∩ (S1 ∪ ... ∪ Sm)) of a group of convex members by
+ * inclusion-exclusion over their (convex) intersections, F's rings first
+ * cut to the group's box. Returns 1 with *area, or 0 when the group is too
+ * entangled for it (then GEOS takes it). */
+static int convex_group_area(struct job *j, const struct pk_cover_src **group, const double *over,
+                             const int *inside, size_t m, int crossing, double *area)
+{
+    const struct rings *rings = crossing ? job_rings(j) : NULL;
+    if (crossing && !rings)
+        return 0;
+    double box[4];
+    struct rings local = {0};
+    group_box(pk_geos(j->t->ctx), group, m, box);
+    int done = (!crossing || pk_rings_clip_box(rings, box, &local)) &&
+               pk_incl_excl_area(&j->t->measure, group, over, inside, (int)m, &local, area);
+    pk_rings_free(&local);
+    return done;
+}
+
+/* area(F ∩ (S1 ∪ ... ∪ Sm)) of a group through GEOS: the group is unioned
+ * (small shapes in general position, its fast path), and the parts of the
+ * union that cross F's boundary are intersected with F cut to a box around
+ * them. Unioning pieces cut out of F instead would overlay nearly coincident
+ * copies of F's boundary, which GEOS handles only through its slow snapping
+ * fallbacks. */
+static int union_group_area(struct job *j, const struct pk_cover_src **group, size_t m, int crossing, double *area)
+{
+    struct pk_worker *t = j->t;
+    GEOSContextHandle_t h = pk_geos(t->ctx);
+    GEOSGeometry *u = union_of(t, group, m);
+    int nparts = u ? GEOSGetNumGeometries_r(h, u) : -1, rc = u ? PK_OK : pk_errcode(t->ctx);
+    *area = 0;
+    for (int k = 0; rc == PK_OK && k < nparts; k++) {
+        const GEOSGeometry *part = GEOSGetGeometryN_r(h, u, k);
+        const GEOSPreparedGeometry *pF = crossing ? job_prepared(j) : NULL;
+        int covered = !crossing;
+        double a = -1;
+        if (crossing && (rc = pF ? geos_answer(t, GEOSPreparedCovers_r(h, pF, part), &covered, "covers")
+                                 : PK_ERR_GEOS) != PK_OK)
+            break;
+        if (covered)
+            rc = pk_worker_area(t, part, &a);
+        else if ((a = pk_local_overlap(&t->measure, h, j->F, part)) < 0)
+            rc = pk_errcode(t->ctx) != PK_OK ? pk_errcode(t->ctx) : pk_error_geos(t->ctx, "intersection");
+        *area += rc == PK_OK ? a : 0;
+    }
+    if (u)
+        GEOSGeom_destroy_r(h, u);
+    return rc;
+}
+
+/* Group the covering polygons whose envelopes meet (union-find over
+ * parent[]); groups are disjoint, so their areas add up. */
+static void group_sources(GEOSContextHandle_t h, const struct job *j, size_t *parent, double (*env)[4])
+{
+    size_t n = j->ncover;
+    for (size_t k = 0; k < n; k++) {
+        parent[k] = k;
+        GEOSGeom_getExtent_r(h, j->cover[k]->g, &env[k][0], &env[k][1], &env[k][2], &env[k][3]);
+    }
+    for (size_t a = 0; a < n; a++)
         for (size_t b = a + 1; b < n; b++)
             if (env[a][0] <= env[b][2] && env[b][0] <= env[a][2] && env[a][1] <= env[b][3] &&
                 env[b][1] <= env[a][3]) {
@@ -143,231 +267,173 @@ static int covered_area(struct cov_thread *t, const GEOSGeometry *Fm, const GEOS
                 if (ra != rb)
                     parent[ra > rb ? ra : rb] = ra < rb ? ra : rb;
             }
+}
+
+/* area(F ∩ (S1 ∪ ... ∪ Sn)) over the covering polygons found overlapping F:
+ * a group of one adds its overlap, a convex group goes by
+ * inclusion-exclusion, any other group through GEOS. */
+static int covered_area(struct job *j, double *covered)
+{
+    GEOSContextHandle_t h = pk_geos(j->t->ctx);
+    size_t n = j->ncover;
+    size_t *parent = malloc(n * sizeof *parent);
+    double(*env)[4] = malloc(n * sizeof *env), *o = malloc(n * sizeof *o);
+    const struct pk_cover_src **group = malloc(n * sizeof *group);
+    int *in = malloc(n * sizeof *in);
+    int rc = parent && env && o && group && in ? PK_OK : pk_error(j->t->ctx, PK_ERR_NOMEM, "out of memory");
     *covered = 0;
-    for (size_t r = 0; ok && r < n; r++) {
+    if (rc == PK_OK)
+        group_sources(h, j, parent, env);
+    for (size_t r = 0; rc == PK_OK && r < n; r++) {
         if (find_root(parent, r) != r)
             continue;
         size_t m = 0;
         int crossing = 0, convex = 1;
         for (size_t k = r; k < n; k++)
             if (find_root(parent, k) == r) {
-                members[m++] = k;
-                group[m - 1] = cover[k];
-                crossing |= !inside[k];
-                convex &= cover[k]->convex != NULL;
+                group[m] = j->cover[k];
+                o[m] = j->over[k];
+                in[m++] = j->inside[k];
+                crossing |= !j->inside[k];
+                convex &= j->cover[k]->convex != NULL;
             }
-        if (m == 1) {
-            *covered += over[r];
-            continue;
-        }
-        if (convex && crossing && !rings->n && !pk_rings_read(h, Fm, rings))
-            pk_rings_free(rings);
-        if (convex && (!crossing || rings->n)) {
-            double *o = malloc(m * sizeof *o), box[4] = {env[r][0], env[r][1], env[r][2], env[r][3]};
-            int *in = malloc(m * sizeof *in), done = 0;
-            for (size_t k = 0; o && in && k < m; k++) {
-                o[k] = over[members[k]];
-                in[k] = inside[members[k]];
-                box[0] = env[members[k]][0] < box[0] ? env[members[k]][0] : box[0];
-                box[1] = env[members[k]][1] < box[1] ? env[members[k]][1] : box[1];
-                box[2] = env[members[k]][2] > box[2] ? env[members[k]][2] : box[2];
-                box[3] = env[members[k]][3] > box[3] ? env[members[k]][3] : box[3];
-            }
-            box[0] -= 1, box[1] -= 1, box[2] += 1, box[3] += 1;
-            struct rings local = {0};
-            double a = 0;
-            if (o && in && (!crossing || pk_rings_clip_box(rings, box, &local)) &&
-                pk_incl_excl_area(group, o, in, (int)m, &local, &a)) {
-                *covered += a > 0 ? a : 0;
-                done = 1;
-            }
-            pk_rings_free(&local);
-            free(o);
-            free(in);
-            if (done)
-                continue;
-        }
-        GEOSGeometry *u = union_of(t, group, m);
-        int nparts = u ? GEOSGetNumGeometries_r(h, u) : -1;
-        ok = nparts >= 0;
-        for (int k = 0; ok && k < nparts; k++) {
-            const GEOSGeometry *part = GEOSGetGeometryN_r(h, u, k);
-            double a = -1;
-            if (crossing && !pFm)
-                pFm = GEOSPrepare_r(h, Fm);
-            if (!crossing || GEOSPreparedCovers_r(h, pFm, part) == 1)
-                GEOSArea_r(h, part, &a);
-            else
-                a = pk_local_overlap(h, Fm, part);
-            if (a < 0)
-                ok = 0;
-            else
-                *covered += a;
-        }
-        if (u)
-            GEOSGeom_destroy_r(h, u);
+        double a = 0;
+        if (m == 1)
+            a = o[0];
+        else if (!convex || !convex_group_area(j, group, o, in, m, crossing, &a))
+            rc = union_group_area(j, group, m, crossing, &a);
+        *covered += a > 0 ? a : 0;
     }
-    *ppFm = pFm;
     free(parent);
-    free(members);
     free(env);
+    free(o);
     free(group);
-    return ok;
+    free(in);
+    return rc;
 }
 
-/* The covered area of a feature F is area(F ∩ (S1 ∪ S2 ∪ ...)) over the
- * covering polygons Si that overlap it by at least 1 m² (a task counts for F
- * when one of its polygons does, or when it is linked to F itself, which
- * covers F whole). Overlays run in the metric CRS (F and the Si transformed
- * vertex by vertex), so the area is that of one planar region whatever the
- * grouping: a footprint inside the area already covered adds nothing, and
- * SpatiaLite's ST_Area(ST_Intersection(ST_Transform(..), ST_Union(ST_Transform(..))))
- * gives the same number.
- *
- * For speed (tens of thousands of footprints over thousands of detailed
- * polygons), GEOS's overlays are mostly avoided:
- * - a convex polygon (circles, rectangles: most footprints) is measured
- *   against F by clipping F's rings by it (Sutherland-Hodgman), after a test
- *   on run envelopes that tells, for most, that F's boundary stays away, and
- *   then one point-in-polygon test says inside or outside;
- * - polygons whose envelopes meet are grouped: a group of one adds its
- *   overlap; a group of convex polygons adds area(F ∩ union) by
- *   inclusion-exclusion over the (convex) intersections of its members;
- * - other groups are unioned with GEOS (small shapes in general position, its
- *   fast path), and the parts of the union that cross F's boundary are
- *   intersected with F cut to a box around them. Unioning pieces cut out of F
- *   instead would overlay nearly coincident copies of F's boundary, which GEOS
- *   handles only through its slow snapping fallbacks.
- * Contact with lines and points is tested in the store CRS with GEOS. The
- * result depends on nothing but the data: not on the thread count. */
+/* Find the covering geometries that touch F: tasks are marked in f, and
+ * the polygons that overlap F by at least PK_MIN_OVERLAP_M2 are kept in j. A
+ * source linked to F itself covers F whole (*full). Contact with lines and
+ * points is tested with GEOS. */
+static int find_cover(struct job *j, struct coverage *C, struct feature *f, int polygonal, int *full)
+{
+    GEOSContextHandle_t h = pk_geos(j->t->ctx);
+    struct pk_cover_src **cand = NULL;
+    size_t nc = 0;
+    int rc = pk_cover_candidates(h, C->cs, j->F, &cand, &nc);
+    if (rc != PK_OK)
+        return pk_error(j->t->ctx, rc, "out of memory");
+    j->cover = calloc(nc ? nc : 1, sizeof *j->cover);
+    j->over = calloc(nc ? nc : 1, sizeof *j->over);
+    j->inside = calloc(nc ? nc : 1, sizeof *j->inside);
+    if (!j->cover || !j->over || !j->inside)
+        rc = pk_error(j->t->ctx, PK_ERR_NOMEM, "out of memory");
+    for (size_t c = 0; rc == PK_OK && c < nc; c++) {
+        const struct pk_cover_src *s = cand[c];
+        double overlap = 0;
+        int inside = 0, meets = 0;
+        if (s->layer_id == C->layer.id && s->fid == f->fid) {
+            *full = 1;
+            mark(f, s);
+        } else if (!polygonal || !s->polygonal) {
+            const GEOSPreparedGeometry *pF = job_prepared(j);
+            rc = pF ? geos_answer(j->t, GEOSPreparedIntersects_r(h, pF, s->g), &meets, "intersects") : PK_ERR_GEOS;
+            if (rc == PK_OK && meets)
+                mark(f, s);
+        } else if ((rc = polygon_overlap(j, s, &overlap, &inside)) == PK_OK && overlap >= PK_MIN_OVERLAP_M2) {
+            mark(f, s);
+            j->over[j->ncover] = overlap;
+            j->inside[j->ncover] = inside;
+            j->cover[j->ncover++] = s;
+        }
+    }
+    free(cand);
+    return rc;
+}
+
+/* The feature's GeoJSON geometry, in WGS84 (RFC 7946). */
+static int feature_geojson(struct pk_worker *t, struct coverage *C, struct feature *f)
+{
+    int rc = PK_OK;
+    struct pk_transform *wgs84 = C->geojson_reproject ? pk_worker_transform(t, 4326, &rc) : NULL;
+    if (rc != PK_OK)
+        return rc;
+    GEOSGeometry *ll = wgs84 ? pk_transform_geom(t->ctx, wgs84, f->geom) : NULL;
+    if (wgs84 && !ll)
+        return pk_errcode(t->ctx);
+    f->geojson = pk_geom_to_geojson(t->ctx, ll ? ll : f->geom);
+    if (ll)
+        GEOSGeom_destroy_r(pk_geos(t->ctx), ll);
+    return f->geojson ? PK_OK : pk_error(t->ctx, PK_ERR_NOMEM, "out of memory");
+}
+
+/* One feature F: the tasks that touch it, its area, and the area that the
+ * covering polygons overlapping it by at least 1 m² cover,
+ * area(F ∩ (S1 ∪ S2 ∪ ...)) (a task counts for F when one of its polygons
+ * does, or when it is linked to F itself, which covers F whole). All cut in
+ * the store CRS and measured with measure.c, so this is the number the
+ * overlay and the queries give. The result depends on nothing but the
+ * data: not on the thread count. */
 static void compute_feature(void *state, size_t i, void *arg)
 {
-    struct cov_thread *t = state;
+    struct pk_worker *t = state;
     struct coverage *C = arg;
     struct feature *f = &C->feats[i];
-    const struct pk_cover_set *cs = C->cs;
     if (!t || t->rc != PK_OK) {
         f->rc = PK_ERR_NOMEM;
         snprintf(f->err, sizeof f->err, "cannot start a worker thread");
         return;
     }
-    GEOSContextHandle_t h = pk_geos(t->ctx);
-    GEOSGeometry *F = f->wkb ? GEOSWKBReader_read_r(h, t->reader, f->wkb, (size_t)f->wkb_len) : NULL;
-    if (!F)
+    if (!f->geom)
         return;
-    int ok = 1, polygonal = pk_geom_is_polygonal(t->ctx, F);
-    GEOSGeometry *Fm = NULL; /* F in the metric CRS */
-    if (polygonal) {
-        Fm = pk_transform_geom(t->ctx, t->tr, F);
-        if (!Fm || !GEOSArea_r(h, Fm, &f->area))
-            ok = 0;
-    }
-    struct pk_cover_src **cand = NULL;
-    size_t nc = ok ? pk_cover_candidates(h, cs, F, &cand) : 0;
-    const struct pk_cover_src **cover = calloc(nc ? nc : 1, sizeof *cover);
-    double *over = calloc(nc ? nc : 1, sizeof *over); /* area of F ∩ cover[k] */
-    int *inside_of = calloc(nc ? nc : 1, sizeof *inside_of);
-    size_t ncover = 0;
-    if (!cover || !over || !inside_of)
-        ok = 0;
-    int full = 0, crossing = 0;
-    const GEOSPreparedGeometry *pF = NULL, *pFm = NULL;
-    struct rings rings = {0};
-    for (size_t c = 0; ok && c < nc; c++) {
-        const struct pk_cover_src *s = cand[c];
-        if (s->layer_id == C->layer.id && s->fid == f->fid) {
-            full = 1;
-            mark(f, s);
-            continue;
-        }
-        if (!polygonal || !s->polygonal) {
-            if (!pF)
-                pF = GEOSPrepare_r(h, F);
-            if (GEOSPreparedIntersects_r(h, pF, s->g) == 1)
-                mark(f, s);
-            continue;
-        }
-        double overlap = 0;
-        int inside;
-        if (s->convex && !rings.n && !pk_rings_read(h, Fm, &rings))
-            pk_rings_free(&rings);
-        if (s->convex && rings.n) {
-            double box[4];
-            GEOSGeom_getExtent_r(h, s->gm, &box[0], &box[1], &box[2], &box[3]);
-            if (!pk_rings_near(&rings, box)) {
-                /* the boundary stays away: all inside or all outside */
-                if (!pk_rings_contain(&rings, s->convex[0], s->convex[1]))
-                    continue;
-                inside = 1;
-                overlap = s->metric_area;
-            } else {
-                /* a convex polygon is clipped by the feature's rings directly:
-                 * it lies inside when the clipped area is its whole area (to
-                 * within rounding: a sliver that small outside would not show) */
-                if ((overlap = pk_convex_overlap(&rings, s->convex, s->nconvex)) < 0) {
-                    ok = 0;
-                    break;
-                }
-                inside = fabs(overlap - s->metric_area) <= 1e-9 * s->metric_area;
-                if (inside)
-                    overlap = s->metric_area;
-            }
-        } else {
-            if (!pFm)
-                pFm = GEOSPrepare_r(h, Fm);
-            if (GEOSPreparedIntersects_r(h, pFm, s->gm) != 1)
-                continue;
-            inside = GEOSPreparedCovers_r(h, pFm, s->gm) == 1;
-            if (inside)
-                overlap = s->metric_area;
-            else if ((overlap = pk_local_overlap(h, Fm, s->gm)) < 0) {
-                ok = 0;
-                break;
-            }
-        }
-        if (overlap < PK_MIN_OVERLAP_M2)
-            continue;
-        mark(f, s);
-        crossing |= !inside;
-        over[ncover] = overlap;
-        inside_of[ncover] = inside;
-        cover[ncover++] = s;
-    }
-    if (ok && polygonal) {
-        if (full) {
-            f->covered = f->area;
-        } else if (ncover > 0) {
-            ok = covered_area(t, Fm, &pFm, cover, over, inside_of, ncover, &rings, &f->covered);
-        }
-        if (f->covered > f->area)
-            f->covered = f->area;
-    }
-    if (!ok) {
-        f->rc = PK_ERR_GEOS;
+    struct job j = {.t = t, .F = f->geom};
+    int full = 0, polygonal = pk_geom_is_polygonal(t->ctx, f->geom);
+    int rc = polygonal ? pk_worker_area(t, f->geom, &f->area) : PK_OK;
+    if (rc == PK_OK)
+        rc = find_cover(&j, C, f, polygonal, &full);
+    if (rc == PK_OK && polygonal)
+        rc = full ? (f->covered = f->area, PK_OK) : j.ncover ? covered_area(&j, &f->covered) : PK_OK;
+    if (f->covered > f->area)
+        f->covered = f->area;
+    if (rc == PK_OK && C->opts->with_geometry)
+        rc = feature_geojson(t, C, f);
+    for (size_t b = 0; b < C->cs->ntasks; b++)
+        f->ntasks += f->tasks[b];
+    if (rc != PK_OK) {
+        f->rc = rc;
         snprintf(f->err, sizeof f->err, "%s", pk_errmsg(t->ctx)[0] ? pk_errmsg(t->ctx) : "GEOS operation failed");
     }
-    for (size_t b = 0; b < cs->ntasks; b++)
-        f->ntasks += f->tasks[b];
-    if (C->opts->with_geometry && t->wgs84) {
-        GEOSGeometry *ll = pk_transform_geom(t->ctx, t->wgs84, F);
-        f->geojson = ll ? pk_geom_to_geojson(t->ctx, ll) : NULL;
-        if (ll)
-            GEOSGeom_destroy_r(h, ll);
-    } else if (C->opts->with_geometry) {
-        f->geojson = pk_geom_to_geojson(t->ctx, F);
+    job_release(&j);
+}
+
+/* Reader callback: keep fid, name and geometry of a feature. */
+static int keep_feature(void *arg, struct pk_feature *pf)
+{
+    struct coverage *C = arg;
+    struct pk_ctx *ctx = pk_store_ctx(C->store);
+    if (C->nfeats == C->cap) {
+        size_t cap = C->cap ? C->cap * 2 : 256;
+        struct feature *grown = realloc(C->feats, cap * sizeof *grown);
+        if (!grown)
+            return pk_error(ctx, PK_ERR_NOMEM, "out of memory");
+        C->feats = grown;
+        C->cap = cap;
     }
-    if (pF)
-        GEOSPreparedGeom_destroy_r(h, pF);
-    if (pFm)
-        GEOSPreparedGeom_destroy_r(h, pFm);
-    if (Fm)
-        GEOSGeom_destroy_r(h, Fm);
-    GEOSGeom_destroy_r(h, F);
-    pk_rings_free(&rings);
-    free(cover);
-    free(over);
-    free(inside_of);
-    free(cand);
+    struct feature *f = &C->feats[C->nfeats];
+    memset(f, 0, sizeof *f);
+    f->fid = pf->fid;
+    f->name = pf->label ? strdup(pf->label) : NULL;
+    f->tasks = calloc(C->cs->ntasks ? C->cs->ntasks : 1, 1);
+    if ((pf->label && !f->name) || !f->tasks) {
+        free(f->name);
+        free(f->tasks);
+        return pk_error(ctx, PK_ERR_NOMEM, "out of memory");
+    }
+    f->geom = pf->geom;
+    pf->geom = NULL;
+    C->nfeats++;
+    return PK_OK;
 }
 
 /* Read fid, name and geometry of every feature of the layer. */
@@ -375,38 +441,17 @@ static int read_features(struct coverage *C)
 {
     struct pk_store *S = C->store;
     long long has_name = 0;
-    char *sql = sqlite3_mprintf("SELECT count(*) FROM pk_fields WHERE layer_id=%lld AND name='name'", C->layer.id);
-    pk_sql_int(S, sql, NULL, &has_name, NULL);
-    sqlite3_free(sql);
-    sql = sqlite3_mprintf("SELECT fid, %s, AsBinary(geom) FROM %s ORDER BY fid", has_name ? "name" : "NULL",
-                          C->layer.table);
-    sqlite3_stmt *st;
-    int rc = pk_sql_prepare(S, sql, &st);
-    sqlite3_free(sql);
-    size_t cap = 0;
-    while (rc == PK_OK && sqlite3_step(st) == SQLITE_ROW) {
-        if (C->nfeats == cap) {
-            cap = cap ? cap * 2 : 256;
-            struct feature *grown = realloc(C->feats, cap * sizeof *grown);
-            if (!grown) {
-                rc = pk_error(S->ctx, PK_ERR_NOMEM, "out of memory");
-                break;
-            }
-            C->feats = grown;
-        }
-        struct feature *f = &C->feats[C->nfeats++];
-        memset(f, 0, sizeof *f);
-        f->fid = sqlite3_column_int64(st, 0);
-        if (sqlite3_column_text(st, 1))
-            f->name = strdup((const char *)sqlite3_column_text(st, 1));
-        f->wkb_len = sqlite3_column_bytes(st, 2);
-        if (f->wkb_len > 0) {
-            f->wkb = malloc((size_t)f->wkb_len);
-            memcpy(f->wkb, sqlite3_column_blob(st, 2), (size_t)f->wkb_len);
-        }
-        f->tasks = calloc(C->cs->ntasks ? C->cs->ntasks : 1, 1);
-    }
-    sqlite3_finalize(st);
+    int rc;
+    char id[32];
+    snprintf(id, sizeof id, "%lld", C->layer.id);
+    if ((rc = pk_sql_int(S, "SELECT count(*) FROM pk_fields WHERE layer_id=CAST(?1 AS INTEGER) AND name='name'", id,
+                         &has_name, NULL)) != PK_OK)
+        return rc;
+    struct pk_reader_spec spec = {&C->layer, 1, has_name ? "name" : NULL, 0, NULL};
+    struct pk_reader *r = NULL;
+    if ((rc = pk_reader_new(pk_store_ctx(S), S->db, &spec, &r)) == PK_OK)
+        rc = pk_reader_all(r, keep_feature, C);
+    pk_reader_free(r);
     return rc;
 }
 
@@ -429,7 +474,7 @@ static char *task_list(const struct pk_cover_set *cs, const unsigned char *mask,
 static int build_table(struct coverage *C, struct pk_table **out)
 {
     const struct pk_cover_set *cs = C->cs;
-    const char *names[] = {"fid", "name", "tasks", "task_ids", "area_km2", "covered_km2", "share_pct", "geometry"};
+    const char *names[] = {"fid", "name", "tasks", "task_ids", "area_km2", "covered_km2", "share", "geometry"};
     enum pk_col_type types[] = {PK_COL_INT, PK_COL_TEXT, PK_COL_INT, PK_COL_TEXT, PK_COL_REAL, PK_COL_REAL,
                                 PK_COL_REAL, PK_COL_GEOJSON};
     int ncols = C->opts->with_geometry ? 8 : 7;
@@ -455,10 +500,10 @@ static int build_table(struct coverage *C, struct pk_table **out)
         pk_table_set(t, (size_t)r, 1, f->name);
         pk_table_setf(t, (size_t)r, 2, "%d", f->ntasks);
         pk_table_set(t, (size_t)r, 3, ids);
-        pk_table_setf(t, (size_t)r, 4, "%.6f", f->area / 1e6);
-        pk_table_setf(t, (size_t)r, 5, "%.6f", f->covered / 1e6);
+        pk_table_setf(t, (size_t)r, 4, "%.17g", f->area / 1e6);
+        pk_table_setf(t, (size_t)r, 5, "%.17g", f->covered / 1e6);
         if (f->area > 0)
-            pk_table_setf(t, (size_t)r, 6, "%.2f", 100.0 * f->covered / f->area);
+            pk_table_setf(t, (size_t)r, 6, "%.17g", f->covered / f->area);
         if (ncols > 7)
             pk_table_set(t, (size_t)r, 7, f->geojson);
         free(ids);
@@ -480,69 +525,76 @@ static int build_table(struct coverage *C, struct pk_table **out)
         long r = pk_table_add_row(t);
         pk_table_set(t, (size_t)r, 1, "(total)");
         pk_table_setf(t, (size_t)r, 2, "%d", nany);
-        pk_table_setf(t, (size_t)r, 4, "%.6f", area / 1e6);
-        pk_table_setf(t, (size_t)r, 5, "%.6f", covered / 1e6);
+        pk_table_setf(t, (size_t)r, 4, "%.17g", area / 1e6);
+        pk_table_setf(t, (size_t)r, 5, "%.17g", covered / 1e6);
         if (area > 0)
-            pk_table_setf(t, (size_t)r, 6, "%.2f", 100.0 * covered / area);
+            pk_table_setf(t, (size_t)r, 6, "%.17g", covered / area);
     }
     free(any);
     *out = t;
     return PK_OK;
 }
 
+/* Compute every feature across the pool, a chunk at a time (progress and
+ * cancelling between chunks); the first failing feature's error is the
+ * result. */
+static int compute_all(struct coverage *C, struct pk_pool *pool, struct pk_worker *main_state,
+                       pk_progress_fn progress, void *arg)
+{
+    struct pk_ctx *ctx = pk_store_ctx(C->store);
+    int rc = PK_OK;
+    for (size_t done = 0; rc == PK_OK && done < C->nfeats; done += CHUNK) {
+        size_t n = C->nfeats - done < CHUNK ? C->nfeats - done : CHUNK;
+        struct coverage sub = *C;
+        sub.feats = C->feats + done;
+        pk_pool_run(pool, main_state, n, compute_feature, &sub);
+        for (size_t i = done; i < done + n && rc == PK_OK; i++)
+            if (C->feats[i].rc != PK_OK)
+                rc = pk_error(ctx, C->feats[i].rc, "coverage: layer '%s' feature %lld: %s", C->layer.name,
+                              C->feats[i].fid, C->feats[i].err);
+        if (rc == PK_OK && progress && !progress((double)(done + n) / (double)C->nfeats, NULL, arg))
+            rc = pk_error(ctx, PK_ERR_CANCELLED, "coverage: cancelled");
+    }
+    return rc;
+}
+
 int pk_coverage(struct pk_store *store, const struct pk_coverage_opts *opts, struct pk_table **out,
                 pk_progress_fn progress, void *arg)
 {
     struct pk_ctx *ctx = pk_store_ctx(store);
-    struct coverage C = {store, opts, NULL, {0}, NULL, 0, "", "", 0};
+    struct coverage C = {.store = store, .opts = opts};
     struct pk_cover_filter filter = {opts->classification, opts->status, opts->year, opts->include_citywide};
     int rc;
     *out = NULL;
     if (!opts->by_layer)
         return pk_error(ctx, PK_ERR_ARGS, "coverage: --by LAYER is required");
+    if (!pk_store_measure_srid(store))
+        return pk_error(ctx, PK_ERR_ARGS, "the store has no metric CRS yet: load a layer first or "
+                        "create the store with --measure-crs");
     if ((rc = pk_layer_find(store, opts->by_layer, &C.layer)) != PK_OK)
         return rc;
     if ((rc = pk_cover_set_load(store, &filter, &C.cs)) != PK_OK)
         return rc;
-    snprintf(C.src_def, sizeof C.src_def, "EPSG:%d", pk_store_srid(store));
-    snprintf(C.dst_def, sizeof C.dst_def, "EPSG:%d", pk_store_measure_srid(store));
+    pk_worker_conf_init(&C.conf, store);
     C.geojson_reproject = opts->with_geometry && pk_store_srid(store) != 4326;
     rc = read_features(&C);
     struct pk_pool *pool = NULL;
-    struct cov_thread *main_state = NULL;
-    if (rc == PK_OK) {
-        main_state = calloc(1, sizeof *main_state);
-        if (main_state) {
-            main_state->ctx = ctx;
-            main_state->rc = pk_transform_new_defs(ctx, C.src_def, C.dst_def, &main_state->tr);
-            if (main_state->rc == PK_OK && C.geojson_reproject)
-                main_state->rc = pk_transform_new_defs(ctx, C.src_def, "EPSG:4326", &main_state->wgs84);
-            main_state->reader = GEOSWKBReader_create_r(pk_geos(ctx));
-            rc = main_state->rc;
-        }
-        pool = pk_pool_new(pk_pool_default_threads(), cov_thread_init, cov_thread_fini, &C);
-        if (!pool || !main_state)
-            rc = pk_error(ctx, PK_ERR_NOMEM, "out of memory");
-    }
-    for (size_t done = 0; rc == PK_OK && done < C.nfeats; done += CHUNK) {
-        size_t n = C.nfeats - done < CHUNK ? C.nfeats - done : CHUNK;
-        struct coverage sub = C;
-        sub.feats = C.feats + done;
-        pk_pool_run(pool, main_state, n, compute_feature, &sub);
-        for (size_t i = done; i < done + n && rc == PK_OK; i++)
-            if (C.feats[i].rc != PK_OK)
-                rc = pk_error(ctx, C.feats[i].rc, "coverage: layer '%s' feature %lld: %s", C.layer.name,
-                              C.feats[i].fid, C.feats[i].err);
-        if (rc == PK_OK && progress && !progress((double)(done + n) / (double)C.nfeats, NULL, arg))
-            rc = pk_error(ctx, PK_ERR_CANCELLED, "coverage: cancelled");
+    struct pk_worker main_state;
+    int main_ready = 0;
+    if (rc == PK_OK && (rc = pk_worker_init(&main_state, ctx, &C.conf)) == PK_OK) {
+        main_ready = 1;
+        pool = pk_pool_new(pk_pool_default_threads(), pk_worker_new, pk_worker_free, &C.conf);
+        rc = pool ? compute_all(&C, pool, &main_state, progress, arg) : pk_error(ctx, PK_ERR_NOMEM, "out of memory");
     }
     pk_pool_free(pool);
-    cov_thread_fini(main_state);
+    if (main_ready)
+        pk_worker_release(&main_state);
     if (rc == PK_OK)
         rc = build_table(&C, out);
     for (size_t i = 0; i < C.nfeats; i++) {
         free(C.feats[i].name);
-        free(C.feats[i].wkb);
+        if (C.feats[i].geom)
+            GEOSGeom_destroy_r(pk_geos(ctx), C.feats[i].geom);
         free(C.feats[i].tasks);
         free(C.feats[i].geojson);
     }

@@ -282,9 +282,9 @@ int pk_layer_info(struct pk_store *store, const char *name, struct pk_table **ou
         pk_store_measure_srid(store)) {
         ROW("measure_crs", "EPSG:%d", pk_store_measure_srid(store));
         if (area > 0)
-            ROW("area_km2", "%.3f", area / 1e6);
+            ROW("area_km2", "%.17g", area / 1e6);
         if (length > 0)
-            ROW("length_km", "%.3f", length / 1e3);
+            ROW("length_km", "%.17g", length / 1e3);
     }
 #undef ROW
     if (rc != PK_OK) {

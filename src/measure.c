@@ -66,12 +66,11 @@ static int curved_edge(struct pk_measure *m, const double *a, const double *b, c
     return 1;
 }
 
-int pk_measure_ring(struct pk_measure *m, const double *xy, size_t n, double *area)
+/* Twice the signed area of the ring's n points taken in order (closed when
+ * the last equals the first, else the edge back to the first is added). */
+static int ring_twice_area(struct pk_measure *m, const double *xy, size_t n, int closed, double *twice)
 {
-    if (n < 4) {
-        *area = 0;
-        return 1;
-    }
+    size_t edges = closed ? n - 1 : n;
     if (!reserve(&m->buf, &m->cap, n))
         return 0;
     double *p = m->buf;
@@ -79,20 +78,45 @@ int pk_measure_ring(struct pk_measure *m, const double *xy, size_t n, double *ar
     if (m->tr && !pk_transform_xy(m->tr, p, n))
         return 0;
     double o[2] = {p[0], p[1]}, a2 = 0; /* relative to the first vertex, for precision */
-    for (size_t i = 0; i + 1 < n; i++) {
+    for (size_t i = 0; i < edges; i++) {
+        size_t j = i + 1 < n ? i + 1 : 0;
         double t0[2] = {p[2 * i] - o[0], p[2 * i + 1] - o[1]};
-        double t1[2] = {p[2 * i + 2] - o[0], p[2 * i + 3] - o[1]};
+        double t1[2] = {p[2 * j] - o[0], p[2 * j + 1] - o[1]};
         double dx = t1[0] - t0[0], dy = t1[1] - t0[1], len2 = dx * dx + dy * dy;
         if (m->tr && len2 > PK_MEASURE_CURVE_M * PK_MEASURE_CURVE_M) {
             int k = (int)ceil(sqrt(len2) / PK_MEASURE_STEP_M);
-            double twice;
-            if (!curved_edge(m, xy + 2 * i, xy + 2 * i + 2, t0, t1, o, k, &twice))
+            double twice_edge;
+            if (!curved_edge(m, xy + 2 * i, xy + 2 * j, t0, t1, o, k, &twice_edge))
                 return 0;
-            a2 += twice;
+            a2 += twice_edge;
         } else
             a2 += t0[0] * t1[1] - t1[0] * t0[1];
     }
-    *area = a2 / 2;
+    *twice = a2;
+    return 1;
+}
+
+int pk_measure_ring(struct pk_measure *m, const double *xy, size_t n, double *area)
+{
+    double twice = 0;
+    *area = 0;
+    if (n < 4)
+        return 1;
+    if (!ring_twice_area(m, xy, n, 1, &twice))
+        return 0;
+    *area = twice / 2;
+    return 1;
+}
+
+int pk_measure_open_ring(struct pk_measure *m, const double *xy, size_t n, double *area)
+{
+    double twice = 0;
+    *area = 0;
+    if (n < 3)
+        return 1;
+    if (!ring_twice_area(m, xy, n, 0, &twice))
+        return 0;
+    *area = twice / 2;
     return 1;
 }
 
@@ -127,17 +151,15 @@ int pk_measure_geom(struct pk_measure *m, GEOSContextHandle_t h, const GEOSGeome
     *area = 0;
     if (t == GEOS_POLYGON)
         return GEOSisEmpty_r(h, g) == 1 ? 1 : polygon_area(m, h, g, area);
-    if (t != GEOS_MULTIPOLYGON)
+    if (t != GEOS_MULTIPOLYGON && t != GEOS_GEOMETRYCOLLECTION)
         return 1;
     int n = GEOSGetNumGeometries_r(h, g);
     for (int i = 0; i < n; i++) {
         double a;
-        const GEOSGeometry *poly = GEOSGetGeometryN_r(h, g, i);
-        if (GEOSisEmpty_r(h, poly) != 1) {
-            if (!polygon_area(m, h, poly, &a))
-                return 0;
-            *area += a;
-        }
+        const GEOSGeometry *part = GEOSGetGeometryN_r(h, g, i);
+        if (!part || !pk_measure_geom(m, h, part, &a))
+            return 0;
+        *area += a;
     }
-    return 1;
+    return n >= 0;
 }

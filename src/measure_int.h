@@ -36,8 +36,13 @@ void pk_measure_release(struct pk_measure *m);
  * memory runs out. */
 int pk_measure_ring(struct pk_measure *m, const double *xy, size_t n, double *area);
 
-/* Area in m² of a Polygon or MultiPolygon in the store CRS (shells minus
- * holes); 0 for other types. Returns 1, or 0 as pk_measure_ring. */
+/* The same for a ring given without its closing vertex (n points, the edge
+ * from the last back to the first implied), as clipping kernels make them. */
+int pk_measure_open_ring(struct pk_measure *m, const double *xy, size_t n, double *area);
+
+/* Area in m² of the polygonal parts of a geometry in the store CRS (shells
+ * minus holes; members of collections added); 0 for lines and points.
+ * Returns 1, or 0 as pk_measure_ring. */
 int pk_measure_geom(struct pk_measure *m, GEOSContextHandle_t h, const GEOSGeometry *g, double *area);
 
 #endif

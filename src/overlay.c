@@ -79,7 +79,7 @@ struct overlay {
     GEOSGeometry ***b_pieces;/* phase 2: for each b, the pieces A took from it */
     size_t *b_npieces;
     double *b_plain;         /* and their planar areas summed */
-    struct pk_crs_pair crs;
+    struct pk_worker_conf crs;
     int need_rest_a, need_rest_b, need_pieces, need_a_area, clip, write, verify;
 };
 
@@ -88,7 +88,7 @@ struct overlay {
  * cannot overlap (else -1). Planar areas in the store CRS add up exactly, so
  * when disjoint pieces make up all of g's area (to 1e-12) nothing is left
  * and no GEOS difference is needed. */
-static GEOSGeometry *outside_pieces(struct pk_metric_worker *t, const GEOSGeometry *g, GEOSGeometry *const *pieces,
+static GEOSGeometry *outside_pieces(struct pk_worker *t, const GEOSGeometry *g, GEOSGeometry *const *pieces,
                                     size_t n, double plain, double *area, int *ok)
 {
     GEOSContextHandle_t h = pk_geos(t->ctx);
@@ -162,7 +162,7 @@ static void free_piece(struct pk_ctx *ctx, struct piece *p)
 /* Phase 0, for the summary: the metric area of every A feature. */
 static void metric_item(void *state, size_t i, void *arg)
 {
-    struct pk_metric_worker *t = state;
+    struct pk_worker *t = state;
     struct overlay *O = arg;
     const GEOSGeometry *g = O->A.geoms[i];
     if (t && t->rc == PK_OK && g && !pk_ov_metric_area(t, g, &O->a_area[i]))
@@ -180,9 +180,9 @@ struct read_job {
 
 static void read_item(void *state, size_t k, void *arg)
 {
-    struct pk_metric_worker *t = state;
+    struct pk_worker *t = state;
     struct read_job *R = arg;
-    sqlite3 *db = t && t->rc == PK_OK ? pk_metric_worker_reader(t) : NULL;
+    sqlite3 *db = t && t->rc == PK_OK ? pk_worker_reader(t) : NULL;
     if (!db) {
         R->rc[k] = PK_ERR_DB;
         snprintf(R->err[k], sizeof R->err[k], "cannot open the store for reading in a worker thread");
@@ -194,7 +194,7 @@ static void read_item(void *state, size_t k, void *arg)
                                       sizeof R->err[k]);
 }
 
-static int read_inputs(struct overlay *O, struct pk_pool *pool, struct pk_metric_worker *main_state)
+static int read_inputs(struct overlay *O, struct pk_pool *pool, struct pk_worker *main_state)
 {
     struct pk_ctx *ctx = pk_store_ctx(O->store);
     size_t ca = pk_ov_input_chunks(&O->A), n = ca + pk_ov_input_chunks(&O->B);
@@ -226,7 +226,7 @@ struct ov_job {
 };
 
 /* The union of an item's pieces, for clip. */
-static GEOSGeometry *union_pieces(struct pk_metric_worker *t, struct item *it, double *area, int *ok)
+static GEOSGeometry *union_pieces(struct pk_worker *t, struct item *it, double *area, int *ok)
 {
     const GEOSGeometry **gs = malloc(it->npieces * sizeof *gs);
     GEOSGeometry *u = NULL;
@@ -244,7 +244,7 @@ static GEOSGeometry *union_pieces(struct pk_metric_worker *t, struct item *it, d
 /* Phase 1: one A feature against B. */
 static void a_item(void *state, size_t k, void *arg)
 {
-    struct pk_metric_worker *t = state;
+    struct pk_worker *t = state;
     struct ov_job *J = arg;
     struct overlay *O = J->O;
     size_t ai = J->start + k;
@@ -337,7 +337,7 @@ static void a_item(void *state, size_t k, void *arg)
 /* Phase 2: one B feature minus the pieces A took from it. */
 static void b_item(void *state, size_t k, void *arg)
 {
-    struct pk_metric_worker *t = state;
+    struct pk_worker *t = state;
     struct ov_job *J = arg;
     struct overlay *O = J->O;
     size_t bi = J->start + k;
@@ -460,10 +460,10 @@ static int run(struct overlay *O, struct pk_overlay_result *res, struct pk_table
     O->need_rest_b = O->write && (op == PK_OV_UNION || op == PK_OV_SYMDIFFERENCE);
     O->need_a_area = o->summary;
     int rc = PK_OK;
-    struct pk_metric_worker main_state;
-    pk_metric_worker_init(&main_state, ctx, &O->crs);
+    struct pk_worker main_state;
+    pk_worker_init(&main_state, ctx, &O->crs);
     int threads = o->threads > 0 ? o->threads : pk_pool_default_threads();
-    struct pk_pool *pool = pk_pool_new(threads, pk_metric_worker_new, pk_metric_worker_free, &O->crs);
+    struct pk_pool *pool = pk_pool_new(threads, pk_worker_new, pk_worker_free, &O->crs);
     size_t na = O->A.n ? O->A.n : 1, nb = O->B.n ? O->B.n : 1;
     O->a_area = calloc(na, sizeof *O->a_area);
     O->items[0] = calloc(CHUNK, sizeof *O->items[0]);
@@ -604,7 +604,7 @@ static int run(struct overlay *O, struct pk_overlay_result *res, struct pk_table
         for (size_t k = 0; O->items[c] && k < CHUNK; k++)
             release_item(ctx, &O->items[c][k]);
     pk_pool_free(pool);
-    pk_metric_worker_release(&main_state);
+    pk_worker_release(&main_state);
     if (rc == PK_OK && sink) {
         long long count;
         rc = pk_sink_finish(sink, &count);
@@ -656,7 +656,7 @@ int pk_overlay(struct pk_store *store, const struct pk_overlay_opts *o, struct p
     O.store = store;
     O.o = o;
     O.verify = getenv("PLANKIT_OVERLAY_VERIFY") && *getenv("PLANKIT_OVERLAY_VERIFY") == '1';
-    pk_crs_pair_init(&O.crs, store);
+    pk_worker_conf_init(&O.crs, store);
     /* worker threads read through their own connections, which see committed
      * data only: not when the caller has a transaction open, nor without a
      * store file to open */

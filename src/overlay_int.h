@@ -83,7 +83,7 @@ struct pk_ov_piece {
 enum { PK_OV_BY_GEOS = 0, PK_OV_COVERED = 1, PK_OV_BY_RECT = 2 };
 
 struct pk_ov_pairer {
-    struct pk_metric_worker *t;
+    struct pk_worker *t;
     const GEOSGeometry *a;
     const double *a_box;          /* a is this axis-aligned rectangle, or NULL */
     const GEOSPreparedGeometry *prep; /* made on first use */
@@ -93,7 +93,7 @@ struct pk_ov_pairer {
     int verify;                   /* check every clipper result against GEOS */
     char err[256];
 };
-void pk_ov_pairer_init(struct pk_ov_pairer *P, struct pk_metric_worker *t, const GEOSGeometry *a,
+void pk_ov_pairer_init(struct pk_ov_pairer *P, struct pk_worker *t, const GEOSGeometry *a,
                        const double *a_box, int verify);
 void pk_ov_pairer_release(struct pk_ov_pairer *P);
 /* a ∩ b into *piece; b_box: b is that rectangle (else NULL). *how:
@@ -104,8 +104,8 @@ int pk_ov_pair(struct pk_ov_pairer *P, const GEOSGeometry *b, const double *b_bo
 /* The polygonal, non-debris part of an overlay result (takes ownership of
  * g; NULL when nothing is left), with its metric area and its planar area in
  * the store CRS (plain may be NULL). *ok = 0 when it cannot be transformed. */
-GEOSGeometry *pk_ov_clean(struct pk_metric_worker *t, GEOSGeometry *g, double *area, double *plain, int *ok);
+GEOSGeometry *pk_ov_clean(struct pk_worker *t, GEOSGeometry *g, double *area, double *plain, int *ok);
 /* Metric area of a store-CRS geometry; 0 when it cannot be transformed. */
-int pk_ov_metric_area(struct pk_metric_worker *t, const GEOSGeometry *g, double *area);
+int pk_ov_metric_area(struct pk_worker *t, const GEOSGeometry *g, double *area);
 
 #endif

@@ -31,12 +31,12 @@ static int is_debris(double store_area, double store_diag2, double metric_area)
     return metric_area < PK_DEBRIS_M2 || store_area <= PK_DEBRIS_RATIO * store_diag2;
 }
 
-int pk_ov_metric_area(struct pk_metric_worker *t, const GEOSGeometry *g, double *area)
+int pk_ov_metric_area(struct pk_worker *t, const GEOSGeometry *g, double *area)
 {
     return pk_measure_geom(&t->measure, pk_geos(t->ctx), g, area);
 }
 
-GEOSGeometry *pk_ov_clean(struct pk_metric_worker *t, GEOSGeometry *g, double *area, double *plain, int *ok)
+GEOSGeometry *pk_ov_clean(struct pk_worker *t, GEOSGeometry *g, double *area, double *plain, int *ok)
 {
     GEOSContextHandle_t h = pk_geos(t->ctx);
     g = pk_geom_polygonal(t->ctx, g);
@@ -59,7 +59,7 @@ GEOSGeometry *pk_ov_clean(struct pk_metric_worker *t, GEOSGeometry *g, double *a
     return g;
 }
 
-void pk_ov_pairer_init(struct pk_ov_pairer *P, struct pk_metric_worker *t, const GEOSGeometry *a,
+void pk_ov_pairer_init(struct pk_ov_pairer *P, struct pk_worker *t, const GEOSGeometry *a,
                        const double *a_box, int verify)
 {
     memset(P, 0, sizeof *P);

@@ -68,12 +68,23 @@ static int rings_add(GEOSContextHandle_t h, struct rings *r, const GEOSGeometry 
         free(xy);
         return 0;
     }
+    size_t want = (size_t)r->n + 1;
+    double **xys = realloc(r->xy, want * sizeof *r->xy);
+    r->xy = xys ? xys : r->xy;
+    int *len = xys ? realloc(r->len, want * sizeof *r->len) : NULL;
+    r->len = len ? len : r->len;
+    int *holes = len ? realloc(r->hole, want * sizeof *r->hole) : NULL;
+    r->hole = holes ? holes : r->hole;
+    double(*env)[4] = holes ? realloc(r->env, want * sizeof *r->env) : NULL;
+    r->env = env ? env : r->env;
+    double(**runs)[4] = env ? realloc(r->runs, want * sizeof *r->runs) : NULL;
+    r->runs = runs ? runs : r->runs;
+    if (!runs) {
+        free(xy);
+        return 0;
+    }
     int i = r->n++;
-    r->xy = realloc(r->xy, (size_t)r->n * sizeof *r->xy);
-    r->len = realloc(r->len, (size_t)r->n * sizeof *r->len);
-    r->hole = realloc(r->hole, (size_t)r->n * sizeof *r->hole);
-    r->env = realloc(r->env, (size_t)r->n * sizeof *r->env);
-    r->runs = realloc(r->runs, (size_t)r->n * sizeof *r->runs);
+    r->runs[i] = NULL;
     r->xy[i] = xy;
     r->len[i] = (int)n - 1;
     r->hole[i] = hole;
@@ -297,7 +308,7 @@ int pk_rings_clip_box(const struct rings *r, const double box[4], struct rings *
  * n vertices): shells count, holes are taken off. Clipping an arbitrary ring
  * by a convex region this way leaves at most zero-width bridges along the
  * region's edges, which have no area. -1 when out of memory. */
-double pk_convex_overlap(const struct rings *r, const double *clip, int nclip)
+double pk_convex_overlap(struct pk_measure *m, const struct rings *r, const double *clip, int nclip)
 {
     double box[4] = {clip[0], clip[1], clip[0], clip[1]}, total = 0;
     for (int k = 1; k < nclip; k++) {
@@ -324,12 +335,12 @@ double pk_convex_overlap(const struct rings *r, const double *clip, int nclip)
             failed = 1;
             break;
         }
-        double a2 = 0;
-        for (int k = 0; n > 2 && k < n; k++) {
-            int j = (k + 1) % n;
-            a2 += B.a[2 * k] * B.a[2 * j + 1] - B.a[2 * j] * B.a[2 * k + 1];
+        double a = 0;
+        if (n > 2 && !pk_measure_open_ring(m, B.a, (size_t)n, &a)) {
+            failed = 1;
+            break;
         }
-        total += (r->hole[i] ? -1 : 1) * fabs(a2) / 2;
+        total += (r->hole[i] ? -1 : 1) * fabs(a);
     }
     free(B.a);
     free(B.b);
@@ -339,15 +350,16 @@ double pk_convex_overlap(const struct rings *r, const double *clip, int nclip)
 /* Area of F ∩ g computed locally: F is first cut to a rectangle around g (a
  * linear pass over its vertices), so that GEOS does not build its indexes of
  * all the feature's boundary for each overlay. -1 on error. */
-double pk_local_overlap(GEOSContextHandle_t h, const GEOSGeometry *Fm, const GEOSGeometry *g)
+double pk_local_overlap(struct pk_measure *m, GEOSContextHandle_t h, const GEOSGeometry *F, const GEOSGeometry *g)
 {
     double x0, y0, x1, y1, a = -1;
     GEOSGeom_getExtent_r(h, g, &x0, &y0, &x1, &y1);
-    GEOSGeometry *clip = GEOSClipByRect_r(h, Fm, x0 - 1, y0 - 1, x1 + 1, y1 + 1);
+    double margin = pk_box_margin(x0, y0, x1, y1);
+    GEOSGeometry *clip = GEOSClipByRect_r(h, F, x0 - margin, y0 - margin, x1 + margin, y1 + margin);
     GEOSGeometry *piece = clip ? GEOSIntersection_r(h, clip, g) : NULL;
     if (!piece) /* a clipped shape GEOS cannot overlay: the whole feature */
-        piece = GEOSIntersection_r(h, Fm, g);
-    if (piece && !GEOSArea_r(h, piece, &a))
+        piece = GEOSIntersection_r(h, F, g);
+    if (piece && !pk_measure_geom(m, h, piece, &a))
         a = -1;
     if (piece)
         GEOSGeom_destroy_r(h, piece);
@@ -356,15 +368,17 @@ double pk_local_overlap(GEOSContextHandle_t h, const GEOSGeometry *Fm, const GEO
     return a;
 }
 
-/* Shoelace area of a polygon of n points. */
-static double ring_area(const double *xy, int n)
+double pk_box_margin(double x0, double y0, double x1, double y1)
 {
-    double a2 = 0;
-    for (int k = 0; k < n; k++) {
-        int j = (k + 1) % n;
-        a2 += xy[2 * k] * xy[2 * j + 1] - xy[2 * j] * xy[2 * k + 1];
-    }
-    return fabs(a2) / 2;
+    double size = fmax(fmax(fabs(x0), fabs(x1)), fmax(fabs(y0), fabs(y1)));
+    return size > 0 ? size * 1e-9 : 1e-9;
+}
+
+/* Measured area of a polygon of n points (no closing vertex); -1 on error. */
+static double ring_area(struct pk_measure *m, const double *xy, int n)
+{
+    double a = 0;
+    return pk_measure_open_ring(m, xy, (size_t)n, &a) ? fabs(a) : -1;
 }
 
 /* Convex polygon in (n points, counter-clockwise) clipped by convex polygon
@@ -394,6 +408,7 @@ static int convex_clip(const double *in, int n, const double *clip, int m, doubl
  * work follows the overlaps actually there. A term whose polygons include
  * one F covers is measured directly, others are clipped by F's rings. */
 struct incl_excl {
+    struct pk_measure *measure;
     const struct pk_cover_src **src;
     const int *inside;
     int m;
@@ -421,7 +436,7 @@ static void incl_excl_walk(struct incl_excl *ie, int next, const double *poly, i
             ie->ok = 0;
         if (cn > 0 && ie->ok) {
             int in = any_inside || ie->inside[k];
-            double a = in ? ring_area(out, cn) : pk_convex_overlap(ie->rings, out, cn);
+            double a = in ? ring_area(ie->measure, out, cn) : pk_convex_overlap(ie->measure, ie->rings, out, cn);
             if (a < 0)
                 ie->ok = 0;
             ie->sum += (depth % 2 ? -1 : 1) * a;
@@ -433,10 +448,10 @@ static void incl_excl_walk(struct incl_excl *ie, int next, const double *poly, i
 
 /* Returns 1 and the area in *area, or 0 when the group is too entangled
  * (more than max_terms non-empty intersections) or memory ran out. */
-int pk_incl_excl_area(const struct pk_cover_src **src, const double *over, const int *inside, int m,
-                          const struct rings *rings, double *area)
+int pk_incl_excl_area(struct pk_measure *measure, const struct pk_cover_src **src, const double *over,
+                      const int *inside, int m, const struct rings *rings, double *area)
 {
-    struct incl_excl ie = {src, inside, m, rings, 0, 256, 0, 1};
+    struct incl_excl ie = {measure, src, inside, m, rings, 0, 256, 0, 1};
     for (int k = 0; k < m && ie.ok; k++) {
         ie.sum += over[k];
         incl_excl_walk(&ie, k + 1, src[k]->convex, src[k]->nconvex, 1, inside[k]);

@@ -154,7 +154,9 @@ int pk_query_tasks(struct pk_store *store, const struct pk_task_query *q, struct
         }
     }
     struct pk_cover_src **cand = NULL;
-    size_t nc = pk_cover_candidates(h, cs, search ? search : probe, &cand);
+    size_t nc = 0;
+    if ((rc = pk_cover_candidates(h, cs, search ? search : probe, &cand, &nc)) != PK_OK)
+        rc = pk_error(ctx, rc, "out of memory");
     if (search)
         GEOSGeom_destroy_r(h, search);
     const GEOSPreparedGeometry *pp = GEOSPrepare_r(h, probe);
@@ -193,7 +195,7 @@ int pk_query_tasks(struct pk_store *store, const struct pk_task_query *q, struct
     GEOSPreparedGeom_destroy_r(h, pp);
     free(cand);
 
-    const char *names[] = {"id", "title", "pillar", "status", "via", "share_pct", "geometry"};
+    const char *names[] = {"id", "title", "pillar", "status", "via", "share", "geometry"};
     enum pk_col_type types[] = {PK_COL_TEXT, PK_COL_TEXT, PK_COL_TEXT, PK_COL_TEXT, PK_COL_TEXT,
                                 PK_COL_REAL, PK_COL_GEOJSON};
     int ncols = 5 + (q->probe == PK_PROBE_IN);
@@ -220,7 +222,7 @@ int pk_query_tasks(struct pk_store *store, const struct pk_task_query *q, struct
         pk_table_set(t, (size_t)r, 4, ht->via);
         if (q->probe == PK_PROBE_IN && farea > 0) {
             double a = ht->full ? farea : ht->pieces ? overlap_area(sp, ctx, ht->pieces) : 0;
-            pk_table_setf(t, (size_t)r, 5, "%.2f", 100.0 * fmin(a, farea) / farea);
+            pk_table_setf(t, (size_t)r, 5, "%.17g", fmin(a, farea) / farea);
         }
         if (q->with_geometry && ht->shape) {
             char *gj = geojson_wgs84(store, ht->shape);
@@ -343,7 +345,7 @@ int pk_query_zones(struct pk_store *store, const char *task_id, int with_geometr
     sqlite3_finalize(ls);
     if (rc != PK_OK)
         goto done;
-    const char *names[] = {"layer", "fid", "name", "overlap_km2", "share_pct", "via", "geometry"};
+    const char *names[] = {"layer", "fid", "name", "overlap_km2", "share", "via", "geometry"};
     enum pk_col_type types[] = {PK_COL_TEXT, PK_COL_INT, PK_COL_TEXT, PK_COL_REAL, PK_COL_REAL, PK_COL_TEXT,
                                 PK_COL_GEOJSON};
     struct pk_table *tb = pk_table_new(with_geometry ? 7 : 6, names, types);
@@ -357,9 +359,9 @@ int pk_query_zones(struct pk_store *store, const char *task_id, int with_geometr
         pk_table_set(tb, (size_t)r, 0, zh[z].layer.name);
         pk_table_setf(tb, (size_t)r, 1, "%lld", zh[z].fid);
         pk_table_set(tb, (size_t)r, 2, label);
-        pk_table_setf(tb, (size_t)r, 3, "%.6f", fmin(a, za) / 1e6);
+        pk_table_setf(tb, (size_t)r, 3, "%.17g", fmin(a, za) / 1e6);
         if (za > 0)
-            pk_table_setf(tb, (size_t)r, 4, "%.2f", 100.0 * fmin(a, za) / za);
+            pk_table_setf(tb, (size_t)r, 4, "%.17g", fmin(a, za) / za);
         pk_table_set(tb, (size_t)r, 5, zh[z].via);
         if (with_geometry && zg) {
             char *gj = geojson_wgs84(store, zg);

@@ -6,13 +6,16 @@
 
 #include "crs_int.h"
 #include "geom_int.h"
+#include "reader_int.h"
 #include "spatial_int.h"
+#include "worker_int.h"
 
 struct pk_spatial {
     struct pk_store *store;
     struct pk_ctx *ctx;
-    GEOSWKBReader *reader;
-    struct pk_transform *to_metric;
+    struct pk_worker worker;    /* on the store's context: transforms and measuring */
+    struct pk_reader *reader;   /* of the layer last read (reader_layer) */
+    struct pk_layer_ref reader_layer;
 };
 
 int pk_spatial_new(struct pk_store *store, struct pk_spatial **out)
@@ -27,8 +30,9 @@ int pk_spatial_new(struct pk_store *store, struct pk_spatial **out)
         return pk_error(ctx, PK_ERR_NOMEM, "out of memory");
     sp->store = store;
     sp->ctx = ctx;
-    sp->reader = GEOSWKBReader_create_r(pk_geos(ctx));
-    int rc = pk_transform_new(ctx, pk_store_srid(store), pk_store_measure_srid(store), &sp->to_metric);
+    struct pk_worker_conf conf;
+    pk_worker_conf_init(&conf, store);
+    int rc = pk_worker_init(&sp->worker, ctx, &conf);
     if (rc != PK_OK) {
         pk_spatial_free(sp);
         return rc;
@@ -41,26 +45,30 @@ void pk_spatial_free(struct pk_spatial *sp)
 {
     if (!sp)
         return;
-    if (sp->reader)
-        GEOSWKBReader_destroy_r(pk_geos(sp->ctx), sp->reader);
-    pk_transform_free(sp->to_metric);
+    pk_reader_free(sp->reader);
+    pk_worker_release(&sp->worker);
     free(sp);
+}
+
+struct pk_worker *pk_spatial_worker(struct pk_spatial *sp)
+{
+    return &sp->worker;
 }
 
 int pk_spatial_feature(struct pk_spatial *sp, const struct pk_layer_ref *ref, long long fid,
                        GEOSGeometry **out)
 {
-    sqlite3_stmt *st;
     *out = NULL;
-    char *sql = sqlite3_mprintf("SELECT AsBinary(geom) FROM %s WHERE fid=%lld", ref->table, fid);
-    int rc = pk_sql_prepare(sp->store, sql, &st);
-    sqlite3_free(sql);
-    if (rc != PK_OK)
-        return rc;
-    if (sqlite3_step(st) == SQLITE_ROW)
-        *out = pk_geom_from_column(sp->ctx, sp->reader, st, 0);
-    sqlite3_finalize(st);
-    return PK_OK;
+    if (!sp->reader || sp->reader_layer.id != ref->id) {
+        pk_reader_free(sp->reader);
+        sp->reader = NULL;
+        sp->reader_layer = *ref;
+        struct pk_reader_spec spec = {&sp->reader_layer, 1, NULL, 0, NULL};
+        int rc = pk_reader_new(sp->ctx, sp->store->db, &spec, &sp->reader);
+        if (rc != PK_OK)
+            return rc;
+    }
+    return pk_reader_geom(sp->reader, fid, out, NULL);
 }
 
 int pk_spatial_bbox(struct pk_spatial *sp, const struct pk_layer_ref *ref, const double box[4],
@@ -98,22 +106,17 @@ int pk_spatial_bbox(struct pk_spatial *sp, const struct pk_layer_ref *ref, const
 
 GEOSGeometry *pk_spatial_to_metric(struct pk_spatial *sp, const GEOSGeometry *g)
 {
-    return pk_transform_geom(sp->ctx, sp->to_metric, g);
+    if (!sp->worker.to_m)
+        return GEOSGeom_clone_r(pk_geos(sp->ctx), g);
+    return pk_transform_geom(sp->ctx, sp->worker.to_m, g);
 }
 
 double pk_spatial_area(struct pk_spatial *sp, const GEOSGeometry *g)
 {
-    GEOSContextHandle_t h = pk_geos(sp->ctx);
-    GEOSGeometry *m = pk_spatial_to_metric(sp, g);
     double a = -1;
-    if (m) {
-        if (pk_geom_is_polygonal(sp->ctx, m) || GEOSGeomTypeId_r(h, m) == GEOS_GEOMETRYCOLLECTION)
-            GEOSArea_r(h, m, &a);
-        else
-            GEOSLength_r(h, m, &a);
-        GEOSGeom_destroy_r(h, m);
-    }
-    return a;
+    if (pk_geom_is_polygonal(sp->ctx, g) || GEOSGeomTypeId_r(pk_geos(sp->ctx), g) == GEOS_GEOMETRYCOLLECTION)
+        return pk_worker_area(&sp->worker, g, &a) == PK_OK ? a : -1;
+    return pk_worker_length(&sp->worker, g, &a) == PK_OK ? a : -1;
 }
 
 int pk_spatial_overlaps(struct pk_spatial *sp, const GEOSGeometry *a, const GEOSGeometry *b)

@@ -6,6 +6,8 @@
 
 #include "layer_int.h"
 
+struct pk_worker;
+
 /* Two polygons "overlap" when their intersection covers at least this many
  * square metres; touching along a shared border does not count. */
 #define PK_MIN_OVERLAP_M2 1.0
@@ -27,7 +29,11 @@ int pk_spatial_bbox(struct pk_spatial *sp, const struct pk_layer_ref *ref, const
  * polygons; any intersection when either is a line or point). Caller frees *fids. */
 int pk_spatial_overlapping(struct pk_spatial *sp, const struct pk_layer_ref *ref, const GEOSGeometry *g,
                            long long **fids, size_t *n);
-/* Area (m²) / length (m) of a store-CRS geometry in the metric CRS; -1 on error. */
+/* The worker the queries measure with (borrowed, valid until pk_spatial_free). */
+struct pk_worker *pk_spatial_worker(struct pk_spatial *sp);
+/* Area (m², measured as every command measures: pk_worker_area) of a
+ * polygonal store-CRS geometry or collection, length (m) of a line; -1 on
+ * error. */
 double pk_spatial_area(struct pk_spatial *sp, const GEOSGeometry *g);
 /* The geometry transformed to the metric CRS. Caller frees with GEOSGeom_destroy_r. */
 GEOSGeometry *pk_spatial_to_metric(struct pk_spatial *sp, const GEOSGeometry *g);

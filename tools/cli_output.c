@@ -59,16 +59,36 @@ static void print_padded(const char *s, int width, int right)
             putchar(' ');
 }
 
+/* The text a terminal table shows for a cell: numbers of REAL columns,
+ * which the library gives with all their digits, rounded to 6 decimals, and
+ * shares (fractions, in columns named "share") as percentages. CSV and JSON
+ * keep the full value. Returns v itself or buf. */
+static const char *display_cell(const struct pk_table *t, size_t r, int c, char *buf, size_t size)
+{
+    const char *v = pk_table_get(t, r, c);
+    char *end;
+    if (!v || t->types[c] != PK_COL_REAL || !*v)
+        return v ? v : "";
+    double d = strtod(v, &end);
+    if (*end)
+        return v; /* already formatted text, e.g. "758.142 (28.7 %)" */
+    if (!strcmp(t->names[c], "share"))
+        snprintf(buf, size, "%.2f %%", 100.0 * d);
+    else
+        snprintf(buf, size, "%.6f", d);
+    return buf;
+}
+
 static int print_text(const struct pk_table *t)
 {
+    char buf[64];
     int *w = calloc((size_t)t->ncols, sizeof *w);
     if (!w)
         return EXIT_FAIL;
     for (int c = 0; c < t->ncols; c++) {
         w[c] = cli_text_width(t->names[c]);
         for (size_t r = 0; r < t->nrows; r++) {
-            const char *v = pk_table_get(t, r, c);
-            int cw = v ? cli_text_width(v) : 0;
+            int cw = cli_text_width(display_cell(t, r, c, buf, sizeof buf));
             if (t->types[c] == PK_COL_GEOJSON)
                 cw = 0;
             if (cw > w[c])
@@ -94,8 +114,8 @@ static int print_text(const struct pk_table *t)
         for (int c = 0; c < t->ncols; c++) {
             if (t->types[c] == PK_COL_GEOJSON)
                 continue;
-            const char *v = pk_table_get(t, r, c);
-            print_padded(v ? v : "", w[c], t->types[c] == PK_COL_INT || t->types[c] == PK_COL_REAL);
+            print_padded(display_cell(t, r, c, buf, sizeof buf), w[c],
+                         t->types[c] == PK_COL_INT || t->types[c] == PK_COL_REAL);
             fputs(c + 1 < t->ncols ? "  " : "", stdout);
         }
         putchar('\n');

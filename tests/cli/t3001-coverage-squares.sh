@@ -12,16 +12,22 @@
 # output formats on the same data.
 source "$(dirname "$0")/lib.sh"
 
-# rows NAME|tasks|task_ids|covered_km2|share_pct of a coverage CSV (stdin), joined by ';'
+# CSV carries full precision (km², shares as fractions): the rows below print
+# km² to 6 decimals and shares as percentages with 2, for exact comparison
+FMT='km = lambda v: "%.6f" % float(v) if v else ""
+pct = lambda v: "%.2f" % (100 * float(v)) if v else ""'
+# rows NAME|tasks|task_ids|covered_km2|share % of a coverage CSV (stdin), joined by ';'
 rows() {
-    python3 -c 'import csv, sys
-print(";".join("|".join([r["name"], r["tasks"], r["task_ids"], r["covered_km2"], r["share_pct"]])
+    python3 -c "import csv, sys
+$FMT"'
+print(";".join("|".join([r["name"], r["tasks"], r["task_ids"], km(r["covered_km2"]), pct(r["share"])])
                for r in csv.DictReader(sys.stdin)))'
 }
-# ids of a query-tasks CSV (stdin), with share_pct when present, joined by ';'
+# ids of a query-tasks CSV (stdin), with the share % when present, joined by ';'
 ids() {
-    python3 -c 'import csv, sys
-print(";".join(r["id"] + (":" + r["share_pct"] if r.get("share_pct") else "") for r in csv.DictReader(sys.stdin)))'
+    python3 -c "import csv, sys
+$FMT"'
+print(";".join(r["id"] + (":" + pct(r["share"]) if r.get("share") else "") for r in csv.DictReader(sys.stdin)))'
 }
 # LON,LAT of an EPSG:4549 point, computed by SpatiaLite (not plankit)
 ll() {
@@ -90,7 +96,9 @@ for year in 0 2027 2029; do
                        WHERE $year = 0 OR (t.start_year <= $year AND t.end_year >= $year)) u ORDER BY s.fid" | paste -sd';')
     args=(); [ "$year" != 0 ] && args=(--year "$year")
     pk_covered=$(pk coverage --by squares "${args[@]}" --format csv |
-        python3 -c 'import csv, sys; print(";".join(r["fid"] + "|" + r["covered_km2"] for r in csv.DictReader(sys.stdin) if r["fid"]))')
+        python3 -c "import csv, sys
+$FMT"'
+print(";".join(r["fid"] + "|" + km(r["covered_km2"]) for r in csv.DictReader(sys.stdin) if r["fid"]))')
     expect_eq "year $year: covered km² agree with SpatiaLite" "$sql_covered" "$pk_covered"
 done
 
@@ -133,8 +141,9 @@ expect_eq "--near 0.301km --status done: Q2" "Q2" \
     "$(pk query tasks --near marks:M-NEAR --distance 0.301km --status done --format csv | ids)"
 
 # --- query zones: every district and zone feature a task concerns
-zones() { python3 -c 'import csv, sys
-print(";".join("|".join([r["layer"], r["name"], r["overlap_km2"], r["share_pct"]]) for r in csv.DictReader(sys.stdin)))'; }
+zones() { python3 -c "import csv, sys
+$FMT"'
+print(";".join("|".join([r["layer"], r["name"], km(r["overlap_km2"]), pct(r["share"])]) for r in csv.DictReader(sys.stdin)))'; }
 expect_eq "zones of Q3: 0.1 km² of A and of B, 0.2 of the 12 km² city" \
     "squares|A|0.100000|10.00;squares|B|0.100000|10.00;city|Squareville|0.200000|1.67" \
     "$(pk query zones --task Q3 --format csv | zones)"
@@ -157,7 +166,7 @@ a = f["A"]
 assert a["geometry"]["type"] in ("Polygon", "MultiPolygon")
 ring = a["geometry"]["coordinates"][0][0] if a["geometry"]["type"] == "MultiPolygon" else a["geometry"]["coordinates"][0]
 assert any(abs(x - lon) < 1e-7 and abs(y - lat) < 1e-7 for x, y in ring), (ring, lon, lat)
-assert a["properties"]["share_pct"] == 47.5 and a["properties"]["tasks"] == 3
+assert abs(a["properties"]["share"] - 0.475) < 1e-12 and a["properties"]["tasks"] == 3
 assert f["(total)"]["geometry"] is None
 EOF
 pk query tasks --in squares:A --format geojson >"$WORK/tasks.geojson"
@@ -176,8 +185,9 @@ pk query zones --task Q3 --format geojson >"$WORK/zones.geojson"
 expect_eq "query zones GeoJSON: 3 features, all with polygons" "3 True" \
     "$(python3 -c 'import json, sys; f = json.load(open(sys.argv[1]))["features"]
 print(len(f), all(x["geometry"]["type"] in ("Polygon", "MultiPolygon") for x in f))' "$WORK/zones.geojson")"
-expect_eq "coverage JSON parses, numbers are numbers" "0.475 47.5" \
-    "$(pk coverage --by squares --format json | python3 -c 'import json, sys; r = json.load(sys.stdin)[0]; print(r["covered_km2"], r["share_pct"])')"
+expect_eq "coverage JSON parses, numbers are numbers with all their digits" "0.475 0.475 True" \
+    "$(pk coverage --by squares --format json | python3 -c 'import json, sys; r = json.load(sys.stdin)[0]
+print(round(r["covered_km2"], 12), round(r["share"], 12), isinstance(r["share"], float))')"
 
 # --- a task linked to the feature itself covers all of it
 check "link Q1 to square B" pk task attach Q1 --to squares:B -q

@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # plankit coverage and queries on the bundled Kunshan data, checked against an
-# independent computation in SpatiaLite SQL (sqlite3 + mod_spatialite, areas
-# with ST_Transform to EPSG:4549): which tasks touch each town, the area they
+# independent computation in SpatiaLite SQL (sqlite3 + mod_spatialite: cut in
+# the store CRS as plankit does, areas of the pieces densified to 0.0005° and
+# transformed to EPSG:4549, so that edges are measured along their curves): which tasks touch each town, the area they
 # cover, city-wide tasks apart or counted (--include-citywide: every town
 # 100 %), the --pillar/--status/--year filters, query zones/tasks, and the
 # output formats (GeoJSON with geometries, CSV, CJK-aligned tables).
@@ -31,18 +32,19 @@ sql_tasks() {
              WHERE hit.fid = w.fid ORDER BY task_id)), '') FROM $towns w ORDER BY w.fid"
 }
 # fid|covered km² of every town: a town linked itself is covered whole; otherwise
-# its intersection with the union of the linked zone polygons, in EPSG:4549
-# (the overlay in the metric CRS, as plankit does, so that the answer does not
-# depend on how the pieces are grouped)
+# its intersection with the union of the linked zone polygons, cut in the store
+# CRS and measured along curved edges (so that the answer does not depend on how
+# the pieces are grouped)
+area_sql() { echo "ST_Area(ST_Transform(ST_Segmentize($1, 0.0005), 4549))"; }
 sql_covered() {
     spatialite_sql "WITH src AS ($src),
-      u AS (SELECT ST_Union(ST_Transform(s.geom, 4549)) AS g FROM src s WHERE s.layer_id IN ($zone_ids) AND EXISTS (
+      u AS (SELECT ST_Union(s.geom) AS g FROM src s WHERE s.layer_id IN ($zone_ids) AND EXISTS (
               SELECT 1 FROM pk_task_links k JOIN pk_tasks t ON t.id = k.task_id AND ($1)
               WHERE k.layer_id = s.layer_id AND k.fid = s.fid))
       SELECT w.fid || '|' || printf('%.9f', CASE WHEN EXISTS (SELECT 1 FROM pk_task_links k
                JOIN pk_tasks t ON t.id = k.task_id AND ($1) WHERE k.layer_id = $towns_id AND k.fid = w.fid)
-             THEN ST_Area(ST_Transform(w.geom, 4549))
-             ELSE coalesce(ST_Area(ST_Intersection(ST_Transform(w.geom, 4549), u.g)), 0) END / 1e6)
+             THEN $(area_sql w.geom)
+             ELSE coalesce($(area_sql "ST_Intersection(w.geom, u.g)"), 0) END / 1e6)
       FROM $towns w, u ORDER BY w.fid"
 }
 # the same two from plankit's CSV (stdin)
@@ -88,14 +90,14 @@ done
 pk coverage --by towns --format csv >"$WORK/all.csv"
 # town areas in EPSG:4549
 compare_near "town areas match SQL" \
-    "$(spatialite_sql "SELECT fid || '|' || printf('%.9f', ST_Area(ST_Transform(geom, 4549)) / 1e6) FROM $towns ORDER BY fid")" \
+    "$(spatialite_sql "SELECT fid || '|' || printf('%.9f', $(area_sql geom) / 1e6) FROM $towns ORDER BY fid")" \
     "$(python3 -c 'import csv, sys
 for r in csv.DictReader(open(sys.argv[1])):
     if r["fid"]: print(r["fid"] + "|" + r["area_km2"])' "$WORK/all.csv")" 1e-6
 # the two towns no task links directly: partly covered by key areas and sci zones
-expect_eq "开发区 and 旅游度假区 are partly covered, the other ten whole" "1:6.05 4:59.84 others:100.00" \
+expect_eq "开发区 and 旅游度假区 are partly covered, the other ten whole" "1:6.05 4:59.85 others:100.00" \
     "$(python3 -c 'import csv, sys
-r = {x["fid"]: x["share_pct"] for x in csv.DictReader(open(sys.argv[1])) if x["fid"]}
+r = {x["fid"]: "%.2f" % (100 * float(x["share"])) for x in csv.DictReader(open(sys.argv[1])) if x["fid"]}
 print("1:" + r["1"], "4:" + r["4"], "others:" + ",".join(sorted({v for k, v in r.items() if k not in ("1", "4")})))' "$WORK/all.csv")"
 # the city-wide row lists exactly the city-wide tasks
 expect_eq "city-wide row: the 61 city-wide tasks" \
@@ -111,7 +113,7 @@ print([x for x in csv.DictReader(sys.stdin) if x["name"].startswith("(city-wide"
 # --- --include-citywide: every town 100 %, with the 61 city-wide tasks added
 pk coverage --by towns --include-citywide --format csv >"$WORK/cw.csv"
 expect_eq "--include-citywide: every town reads 100 %" "100.00" \
-    "$(python3 -c 'import csv, sys; print(",".join(sorted({x["share_pct"] for x in csv.DictReader(open(sys.argv[1]))})))' "$WORK/cw.csv")"
+    "$(python3 -c 'import csv, sys; print(",".join(sorted({"%.2f" % (100 * float(x["share"])) for x in csv.DictReader(open(sys.argv[1])) if x["share"]})))' "$WORK/cw.csv")"
 expect_eq "--include-citywide: each town has its own tasks + 61, no city-wide row" "ok" \
     "$(python3 -c 'import csv, sys
 a = {x["name"]: int(x["tasks"]) for x in csv.DictReader(open(sys.argv[1])) if x["fid"]}
@@ -128,10 +130,10 @@ pk query zones --task PZ-01 --format csv >"$WORK/zones.csv"
 expect_eq "zones of PZ-01: key_areas QYG-CBD at 100 %, linked" "key_areas|青阳港中央商务区|100.00|linked" \
     "$(python3 -c 'import csv, sys
 for r in csv.DictReader(open(sys.argv[1])):
-    if r["layer"] == "key_areas": print("|".join([r["layer"], r["name"], r["share_pct"], r["via"]]))' "$WORK/zones.csv")"
+    if r["layer"] == "key_areas": print("|".join([r["layer"], r["name"], "%.2f" % (100 * float(r["share"])), r["via"]]))' "$WORK/zones.csv")"
 ka=$(tbl key_areas)
 compare_near "zones of PZ-01: the towns and their overlap match SQL" \
-    "$(spatialite_sql "SELECT w.fid || '|' || printf('%.9f', ST_Area(ST_Transform(ST_Intersection(w.geom, k.geom), 4549)) / 1e6)
+    "$(spatialite_sql "SELECT w.fid || '|' || printf('%.9f', $(area_sql "ST_Intersection(w.geom, k.geom)") / 1e6)
         FROM $towns w, $ka k WHERE k.code = 'QYG-CBD' AND ST_Intersects(w.geom, k.geom)
         AND ST_Area(ST_Transform(ST_Intersection(w.geom, k.geom), 4549)) >= 1 ORDER BY w.fid")" \
     "$(python3 -c 'import csv, sys
@@ -150,7 +152,7 @@ done
 expect_eq "zones of PZ-17 (linked to 昆山高新区): not the towns that only border it" "昆山高新区" \
     "$(pk query zones --task PZ-17 --format csv | python3 -c 'import csv, sys; print(",".join(r["name"] for r in csv.DictReader(sys.stdin) if r["layer"] == "towns"))')"
 expect_eq "zones of PZ-12 (Line 11): the towns it crosses, with no area" "0.000000" \
-    "$(pk query zones --task PZ-12 --format csv | python3 -c 'import csv, sys; print(",".join(sorted({r["overlap_km2"] for r in csv.DictReader(sys.stdin)})))')"
+    "$(pk query zones --task PZ-12 --format csv | python3 -c 'import csv, sys; print(",".join(sorted({"%.6f" % float(r["overlap_km2"]) for r in csv.DictReader(sys.stdin)})))')"
 
 # --- query tasks
 ids() { python3 -c 'import csv, sys; print(",".join(sorted(r["id"] for r in csv.DictReader(sys.stdin))))'; }
@@ -164,7 +166,7 @@ expect_eq "--at inside 青阳港CBD: the tasks of the zones containing the point
 expect_eq "--at with --include-citywide adds the 61 city-wide tasks" $(( $(echo "$at" | tr ',' '\n' | grep -c .) + 61 )) \
     "$(pk query tasks --at "$cbd_point" --include-citywide --format csv | tail -n +2 | grep -c .)"
 expect_eq "--in key_areas:QYG-CBD: PZ-01 covers it whole" "100.00" \
-    "$(pk query tasks --in key_areas:QYG-CBD --format csv | python3 -c 'import csv, sys; print([r["share_pct"] for r in csv.DictReader(sys.stdin) if r["id"] == "PZ-01"][0])')"
+    "$(pk query tasks --in key_areas:QYG-CBD --format csv | python3 -c 'import csv, sys; print(["%.2f" % (100 * float(r["share"])) for r in csv.DictReader(sys.stdin) if r["id"] == "PZ-01"][0])')"
 
 stations=$(tbl metro_stations)
 near_sql() { # STATION_CODE METRES: tasks whose linked features lie within that distance (SQL)
