@@ -182,16 +182,16 @@ static void read_item(void *state, size_t k, void *arg)
 {
     struct pk_worker *t = state;
     struct read_job *R = arg;
-    sqlite3 *db = t && t->rc == PK_OK ? pk_worker_reader(t) : NULL;
-    if (!db) {
-        R->rc[k] = PK_ERR_DB;
-        snprintf(R->err[k], sizeof R->err[k], "cannot open the store for reading in a worker thread");
+    if (!t || t->rc != PK_OK) {
+        R->rc[k] = PK_ERR_NOMEM;
+        snprintf(R->err[k], sizeof R->err[k], "cannot start a worker thread");
         return;
     }
     int is_b = k >= R->a_chunks;
     struct pk_ov_input *in = is_b ? &R->O->B : &R->O->A;
-    R->rc[k] = pk_ov_input_read_chunk(db, pk_geos(t->ctx), in, is_b ? k - R->a_chunks : k, R->err[k],
-                                      sizeof R->err[k]);
+    R->rc[k] = pk_ov_input_read_chunk(t, in, is_b ? k - R->a_chunks : k);
+    if (R->rc[k] != PK_OK)
+        snprintf(R->err[k], sizeof R->err[k], "%s", pk_errmsg(t->ctx));
 }
 
 static int read_inputs(struct overlay *O, struct pk_pool *pool, struct pk_worker *main_state)
@@ -211,10 +211,6 @@ static int read_inputs(struct overlay *O, struct pk_pool *pool, struct pk_worker
         free(R.rc);
         free(R.err);
     }
-    if (rc == PK_OK)
-        rc = pk_ov_input_finish(O->store, &O->A);
-    if (rc == PK_OK)
-        rc = pk_ov_input_finish(O->store, &O->B);
     return rc;
 }
 

@@ -1,12 +1,13 @@
 /* overlay_input.c — reading an analysis input into memory: geometries,
  * labels and attributes of a store layer or of a file loaded on the fly.
  *
- * Attributes are read on the store's connection. Geometries are decoded
- * from their SpatiaLite BLOBs (blob.c) either there too, or, for the
- * overlay, by the worker threads in chunks of fids, each through its own
- * read-only connection (pk_ov_input_read_chunk). A file loaded into a
- * temporary layer exists only inside the caller's transaction, so its
- * geometries are always read on the store's connection. */
+ * Attributes (filtered by the user's condition) are read on the store's
+ * connection. Geometries are decoded from their BLOBs there too, or, for the
+ * overlay, by the worker threads in chunks of fids through the feature
+ * reader on each worker's own read-only connection
+ * (pk_ov_input_read_chunk). A file loaded into a temporary layer exists
+ * only inside the caller's transaction, so its geometries are always read
+ * on the store's connection. */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -14,6 +15,7 @@
 
 #include "blob_int.h"
 #include "geom_int.h"
+#include "reader_int.h"
 #include "overlay_int.h"
 
 static const char *static_type(const char *t)
@@ -55,18 +57,13 @@ static int read_columns(struct pk_store *store, struct pk_ov_input *in)
     return rc;
 }
 
-/* Decode one BLOB column into in->geoms[i]; a BLOB this decoder does not
- * read is marked for SpatiaLite (pk_ov_input_finish). */
+/* Decode one BLOB column into in->geoms[i] (NULL stays NULL). */
 static int take_geom(GEOSContextHandle_t h, struct pk_ov_input *in, size_t i, sqlite3_stmt *st, int col)
 {
     if (sqlite3_column_type(st, col) == SQLITE_NULL)
         return PK_OK;
     GEOSGeometry *g = NULL;
-    int rc = pk_blob_to_geos(h, sqlite3_column_blob(st, col), (size_t)sqlite3_column_bytes(st, col), &g);
-    if (rc == PK_ERR_ARGS) {
-        in->via_spatialite[i] = 1;
-        return PK_OK;
-    }
+    int rc = pk_geom_from_blob(h, sqlite3_column_blob(st, col), (size_t)sqlite3_column_bytes(st, col), &g);
     if (rc != PK_OK)
         return rc;
     double x0, y0, x1, y1; /* compute the cached envelope before threads share it */
@@ -121,12 +118,10 @@ int pk_ov_input_open(struct pk_store *store, const char *name, const char *where
             cap = cap ? cap * 2 : 256;
             long long *fids = realloc(in->fids, cap * sizeof *fids);
             GEOSGeometry **geoms = fids ? realloc(in->geoms, cap * sizeof *geoms) : NULL;
-            char *via = geoms ? realloc(in->via_spatialite, cap) : NULL;
-            char **labels = via ? realloc(in->labels, cap * sizeof *labels) : NULL;
+            char **labels = geoms ? realloc(in->labels, cap * sizeof *labels) : NULL;
             char **attrs = labels ? realloc(in->attrs, cap * (size_t)(in->ncols ? in->ncols : 1) * sizeof *attrs) : NULL;
             in->fids = fids ? fids : in->fids;
             in->geoms = geoms ? geoms : in->geoms;
-            in->via_spatialite = via ? via : in->via_spatialite;
             in->labels = labels ? labels : in->labels;
             in->attrs = attrs ? attrs : in->attrs;
             if (!attrs) {
@@ -143,7 +138,6 @@ int pk_ov_input_open(struct pk_store *store, const char *name, const char *where
             break;
         }
         in->geoms[i] = NULL;
-        in->via_spatialite[i] = 0;
         const unsigned char *label = sqlite3_column_text(st, 2);
         in->labels[i] = label ? strdup((const char *)label) : NULL;
         for (int c = 0; c < in->ncols; c++) {
@@ -159,8 +153,6 @@ int pk_ov_input_open(struct pk_store *store, const char *name, const char *where
         pk_sql_finalize_untrusted(store, st);
     else
         sqlite3_finalize(st);
-    if (rc == PK_OK && !in->deferred)
-        rc = pk_ov_input_finish(store, in);
     return rc;
 }
 
@@ -169,78 +161,46 @@ size_t pk_ov_input_chunks(const struct pk_ov_input *in)
     return in->deferred ? (in->n + PK_OV_READ_CHUNK - 1) / PK_OV_READ_CHUNK : 0;
 }
 
-int pk_ov_input_read_chunk(sqlite3 *db, GEOSContextHandle_t h, struct pk_ov_input *in, size_t k, char *err,
-                           size_t errsize)
+/* Reader callback of a chunk: feature fid takes the next slot with that fid
+ * (the condition may have left features out). */
+struct chunk {
+    GEOSContextHandle_t h;
+    struct pk_ov_input *in;
+    size_t next, last;
+};
+
+static int take_chunk_feature(void *arg, struct pk_feature *f)
+{
+    struct chunk *c = arg;
+    if (c->next >= c->last || f->fid != c->in->fids[c->next])
+        return PK_OK; /* left out by the condition */
+    if (f->geom) {
+        double x0, y0, x1, y1; /* compute the cached envelope before threads share it */
+        GEOSGeom_getExtent_r(c->h, f->geom, &x0, &y0, &x1, &y1);
+    }
+    c->in->geoms[c->next++] = f->geom;
+    f->geom = NULL;
+    return PK_OK;
+}
+
+int pk_ov_input_read_chunk(struct pk_worker *w, struct pk_ov_input *in, size_t k)
 {
     size_t first = k * PK_OV_READ_CHUNK, last = first + PK_OV_READ_CHUNK < in->n ? first + PK_OV_READ_CHUNK : in->n;
     if (first >= last)
         return PK_OK;
-    char *sql = sqlite3_mprintf("SELECT fid, geom FROM %s WHERE fid BETWEEN ?1 AND ?2 ORDER BY fid", in->ref.table);
-    sqlite3_stmt *st = NULL;
-    int rc = sql && sqlite3_prepare_v2(db, sql, -1, &st, NULL) == SQLITE_OK ? PK_OK : PK_ERR_DB;
-    sqlite3_free(sql);
-    if (rc != PK_OK) {
-        snprintf(err, errsize, "cannot read layer '%s': %s", in->ref.name, sqlite3_errmsg(db));
-        sqlite3_finalize(st);
-        return rc;
-    }
-    sqlite3_bind_int64(st, 1, in->fids[first]);
-    sqlite3_bind_int64(st, 2, in->fids[last - 1]);
-    size_t i = first;
-    int step = SQLITE_DONE;
-    while (rc == PK_OK && i < last && (step = sqlite3_step(st)) == SQLITE_ROW) {
-        long long fid = sqlite3_column_int64(st, 0);
-        if (fid != in->fids[i])
-            continue; /* left out by the condition */
-        if ((rc = take_geom(h, in, i, st, 1)) != PK_OK)
-            snprintf(err, errsize, "layer '%s' feature %lld: unreadable geometry", in->ref.name, fid);
-        i++;
-    }
-    if (rc == PK_OK && step != SQLITE_ROW && step != SQLITE_DONE) {
-        rc = PK_ERR_DB;
-        snprintf(err, errsize, "cannot read layer '%s': %s", in->ref.name, sqlite3_errmsg(db));
-    }
-    sqlite3_finalize(st);
-    if (rc == PK_OK && i < last) {
-        rc = PK_ERR_DATA;
-        snprintf(err, errsize, "layer '%s' changed while it was read (feature %lld is gone): run again",
-                 in->ref.name, in->fids[i]);
-    }
-    return rc;
-}
-
-int pk_ov_input_finish(struct pk_store *store, struct pk_ov_input *in)
-{
-    struct pk_ctx *ctx = pk_store_ctx(store);
-    sqlite3_stmt *st = NULL;
-    GEOSWKBReader *reader = NULL;
-    int rc = PK_OK;
-    for (size_t i = 0; rc == PK_OK && i < in->n; i++) {
-        if (!in->via_spatialite[i])
-            continue;
-        if (!st) {
-            char *sql = sqlite3_mprintf("SELECT AsBinary(geom) FROM %s WHERE fid=?", in->ref.table);
-            rc = pk_sql_prepare(store, sql, &st);
-            sqlite3_free(sql);
-            reader = GEOSWKBReader_create_r(pk_geos(ctx));
-            if (rc != PK_OK)
-                break;
-        }
-        sqlite3_bind_int64(st, 1, in->fids[i]);
-        if (sqlite3_step(st) == SQLITE_ROW)
-            in->geoms[i] = pk_geom_from_column(ctx, reader, st, 0);
-        sqlite3_reset(st);
-        if (!in->geoms[i])
-            rc = pk_error(ctx, PK_ERR_DATA, "layer '%s' feature %lld: unreadable geometry", in->ref.name, in->fids[i]);
-        else {
-            double x0, y0, x1, y1;
-            GEOSGeom_getExtent_r(pk_geos(ctx), in->geoms[i], &x0, &y0, &x1, &y1);
-            in->via_spatialite[i] = 0;
-        }
-    }
-    sqlite3_finalize(st);
-    if (reader)
-        GEOSWKBReader_destroy_r(pk_geos(ctx), reader);
+    sqlite3 *db = pk_worker_reader(w);
+    if (!db)
+        return pk_error(w->ctx, PK_ERR_DB, "cannot open the store for reading in a worker thread");
+    struct pk_reader_spec spec = {&in->ref, 1, NULL, 0, NULL};
+    struct pk_reader *r = NULL;
+    struct chunk c = {pk_geos(w->ctx), in, first, last};
+    int rc = pk_reader_new(w->ctx, db, &spec, &r);
+    if (rc == PK_OK)
+        rc = pk_reader_range(r, in->fids[first], in->fids[last - 1], take_chunk_feature, &c);
+    pk_reader_free(r);
+    if (rc == PK_OK && c.next < last)
+        rc = pk_error(w->ctx, PK_ERR_DATA, "layer '%s' changed while it was read (feature %lld is gone): run again",
+                      in->ref.name, in->fids[c.next]);
     return rc;
 }
 
@@ -257,7 +217,6 @@ void pk_ov_input_release(struct pk_ctx *ctx, struct pk_ov_input *in)
         free(in->colnames[c]);
     free(in->fids);
     free(in->geoms);
-    free(in->via_spatialite);
     free(in->labels);
     free(in->attrs);
     free(in->colnames);

@@ -17,7 +17,6 @@ struct pk_ov_input {
     size_t n;
     long long *fids;
     GEOSGeometry **geoms;   /* store CRS; NULL for features without geometry */
-    char *via_spatialite;   /* 1: the BLOB needs SpatiaLite to read (pk_ov_input_finish) */
     int deferred;           /* geometries are read later, by pk_ov_input_read_chunk */
     char **labels;          /* name field or NULL */
     int ncols;
@@ -29,20 +28,17 @@ struct pk_ov_input {
 /* Open a store layer by name, or load a file into the temporary layer
  * tmpname (inside the caller's transaction); keep features matching where
  * (an SQL condition on the attributes, run read-only). With defer_geoms, a
- * store layer's geometries are left for pk_ov_input_read_chunk and
- * pk_ov_input_finish (a temporary layer's are read at once). */
+ * store layer's geometries are left for pk_ov_input_read_chunk (a
+ * temporary layer's are read at once). */
 int pk_ov_input_open(struct pk_store *store, const char *name_or_path, const char *where,
                      const char *tmpname, int defer_geoms, struct pk_ov_input *in);
 #define PK_OV_READ_CHUNK 128
 /* Chunks of deferred geometries to read (0 when none are deferred). */
 size_t pk_ov_input_chunks(const struct pk_ov_input *in);
-/* Read the geometries of chunk k through db, a read-only connection of the
- * calling thread (any thread; chunks are disjoint). On failure err says why. */
-int pk_ov_input_read_chunk(sqlite3 *db, GEOSContextHandle_t h, struct pk_ov_input *in, size_t k, char *err,
-                           size_t errsize);
-/* Read, on the store's connection, the geometries whose BLOBs only
- * SpatiaLite reads (3D, compressed). */
-int pk_ov_input_finish(struct pk_store *store, struct pk_ov_input *in);
+/* Read the geometries of chunk k with the feature reader on the worker's
+ * read-only connection (any thread; chunks are disjoint). Errors go to
+ * w->ctx. */
+int pk_ov_input_read_chunk(struct pk_worker *w, struct pk_ov_input *in, size_t k);
 void pk_ov_input_release(struct pk_ctx *ctx, struct pk_ov_input *in);
 /* Drop the temporary layer, if any (inside the caller's transaction). */
 int pk_ov_input_drop_temp(struct pk_store *store, struct pk_ov_input *in);
