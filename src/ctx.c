@@ -25,11 +25,20 @@ static void geos_notice_handler_r(const char *message, void *userdata)
     pk_log(ctx, PK_LOG_DEBUG, "geos: %s", message);
 }
 
+/* GDAL's error handlers form a per-thread stack that can only be popped
+ * from the top, while contexts may be freed in any order. So each thread
+ * that has contexts pushes one handler, and keeps its live contexts in a
+ * list of its own (newest first, linked through gdal_prev): the handler
+ * reports to the newest, a context leaves the list wherever it is, and the
+ * handler is popped when the thread's last context goes. A context is freed
+ * on the thread that made it. */
+static _Thread_local struct pk_ctx *gdal_contexts;
+
 /* GDAL errors stay in CPLGetLastErrorMsg() for pk_error_gdal; warnings and
- * debug messages go to the context's log instead of stderr. */
+ * debug messages go to the newest context's log instead of stderr. */
 static void gdal_error_handler(CPLErr level, CPLErrorNum num, const char *msg)
 {
-    struct pk_ctx *ctx = CPLGetErrorHandlerUserData();
+    struct pk_ctx *ctx = gdal_contexts;
     (void)num;
     if (!ctx)
         return;
@@ -55,7 +64,10 @@ struct pk_ctx *pk_ctx_new(void)
     GEOSContext_setErrorMessageHandler_r(ctx->geos, geos_error_handler_r, ctx);
     GEOSContext_setNoticeMessageHandler_r(ctx->geos, geos_notice_handler_r, ctx);
     ctx->log_level = PK_LOG_WARN;
-    CPLPushErrorHandlerEx(gdal_error_handler, ctx);
+    if (!gdal_contexts)
+        CPLPushErrorHandler(gdal_error_handler);
+    ctx->gdal_prev = gdal_contexts;
+    gdal_contexts = ctx;
     const char *user = getenv("USER");
     pk_ctx_set_user(ctx, user && *user ? user : "unknown");
     return ctx;
@@ -65,7 +77,13 @@ void pk_ctx_free(struct pk_ctx *ctx)
 {
     if (!ctx)
         return;
-    CPLPopErrorHandler();
+    for (struct pk_ctx **p = &gdal_contexts; *p; p = &(*p)->gdal_prev)
+        if (*p == ctx) {
+            *p = ctx->gdal_prev;
+            if (!gdal_contexts)
+                CPLPopErrorHandler();
+            break;
+        }
     GEOS_finish_r(ctx->geos);
     free(ctx);
 }

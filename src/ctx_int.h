@@ -14,6 +14,7 @@ struct pk_ctx {
     void *log_arg;
     enum pk_log_level log_level;
     char user[128];
+    struct pk_ctx *gdal_prev; /* the thread's next older context (ctx.c) */
 };
 
 /* GEOS handle owned by ctx (do not finish it). */

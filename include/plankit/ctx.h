@@ -46,9 +46,11 @@ typedef void (*pk_log_fn)(enum pk_log_level level, const char *msg, void *arg);
 struct pk_ctx;
 
 /* Create a context with its own GEOS handle. Caller frees with pk_ctx_free.
- * Returns NULL only when out of memory. */
+ * Returns NULL only when out of memory. GDAL's warnings on this thread go to
+ * the log of the thread's newest live context. */
 struct pk_ctx *pk_ctx_new(void);
-/* Free a context; accepts NULL. */
+/* Free a context, on the thread that made it; contexts may be freed in any
+ * order. Accepts NULL. */
 void pk_ctx_free(struct pk_ctx *ctx);
 
 /* Record an error (printf-style message, lowercase, no trailing period) and
