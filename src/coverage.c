@@ -455,6 +455,8 @@ static int read_features(struct coverage *C)
     return rc;
 }
 
+/* The ids of the tasks set in mask (or the city-wide ones), comma-separated;
+ * "" when none. Caller frees with free(); NULL when out of memory. */
 static char *task_list(const struct pk_cover_set *cs, const unsigned char *mask, int citywide_only)
 {
     size_t len = 1;
@@ -471,66 +473,80 @@ static char *task_list(const struct pk_cover_set *cs, const unsigned char *mask,
     return s;
 }
 
+/* One row of the coverage table: a feature, the city-wide row or the total. */
+struct row {
+    const long long *fid;       /* NULL: none (summary rows) */
+    const char *name;
+    int ntasks;
+    const unsigned char *mask;  /* tasks to list; NULL: none, or the city-wide ones */
+    int citywide;
+    const double *area, *covered; /* m²; NULL: none */
+    const char *geojson;
+};
+
+/* Append row w: numbers with all their digits (km², the share as a
+ * fraction); rounding is the printer's. Returns 0, or -1 when out of memory. */
+static int put_row(struct pk_table *t, const struct pk_cover_set *cs, const struct row *w)
+{
+    long r = pk_table_add_row(t);
+    int list = w->mask || w->citywide;
+    char *ids = r >= 0 && list ? task_list(cs, w->mask, w->citywide) : NULL;
+    if (r < 0 || (list && !ids))
+        return -1;
+    size_t i = (size_t)r;
+    int bad = (w->fid && pk_table_setf(t, i, 0, "%lld", *w->fid)) || pk_table_set(t, i, 1, w->name) ||
+              pk_table_setf(t, i, 2, "%d", w->ntasks) || pk_table_set(t, i, 3, ids);
+    if (!bad && w->area)
+        bad = pk_table_setf(t, i, 4, "%.17g", *w->area / 1e6) || pk_table_setf(t, i, 5, "%.17g", *w->covered / 1e6) ||
+              (*w->area > 0 && pk_table_setf(t, i, 6, "%.17g", *w->covered / *w->area));
+    if (!bad && t->ncols > 7)
+        bad = pk_table_set(t, i, 7, w->geojson);
+    free(ids);
+    return bad ? -1 : 0;
+}
+
+/* The summary rows: the city-wide tasks (unless counted) and the total. */
+static int put_summary(struct pk_table *t, const struct coverage *C, const unsigned char *any, double area,
+                       double covered)
+{
+    const struct pk_cover_set *cs = C->cs;
+    int ncity = 0, nany = 0;
+    for (size_t b = 0; b < cs->ntasks; b++) {
+        ncity += cs->citywide[b];
+        nany += any[b];
+    }
+    struct row city = {NULL, "(city-wide, not counted)", ncity, NULL, 1, NULL, NULL, NULL};
+    struct row total = {NULL, "(total)", nany, NULL, 0, &area, &covered, NULL};
+    return (!C->opts->include_citywide && put_row(t, cs, &city)) || put_row(t, cs, &total) ? -1 : 0;
+}
+
 static int build_table(struct coverage *C, struct pk_table **out)
 {
     const struct pk_cover_set *cs = C->cs;
     const char *names[] = {"fid", "name", "tasks", "task_ids", "area_km2", "covered_km2", "share", "geometry"};
     enum pk_col_type types[] = {PK_COL_INT, PK_COL_TEXT, PK_COL_INT, PK_COL_TEXT, PK_COL_REAL, PK_COL_REAL,
                                 PK_COL_REAL, PK_COL_GEOJSON};
-    int ncols = C->opts->with_geometry ? 8 : 7;
-    struct pk_table *t = pk_table_new(ncols, names, types);
+    struct pk_table *t = pk_table_new(C->opts->with_geometry ? 8 : 7, names, types);
     unsigned char *any = calloc(cs->ntasks ? cs->ntasks : 1, 1);
     double area = 0, covered = 0;
-    if (!t || !any) {
-        pk_table_free(t);
-        free(any);
-        return pk_error(C->store->ctx, PK_ERR_NOMEM, "out of memory");
-    }
-    for (size_t i = 0; i < C->nfeats; i++) {
+    int bad = !t || !any;
+    for (size_t i = 0; !bad && i < C->nfeats; i++) {
         struct feature *f = &C->feats[i];
         area += f->area;
         covered += f->covered;
         for (size_t b = 0; b < cs->ntasks; b++)
             any[b] |= f->tasks[b];
-        if (C->opts->gaps_only && f->ntasks > 0)
-            continue;
-        long r = pk_table_add_row(t);
-        char *ids = task_list(cs, f->tasks, 0);
-        pk_table_setf(t, (size_t)r, 0, "%lld", f->fid);
-        pk_table_set(t, (size_t)r, 1, f->name);
-        pk_table_setf(t, (size_t)r, 2, "%d", f->ntasks);
-        pk_table_set(t, (size_t)r, 3, ids);
-        pk_table_setf(t, (size_t)r, 4, "%.17g", f->area / 1e6);
-        pk_table_setf(t, (size_t)r, 5, "%.17g", f->covered / 1e6);
-        if (f->area > 0)
-            pk_table_setf(t, (size_t)r, 6, "%.17g", f->covered / f->area);
-        if (ncols > 7)
-            pk_table_set(t, (size_t)r, 7, f->geojson);
-        free(ids);
+        struct row w = {&f->fid, f->name, f->ntasks, f->tasks, 0, &f->area, &f->covered, f->geojson};
+        if (!C->opts->gaps_only || f->ntasks == 0)
+            bad = put_row(t, cs, &w);
     }
-    if (!C->opts->gaps_only) {
-        int ncity = 0, nany = 0;
-        for (size_t b = 0; b < cs->ntasks; b++) {
-            ncity += cs->citywide[b];
-            nany += any[b];
-        }
-        if (!C->opts->include_citywide) {
-            long r = pk_table_add_row(t);
-            char *ids = task_list(cs, NULL, 1);
-            pk_table_set(t, (size_t)r, 1, "(city-wide, not counted)");
-            pk_table_setf(t, (size_t)r, 2, "%d", ncity);
-            pk_table_set(t, (size_t)r, 3, ids);
-            free(ids);
-        }
-        long r = pk_table_add_row(t);
-        pk_table_set(t, (size_t)r, 1, "(total)");
-        pk_table_setf(t, (size_t)r, 2, "%d", nany);
-        pk_table_setf(t, (size_t)r, 4, "%.17g", area / 1e6);
-        pk_table_setf(t, (size_t)r, 5, "%.17g", covered / 1e6);
-        if (area > 0)
-            pk_table_setf(t, (size_t)r, 6, "%.17g", covered / area);
-    }
+    if (!bad && !C->opts->gaps_only)
+        bad = put_summary(t, C, any, area, covered);
     free(any);
+    if (bad) {
+        pk_table_free(t);
+        return pk_error(C->store->ctx, PK_ERR_NOMEM, "out of memory");
+    }
     *out = t;
     return PK_OK;
 }

@@ -138,13 +138,19 @@ int pk_ov_input_open(struct pk_store *store, const char *name, const char *where
             break;
         }
         in->geoms[i] = NULL;
+        int nomem = 0;
         const unsigned char *label = sqlite3_column_text(st, 2);
         in->labels[i] = label ? strdup((const char *)label) : NULL;
+        nomem |= label && !in->labels[i];
         for (int c = 0; c < in->ncols; c++) {
             const unsigned char *v = sqlite3_column_text(st, 3 + c);
-            in->attrs[i * (size_t)in->ncols + (size_t)c] = v ? strdup((const char *)v) : NULL;
+            char **cell = &in->attrs[i * (size_t)in->ncols + (size_t)c];
+            *cell = v ? strdup((const char *)v) : NULL;
+            nomem |= v && !*cell;
         }
-        if (!in->deferred && take_geom(h, in, i, st, 1) != PK_OK)
+        if (nomem)
+            rc = pk_error(ctx, PK_ERR_NOMEM, "out of memory reading layer '%s'", in->ref.name);
+        else if (!in->deferred && take_geom(h, in, i, st, 1) != PK_OK)
             rc = pk_error(ctx, PK_ERR_DATA, "layer '%s' feature %lld: unreadable geometry", in->ref.name, in->fids[i]);
     }
     if (rc == PK_OK && step != SQLITE_DONE)
