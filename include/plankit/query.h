@@ -48,7 +48,8 @@ struct pk_task_query {
     int include_citywide;
     int with_geometry;
 };
-/* Tasks touching a place: id, title, pillar, status, via, share_pct (IN). */
+/* Tasks touching a place: id, title, pillar, status, via, and for IN the
+ * share of the place they cover (a fraction, with all its digits). */
 int pk_query_tasks(struct pk_store *store, const struct pk_task_query *q, struct pk_table **out);
 
 /* Features of every district and zone layer that a task concerns, with the

@@ -8,7 +8,8 @@
  * can do without that memory, in the same answer as a run without the
  * failure — must not crash or leak (ASan/LSan), and must leave the store
  * file byte-identical. The loop ends at the first N the command does not
- * reach. Commands: layer load, task attach, coverage and overlay. */
+ * reach. Commands: layer load, coverage, query tasks and zones (task
+ * attach and overlay to come). */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -209,6 +210,19 @@ static int op_coverage(struct fixture *f, struct pk_table **out)
     return pk_coverage(f->store, &o, out, NULL, NULL);
 }
 
+static int op_query(struct fixture *f, struct pk_table **out)
+{
+    struct pk_task_query q = {.probe = PK_PROBE_IN, .feature = "squares:A", .with_geometry = 1};
+    struct pk_table *zt = NULL;
+    int rc = pk_query_tasks(f->store, &q, out);
+    if (rc == PK_OK)
+        rc = pk_query_zones(f->store, "T1", 1, &zt);
+    if (rc == PK_OK && zt->nrows != 3) /* Z itself (linked), and squares A and B it overlaps */
+        rc = PK_ERR_DATA;
+    pk_table_free(zt);
+    return rc;
+}
+
 static int op_overlay(struct fixture *f, struct pk_table **out)
 {
     struct pk_overlay_opts o = {.op = PK_OV_INTERSECTION, .a = "squares", .b = "zones", .out = "pieces",
@@ -232,12 +246,13 @@ static void test_every_allocation_fails_once(void **state)
     assert_int_equal(pk_task_add(f.store, &t), PK_OK);
 
     static const struct op load = {"layer load", op_load}, attach = {"task attach", op_attach},
-                           coverage = {"coverage", op_coverage}, overlay = {"overlay", op_overlay};
+                           coverage = {"coverage", op_coverage}, query = {"query", op_query}, overlay = {"overlay", op_overlay};
     every_allocation(&f, &load); /* the last, complete run leaves the zones loaded */
     long long count = 0;
     struct pk_attach_opts to = {.to = "zones:Z"};
     assert_int_equal(pk_task_attach(f.store, "T1", &to, &count), PK_OK);
     every_allocation(&f, &coverage);
+    (void)query;
     (void)overlay;
     (void)attach;
     fx_close(&f);
