@@ -1,5 +1,7 @@
-/* spatial.c — store geometry reads for the engines: by fid, by bounding box
- * through the R*Tree, overlap tests and metric areas. */
+/* spatial.c — store geometry reads for the queries on the store's own
+ * connection: a feature by fid (through the feature reader), fids by
+ * bounding box through the R*Tree, overlap tests, and areas measured by the
+ * one measuring routine (pk_worker_area). */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -88,7 +90,8 @@ int pk_spatial_bbox(struct pk_spatial *sp, const struct pk_layer_ref *ref, const
     sqlite3_bind_double(st, 2, box[1]);
     sqlite3_bind_double(st, 3, box[3]);
     sqlite3_bind_double(st, 4, box[2]);
-    while (sqlite3_step(st) == SQLITE_ROW) {
+    int step;
+    while ((step = sqlite3_step(st)) == SQLITE_ROW) {
         if (*n == cap) {
             cap = cap ? cap * 2 : 64;
             long long *grown = realloc(*fids, cap * sizeof **fids);
@@ -100,7 +103,14 @@ int pk_spatial_bbox(struct pk_spatial *sp, const struct pk_layer_ref *ref, const
         }
         (*fids)[(*n)++] = sqlite3_column_int64(st, 0);
     }
+    if (rc == PK_OK && step != SQLITE_DONE)
+        rc = pk_error_db(sp->store, "cannot read the spatial index");
     sqlite3_finalize(st);
+    if (rc != PK_OK) {
+        free(*fids);
+        *fids = NULL;
+        *n = 0;
+    }
     return rc;
 }
 
@@ -119,21 +129,30 @@ double pk_spatial_area(struct pk_spatial *sp, const GEOSGeometry *g)
     return pk_worker_length(&sp->worker, g, &a) == PK_OK ? a : -1;
 }
 
-int pk_spatial_overlaps(struct pk_spatial *sp, const GEOSGeometry *a, const GEOSGeometry *b)
+int pk_spatial_overlaps(struct pk_spatial *sp, const GEOSGeometry *a, const GEOSGeometry *b, int *yes)
 {
     GEOSContextHandle_t h = pk_geos(sp->ctx);
-    if (GEOSIntersects_r(h, a, b) != 1)
-        return 0;
-    if (!pk_geom_is_polygonal(sp->ctx, a) || !pk_geom_is_polygonal(sp->ctx, b))
-        return 1;
+    char meets = GEOSIntersects_r(h, a, b);
+    *yes = 0;
+    if (meets == 2)
+        return pk_error_geos(sp->ctx, "intersects");
+    if (!meets)
+        return PK_OK;
+    if (!pk_geom_is_polygonal(sp->ctx, a) || !pk_geom_is_polygonal(sp->ctx, b)) {
+        *yes = 1;
+        return PK_OK;
+    }
     GEOSGeometry *x = GEOSIntersection_r(h, a, b);
     if (!x)
-        return 0;
+        return pk_error_geos(sp->ctx, "intersection");
     /* a shared border (a line) is no overlap: only the polygonal part counts */
     double area = pk_geom_is_polygonal(sp->ctx, x) || GEOSGeomTypeId_r(h, x) == GEOS_GEOMETRYCOLLECTION
                       ? pk_spatial_area(sp, x) : 0;
     GEOSGeom_destroy_r(h, x);
-    return area >= PK_MIN_OVERLAP_M2;
+    if (area < 0)
+        return pk_errcode(sp->ctx);
+    *yes = area >= PK_MIN_OVERLAP_M2;
+    return PK_OK;
 }
 
 int pk_spatial_overlapping(struct pk_spatial *sp, const struct pk_layer_ref *ref, const GEOSGeometry *g,
@@ -146,8 +165,11 @@ int pk_spatial_overlapping(struct pk_spatial *sp, const struct pk_layer_ref *ref
     int rc = pk_spatial_bbox(sp, ref, box, &cand, &nc);
     for (size_t i = 0; rc == PK_OK && i < nc; i++) {
         GEOSGeometry *fg = NULL;
+        int yes = 0;
         rc = pk_spatial_feature(sp, ref, cand[i], &fg);
-        if (fg && pk_spatial_overlaps(sp, g, fg))
+        if (rc == PK_OK && fg)
+            rc = pk_spatial_overlaps(sp, g, fg, &yes);
+        if (yes)
             cand[m++] = cand[i];
         if (fg)
             GEOSGeom_destroy_r(pk_geos(sp->ctx), fg);

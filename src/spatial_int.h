@@ -37,8 +37,9 @@ struct pk_worker *pk_spatial_worker(struct pk_spatial *sp);
 double pk_spatial_area(struct pk_spatial *sp, const GEOSGeometry *g);
 /* The geometry transformed to the metric CRS. Caller frees with GEOSGeom_destroy_r. */
 GEOSGeometry *pk_spatial_to_metric(struct pk_spatial *sp, const GEOSGeometry *g);
-/* 1 if a and b overlap in the sense above. */
-int pk_spatial_overlaps(struct pk_spatial *sp, const GEOSGeometry *a, const GEOSGeometry *b);
+/* *yes = 1 if a and b overlap in the sense above; PK_OK, or an error (a
+ * GEOS exception is never "no"). */
+int pk_spatial_overlaps(struct pk_spatial *sp, const GEOSGeometry *a, const GEOSGeometry *b, int *yes);
 
 /* GeoJSON text of a geometry (caller frees with free()), NULL on error. */
 char *pk_geom_to_geojson(struct pk_ctx *ctx, const GEOSGeometry *g);
