@@ -87,7 +87,7 @@ struct job {
     struct pk_worker *t;
     const GEOSGeometry *F;
     const GEOSPreparedGeometry *pF;
-    struct rings rings;
+    struct pk_rings rings;
     int rings_tried;
     const struct pk_cover_src **cover;
     double *over;
@@ -104,12 +104,11 @@ static const GEOSPreparedGeometry *job_prepared(struct job *j)
 
 /* F's rings for the planar kernels; NULL when they cannot be read (the
  * caller then uses GEOS). */
-static const struct rings *job_rings(struct job *j)
+static const struct pk_rings *job_rings(struct job *j)
 {
     if (!j->rings_tried) {
         j->rings_tried = 1;
-        if (!pk_rings_read(pk_geos(j->t->ctx), j->F, &j->rings))
-            pk_rings_free(&j->rings);
+        pk_rings_read(pk_geos(j->t->ctx), j->F, &j->rings); /* on failure, no rings: GEOS does it */
     }
     return j->rings.n ? &j->rings : NULL;
 }
@@ -142,7 +141,7 @@ static int polygon_overlap(struct job *j, const struct pk_cover_src *s, double *
 {
     struct pk_worker *t = j->t;
     GEOSContextHandle_t h = pk_geos(t->ctx);
-    const struct rings *rings = s->convex ? job_rings(j) : NULL;
+    const struct pk_rings *rings = s->convex ? job_rings(j) : NULL;
     *overlap = 0;
     *inside = 0;
     if (rings) {
@@ -206,13 +205,13 @@ static void group_box(GEOSContextHandle_t h, const struct pk_cover_src **group, 
 static int convex_group_area(struct job *j, const struct pk_cover_src **group, const double *over,
                              const int *inside, size_t m, int crossing, double *area)
 {
-    const struct rings *rings = crossing ? job_rings(j) : NULL;
+    const struct pk_rings *rings = crossing ? job_rings(j) : NULL;
     if (crossing && !rings)
         return 0;
     double box[4];
-    struct rings local = {0};
+    struct pk_rings local = {0};
     group_box(pk_geos(j->t->ctx), group, m, box);
-    int done = (!crossing || pk_rings_clip_box(rings, box, &local)) &&
+    int done = (!crossing || pk_rings_clip_box(rings, box, &local) == PK_OK) &&
                pk_incl_excl_area(&j->t->measure, group, over, inside, (int)m, &local, area);
     pk_rings_free(&local);
     return done;

@@ -9,100 +9,57 @@
 #include "planar_int.h"
 
 
-void pk_rings_free(struct rings *r)
+void pk_rings_free(struct pk_rings *r)
 {
-    for (int i = 0; i < r->n; i++) {
-        free(r->xy[i]);
-        if (r->runs)
-            free(r->runs[i]);
-    }
-    free(r->runs);
-    free(r->xy);
-    free(r->len);
-    free(r->hole);
-    free(r->env);
+    for (int i = 0; i < r->n; i++)
+        pk_ring_free(&r->ring[i]);
+    free(r->ring);
     memset(r, 0, sizeof *r);
 }
 
-/* Envelope of ring i and of its runs (r->runs NULL: none). xy[len] must be
- * readable (the closing vertex). */
-static void ring_envelopes(struct rings *r, int i)
+/* A new, zeroed ring at the end of r; NULL when out of memory. */
+static struct pk_ring *rings_push(struct pk_rings *r)
 {
-    const double *xy = r->xy[i];
-    int len = r->len[i], nruns = (len + RUN - 1) / RUN;
-    r->runs[i] = malloc((size_t)nruns * sizeof **r->runs);
-    for (int k = 0; r->runs[i] && k < nruns; k++) {
-        /* the run's vertices and the next one: the envelope of its edges */
-        double *e = r->runs[i][k];
-        int last = (k + 1) * RUN < len ? (k + 1) * RUN : len;
-        e[0] = e[2] = xy[2 * k * RUN];
-        e[1] = e[3] = xy[2 * k * RUN + 1];
-        for (int v = k * RUN + 1; v <= last; v++) {
-            e[0] = xy[2 * v] < e[0] ? xy[2 * v] : e[0];
-            e[2] = xy[2 * v] > e[2] ? xy[2 * v] : e[2];
-            e[1] = xy[2 * v + 1] < e[1] ? xy[2 * v + 1] : e[1];
-            e[3] = xy[2 * v + 1] > e[3] ? xy[2 * v + 1] : e[3];
-        }
+    if (r->n == r->cap) {
+        int cap = r->cap ? 2 * r->cap : 8;
+        struct pk_ring *grown = realloc(r->ring, (size_t)cap * sizeof *grown);
+        if (!grown)
+            return NULL;
+        r->ring = grown;
+        r->cap = cap;
     }
-    double *e = r->env[i];
-    e[0] = e[2] = xy[0];
-    e[1] = e[3] = xy[1];
-    for (int k = 1; k < len; k++) {
-        e[0] = xy[2 * k] < e[0] ? xy[2 * k] : e[0];
-        e[2] = xy[2 * k] > e[2] ? xy[2 * k] : e[2];
-        e[1] = xy[2 * k + 1] < e[1] ? xy[2 * k + 1] : e[1];
-        e[3] = xy[2 * k + 1] > e[3] ? xy[2 * k + 1] : e[3];
-    }
+    struct pk_ring *ring = &r->ring[r->n++];
+    memset(ring, 0, sizeof *ring);
+    return ring;
 }
 
-static int rings_add(GEOSContextHandle_t h, struct rings *r, const GEOSGeometry *ring, int hole)
+/* Add one GEOS ring (rings of fewer than 4 points have no area: skipped). */
+static int rings_add(GEOSContextHandle_t h, struct pk_rings *r, const GEOSGeometry *ring, int hole)
 {
-    const GEOSCoordSequence *seq = GEOSGeom_getCoordSeq_r(h, ring);
+    const GEOSCoordSequence *seq = ring ? GEOSGeom_getCoordSeq_r(h, ring) : NULL;
     unsigned int n = 0;
     if (!seq || !GEOSCoordSeq_getSize_r(h, seq, &n))
-        return 0;
+        return PK_ERR_GEOS;
     if (n < 4)
-        return 1;
-    double *xy = malloc(2 * sizeof *xy * n);
-    if (!xy || !GEOSCoordSeq_copyToBuffer_r(h, seq, xy, 0, 0)) {
-        free(xy);
-        return 0;
-    }
-    size_t want = (size_t)r->n + 1;
-    double **xys = realloc(r->xy, want * sizeof *r->xy);
-    r->xy = xys ? xys : r->xy;
-    int *len = xys ? realloc(r->len, want * sizeof *r->len) : NULL;
-    r->len = len ? len : r->len;
-    int *holes = len ? realloc(r->hole, want * sizeof *r->hole) : NULL;
-    r->hole = holes ? holes : r->hole;
-    double(*env)[4] = holes ? realloc(r->env, want * sizeof *r->env) : NULL;
-    r->env = env ? env : r->env;
-    double(**runs)[4] = env ? realloc(r->runs, want * sizeof *r->runs) : NULL;
-    r->runs = runs ? runs : r->runs;
-    if (!runs) {
-        free(xy);
-        return 0;
-    }
-    int i = r->n++;
-    r->runs[i] = NULL;
-    r->xy[i] = xy;
-    r->len[i] = (int)n - 1;
-    r->hole[i] = hole;
-    ring_envelopes(r, i);
-    return 1;
+        return PK_OK;
+    struct pk_ring *slot = rings_push(r);
+    return slot ? pk_ring_read(h, ring, 0, hole, slot) : PK_ERR_NOMEM;
 }
 
-int pk_rings_read(GEOSContextHandle_t h, const GEOSGeometry *g, struct rings *r)
+int pk_rings_read(GEOSContextHandle_t h, const GEOSGeometry *g, struct pk_rings *r)
 {
-    int np = GEOSGetNumGeometries_r(h, g), ok = np >= 0;
-    for (int p = 0; ok && p < np; p++) {
+    int np = GEOSGetNumGeometries_r(h, g), rc = np >= 0 ? PK_OK : PK_ERR_GEOS;
+    memset(r, 0, sizeof *r);
+    for (int p = 0; rc == PK_OK && p < np; p++) {
         const GEOSGeometry *poly = GEOSGetGeometryN_r(h, g, p);
-        ok = rings_add(h, r, GEOSGetExteriorRing_r(h, poly), 0);
         int nh = GEOSGetNumInteriorRings_r(h, poly);
-        for (int k = 0; ok && k < nh; k++)
-            ok = rings_add(h, r, GEOSGetInteriorRingN_r(h, poly, k), 1);
+        rc = nh >= 0 ? rings_add(h, r, GEOSGetExteriorRing_r(h, poly), 0) : PK_ERR_GEOS;
+        for (int k = 0; rc == PK_OK && k < nh; k++)
+            rc = rings_add(h, r, GEOSGetInteriorRingN_r(h, poly, k), 1);
     }
-    return ok;
+    if (rc != PK_OK)
+        pk_rings_free(r);
+    return rc;
 }
 
 /* Keep the part of polygon in (n points) where a*x + b*y + c >= 0 into out;
@@ -128,45 +85,30 @@ static int clip_half(const double *in, int n, double a, double b, double c, doub
     return m;
 }
 
-/* 1 if a box meets the envelope of some run of edges of the rings, that is
- * if the feature's boundary may pass through it. */
-int pk_rings_near(const struct rings *r, const double box[4])
+int pk_rings_near(const struct pk_rings *r, const double box[4])
 {
-    for (int i = 0; i < r->n; i++) {
-        const double *e = r->env[i];
-        if (e[2] < box[0] || e[0] > box[2] || e[3] < box[1] || e[1] > box[3])
-            continue;
-        if (!r->runs || !r->runs[i])
+    for (int i = 0; i < r->n; i++)
+        if (pk_ring_near(&r->ring[i], box))
             return 1;
-        for (int k = 0; k * RUN < r->len[i]; k++) {
-            e = r->runs[i][k];
-            if (!(e[2] < box[0] || e[0] > box[2] || e[3] < box[1] || e[1] > box[3]))
-                return 1;
-        }
-    }
     return 0;
 }
 
-/* 1 if the point is inside the feature (even-odd rule over all rings; the
- * point must not lie on its boundary). Only runs reaching the ray to +x are
- * looked at. */
-int pk_rings_contain(const struct rings *r, double x, double y)
+int pk_rings_contain(const struct pk_rings *r, double x, double y)
 {
     int inside = 0;
     for (int i = 0; i < r->n; i++) {
-        const double *e = r->env[i], *xy = r->xy[i];
+        const struct pk_ring *ring = &r->ring[i];
+        const double *e = ring->env, *xy = ring->xy;
         if (y < e[1] || y > e[3] || x > e[2])
             continue;
-        int len = r->len[i];
-        for (int k = 0; k * RUN < len; k++) {
-            if (r->runs && r->runs[i]) {
-                e = r->runs[i][k];
-                if (y < e[1] || y > e[3] || x > e[2])
-                    continue;
-            }
-            int last = (k + 1) * RUN < len ? (k + 1) * RUN : len;
-            for (int v = k * RUN; v < last; v++) {
-                const double *p = xy + 2 * v, *q = xy + 2 * ((v + 1) % len);
+        int edges = pk_ring_edges(ring);
+        for (int k = 0; k * PK_RING_RUN < edges; k++) {
+            e = ring->runs[k];
+            if (y < e[1] || y > e[3] || x > e[2])
+                continue;
+            int last = (k + 1) * PK_RING_RUN < edges ? (k + 1) * PK_RING_RUN : edges;
+            for (int v = k * PK_RING_RUN; v < last; v++) {
+                const double *p = xy + 2 * v, *q = p + 2;
                 if ((p[1] > y) != (q[1] > y) && x < p[0] + (y - p[1]) * (q[0] - p[0]) / (q[1] - p[1]))
                     inside = !inside;
             }
@@ -215,18 +157,18 @@ static int bufs_clip(struct bufs *B, int n, double a, double b, double c)
  * of the box is replaced by its first and last vertex: the shortcut stays
  * beyond that side, so the cut is the same, and a long ring is cut in time
  * proportional to its runs near the box. */
-static int ring_cut_box(const struct rings *r, int i, const double box[4], struct bufs *B)
+static int ring_cut_box(const struct pk_ring *ring, const double box[4], struct bufs *B)
 {
-    const double *xy = r->xy[i];
-    int len = r->len[i], n = 0, skipping = -1, first_skipped = 0, last_skipped = 0;
+    const double *xy = ring->xy;
+    int len = pk_ring_edges(ring), n = 0, skipping = -1, first_skipped = 0, last_skipped = 0;
     if (!bufs_need(B, (size_t)len + 4))
         return -1;
     /* consecutive runs beyond the same side make one stretch, kept as its
      * first and last vertex */
-    for (int k = 0; k * RUN < len; k++) {
-        int first = k * RUN, last = (k + 1) * RUN < len ? (k + 1) * RUN : len;
-        const double *e = r->runs && r->runs[i] ? r->runs[i][k] : NULL;
-        int beyond[4] = {e && e[2] < box[0], e && e[0] > box[2], e && e[3] < box[1], e && e[1] > box[3]};
+    for (int k = 0; k * PK_RING_RUN < len; k++) {
+        int first = k * PK_RING_RUN, last = (k + 1) * PK_RING_RUN < len ? (k + 1) * PK_RING_RUN : len;
+        const double *e = ring->runs[k];
+        int beyond[4] = {e[2] < box[0], e[0] > box[2], e[3] < box[1], e[1] > box[3]};
         int side = skipping >= 0 && beyond[skipping] ? skipping : -1;
         for (int c = 0; side < 0 && c < 4; c++)
             if (beyond[c])
@@ -265,50 +207,34 @@ static int ring_cut_box(const struct rings *r, int i, const double box[4], struc
     return n;
 }
 
-/* The rings cut to a box (x0, y0, x1, y1): what the overlaps of a group of
- * covering polygons in that box need, small. Returns 0 when out of memory. */
-int pk_rings_clip_box(const struct rings *r, const double box[4], struct rings *out)
+int pk_rings_clip_box(const struct pk_rings *r, const double box[4], struct pk_rings *out)
 {
     struct bufs B = {0};
-    int ok = 1;
+    int rc = PK_OK;
     memset(out, 0, sizeof *out);
-    for (int i = 0; ok && i < r->n; i++) {
-        const double *e = r->env[i];
-        if (e[2] < box[0] || e[0] > box[2] || e[3] < box[1] || e[1] > box[3])
+    for (int i = 0; rc == PK_OK && i < r->n; i++) {
+        if (pk_env_disjoint(r->ring[i].env, box))
             continue;
-        int n = ring_cut_box(r, i, box, &B);
+        int n = ring_cut_box(&r->ring[i], box, &B);
         if (n < 0)
-            ok = 0;
+            rc = PK_ERR_NOMEM;
         if (n < 3)
             continue;
-        double *xy = malloc(2 * sizeof *xy * (size_t)(n + 1));
-        if (!xy) {
-            ok = 0;
-            break;
-        }
-        memcpy(xy, B.a, 2 * sizeof *xy * (size_t)n);
-        memcpy(xy + 2 * n, B.a, 2 * sizeof *xy); /* closed */
-        int k = out->n++;
-        out->xy = realloc(out->xy, (size_t)out->n * sizeof *out->xy);
-        out->len = realloc(out->len, (size_t)out->n * sizeof *out->len);
-        out->hole = realloc(out->hole, (size_t)out->n * sizeof *out->hole);
-        out->env = realloc(out->env, (size_t)out->n * sizeof *out->env);
-        out->runs = realloc(out->runs, (size_t)out->n * sizeof *out->runs);
-        out->xy[k] = xy;
-        out->len[k] = n;
-        out->hole[k] = r->hole[i];
-        ring_envelopes(out, k);
+        struct pk_ring *slot = rings_push(out);
+        rc = slot ? pk_ring_from_xy(B.a, n, r->ring[i].hole, slot) : PK_ERR_NOMEM;
     }
     free(B.a);
     free(B.b);
-    return ok;
+    if (rc != PK_OK)
+        pk_rings_free(out);
+    return rc;
 }
 
 /* Area of the feature's rings clipped by a convex polygon (counter-clockwise,
  * n vertices): shells count, holes are taken off. Clipping an arbitrary ring
  * by a convex region this way leaves at most zero-width bridges along the
  * region's edges, which have no area. -1 when out of memory. */
-double pk_convex_overlap(struct pk_measure *m, const struct rings *r, const double *clip, int nclip)
+double pk_convex_overlap(struct pk_measure *m, const struct pk_rings *r, const double *clip, int nclip)
 {
     double box[4] = {clip[0], clip[1], clip[0], clip[1]}, total = 0;
     for (int k = 1; k < nclip; k++) {
@@ -320,11 +246,10 @@ double pk_convex_overlap(struct pk_measure *m, const struct rings *r, const doub
     struct bufs B = {0};
     int failed = 0;
     for (int i = 0; !failed && i < r->n; i++) {
-        const double *e = r->env[i];
-        if (e[2] < box[0] || e[0] > box[2] || e[3] < box[1] || e[1] > box[3])
+        if (pk_env_disjoint(r->ring[i].env, box))
             continue;
         /* the box first: what is left is small */
-        int n = ring_cut_box(r, i, box, &B);
+        int n = ring_cut_box(&r->ring[i], box, &B);
         for (int k = 0; n > 2 && k < nclip; k++) {
             const double *p = clip + 2 * k, *q = clip + 2 * ((k + 1) % nclip);
             /* left of p->q: (q - p) x (x - p) >= 0 */
@@ -340,7 +265,7 @@ double pk_convex_overlap(struct pk_measure *m, const struct rings *r, const doub
             failed = 1;
             break;
         }
-        total += (r->hole[i] ? -1 : 1) * fabs(a);
+        total += (r->ring[i].hole ? -1 : 1) * fabs(a);
     }
     free(B.a);
     free(B.b);
@@ -412,7 +337,7 @@ struct incl_excl {
     const struct pk_cover_src **src;
     const int *inside;
     int m;
-    const struct rings *rings;
+    const struct pk_rings *rings;
     long terms, max_terms;
     double sum;
     int ok;
@@ -449,7 +374,7 @@ static void incl_excl_walk(struct incl_excl *ie, int next, const double *poly, i
 /* Returns 1 and the area in *area, or 0 when the group is too entangled
  * (more than max_terms non-empty intersections) or memory ran out. */
 int pk_incl_excl_area(struct pk_measure *measure, const struct pk_cover_src **src, const double *over,
-                      const int *inside, int m, const struct rings *rings, double *area)
+                      const int *inside, int m, const struct pk_rings *rings, double *area)
 {
     struct incl_excl ie = {measure, src, inside, m, rings, 0, 256, 0, 1};
     for (int k = 0; k < m && ie.ok; k++) {

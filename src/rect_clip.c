@@ -61,73 +61,15 @@ struct pk_clip_line {
 
 /* ---- reading ---------------------------------------------------------- */
 
-static void ring_free(struct pk_clip_ring *r)
-{
-    free(r->xy);
-    free(r->runs);
-}
-
 void pk_clip_src_free(struct pk_clip_src *src)
 {
     for (int p = 0; p < src->nparts; p++) {
         for (int k = 0; k < src->parts[p].nrings; k++)
-            ring_free(&src->parts[p].rings[k]);
+            pk_ring_free(&src->parts[p].rings[k]);
         free(src->parts[p].rings);
     }
     free(src->parts);
     memset(src, 0, sizeof *src);
-}
-
-static void envelope(const double *xy, int from, int to, double e[4])
-{
-    e[0] = e[2] = xy[2 * from];
-    e[1] = e[3] = xy[2 * from + 1];
-    for (int v = from + 1; v <= to; v++) {
-        double x = xy[2 * v], y = xy[2 * v + 1];
-        e[0] = x < e[0] ? x : e[0];
-        e[2] = x > e[2] ? x : e[2];
-        e[1] = y < e[1] ? y : e[1];
-        e[3] = y > e[3] ? y : e[3];
-    }
-}
-
-/* Twice the signed area of a closed ring of n points (counter-clockwise > 0). */
-static double ring_area2(const double *xy, int n)
-{
-    double a = 0, x0 = xy[0], y0 = xy[1];
-    for (int i = 1; i + 1 < n; i++)
-        a += (xy[2 * i] - x0) * (xy[2 * i + 3] - y0) - (xy[2 * i + 2] - x0) * (xy[2 * i + 1] - y0);
-    return a;
-}
-
-static int ring_read(GEOSContextHandle_t h, const GEOSGeometry *ring, int shell, struct pk_clip_ring *r)
-{
-    const GEOSCoordSequence *seq = GEOSGeom_getCoordSeq_r(h, ring);
-    unsigned int n = 0;
-    if (!seq || !GEOSCoordSeq_getSize_r(h, seq, &n) || n < 4)
-        return PK_ERR_GEOS;
-    r->xy = malloc(2 * sizeof *r->xy * n);
-    if (!r->xy)
-        return PK_ERR_NOMEM;
-    if (!GEOSCoordSeq_copyToBuffer_r(h, seq, r->xy, 0, 0))
-        return PK_ERR_GEOS;
-    r->n = (int)n;
-    if ((ring_area2(r->xy, r->n) > 0) != shell) /* shells counter-clockwise, holes clockwise */
-        for (int i = 0, j = r->n - 1; i < j; i++, j--) {
-            double tx = r->xy[2 * i], ty = r->xy[2 * i + 1];
-            r->xy[2 * i] = r->xy[2 * j], r->xy[2 * i + 1] = r->xy[2 * j + 1];
-            r->xy[2 * j] = tx, r->xy[2 * j + 1] = ty;
-        }
-    int edges = r->n - 1, nruns = (edges + PK_CLIP_RUN - 1) / PK_CLIP_RUN;
-    r->runs = malloc((size_t)nruns * sizeof *r->runs);
-    if (!r->runs)
-        return PK_ERR_NOMEM;
-    for (int k = 0; k < nruns; k++) {
-        int last = (k + 1) * PK_CLIP_RUN < edges ? (k + 1) * PK_CLIP_RUN : edges;
-        envelope(r->xy, k * PK_CLIP_RUN, last, r->runs[k]);
-    }
-    envelope(r->xy, 0, edges, r->env);
-    return PK_OK;
 }
 
 static int part_read(GEOSContextHandle_t h, const GEOSGeometry *poly, struct pk_clip_part *p)
@@ -138,10 +80,11 @@ static int part_read(GEOSContextHandle_t h, const GEOSGeometry *poly, struct pk_
     p->rings = calloc((size_t)holes + 1, sizeof *p->rings);
     if (!p->rings)
         return PK_ERR_NOMEM;
-    int rc = ring_read(h, GEOSGetExteriorRing_r(h, poly), 1, &p->rings[0]);
+    /* shells counter-clockwise, holes clockwise */
+    int rc = pk_ring_read(h, GEOSGetExteriorRing_r(h, poly), 1, 0, &p->rings[0]);
     p->nrings = 1;
     for (int k = 0; rc == PK_OK && k < holes; k++, p->nrings++)
-        rc = ring_read(h, GEOSGetInteriorRingN_r(h, poly, k), 0, &p->rings[k + 1]);
+        rc = pk_ring_read(h, GEOSGetInteriorRingN_r(h, poly, k), -1, 1, &p->rings[k + 1]);
     return rc;
 }
 
@@ -163,7 +106,7 @@ int pk_clip_src_read(GEOSContextHandle_t h, const GEOSGeometry *g, struct pk_cli
         struct pk_clip_part *P = &src->parts[src->nparts++];
         rc = part_read(h, poly, P);
         for (int k = 0; rc == PK_OK && k < P->nrings; k++)
-            src->area += (k == 0 ? 0.5 : -0.5) * fabs(ring_area2(P->rings[k].xy, P->rings[k].n));
+            src->area += (k == 0 ? 0.5 : -0.5) * fabs(pk_ring_area2(P->rings[k].xy, P->rings[k].n));
     }
     return rc;
 }
@@ -185,7 +128,7 @@ int pk_geom_is_rect(GEOSContextHandle_t h, const GEOSGeometry *g, double box[4])
     double xy[10];
     if (!seq || !GEOSCoordSeq_getSize_r(h, seq, &n) || n != 5 || !GEOSCoordSeq_copyToBuffer_r(h, seq, xy, 0, 0))
         return 0;
-    envelope(xy, 0, 3, box);
+    pk_envelope(xy, 0, 3, box);
     if (!(box[0] < box[2] && box[1] < box[3]))
         return 0;
     for (int i = 0; i < 4; i++) {
@@ -286,7 +229,7 @@ static void out_ring_end(struct pk_clip_out *o)
     o->poly_first[o->npolys] = o->nrings;
 }
 
-static int out_copy_ring(struct pk_clip_out *o, const struct pk_clip_ring *r, int new_poly)
+static int out_copy_ring(struct pk_clip_out *o, const struct pk_ring *r, int new_poly)
 {
     if (!out_ring(o, new_poly) || !out_points(o, r->xy, (size_t)r->n))
         return 0;
@@ -422,7 +365,7 @@ static int line_point(struct pk_clip_out *o, double x, double y)
 
 /* Cut ring r into polylines inside the box (appended to o->lines). Returns
  * 0, DEGENERATE or NOMEM. */
-static int walk_ring(const struct pk_clip_ring *r, const double *b, struct pk_clip_out *o)
+static int walk_ring(const struct pk_ring *r, const double *b, struct pk_clip_out *o)
 {
     const double *v = r->xy;
     int edges = r->n - 1, first_line = o->nlines;
@@ -430,9 +373,9 @@ static int walk_ring(const struct pk_clip_ring *r, const double *b, struct pk_cl
     if (cp == INSIDE && (!line_new(o) || !line_point(o, v[0], v[1]))) /* the head stretch */
         return NOMEM;
     for (int i = 0; i < edges; i++) {
-        if (i % PK_CLIP_RUN == 0) {
-            const double *e = r->runs[i / PK_CLIP_RUN];
-            int last = i + PK_CLIP_RUN < edges ? i + PK_CLIP_RUN : edges;
+        if (i % PK_RING_RUN == 0) {
+            const double *e = r->runs[i / PK_RING_RUN];
+            int last = i + PK_RING_RUN < edges ? i + PK_RING_RUN : edges;
             if (env_disjoint(e, b)) { /* all outside (cp is OUTSIDE too) */
                 i = last - 1;
                 continue;
@@ -521,10 +464,10 @@ static int ring_contains(const double *xy, int n, const double (*runs)[4], doubl
 {
     int inside = 0, edges = n - 1;
     for (int i = 0; i < edges; i++) {
-        if (runs && i % PK_CLIP_RUN == 0) {
-            const double *e = runs[i / PK_CLIP_RUN];
+        if (runs && i % PK_RING_RUN == 0) {
+            const double *e = runs[i / PK_RING_RUN];
             if (py < e[1] || py > e[3] || px > e[2]) {
-                i += PK_CLIP_RUN - 1;
+                i += PK_RING_RUN - 1;
                 continue;
             }
         }
@@ -575,7 +518,7 @@ static int tidy_last_ring(struct pk_clip_out *o, const double *b)
         }
     o->nxy -= (size_t)(n - m);
     o->ring_len[k] = m;
-    if (m < 4 || ring_area2(xy, m) == 0) { /* collapsed: a touch without area */
+    if (m < 4 || pk_ring_area2(xy, m) == 0) { /* collapsed: a touch without area */
         o->nxy = o->ring_off[k];
         o->nrings--;
         o->npolys--;
@@ -665,7 +608,7 @@ static int join_lines(const double *b, int first, struct pk_clip_out *o)
 
 /* Put hole h (wholly inside the box) into the shell among polygons first ..
  * o->npolys - 1 that contains it, moving later rings up. */
-static int place_hole(const struct pk_clip_ring *h, int first, struct pk_clip_out *o)
+static int place_hole(const struct pk_ring *h, int first, struct pk_clip_out *o)
 {
     int owner = -1;
     if (o->npolys - first == 1)
@@ -719,7 +662,7 @@ static int add_keys(struct pk_clip_out *o, int first)
 
 static int clip_part(const struct pk_clip_part *P, const double *b, struct pk_clip_out *o)
 {
-    const struct pk_clip_ring *S = &P->rings[0];
+    const struct pk_ring *S = &P->rings[0];
     if (env_disjoint(S->env, b))
         return 0;
     if (env_strictly_inside(S->env, b)) { /* the whole polygon */
@@ -734,7 +677,7 @@ static int clip_part(const struct pk_clip_part *P, const double *b, struct pk_cl
         return rc;
     int shell_lines = o->nlines - first_line;
     for (int k = 1; k < P->nrings; k++) {
-        const struct pk_clip_ring *H = &P->rings[k];
+        const struct pk_ring *H = &P->rings[k];
         if (env_disjoint(H->env, b) || env_strictly_inside(H->env, b))
             continue;
         if ((rc = walk_ring(H, b, o)) != 0)
@@ -751,7 +694,7 @@ static int clip_part(const struct pk_clip_part *P, const double *b, struct pk_cl
         if (in <= 0)
             return in < 0 ? DEGENERATE : 0;
         for (int k = 1; k < P->nrings; k++) {
-            const struct pk_clip_ring *H = &P->rings[k];
+            const struct pk_ring *H = &P->rings[k];
             if (!env_contains(H->env, b))
                 continue; /* (holes wholly inside cannot hold it) */
             int in_hole = ring_contains(H->xy, H->n, (const double (*)[4])H->runs, cx, cy);
@@ -899,7 +842,7 @@ int pk_clip_out_area(const struct pk_clip_out *o, int (*ring_area)(void *arg, co
                 if (!ring_area(arg, xy, n, &a))
                     return 0;
             } else
-                a = ring_area2(xy, (int)n) / 2;
+                a = pk_ring_area2(xy, (int)n) / 2;
             a = fabs(a);
             sum += k == o->poly_first[p] ? a : -a;
         }

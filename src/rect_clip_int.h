@@ -20,18 +20,10 @@
 
 #include <stddef.h>
 #include "ctx_int.h"
+#include "ring_int.h"
 
-#define PK_CLIP_RUN 32 /* edges per run envelope */
-
-struct pk_clip_ring {
-    double *xy;            /* n points, closed (the last repeats the first) */
-    int n;
-    double env[4];         /* xmin, ymin, xmax, ymax */
-    double (*runs)[4];     /* envelope of edges [RUN k, RUN (k + 1)) */
-};
-
-struct pk_clip_part {      /* one polygon: ring 0 is the shell */
-    struct pk_clip_ring *rings;
+struct pk_clip_part {      /* one polygon: ring 0 is the shell (ring_int.h's rings) */
+    struct pk_ring *rings;
     int nrings;
 };
 
