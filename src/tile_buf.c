@@ -57,6 +57,15 @@ void pk_tbuf_varint(struct pk_tbuf *b, uint64_t v)
     b->data[b->len++] = (uint8_t)v;
 }
 
+uint64_t pk_hash64(const void *p, size_t n)
+{
+    const uint8_t *b = p;
+    uint64_t h = 1469598103934665603ull;
+    for (size_t i = 0; i < n; i++)
+        h = (h ^ b[i]) * 1099511628211ull;
+    return h;
+}
+
 int pk_varint_size(uint64_t v)
 {
     int n = 1;

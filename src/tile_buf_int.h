@@ -35,6 +35,10 @@ void pk_tbuf_u32_le(struct pk_tbuf *b, uint32_t v);
 static inline uint32_t pk_zigzag32(int32_t v) { return ((uint32_t)v << 1) ^ (uint32_t)(v >> 31); }
 static inline uint64_t pk_zigzag64(int64_t v) { return ((uint64_t)v << 1) ^ (uint64_t)(v >> 63); }
 
+/* 64-bit FNV-1a hash of p[0..n) (for deduplication tables; compare the
+ * bytes on a match). */
+uint64_t pk_hash64(const void *p, size_t n);
+
 /* Bytes in the varint encoding of v (1..10). */
 int pk_varint_size(uint64_t v);
 

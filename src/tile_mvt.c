@@ -38,14 +38,6 @@ struct pk_mvt_tile {
     size_t n, cap;
 };
 
-static uint64_t hash_bytes(const uint8_t *p, size_t n)
-{
-    uint64_t h = 1469598103934665603ull;
-    for (size_t i = 0; i < n; i++)
-        h = (h ^ p[i]) * 1099511628211ull;
-    return h;
-}
-
 static void intern_free(struct intern *t)
 {
     pk_tbuf_free(&t->bytes);
@@ -71,7 +63,7 @@ static int intern_rehash(struct intern *t)
     for (size_t k = 0; k < t->n; k++) {
         size_t len;
         const uint8_t *p = intern_get(t, k, &len);
-        size_t s = hash_bytes(p, len) & (nslots - 1);
+        size_t s = pk_hash64(p, len) & (nslots - 1);
         while (slots[s])
             s = (s + 1) & (nslots - 1);
         slots[s] = (uint32_t)(k + 1);
@@ -87,7 +79,7 @@ static long intern_add(struct intern *t, const void *p, size_t n)
 {
     if (2 * (t->n + 1) > t->nslots && intern_rehash(t) != 0)
         return -1;
-    size_t s = hash_bytes(p, n) & (t->nslots - 1);
+    size_t s = pk_hash64(p, n) & (t->nslots - 1);
     for (; t->slots[s]; s = (s + 1) & (t->nslots - 1)) {
         size_t len, k = t->slots[s] - 1;
         const uint8_t *q = intern_get(t, k, &len);
