@@ -246,6 +246,11 @@ static int mbtiles_put(struct pk_tile_sink *base, int z, uint32_t x, uint32_t y,
         return rc;
     if (len == 0 || len > INT32_MAX)
         return pk_error(base->ctx, PK_ERR_ARGS, "tile %d/%u/%u has %zu bytes", z, x, y, len);
+    int has;
+    if ((rc = pk_mbtiles_has_tile(base, z, x, y, &has)) != PK_OK)
+        return rc;
+    if (has)
+        return pk_error(base->ctx, PK_ERR_ARGS, "tile %d/%u/%u was written twice", z, x, y);
     char id[64];
     if ((rc = image_id(s, data, len, id, sizeof id)) != PK_OK)
         return rc;
@@ -254,10 +259,7 @@ static int mbtiles_put(struct pk_tile_sink *base, int z, uint32_t x, uint32_t y,
     sqlite3_bind_int64(s->add_map, 2, x);
     sqlite3_bind_int64(s->add_map, 3, ((int64_t)1 << z) - 1 - y);
     sqlite3_bind_text(s->add_map, 4, id, -1, SQLITE_TRANSIENT);
-    int step = sqlite3_step(s->add_map);
-    if (step == SQLITE_CONSTRAINT)
-        return pk_error(base->ctx, PK_ERR_ARGS, "tile %d/%u/%u was written twice", z, x, y);
-    if (step != SQLITE_DONE)
+    if (sqlite3_step(s->add_map) != SQLITE_DONE)
         return db_error(s, "cannot write a tile to");
     return ++s->pending >= COMMIT_EVERY ? commit_and_begin(s) : PK_OK;
 }

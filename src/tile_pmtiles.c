@@ -47,6 +47,8 @@ struct pm_sink {
     size_t nblobs, cap_blobs;
     uint32_t *slots;             /* blob hash index: blob + 1, 0 = empty */
     size_t nslots;
+    uint64_t *ids;               /* set of tile ids put: id + 1, 0 = empty */
+    size_t nids_slots;
     struct pk_tbuf cmp;          /* a blob read back for comparison */
     char *meta_json;
     int minzoom, maxzoom;
@@ -84,6 +86,7 @@ static void free_sink(struct pm_sink *s)
     free(s->tiles);
     free(s->blobs);
     free(s->slots);
+    free(s->ids);
     pk_tbuf_free(&s->cmp);
     free(s->meta_json);
     free(s);
@@ -239,6 +242,38 @@ static int find_or_add_blob(struct pm_sink *s, const void *data, size_t len, siz
     return PK_OK;
 }
 
+static size_t id_slot(uint64_t id, size_t nslots)
+{
+    return (size_t)((id * 0x9e3779b97f4a7c15ull) >> 17) & (nslots - 1);
+}
+
+/* Add id to the set of tiles put; 1 if it was new, 0 if it was there,
+ * -1 when out of memory. */
+static int remember_id(struct pm_sink *s, uint64_t id)
+{
+    if (2 * (s->ntiles + 1) > s->nids_slots) {
+        size_t n = s->nids_slots ? 2 * s->nids_slots : 1024;
+        uint64_t *ids = calloc(n, sizeof *ids);
+        if (!ids)
+            return -1;
+        for (size_t i = 0; i < s->ntiles; i++) {
+            size_t k = id_slot(s->tiles[i].id, n);
+            while (ids[k])
+                k = (k + 1) & (n - 1);
+            ids[k] = s->tiles[i].id + 1;
+        }
+        free(s->ids);
+        s->ids = ids;
+        s->nids_slots = n;
+    }
+    size_t k = id_slot(id, s->nids_slots);
+    for (; s->ids[k]; k = (k + 1) & (s->nids_slots - 1))
+        if (s->ids[k] == id + 1)
+            return 0;
+    s->ids[k] = id + 1;
+    return 1;
+}
+
 static int pm_put(struct pk_tile_sink *base, int z, uint32_t x, uint32_t y, const void *data, size_t len)
 {
     struct pm_sink *s = (struct pm_sink *)base;
@@ -255,10 +290,16 @@ static int pm_put(struct pk_tile_sink *base, int z, uint32_t x, uint32_t y, cons
         s->tiles = p;
         s->cap_tiles = cap;
     }
+    uint64_t id = pk_pmtiles_tile_id(z, x, y);
+    int fresh = remember_id(s, id);
+    if (fresh < 0)
+        return pk_error(base->ctx, PK_ERR_NOMEM, "out of memory");
+    if (!fresh)
+        return pk_error(base->ctx, PK_ERR_ARGS, "tile %d/%u/%u was written twice", z, x, y);
     size_t blob;
     if ((rc = find_or_add_blob(s, data, len, &blob)) != PK_OK)
-        return rc;
-    s->tiles[s->ntiles++] = (struct tile){pk_pmtiles_tile_id(z, x, y), blob};
+        return rc; /* I/O or memory: the sink is to be aborted */
+    s->tiles[s->ntiles++] = (struct tile){id, blob};
     return PK_OK;
 }
 

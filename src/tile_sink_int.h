@@ -65,11 +65,13 @@ struct pk_tile_sink_ops {
      * PK_ERR_DB, PK_ERR_NOMEM. */
     int (*open)(struct pk_ctx *ctx, const char *path, const struct pk_tile_meta *meta,
                 struct pk_tile_sink **sink);
-    /* Store tile z/x/y (XYZ), len gzipped bytes (len > 0). A tile put twice:
-     * PK_ERR_ARGS. */
+    /* Store tile z/x/y (XYZ), len gzipped bytes (len > 0). A tile put twice
+     * or not a tile: PK_ERR_ARGS, and the sink goes on. Any other failure
+     * (PK_ERR_IO, PK_ERR_DB, PK_ERR_NOMEM): abort the sink. */
     int (*put)(struct pk_tile_sink *s, int z, uint32_t x, uint32_t y, const void *data, size_t len);
     /* Complete the file, move it into place and free the sink (also on
-     * failure, which removes what was written). */
+     * failure, which removes what was written). A PMTiles archive needs at
+     * least one tile (PK_ERR_ARGS otherwise); the others may be empty. */
     int (*finish)(struct pk_tile_sink *s);
     /* Remove what was written and free the sink; accepts NULL. */
     void (*abort)(struct pk_tile_sink *s);

@@ -421,6 +421,44 @@ static void test_clip_to_tile(void **state)
     pk_ctx_free(ctx);
 }
 
+/* Lines and points keep their dimension: a line across tile 2/2/1 is cut at
+ * the buffer, a point outside the buffer goes. */
+static void test_clip_lines_points(void **state)
+{
+    (void)state;
+    struct pk_ctx *ctx = pk_ctx_new();
+    GEOSContextHandle_t h = pk_geos(ctx);
+    double box[4];
+    pk_tile_box_3857(2, 2, 1, box);
+    double u = (box[2] - box[0]) / 4096, y = box[3] - 1000 * u;
+    char text[512];
+    snprintf(text, sizeof text, "LINESTRING(%.6f %.6f, %.6f %.6f)", box[0] - 500 * u, y, box[2] + 500 * u, y);
+    GEOSGeometry *g = wkt(h, text), *out;
+    assert_int_equal(pk_tile_clip(ctx, g, 2, 2, 1, 4096, 16, &out), PK_OK);
+    assert_int_equal(GEOSGeomTypeId_r(h, out), GEOS_MULTILINESTRING);
+    double len;
+    assert_int_equal(GEOSLength_r(h, out, &len), 1);
+    assert_float_equal(len, 4096 + 32, 1e-9);
+    double ymin;
+    GEOSGeom_getYMin_r(h, out, &ymin);
+    assert_float_equal(ymin, 1000, 1e-9);
+    GEOSGeom_destroy_r(h, out);
+    GEOSGeom_destroy_r(h, g);
+    snprintf(text, sizeof text, "MULTIPOINT((%.6f %.6f), (%.6f %.6f))", box[0] + 10.4 * u, box[3] - 20.6 * u,
+             box[0] - 40 * u, box[3] - 20 * u);
+    g = wkt(h, text);
+    assert_int_equal(pk_tile_clip(ctx, g, 2, 2, 1, 4096, 16, &out), PK_OK);
+    assert_int_equal(GEOSGetNumGeometries_r(h, out), 1);
+    double x;
+    assert_int_equal(GEOSGeomGetX_r(h, GEOSGetGeometryN_r(h, out, 0), &x), 1);
+    assert_float_equal(x, 10, 0);
+    assert_int_equal(GEOSGeomGetY_r(h, GEOSGetGeometryN_r(h, out, 0), &y), 1);
+    assert_float_equal(y, 21, 0);
+    GEOSGeom_destroy_r(h, out);
+    GEOSGeom_destroy_r(h, g);
+    pk_ctx_free(ctx);
+}
+
 /* Two squares a fraction of a unit apart round onto one edge, and a thin
  * sliver collapses: the result must be valid, integer and polygonal. */
 static void test_clip_rounding_valid(void **state)
@@ -488,6 +526,7 @@ int main(void)
         cmocka_unit_test(test_whole_tile_bytes),
         cmocka_unit_test(test_feature_dropped),
         cmocka_unit_test(test_clip_to_tile),
+        cmocka_unit_test(test_clip_lines_points),
         cmocka_unit_test(test_clip_rounding_valid),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
