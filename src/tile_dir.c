@@ -113,10 +113,10 @@ static int make_dir(struct pk_ctx *ctx, const char *dir)
 static int dir_put(struct pk_tile_sink *base, int z, uint32_t x, uint32_t y, const void *data, size_t len)
 {
     struct dir_sink *s = (struct dir_sink *)base;
-    int rc = pk_tile_check_zxy(base->ctx, z, x, y);
+    int rc = pk_tile_check_put(base->ctx, z, x, y, data, len);
     if (rc != PK_OK)
         return rc;
-    if (len == 0 || pk_gunzip(data, len, &s->raw) != 0)
+    if (pk_gunzip(data, len, &s->raw) != 0)
         return pk_error(base->ctx, PK_ERR_ARGS, "tile %d/%u/%u is not gzip data", z, x, y);
     char file[4096];
     snprintf(file, sizeof file, "%s/%d", s->tmp, z);

@@ -241,10 +241,10 @@ static int mbtiles_put(struct pk_tile_sink *base, int z, uint32_t x, uint32_t y,
                        size_t len)
 {
     struct mbtiles_sink *s = as_mbtiles(base);
-    int rc = pk_tile_check_zxy(base->ctx, z, x, y);
+    int rc = pk_tile_check_put(base->ctx, z, x, y, data, len);
     if (rc != PK_OK)
         return rc;
-    if (len == 0 || len > INT32_MAX)
+    if (len > INT32_MAX)
         return pk_error(base->ctx, PK_ERR_ARGS, "tile %d/%u/%u has %zu bytes", z, x, y, len);
     int has;
     if ((rc = pk_mbtiles_has_tile(base, z, x, y, &has)) != PK_OK)

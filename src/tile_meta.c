@@ -15,6 +15,17 @@ int pk_tile_check_zxy(struct pk_ctx *ctx, int z, uint32_t x, uint32_t y)
     return PK_OK;
 }
 
+int pk_tile_check_put(struct pk_ctx *ctx, int z, uint32_t x, uint32_t y, const void *data, size_t len)
+{
+    int rc = pk_tile_check_zxy(ctx, z, x, y);
+    if (rc != PK_OK)
+        return rc;
+    const unsigned char *p = data;
+    if (len < 18 || len > UINT32_MAX || p[0] != 0x1f || p[1] != 0x8b)
+        return pk_error(ctx, PK_ERR_ARGS, "tile %d/%u/%u (%zu bytes) is not gzip data", z, x, y, len);
+    return PK_OK;
+}
+
 int pk_tile_meta_check(struct pk_ctx *ctx, const struct pk_tile_meta *m)
 {
     if (!m->name || !*m->name)

@@ -277,11 +277,9 @@ static int remember_id(struct pm_sink *s, uint64_t id)
 static int pm_put(struct pk_tile_sink *base, int z, uint32_t x, uint32_t y, const void *data, size_t len)
 {
     struct pm_sink *s = (struct pm_sink *)base;
-    int rc = pk_tile_check_zxy(base->ctx, z, x, y);
+    int rc = pk_tile_check_put(base->ctx, z, x, y, data, len);
     if (rc != PK_OK)
         return rc;
-    if (len == 0 || len > UINT32_MAX)
-        return pk_error(base->ctx, PK_ERR_ARGS, "tile %d/%u/%u has %zu bytes", z, x, y, len);
     if (s->ntiles == s->cap_tiles) {
         size_t cap = s->cap_tiles ? 2 * s->cap_tiles : 1024;
         struct tile *p = realloc(s->tiles, cap * sizeof *p);

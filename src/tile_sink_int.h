@@ -88,6 +88,10 @@ const struct pk_tile_sink_ops *pk_tile_sink_for_path(const char *path);
  * pk_error(PK_ERR_ARGS). */
 int pk_tile_check_zxy(struct pk_ctx *ctx, int z, uint32_t x, uint32_t y);
 
+/* What every put checks: z/x/y is a tile, len > 0 and fits 32 bits, and
+ * the data starts with the gzip magic bytes. PK_ERR_ARGS otherwise. */
+int pk_tile_check_put(struct pk_ctx *ctx, int z, uint32_t x, uint32_t y, const void *data, size_t len);
+
 /* Metadata checks shared by the sinks: name set, zooms 0..30 in order,
  * bounds within the world, every layer with an id. PK_ERR_ARGS otherwise. */
 int pk_tile_meta_check(struct pk_ctx *ctx, const struct pk_tile_meta *meta);

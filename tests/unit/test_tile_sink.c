@@ -94,6 +94,7 @@ static void test_temp_name_abort_finish(void **state)
             assert_int_equal(all[i]->put(s, 0, 0, 0, gz.data, gz.len), PK_OK);
             assert_int_equal(all[i]->put(s, 1, 2, 0, gz.data, gz.len), PK_ERR_ARGS);
             assert_int_equal(all[i]->put(s, 0, 0, 0, gz.data, gz.len), PK_ERR_ARGS); /* twice */
+            assert_int_equal(all[i]->put(s, 1, 1, 1, "plain bytes, not gzip", 21), PK_ERR_ARGS);
             assert_int_not_equal(access(path, F_OK), 0);
             int n = count_entries(listing, 8);
             assert_true(n >= 1);
