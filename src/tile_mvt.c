@@ -194,13 +194,27 @@ static int encode_value(struct pk_mvt_layer *l, const struct pk_mvt_attr *a)
     return v->oom ? PK_ERR_NOMEM : PK_OK;
 }
 
+/* PK_OK if attrs can be encoded: keys set and distinct (the spec: one value
+ * per key in a feature), strings set, known types. Checked before anything
+ * is added to the layer's tables. */
+static int check_attrs(const struct pk_mvt_attr *attrs, size_t nattrs)
+{
+    for (size_t i = 0; i < nattrs; i++) {
+        if (!attrs[i].key || (attrs[i].type == PK_MVT_STRING && !attrs[i].v.s) ||
+            attrs[i].type < PK_MVT_STRING || attrs[i].type > PK_MVT_BOOL)
+            return PK_ERR_ARGS;
+        for (size_t j = 0; j < i; j++)
+            if (strcmp(attrs[i].key, attrs[j].key) == 0)
+                return PK_ERR_ARGS;
+    }
+    return PK_OK;
+}
+
 /* The packed tags of a feature (key index, value index pairs) into l->tags. */
 static int encode_tags(struct pk_mvt_layer *l, const struct pk_mvt_attr *attrs, size_t nattrs)
 {
     l->tags.len = 0;
     for (size_t i = 0; i < nattrs; i++) {
-        if (!attrs[i].key)
-            return PK_ERR_ARGS;
         int rc = encode_value(l, &attrs[i]);
         if (rc != PK_OK)
             return rc;
@@ -221,7 +235,7 @@ int pk_mvt_layer_add_feature(struct pk_mvt_layer *l, int has_id, uint64_t id,
     struct pk_mvt_drops d = {0, 0, 0};
     size_t nparts = 0;
     l->cmds.len = 0;
-    if (g->type < PK_MVT_POINT || g->type > PK_MVT_POLYGON)
+    if (g->type < PK_MVT_POINT || g->type > PK_MVT_POLYGON || check_attrs(attrs, nattrs) != PK_OK)
         return PK_ERR_ARGS;
     int rc = pk_mvt_geom_encode(g, &l->cmds, &nparts, &d);
     if (rc == PK_OK && nparts == 0)

@@ -112,7 +112,8 @@ void pk_mvt_tile_free(struct pk_mvt_tile *t);
 int pk_mvt_tile_add_layer(struct pk_mvt_tile *t, const char *name, uint32_t extent,
                           struct pk_mvt_layer **layer);
 /* Add a feature: id written when has_id, geometry g normalised as described
- * above, nattrs attributes (a NULL key or string is PK_ERR_ARGS). A feature
+ * above, nattrs attributes (a NULL key or string, or a key given twice, is
+ * PK_ERR_ARGS). A feature
  * whose geometry is all dropped is not written. drops (may be NULL) gets
  * this call's drops added. Returns PK_OK, PK_ERR_ARGS or PK_ERR_NOMEM. */
 int pk_mvt_layer_add_feature(struct pk_mvt_layer *l, int has_id, uint64_t id,

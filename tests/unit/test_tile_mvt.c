@@ -272,6 +272,9 @@ static void test_attributes_dedup(void **state)
     struct pk_mvt_attr b[] = {{.key = "name", .type = PK_MVT_STRING, .v.s = "1"},
                               {.key = "rank", .type = PK_MVT_STRING, .v.s = "玉山镇"}};
     assert_int_equal(pk_mvt_layer_add_feature(l, 0, 0, &g, b, 2, NULL), PK_OK);
+    struct pk_mvt_attr twice[] = {{.key = "name", .type = PK_MVT_STRING, .v.s = "a"},
+                                  {.key = "name", .type = PK_MVT_INT, .v.i = 2}};
+    assert_int_equal(pk_mvt_layer_add_feature(l, 0, 0, &g, twice, 2, NULL), PK_ERR_ARGS);
     assert_int_equal(pk_mvt_layer_nfeatures(l), 3);
     assert_int_equal(pk_mvt_layer_nkeys(l), 5);
     /* int 1 and double 1.0 differ; the string "1" differs from both. */
