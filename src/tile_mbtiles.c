@@ -337,6 +337,32 @@ int pk_mbtiles_count(struct pk_tile_sink *base, long long *count)
     return PK_OK;
 }
 
+int pk_mbtiles_each_tile(struct pk_tile_sink *base, int (*fn)(int z, uint32_t x, uint32_t y, void *arg),
+                         void *arg)
+{
+    struct mbtiles_sink *s = as_mbtiles(base);
+    sqlite3_stmt *st = NULL;
+    if (!s)
+        return PK_ERR_ARGS;
+    if (sqlite3_prepare_v2(s->db, "SELECT zoom_level, tile_column, tile_row FROM map"
+                                  " ORDER BY zoom_level, tile_column, tile_row", -1, &st, NULL) != SQLITE_OK)
+        return db_error(s, "cannot read the tiles of");
+    int rc = PK_OK, step;
+    while (rc == PK_OK && (step = sqlite3_step(st)) == SQLITE_ROW) {
+        int z = sqlite3_column_int(st, 0);
+        int64_t row = sqlite3_column_int64(st, 2), x = sqlite3_column_int64(st, 1);
+        if (z < 0 || z > 30 || x < 0 || x >= ((int64_t)1 << z) || row < 0 || row >= ((int64_t)1 << z))
+            rc = pk_error(base->ctx, PK_ERR_DATA, "'%s' has a tile %d/%lld/%lld that is not one", s->tmp, z,
+                          (long long)x, (long long)row);
+        else if (fn(z, (uint32_t)x, (uint32_t)(((int64_t)1 << z) - 1 - row), arg) != 0)
+            rc = PK_ERR_CANCELLED;
+    }
+    if (rc == PK_OK && step != SQLITE_DONE)
+        rc = db_error(s, "cannot read the tiles of");
+    sqlite3_finalize(st);
+    return rc;
+}
+
 int pk_mbtiles_checkpoint(struct pk_tile_sink *base)
 {
     struct mbtiles_sink *s = as_mbtiles(base);

@@ -116,6 +116,11 @@ int pk_mbtiles_resume(struct pk_ctx *ctx, const char *path, const struct pk_tile
                       struct pk_tile_sink **sink);
 /* *has = 1 if an MBTiles sink already holds tile z/x/y (XYZ). */
 int pk_mbtiles_has_tile(struct pk_tile_sink *s, int z, uint32_t x, uint32_t y, int *has);
+/* Call fn(z, x, y, arg) (XYZ) for every tile an MBTiles sink holds, in
+ * zoom, column, row order; fn returns 0 to go on, non-zero to stop (then
+ * PK_ERR_CANCELLED). */
+int pk_mbtiles_each_tile(struct pk_tile_sink *s, int (*fn)(int z, uint32_t x, uint32_t y, void *arg),
+                         void *arg);
 /* Tiles an MBTiles sink holds (committed or not). */
 int pk_mbtiles_count(struct pk_tile_sink *s, long long *count);
 /* Commit the tiles put so far, so that a later pk_mbtiles_resume finds

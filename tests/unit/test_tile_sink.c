@@ -200,6 +200,23 @@ static void test_mbtiles_schema(void **state)
     pk_tbuf_free(&b);
 }
 
+struct listed {
+    int n, z[8];
+    uint32_t x[8], y[8];
+};
+
+static int list_tile(int z, uint32_t x, uint32_t y, void *arg)
+{
+    struct listed *l = arg;
+    if (l->n == 8)
+        return 1;
+    l->z[l->n] = z;
+    l->x[l->n] = x;
+    l->y[l->n] = y;
+    l->n++;
+    return 0;
+}
+
 /* A child writes 3 tiles, checkpoints, writes a 4th and dies; the parent
  * resumes: the 3 are there, the 4th is not, and finishing gives a file. */
 static void test_mbtiles_resume(void **state)
@@ -236,6 +253,11 @@ static void test_mbtiles_resume(void **state)
     assert_int_equal(has, 1);
     assert_int_equal(pk_mbtiles_has_tile(s, 2, 3, 0, &has), PK_OK);
     assert_int_equal(has, 0);
+    struct listed seen = {0};
+    assert_int_equal(pk_mbtiles_each_tile(s, list_tile, &seen), PK_OK);
+    assert_int_equal(seen.n, 3);
+    for (int i = 0; i < 3; i++)
+        assert_true(seen.z[i] == 2 && seen.x[i] == (uint32_t)i && seen.y[i] == 0);
     struct pk_tbuf gz = {0};
     gz_of("parent", &gz);
     assert_int_equal(pk_tile_mbtiles_ops.put(s, 2, 3, 0, gz.data, gz.len), PK_OK);
