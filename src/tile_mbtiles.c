@@ -136,6 +136,21 @@ static int prepare_all(struct mbtiles_sink *s)
     return PK_OK;
 }
 
+/* PK_OK if the temporary file tmp is not being written: a live sink holds
+ * a write lock on it from open to finish (BEGIN IMMEDIATE), so taking one
+ * fails with SQLITE_BUSY. */
+static int check_stale(struct pk_ctx *ctx, const char *tmp)
+{
+    sqlite3 *db = NULL;
+    int rc = PK_OK;
+    if (sqlite3_open_v2(tmp, &db, SQLITE_OPEN_READWRITE, NULL) == SQLITE_OK &&
+        sqlite3_exec(db, "BEGIN IMMEDIATE; ROLLBACK", NULL, NULL, NULL) != SQLITE_OK &&
+        sqlite3_errcode(db) == SQLITE_BUSY)
+        rc = pk_error(ctx, PK_ERR_EXISTS, "'%s' is being written by another process", tmp);
+    sqlite3_close(db);
+    return rc;
+}
+
 /* Open (resume = 0: create afresh; 1: reopen the existing .part). */
 static int open_sink(struct pk_ctx *ctx, const char *path, const struct pk_tile_meta *meta, int resume,
                      struct pk_tile_sink **out)
@@ -158,20 +173,24 @@ static int open_sink(struct pk_ctx *ctx, const char *path, const struct pk_tile_
     int exists = access(s->tmp, F_OK) == 0;
     if (resume && !exists)
         rc = pk_error(ctx, PK_ERR_NOTFOUND, "no unfinished '%s' to resume", s->tmp);
-    else if (!resume && exists)
+    else if (!resume && exists && (rc = check_stale(ctx, s->tmp)) == PK_OK)
         remove_temp(s->tmp); /* a stale one from a run that died */
+    int created = 0; /* this call made the file: remove it on failure */
     if (rc == PK_OK && sqlite3_open_v2(s->tmp, &s->db, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE, NULL) != SQLITE_OK)
         rc = db_error(s, "cannot create");
+    else if (rc == PK_OK)
+        created = !resume;
+    if (rc == PK_OK && sqlite3_exec(s->db, "BEGIN IMMEDIATE", NULL, NULL, NULL) != SQLITE_OK)
+        rc = sqlite3_errcode(s->db) == SQLITE_BUSY
+             ? pk_error(ctx, PK_ERR_EXISTS, "'%s' is being written by another process", s->tmp)
+             : db_error(s, "cannot begin a transaction on");
     if (rc == PK_OK && sqlite3_exec(s->db, SCHEMA, NULL, NULL, NULL) != SQLITE_OK)
         rc = db_error(s, "cannot create the tables of");
     if (rc == PK_OK)
         rc = prepare_all(s);
-    if (rc == PK_OK && sqlite3_exec(s->db, "BEGIN", NULL, NULL, NULL) != SQLITE_OK)
-        rc = db_error(s, "cannot begin a transaction on");
     if (rc == PK_OK)
         rc = write_metadata(s, meta);
     if (rc != PK_OK) {
-        int created = !resume || !exists;
         char *tmp = created ? strdup(s->tmp) : NULL;
         close_sink(s);
         if (tmp)
@@ -231,7 +250,7 @@ static int image_id(struct mbtiles_sink *s, const void *data, size_t len, char *
 
 static int commit_and_begin(struct mbtiles_sink *s)
 {
-    if (sqlite3_exec(s->db, "COMMIT; BEGIN", NULL, NULL, NULL) != SQLITE_OK)
+    if (sqlite3_exec(s->db, "COMMIT; BEGIN IMMEDIATE", NULL, NULL, NULL) != SQLITE_OK)
         return db_error(s, "cannot commit tiles to");
     s->pending = 0;
     return PK_OK;

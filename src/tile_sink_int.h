@@ -111,7 +111,9 @@ char *pk_tile_meta_tilejson(const struct pk_tile_meta *meta);
 /* MBTiles only: reopen the unfinished temporary file of path (left by a
  * sink that was neither finished nor aborted, e.g. after a crash) to go
  * on writing it; metadata is rewritten from meta. PK_ERR_NOTFOUND when
- * there is none. End *sink with pk_tile_mbtiles_ops.finish or abort. */
+ * there is none, PK_ERR_EXISTS when another process is writing it (a
+ * fresh open refuses such a .part too, and removes one left by a process
+ * that died). End *sink with pk_tile_mbtiles_ops.finish or abort. */
 int pk_mbtiles_resume(struct pk_ctx *ctx, const char *path, const struct pk_tile_meta *meta,
                       struct pk_tile_sink **sink);
 /* *has = 1 if an MBTiles sink already holds tile z/x/y (XYZ). */

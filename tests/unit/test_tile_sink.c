@@ -253,6 +253,11 @@ static void test_mbtiles_resume(void **state)
     assert_int_equal(has, 1);
     assert_int_equal(pk_mbtiles_has_tile(s, 2, 3, 0, &has), PK_OK);
     assert_int_equal(has, 0);
+    /* While this sink writes it, neither a fresh open nor a resume may take it. */
+    struct pk_tile_sink *other;
+    assert_int_equal(pk_tile_mbtiles_ops.open(CTX, path, &META, &other), PK_ERR_EXISTS);
+    assert_int_equal(pk_mbtiles_resume(CTX, path, &META, &other), PK_ERR_EXISTS);
+    assert_int_equal(access(tmp, F_OK), 0);
     struct listed seen = {0};
     assert_int_equal(pk_mbtiles_each_tile(s, list_tile, &seen), PK_OK);
     assert_int_equal(seen.n, 3);
