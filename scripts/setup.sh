@@ -1,5 +1,6 @@
 #!/usr/bin/env bash
-# Install the Debian packages plankit needs to build, test and run, if missing.
+# Install the Debian packages plankit needs to build, test and run, and the npm
+# packages of the JavaScript tests, if missing.
 # Idempotent: installs nothing when everything is present. Uses sudo when not root.
 set -euo pipefail
 
@@ -17,13 +18,30 @@ for p in "${packages[@]}"; do
   fi
 done
 
-if [ ${#missing[@]} -eq 0 ]; then
-  echo "setup: all ${#packages[@]} packages present" >&2
-  exit 0
-fi
-
 sudo=""
 if [ "$(id -u)" -ne 0 ]; then sudo="sudo"; fi
-echo "setup: installing ${missing[*]}" >&2
-$sudo apt-get update -qq
-DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq --no-install-recommends "${missing[@]}" >&2
+
+if [ ${#missing[@]} -eq 0 ]; then
+  echo "setup: all ${#packages[@]} packages present" >&2
+else
+  echo "setup: installing ${missing[*]}" >&2
+  $sudo apt-get update -qq
+  DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq --no-install-recommends "${missing[@]}" >&2
+fi
+
+# Node.js for the JavaScript tests (tests/js): Debian's nodejs and npm when
+# node or npm is missing; then the packages pinned by tests/js/package-lock.json
+# with `npm ci`, skipped when node_modules was installed from that same lock.
+if ! command -v node >/dev/null 2>&1 || ! command -v npm >/dev/null 2>&1; then
+  echo "setup: installing nodejs npm" >&2
+  $sudo apt-get update -qq
+  DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq --no-install-recommends nodejs npm >&2
+fi
+js_dir="$(cd "$(dirname "$0")/../tests/js" && pwd)"
+if cmp -s "$js_dir/package-lock.json" "$js_dir/node_modules/.plankit-installed-lock.json"; then
+  echo "setup: npm packages of tests/js present" >&2
+else
+  echo "setup: npm ci in tests/js" >&2
+  (cd "$js_dir" && npm ci --no-audit --no-fund --loglevel=error) >&2
+  cp "$js_dir/package-lock.json" "$js_dir/node_modules/.plankit-installed-lock.json"
+fi
