@@ -294,7 +294,7 @@ static int pm_put(struct pk_tile_sink *base, int z, uint32_t x, uint32_t y, cons
         return pk_error(base->ctx, PK_ERR_NOMEM, "out of memory");
     if (!fresh)
         return pk_error(base->ctx, PK_ERR_ARGS, "tile %d/%u/%u was written twice", z, x, y);
-    size_t blob;
+    size_t blob = 0;
     if ((rc = find_or_add_blob(s, data, len, &blob)) != PK_OK)
         return rc; /* I/O or memory: the sink is to be aborted */
     s->tiles[s->ntiles++] = (struct tile){id, blob};
