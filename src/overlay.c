@@ -38,9 +38,9 @@ int pk_overlay_parse_op(const char *name, enum pk_overlay_op *op)
     for (int i = 0; i < (int)(sizeof op_names / sizeof op_names[0]); i++)
         if (!strcasecmp(name, op_names[i])) {
             *op = (enum pk_overlay_op)i;
-            return 0;
+            return PK_OK;
         }
-    return -1;
+    return PK_ERR_ARGS;
 }
 
 const char *pk_overlay_op_name(enum pk_overlay_op op) { return op_names[op]; }
@@ -440,36 +440,45 @@ static int find_rects(struct pk_ctx *ctx, const struct pk_ov_input *in, char **i
     return PK_OK;
 }
 
-static int run(struct overlay *O, struct pk_overlay_result *res, struct pk_table **summary,
-               pk_progress_fn progress, void *arg)
+/* What the operation needs: pieces, the rest of A or B, A's areas. */
+static void plan_operation(struct overlay *O)
 {
-    struct pk_store *S = O->store;
-    struct pk_ctx *ctx = pk_store_ctx(S);
-    GEOSContextHandle_t h = pk_geos(ctx);
     const struct pk_overlay_opts *o = O->o;
     enum pk_overlay_op op = o->op;
-    int with_b = op == PK_OV_INTERSECTION || op == PK_OV_UNION || op == PK_OV_IDENTITY || op == PK_OV_SYMDIFFERENCE;
     O->write = o->out != NULL;
     O->clip = op == PK_OV_CLIP;
     O->need_pieces = op == PK_OV_INTERSECTION || op == PK_OV_UNION || op == PK_OV_IDENTITY || op == PK_OV_CLIP;
     O->need_rest_a = O->write && op != PK_OV_INTERSECTION && op != PK_OV_CLIP;
     O->need_rest_b = O->write && (op == PK_OV_UNION || op == PK_OV_SYMDIFFERENCE);
     O->need_a_area = o->summary;
-    int rc = PK_OK;
-    struct pk_worker main_state;
-    pk_worker_init(&main_state, ctx, &O->crs);
-    int threads = o->threads > 0 ? o->threads : pk_pool_default_threads();
-    struct pk_pool *pool = pk_pool_new(threads, pk_worker_new, pk_worker_free, &O->crs);
-    size_t na = O->A.n ? O->A.n : 1, nb = O->B.n ? O->B.n : 1;
-    O->a_area = calloc(na, sizeof *O->a_area);
-    O->items[0] = calloc(CHUNK, sizeof *O->items[0]);
-    O->items[1] = calloc(CHUNK, sizeof *O->items[1]);
-    if (main_state.rc != PK_OK)
-        rc = main_state.rc;
-    else if (!pool || !O->a_area || !O->items[0] || !O->items[1])
-        rc = pk_error(ctx, PK_ERR_NOMEM, "out of memory");
-    if (rc == PK_OK)
-        rc = read_inputs(O, pool, &main_state);
+}
+
+/* B's STRtree, built before threads query it. */
+static int build_tree(struct overlay *O, GEOSContextHandle_t h)
+{
+    if (!(O->tree = GEOSSTRtree_create_r(h, 10)))
+        return pk_error_geos(pk_store_ctx(O->store), "cannot index layer B");
+    for (size_t j = 0; j < O->B.n; j++)
+        if (O->B.geoms[j])
+            GEOSSTRtree_insert_r(h, O->tree, O->B.geoms[j], (void *)(uintptr_t)(j + 1));
+    if (O->B.n > 0) {
+        struct collect c = {0};
+        GEOSGeometry *pt = GEOSGeom_createPointFromXY_r(h, 0, 0);
+        if (pt) {
+            GEOSSTRtree_query_r(h, O->tree, pt, collect_cb, &c);
+            GEOSGeom_destroy_r(h, pt);
+        }
+        free(c.idx);
+    }
+    return PK_OK;
+}
+
+/* Read the inputs on the pool, check them, find rectangles, measure A when
+ * the summary needs it, and index B. */
+static int prepare_inputs(struct overlay *O, struct pk_pool *pool, struct pk_worker *main_state)
+{
+    struct pk_ctx *ctx = pk_store_ctx(O->store);
+    int rc = read_inputs(O, pool, main_state);
     if (rc == PK_OK)
         rc = check_polygonal(ctx, &O->A);
     if (rc == PK_OK)
@@ -478,137 +487,175 @@ static int run(struct overlay *O, struct pk_overlay_result *res, struct pk_table
         rc = find_rects(ctx, &O->A, &O->a_rect, &O->a_box);
     if (rc == PK_OK)
         rc = find_rects(ctx, &O->B, &O->b_rect, &O->b_box);
-    if (rc == PK_OK) {
-        O->a_disjoint = O->need_rest_b && rects_disjoint(&O->A, O->a_rect, O->a_box);
-        O->b_disjoint = (O->need_rest_a || O->clip) && rects_disjoint(&O->B, O->b_rect, O->b_box);
-    }
-    if (rc == PK_OK && O->need_a_area)
-        pk_pool_run(pool, &main_state, O->A.n, metric_item, O);
-    for (size_t i = 0; rc == PK_OK && O->need_a_area && i < O->A.n; i++)
+    if (rc != PK_OK)
+        return rc;
+    O->a_disjoint = O->need_rest_b && rects_disjoint(&O->A, O->a_rect, O->a_box);
+    O->b_disjoint = (O->need_rest_a || O->clip) && rects_disjoint(&O->B, O->b_rect, O->b_box);
+    if (O->need_a_area)
+        pk_pool_run(pool, main_state, O->A.n, metric_item, O);
+    for (size_t i = 0; O->need_a_area && i < O->A.n; i++)
         if (O->A.geoms[i] && O->a_area[i] < 0)
-            rc = pk_error(ctx, PK_ERR_DATA, "overlay: layer '%s' feature %lld cannot be transformed to EPSG:%d",
-                          O->A.ref.name, O->A.fids[i], pk_store_measure_srid(S));
-    if (rc == PK_OK) {
-        O->tree = GEOSSTRtree_create_r(h, 10);
-        for (size_t j = 0; j < O->B.n; j++)
-            if (O->B.geoms[j])
-                GEOSSTRtree_insert_r(h, O->tree, O->B.geoms[j], (void *)(uintptr_t)(j + 1));
-        if (O->B.n > 0) { /* build the tree before threads query it */
-            struct collect c = {0};
-            GEOSGeometry *pt = GEOSGeom_createPointFromXY_r(h, 0, 0);
-            GEOSSTRtree_query_r(h, O->tree, pt, collect_cb, &c);
-            GEOSGeom_destroy_r(h, pt);
-            free(c.idx);
-        }
-    }
+            return pk_error(ctx, PK_ERR_DATA, "overlay: layer '%s' feature %lld cannot be transformed to EPSG:%d",
+                            O->A.ref.name, O->A.fids[i], pk_store_measure_srid(O->store));
+    return build_tree(O, pk_geos(ctx));
+}
 
-    struct pk_ov_cols oc = {0};
-    struct pk_sink *sink = NULL;
-    if (rc == PK_OK && o->out) {
+/* The output sink and its columns (with -o), the summary matrix and the
+ * per-B piece lists (when B's rest is written). */
+static int open_outputs(struct overlay *O, struct pk_ov_cols *oc, struct pk_sink **sink, double **m)
+{
+    struct pk_ctx *ctx = pk_store_ctx(O->store);
+    const struct pk_overlay_opts *o = O->o;
+    enum pk_overlay_op op = o->op;
+    int with_b = op == PK_OV_INTERSECTION || op == PK_OV_UNION || op == PK_OV_IDENTITY || op == PK_OV_SYMDIFFERENCE;
+    size_t na = O->A.n ? O->A.n : 1, nb = O->B.n ? O->B.n : 1;
+    int rc = PK_OK;
+    if (o->out) {
         char source[64];
         snprintf(source, sizeof source, "overlay %s", op_names[op]);
-        pk_ov_plan_columns(&O->A, &O->B, o->fields, with_b, &oc);
-        rc = oc.oom ? pk_error(ctx, PK_ERR_NOMEM, "out of memory")
-                    : pk_sink_open(S, o->out, NULL, source, oc.cols, oc.n, &sink);
+        pk_ov_plan_columns(&O->A, &O->B, o->fields, with_b, oc);
+        rc = oc->oom ? pk_error(ctx, PK_ERR_NOMEM, "out of memory")
+                     : pk_sink_open(O->store, o->out, NULL, source, oc->cols, oc->n, sink);
     }
-    double *m = rc == PK_OK && o->summary ? calloc(na * nb, sizeof *m) : NULL;
-    if (rc == PK_OK && o->summary && !m)
+    if (rc == PK_OK && o->summary && !(*m = calloc(na * nb, sizeof **m)))
         rc = pk_error(ctx, PK_ERR_NOMEM, "out of memory for the %zu x %zu summary", O->A.n, O->B.n);
-    if (O->need_rest_b) {
+    if (rc == PK_OK && O->need_rest_b) {
         O->b_pieces = calloc(nb, sizeof *O->b_pieces);
         O->b_npieces = calloc(nb, sizeof *O->b_npieces);
         O->b_plain = calloc(nb, sizeof *O->b_plain);
-        if (rc == PK_OK && (!O->b_pieces || !O->b_npieces || !O->b_plain))
+        if (!O->b_pieces || !O->b_npieces || !O->b_plain)
             rc = pk_error(ctx, PK_ERR_NOMEM, "out of memory");
     }
-    double total = (double)O->A.n + (O->need_rest_b ? (double)O->B.n : 0);
-    /* phase 1, pipelined: the pool computes chunk k + 1 while this thread
-     * writes chunk k, then helps finish chunk k + 1 */
-    struct ov_job jobs[2] = {{O, O->items[0], 0}, {O, O->items[1], 0}};
-    int cur = 0;
-    if (rc == PK_OK && O->A.n > 0)
+    return rc;
+}
+
+/* Where phase 1 writes: the sink, its columns, the summary matrix. */
+struct out {
+    struct pk_sink *sink;
+    struct pk_ov_cols *oc;
+    double *m;
+    struct pk_overlay_result *res;
+};
+
+/* Hand piece p of A feature ai to B's rest (phase 2 takes it). */
+static int keep_for_b(struct overlay *O, struct piece *p)
+{
+    GEOSContextHandle_t h = pk_geos(pk_store_ctx(O->store));
+    size_t bi = p->b;
+    GEOSGeometry **grown = realloc(O->b_pieces[bi], sizeof **O->b_pieces * (O->b_npieces[bi] + 1));
+    GEOSGeometry *g = grown && p->borrowed ? GEOSGeom_clone_r(h, p->g) : p->g;
+    if (!grown || !g) {
+        if (grown)
+            O->b_pieces[bi] = grown;
+        return pk_error(pk_store_ctx(O->store), PK_ERR_NOMEM, "out of memory");
+    }
+    O->b_pieces[bi] = grown;
+    O->b_pieces[bi][O->b_npieces[bi]++] = g;
+    O->b_plain[bi] += p->plain;
+    p->g = NULL;
+    p->borrowed = 0;
+    return PK_OK;
+}
+
+/* Write what item it (A feature ai) computed: its pieces, its clip and its
+ * rest; count it in the result and the summary. */
+static int take_a_item(struct overlay *O, struct item *it, size_t ai, struct out *w)
+{
+    struct pk_ctx *ctx = pk_store_ctx(O->store);
+    size_t nb = O->B.n ? O->B.n : 1;
+    int rc = PK_OK;
+    if (it->rc != PK_OK)
+        rc = pk_error(ctx, it->rc, "overlay: layer '%s' feature %lld: %s", O->A.ref.name, O->A.fids[ai], it->err);
+    w->res->pairs += it->pairs;
+    w->res->covered_pairs += it->covered;
+    w->res->rect_pairs += it->by_rect;
+    w->res->slivers += it->slivers;
+    w->res->sliver_area += it->sliver_area;
+    for (size_t j = 0; rc == PK_OK && j < it->npieces; j++) {
+        struct piece *p = &it->pieces[j];
+        if (w->m)
+            w->m[ai * nb + p->b] += p->area;
+        if (O->need_pieces && !O->clip) /* (clip writes their union; the others only A's rest) */
+            rc = write_out(O, w->sink, w->oc, ai, p->b, p, w->res);
+        if (rc == PK_OK && O->need_rest_b)
+            rc = keep_for_b(O, p);
+    }
+    if (rc == PK_OK)
+        rc = write_out(O, w->sink, w->oc, ai, (size_t)-1, &it->clip, w->res);
+    if (rc == PK_OK)
+        rc = write_out(O, w->sink, w->oc, ai, (size_t)-1, &it->rest, w->res);
+    release_item(ctx, it);
+    return rc;
+}
+
+/* Phase 1, pipelined: the pool computes chunk k + 1 while this thread
+ * writes chunk k, then helps finish chunk k + 1. */
+static int phase_a(struct overlay *O, struct pk_pool *pool, struct pk_worker *main_state, struct ov_job jobs[2],
+                   struct out *w, double total, pk_progress_fn progress, void *arg)
+{
+    struct pk_ctx *ctx = pk_store_ctx(O->store);
+    int rc = PK_OK, cur = 0;
+    if (O->A.n > 0)
         pk_pool_start(pool, O->A.n < CHUNK ? O->A.n : CHUNK, a_item, &jobs[0]);
-    for (size_t start = 0; rc == PK_OK && start < O->A.n; start += CHUNK) {
+    for (size_t start = 0; start < O->A.n; start += CHUNK) {
         size_t n = O->A.n - start < CHUNK ? O->A.n - start : CHUNK;
-        pk_pool_wait(pool, &main_state);
+        pk_pool_wait(pool, main_state);
+        if (rc != PK_OK)
+            break;
         if (start + CHUNK < O->A.n) {
             size_t next = start + CHUNK;
             jobs[1 - cur].start = next;
             pk_pool_start(pool, O->A.n - next < CHUNK ? O->A.n - next : CHUNK, a_item, &jobs[1 - cur]);
         }
         for (size_t k = 0; k < n; k++) {
-            struct item *it = &jobs[cur].items[k];
-            size_t ai = start + k;
-            if (rc == PK_OK && it->rc != PK_OK)
-                rc = pk_error(ctx, it->rc, "overlay: layer '%s' feature %lld: %s", O->A.ref.name, O->A.fids[ai], it->err);
-            res->pairs += it->pairs;
-            res->covered_pairs += it->covered;
-            res->rect_pairs += it->by_rect;
-            res->slivers += it->slivers;
-            res->sliver_area += it->sliver_area;
-            for (size_t j = 0; rc == PK_OK && j < it->npieces; j++) {
-                struct piece *p = &it->pieces[j];
-                if (m)
-                    m[ai * nb + p->b] += p->area;
-                if (O->need_pieces && !O->clip) /* (clip writes their union; the others only A's rest) */
-                    rc = write_out(O, sink, &oc, ai, p->b, p, res);
-                if (rc == PK_OK && O->need_rest_b) { /* phase 2 takes the piece */
-                    size_t bi = p->b;
-                    GEOSGeometry **grown = realloc(O->b_pieces[bi], sizeof **O->b_pieces * (O->b_npieces[bi] + 1));
-                    if (!grown) {
-                        rc = pk_error(ctx, PK_ERR_NOMEM, "out of memory");
-                        break;
-                    }
-                    O->b_pieces[bi] = grown;
-                    O->b_pieces[bi][O->b_npieces[bi]++] = p->borrowed ? GEOSGeom_clone_r(h, p->g) : p->g;
-                    O->b_plain[bi] += p->plain;
-                    p->g = NULL;
-                    p->borrowed = 0;
-                }
-            }
             if (rc == PK_OK)
-                rc = write_out(O, sink, &oc, ai, (size_t)-1, &it->clip, res);
-            if (rc == PK_OK)
-                rc = write_out(O, sink, &oc, ai, (size_t)-1, &it->rest, res);
-            release_item(ctx, it);
+                rc = take_a_item(O, &jobs[cur].items[k], start + k, w);
+            else
+                release_item(ctx, &jobs[cur].items[k]);
         }
         if (rc == PK_OK && progress && !progress((double)(start + n) / total, NULL, arg))
             rc = pk_error(ctx, PK_ERR_CANCELLED, "overlay: cancelled");
         cur = 1 - cur;
     }
-    if (pool)
-        pk_pool_wait(pool, &main_state); /* a chunk may still be in flight after an error */
+    pk_pool_wait(pool, main_state); /* a chunk may still be in flight after an error */
+    return rc;
+}
+
+/* Phase 2: each B feature's rest (B minus the pieces phase 1 handed over). */
+static int phase_b(struct overlay *O, struct pk_pool *pool, struct pk_worker *main_state, struct ov_job *job,
+                   struct out *w, double total, pk_progress_fn progress, void *arg)
+{
+    struct pk_ctx *ctx = pk_store_ctx(O->store);
+    int rc = PK_OK;
     for (size_t start = 0; rc == PK_OK && O->need_rest_b && start < O->B.n; start += CHUNK) {
         size_t n = O->B.n - start < CHUNK ? O->B.n - start : CHUNK;
-        jobs[0].start = start;
-        pk_pool_run(pool, &main_state, n, b_item, &jobs[0]);
+        job->start = start;
+        pk_pool_run(pool, main_state, n, b_item, job);
         for (size_t k = 0; k < n; k++) {
-            struct item *it = &jobs[0].items[k];
+            struct item *it = &job->items[k];
             if (rc == PK_OK && it->rc != PK_OK)
                 rc = pk_error(ctx, it->rc, "overlay: layer '%s' feature %lld: %s", O->B.ref.name,
                               O->B.fids[start + k], it->err);
-            res->slivers += it->slivers;
-            res->sliver_area += it->sliver_area;
+            w->res->slivers += it->slivers;
+            w->res->sliver_area += it->sliver_area;
             if (rc == PK_OK)
-                rc = write_out(O, sink, &oc, (size_t)-1, start + k, &it->rest, res);
+                rc = write_out(O, w->sink, w->oc, (size_t)-1, start + k, &it->rest, w->res);
             release_item(ctx, it);
         }
         if (rc == PK_OK && progress && !progress((double)(O->A.n + start + n) / total, NULL, arg))
             rc = pk_error(ctx, PK_ERR_CANCELLED, "overlay: cancelled");
     }
+    return rc;
+}
+
+/* Free what run() made. */
+static void release_run(struct overlay *O, struct pk_ov_cols *oc, double *m)
+{
+    struct pk_ctx *ctx = pk_store_ctx(O->store);
+    GEOSContextHandle_t h = pk_geos(ctx);
     for (int c = 0; c < 2; c++)
         for (size_t k = 0; O->items[c] && k < CHUNK; k++)
             release_item(ctx, &O->items[c][k]);
-    pk_pool_free(pool);
-    pk_worker_release(&main_state);
-    if (rc == PK_OK && sink) {
-        long long count;
-        rc = pk_sink_finish(sink, &count);
-        sink = NULL;
-    }
-    pk_sink_abort(sink);
-    if (rc == PK_OK && m && summary)
-        rc = pk_ov_summary(&O->A, &O->B, o->summary_long, m, O->a_area, summary);
     for (size_t j = 0; O->b_pieces && j < O->B.n; j++) {
         for (size_t k = 0; k < O->b_npieces[j]; k++)
             GEOSGeom_destroy_r(h, O->b_pieces[j][k]);
@@ -622,12 +669,53 @@ static int run(struct overlay *O, struct pk_overlay_result *res, struct pk_table
     free(O->b_npieces);
     free(O->b_plain);
     free(m);
-    pk_ov_cols_release(&oc);
+    pk_ov_cols_release(oc);
     free(O->items[0]);
     free(O->items[1]);
     free(O->a_area);
     if (O->tree)
         GEOSSTRtree_destroy_r(h, O->tree);
+}
+
+/* The overlay on open inputs: prepare, phase 1 over A, phase 2 over B,
+ * finish the output and the summary. */
+static int run(struct overlay *O, struct pk_overlay_result *res, struct pk_table **summary,
+               pk_progress_fn progress, void *arg)
+{
+    struct pk_ctx *ctx = pk_store_ctx(O->store);
+    const struct pk_overlay_opts *o = O->o;
+    plan_operation(O);
+    struct pk_worker main_state;
+    int rc = pk_worker_init(&main_state, ctx, &O->crs);
+    int threads = o->threads > 0 ? o->threads : pk_pool_default_threads();
+    struct pk_pool *pool = rc == PK_OK ? pk_pool_new(threads, pk_worker_new, pk_worker_free, &O->crs) : NULL;
+    O->a_area = calloc(O->A.n ? O->A.n : 1, sizeof *O->a_area);
+    O->items[0] = calloc(CHUNK, sizeof *O->items[0]);
+    O->items[1] = calloc(CHUNK, sizeof *O->items[1]);
+    if (rc == PK_OK && (!pool || !O->a_area || !O->items[0] || !O->items[1]))
+        rc = pk_error(ctx, PK_ERR_NOMEM, "out of memory");
+    if (rc == PK_OK)
+        rc = prepare_inputs(O, pool, &main_state);
+    struct pk_ov_cols oc = {0};
+    struct out w = {NULL, &oc, NULL, res};
+    if (rc == PK_OK)
+        rc = open_outputs(O, &oc, &w.sink, &w.m);
+    double total = (double)O->A.n + (O->need_rest_b ? (double)O->B.n : 0);
+    struct ov_job jobs[2] = {{O, O->items[0], 0}, {O, O->items[1], 0}};
+    if (rc == PK_OK)
+        rc = phase_a(O, pool, &main_state, jobs, &w, total, progress, arg);
+    if (rc == PK_OK)
+        rc = phase_b(O, pool, &main_state, &jobs[0], &w, total, progress, arg);
+    pk_pool_free(pool);
+    pk_worker_release(&main_state);
+    if (rc == PK_OK && w.sink) {
+        rc = pk_sink_finish(w.sink, NULL);
+        w.sink = NULL;
+    }
+    pk_sink_abort(w.sink);
+    if (rc == PK_OK && w.m && summary)
+        rc = pk_ov_summary(&O->A, &O->B, o->summary_long, w.m, O->a_area, summary);
+    release_run(O, &oc, w.m);
     return rc;
 }
 

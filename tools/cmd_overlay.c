@@ -155,7 +155,7 @@ int cmd_overlay(struct cli *cli, int argc, char **argv)
         return code;
     if (a.npos != 3)
         return cli_usage_error("overlay", "expected OP A B");
-    if (pk_overlay_parse_op(a.pos[0], &a.ov.op) != 0)
+    if (pk_overlay_parse_op(a.pos[0], &a.ov.op) != PK_OK)
         return cli_usage_error("overlay", "unknown operation '%s': intersection, union, difference, "
                                "symdifference, identity, clip or erase", a.pos[0]);
     if (!a.ov.out && !a.ov.summary)

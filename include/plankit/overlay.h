@@ -29,7 +29,8 @@ enum pk_overlay_op {
     PK_OV_ERASE             /* each a's part outside B (same as difference) */
 };
 
-/* Parse an operation name; returns 0 on success. */
+/* Parse an operation name (case-insensitive): PK_OK, or PK_ERR_ARGS for a
+ * name that is none of them (no message: the caller names the choices). */
 int pk_overlay_parse_op(const char *name, enum pk_overlay_op *op);
 const char *pk_overlay_op_name(enum pk_overlay_op op);
 
