@@ -3,7 +3,7 @@
  *
  * One struct pk_ctx per thread. Library functions return an int from
  * enum pk_status and keep the message in the context (SQLite's errCode/pErr):
- *     if (pk_layer_load(store, &opts, NULL, NULL) != PK_OK)
+ *     if (pk_layer_load(store, &opts, NULL, NULL, NULL) != PK_OK)
  *         fprintf(stderr, "%s\n", pk_errmsg(ctx));
  * Ownership rule for the whole API: a function that returns memory says who
  * frees it; a const pointer is borrowed.
