@@ -115,6 +115,7 @@ static const struct pk_rings *job_rings(struct job *j)
 
 static void job_release(struct job *j)
 {
+    pk_measure_cache_end(&j->t->measure);
     if (j->pF)
         GEOSPreparedGeom_destroy_r(pk_geos(j->t->ctx), j->pF);
     pk_rings_free(&j->rings);
@@ -387,6 +388,7 @@ static void compute_feature(void *state, size_t i, void *arg)
     if (!f->geom)
         return;
     struct job j = {.t = t, .F = f->geom};
+    pk_measure_cache_begin(&t->measure); /* F's vertices are measured again in every piece cut from it */
     int full = 0, polygonal = pk_geom_is_polygonal(t->ctx, f->geom);
     int rc = polygonal ? pk_worker_area(t, f->geom, &f->area) : PK_OK;
     if (rc == PK_OK)

@@ -22,14 +22,33 @@
 #define PK_MEASURE_STEP_M 5000.0
 
 /* Per-thread state: the transform (borrowed) and scratch buffers. */
+struct pk_measure_point; /* a cached transform (measure.c) */
+
 struct pk_measure {
     struct pk_transform *tr;  /* store CRS -> metric CRS; NULL: the store CRS is metric */
     double *buf, *sub;
     size_t cap, subcap;
+    size_t *miss;             /* indices of the points the cache misses */
+    double *missxy;           /* and those points */
+    size_t misscap;
+    /* the point cache (pk_measure_cache_begin): store-CRS points already
+     * transformed, an open-addressing table keyed by their exact bits */
+    struct pk_measure_point *cache;
+    size_t cache_slots, cache_used;
+    unsigned cache_gen;
+    int caching;
 };
 
 void pk_measure_init(struct pk_measure *m, struct pk_transform *tr);
 void pk_measure_release(struct pk_measure *m);
+
+/* Keep every point transformed from now on until pk_measure_cache_end, so
+ * that measuring pieces cut out of one feature transforms each of its
+ * vertices (and the points along its long edges) once: the coverage engine
+ * measures a feature, then many pieces of it. PROJ is deterministic, so the
+ * areas are the same bytes with or without the cache. */
+void pk_measure_cache_begin(struct pk_measure *m);
+void pk_measure_cache_end(struct pk_measure *m);
 
 /* Signed area (counter-clockwise > 0) in m² of a closed ring of n points in
  * the store CRS. Returns 1, or 0 when a point cannot be transformed or
