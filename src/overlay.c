@@ -609,6 +609,10 @@ static int run(struct overlay *O, struct pk_overlay_result *res, struct pk_table
         long long count;
         rc = pk_sink_finish(sink, &count);
         sink = NULL;
+        char what[64];
+        snprintf(what, sizeof what, "overlay %s", op_names[op]);
+        if (rc == PK_OK)
+            rc = pk_ov_inherit_accuracy(S, o->out, what, O->A.ref.name, O->B.ref.name);
     }
     pk_sink_abort(sink);
     if (rc == PK_OK && m && summary)
