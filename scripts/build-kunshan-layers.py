@@ -123,23 +123,27 @@ TOWNS_ACCURACY = ("schematic: Voronoi cell of the approximate seat (±1 km) clip
 # 4. "4+2+N" key areas named in the plan (approximate outlines).
 KEY_AREAS = [
     ("QYG-CBD", "青阳港中央商务区", "Qingyanggang Central Business District",
-     "the “4” of “4+2+N” (the plan lists it as a 重点片区); approximate outline along the "
+     "one of the 4 重点片区 the plan lists in 七、三, read as the “4” of “4+2+N” (the plan "
+     "does not spell the 4 out); approximate outline along the "
      "青阳港 watercourse east of the old town, ±1 km, derived from public maps",
      [(120.978, 31.368), (120.996, 31.366), (121.003, 31.378), (121.002, 31.397),
       (120.990, 31.405), (120.979, 31.398), (120.976, 31.382)]),
     ("YS-HIST", "玉山历史文化片区", "Yushan Historic and Cultural Area",
-     "the “4” of “4+2+N” (the plan lists it as a 重点片区); approximate outline of the old "
+     "one of the 4 重点片区 the plan lists in 七、三, read as the “4” of “4+2+N” (the plan "
+     "does not spell the 4 out); approximate outline of the old "
      "town around 亭林公园 (玉峰山), ±500 m, derived from public maps",
      [(120.941, 31.381), (120.955, 31.378), (120.963, 31.385), (120.962, 31.396),
       (120.950, 31.400), (120.940, 31.394)]),
     ("DYW", "大渔湾科创先导区", "Dayuwan Sci-tech Pioneer Area",
-     "the “4” of “4+2+N” (the plan lists it as a 重点片区); approximate outline around the "
+     "one of the 4 重点片区 the plan lists in 七、三, read as the “4” of “4+2+N” (the plan "
+     "does not spell the 4 out); approximate outline around the "
      "大渔湾 lakeside quarter and Duke Kunshan University (阳澄湖 east side), ±1.5 km, "
      "position from public map data, extent assumed",
      [(120.878, 31.405), (120.897, 31.400), (120.910, 31.408), (120.908, 31.428),
       (120.890, 31.432), (120.876, 31.422)]),
     ("ZY-OPERA", "正仪戏曲文化片区", "Zhengyi Opera Culture Area",
-     "the “4” of “4+2+N” (the plan lists it as a 重点片区); approximate outline around the "
+     "one of the 4 重点片区 the plan lists in 七、三, read as the “4” of “4+2+N” (the plan "
+     "does not spell the 4 out); approximate outline around the "
      "正仪 old town south of 阳澄湖, ±1.5 km, extent assumed; 正仪 was a town of its own, "
      "later merged into 巴城, but in the schematic towns layer this outline falls in the "
      "旅游度假区 cell (the cells are not legal boundaries; which 区镇 administers it today "
