@@ -71,6 +71,8 @@ expect_eq "PZ-25..27 and KF-16 were done in the previous plan period (2021-2025)
         WHERE id IN ('KF-16','PZ-25','PZ-26','PZ-27') ORDER BY id" | paste -sd' ')"
 expect_eq "XF-03's English title does not add the child-friendly city" "" \
     "$(spatialite_sql "SELECT title_en FROM pk_tasks WHERE id='XF-03' AND title_en LIKE '%child-friendly%'")"
+expect_eq "KF-15's English title does not add 'National'" "" \
+    "$(spatialite_sql "SELECT title_en FROM pk_tasks WHERE id='KF-15' AND title_en LIKE '%national%'")"
 
 # sections of the plan with tasks, every source quoted exactly
 for sec in 五、1 五、2 五、3 五、5 五、6 八、三 八、四; do
