@@ -797,8 +797,9 @@ MANIFEST_LAYERS = [
                  "positions estimated)",
      "licence": LICENCE_OWN},
     {"file": "kunshan-places.geojson", "name": "places",
-     "title": "places named in the plan", "kind": "point",
-     "provenance": "names from the " + PLAN_NOTE + " (plus a few landmarks); positions from "
+     "title": "places named in the plan, and context landmarks", "kind": "point",
+     "provenance": "names from the " + PLAN_NOTE + " (plus context landmarks it does not name, "
+                   "category 'context: ...'); positions from "
                    "Wikipedia coordinates where available, otherwise estimated or placeholders "
                    "(see each feature's accuracy)",
      "accuracy": "from ±300 m (Wikipedia coordinates) to placeholder points (±5 km); check "
