@@ -90,4 +90,28 @@ print(",".join(l.split("\t")[0] for l in open(sys.argv[2], encoding="utf-8") if 
 PY
 )
 expect_eq "every task's source is an exact substring of the plan" "" "$notfound"
+
+# layers/TASKS.md lists every task with all its links, each marked direct,
+# interpretation or city-wide
+docs=$(python3 - "$LAYERS/kunshan-tasks.json" "$LAYERS/TASKS.md" <<'PY'
+import json, re, sys
+tasks = json.load(open(sys.argv[1], encoding="utf-8"))["tasks"]
+rows = {l.split("|")[1].strip(): l for l in open(sys.argv[2], encoding="utf-8") if re.match(r"\| [A-Z]{2}-\d\d \|", l)}
+bad = []
+for t in tasks:
+    row = rows.get(t["id"])
+    if row is None:
+        bad.append(t["id"] + ": no row")
+        continue
+    for k in t["links"]:
+        one = "%s:%s (%s, " % (k["layer"], k["feature"], k["role"])
+        grouped = k["layer"] == "region" and re.search(r"region: the \d+ Shanghai districts [A-Z ]*\b%s\b" % k["feature"], row)
+        if one not in row and not grouped:
+            bad.append("%s: no %s:%s" % (t["id"], k["layer"], k["feature"]))
+    if len(re.findall(r"\((?:located-in|serves|affects), (?:direct|\*\*interpretation\*\*|city-wide)\)", row)) == 0:
+        bad.append(t["id"] + ": links not marked")
+print("; ".join(bad[:5]))
+PY
+)
+expect_eq "layers/TASKS.md lists every task's links, marked direct or interpretation" "" "$docs"
 finish
