@@ -14,7 +14,10 @@ folder given with --outdir):
     kunshan-demo-zone.geojson       demo_zone       锦溪/周庄/淀山湖 (demonstration-zone coordination area)
     kunshan-line11.geojson          metro_line11    Suzhou Rail Transit Line 11
     kunshan-line11-stations.geojson metro_stations  Line 11 stations inside Kunshan
-    kunshan-places.geojson          places          places named in the plan
+    kunshan-places.geojson          places          places named in the plan (+ context)
+    kunshan-plan-areas.geojson      plan_areas      areas the plan names (main city, 昆山之链, …)
+    kunshan-water.geojson           water           阳澄湖 and 淀山湖
+    kunshan-rivers.geojson          rivers          青阳港 and 夏驾河
 
 Requirements: Debian's /usr/bin/python3 with python3-gdal (GDAL >= 3.6; uses only OGR/GEOS
 geometry methods that GDAL 3.6 exposes: MakeValid, Intersection, Difference, UnionCascaded,
@@ -93,14 +96,16 @@ REGION_ACCURACY = ("county boundary from web-map data, ~100 m quantization (1/10
 
 # 3. 区镇: code -> (name, name_en, category, seeds). The first seed is the seat (management
 # committee or town government, approximate); further seeds are auxiliary generator points
-# that shape the cell (a town is the union of the Voronoi cells of its seeds).
+# that shape the cell (a town is the union of the Voronoi cells of its seeds). The third 花桥
+# seed (121.068, 31.297) moves the schematic 陆家/花桥 line west of 花桥博览中心站, which is
+# in 花桥 (named after the 花桥 expo centre), while 菉葭站 (陆家's old name) stays in 陆家.
 TOWNS = [
     ("KSKFQ", "昆山开发区", "Kunshan Economic and Technological Development Zone", "development zone",
      [(121.000, 31.370), (121.062, 31.405), (121.018, 31.343)]),
     ("KSGXQ", "昆山高新区", "Kunshan High-tech Industrial Development Zone", "development zone",
      [(120.930, 31.400), (120.957, 31.386), (120.915, 31.368)]),
     ("HQ", "花桥经济开发区", "Huaqiao Economic Development Zone", "development zone",
-     [(121.100, 31.300), (121.128, 31.330)]),
+     [(121.100, 31.300), (121.128, 31.330), (121.068, 31.297)]),
     ("LYDJQ", "昆山旅游度假区", "Kunshan Tourism Resort Zone", "development zone",
      [(120.860, 31.400)]),
     ("ZP", "张浦镇", "Zhangpu Town", "town", [(120.945, 31.272)]),
@@ -117,22 +122,32 @@ TOWNS_ACCURACY = ("schematic: Voronoi cell of the approximate seat (±1 km) clip
 
 # 4. "4+2+N" key areas named in the plan (approximate outlines).
 KEY_AREAS = [
-    ("QYG-CBD", "青阳港中央商务区", "Qingyang Port Central Business District",
-     "approximate outline along the 青阳港 river east of the old town, ±1 km, "
-     "derived from public maps",
+    ("QYG-CBD", "青阳港中央商务区", "Qingyanggang Central Business District",
+     "one of the 4 重点片区 the plan lists in 七、三, read as the “4” of “4+2+N” (the plan "
+     "does not spell the 4 out); approximate outline along the "
+     "青阳港 watercourse east of the old town, ±1 km, derived from public maps",
      [(120.978, 31.368), (120.996, 31.366), (121.003, 31.378), (121.002, 31.397),
       (120.990, 31.405), (120.979, 31.398), (120.976, 31.382)]),
     ("YS-HIST", "玉山历史文化片区", "Yushan Historic and Cultural Area",
-     "approximate outline of the old town around 亭林公园 (玉峰山), ±500 m, derived from public maps",
+     "one of the 4 重点片区 the plan lists in 七、三, read as the “4” of “4+2+N” (the plan "
+     "does not spell the 4 out); approximate outline of the old "
+     "town around 亭林公园 (玉峰山), ±500 m, derived from public maps",
      [(120.941, 31.381), (120.955, 31.378), (120.963, 31.385), (120.962, 31.396),
       (120.950, 31.400), (120.940, 31.394)]),
     ("DYW", "大渔湾科创先导区", "Dayuwan Sci-tech Pioneer Area",
-     "approximate outline around the 大渔湾 lakeside quarter and Duke Kunshan University "
-     "(阳澄湖 east side), ±1.5 km, position from public map data, extent assumed",
+     "one of the 4 重点片区 the plan lists in 七、三, read as the “4” of “4+2+N” (the plan "
+     "does not spell the 4 out); approximate outline around the "
+     "大渔湾 lakeside quarter and Duke Kunshan University (阳澄湖 east side), ±1.5 km, "
+     "position from public map data, extent assumed",
      [(120.878, 31.405), (120.897, 31.400), (120.910, 31.408), (120.908, 31.428),
       (120.890, 31.432), (120.876, 31.422)]),
     ("ZY-OPERA", "正仪戏曲文化片区", "Zhengyi Opera Culture Area",
-     "approximate outline around the 正仪 old town (巴城, south of 阳澄湖), ±1.5 km, extent assumed",
+     "one of the 4 重点片区 the plan lists in 七、三, read as the “4” of “4+2+N” (the plan "
+     "does not spell the 4 out); approximate outline around the "
+     "正仪 old town south of 阳澄湖, ±1.5 km, extent assumed; 正仪 was a town of its own, "
+     "later merged into 巴城, but in the schematic towns layer this outline falls in the "
+     "旅游度假区 cell (the cells are not legal boundaries; which 区镇 administers it today "
+     "is not stated in the plan)",
      [(120.860, 31.364), (120.878, 31.361), (120.888, 31.370), (120.884, 31.384),
       (120.868, 31.386), (120.858, 31.377)]),
 ]
@@ -141,12 +156,16 @@ KEY_AREAS = [
 SCI_ZONES = [
     ("YCH-STZ", "阳澄湖临沪科创区", "Yangcheng Lake Shanghai-adjacent Sci-tech Zone",
      "schematic zone around the east shore of 阳澄湖 (巴城, 高新区 north, 周市), ±2 km, "
-     "drawn from the plan text, clipped to the city boundary",
+     "drawn from the plan text, clipped to the city boundary; read as one of the “2” of "
+     "“4+2+N” (INTERPRETATION: the plan does not say what the 2 are; the “两湖” zones are "
+     "the only pair of zones it names)",
      [(120.800, 31.470), (120.930, 31.470), (121.010, 31.462), (121.035, 31.435),
       (121.000, 31.412), (120.950, 31.408), (120.900, 31.396), (120.800, 31.396)]),
     ("DSH-STZ", "环淀山湖科创湖区", "Dianshan Lake Sci-tech Lake Zone",
      "schematic zone on the north shore of 淀山湖 (淀山湖镇, 锦溪, 周庄 east, 千灯 south), ±2 km, "
-     "drawn from the plan text, clipped to the city boundary",
+     "drawn from the plan text, clipped to the city boundary; read as one of the “2” of "
+     "“4+2+N” (INTERPRETATION: the plan does not say what the 2 are; the “两湖” zones are "
+     "the only pair of zones it names)",
      [(120.865, 31.100), (120.870, 31.150), (120.893, 31.192), (120.940, 31.190),
       (120.985, 31.200), (121.010, 31.226), (121.045, 31.230), (121.085, 31.215),
       (121.085, 31.100)]),
@@ -193,43 +212,118 @@ STATION_ACC_ESTIMATED = ("name and line order verified (official 28-station list
                          "estimated from the place or street it is named after, ±2 km, "
                          "not surveyed")
 
-# 9. places the plan names (plus a few landmarks):
+# 9. places: points the plan names, and a few context landmarks it does not name. A context
+#    feature's category starts with "context: " and its accuracy says it is not in the plan.
 #    (code, name, name_en, category, lon, lat, accuracy)
+CONTEXT = "CONTEXT, not named in the plan (kept as a landmark for the maps); "
 PLACES = [
     ("DKU", "昆山杜克大学", "Duke Kunshan University", "university", 120.8933222, 31.4176861,
      "campus position from Wikipedia coordinates, ±300 m"),
     ("KS-OSC", "昆山奥体中心", "Kunshan Olympic Sports Centre", "sports", 121.040, 31.386,
      "estimated from the address (north of 景王路, east of 东城大道), ±2 km, not verified"),
-    ("KS-SC", "昆山市体育中心", "Kunshan Sports Centre", "sports", 120.905201, 31.386152,
-     "position from Wikipedia coordinates, ±300 m"),
-    ("KS-CBZ", "昆山综合保税区", "Kunshan Comprehensive Bonded Zone", "bonded zone", 121.005, 31.405,
-     "representative point in the development zone, ±2 km, not verified"),
+    ("KS-SC", "昆山市体育中心", "Kunshan Sports Centre", "context: sports", 120.905201, 31.386152,
+     CONTEXT + "position from Wikipedia coordinates, ±300 m"),
     ("KS-LCIP", "长三角（昆山）国际低碳产业创新园区",
      "Yangtze River Delta (Kunshan) International Low-carbon Industry Innovation Park",
      "industrial park", 121.030, 31.420,
-     "placeholder point, location not verified (±5 km); replace with surveyed data"),
+     "placeholder point, location not verified (±5 km), so no extent is drawn; replace with "
+     "surveyed data"),
     ("LHP", "留晖公园", "Liuhui Park", "park", 120.940, 31.398,
      "placeholder point in the main city, location not verified (±3 km)"),
     ("DXM", "大西门商业街", "Daximen Commercial Street", "commercial street", 120.944, 31.387,
      "estimated at the former west gate of the old town, ±1 km"),
-    ("XJH", "夏驾河", "Xiajia River", "river", 121.022, 31.355,
-     "representative point on the river in the eastern new town, ±1.5 km"),
     ("WMC", "昆山西部医疗中心", "Kunshan Western Medical Centre", "hospital", 120.905, 31.372,
      "estimated in the western new town, ±2 km, not verified"),
     ("EMC", "昆山东部医疗中心", "Kunshan Eastern Medical Centre", "hospital", 121.030, 31.365,
      "estimated in the eastern new town, ±2 km, not verified"),
     ("FPH", "昆山市第一人民医院", "Kunshan First People's Hospital", "hospital", 120.935, 31.377,
      "estimated on 前进西路, ±1.5 km, not verified"),
-    ("TLP", "亭林公园", "Tinglin Park", "park", 120.951, 31.390,
-     "estimated from public maps (玉峰山 in the old town), ±500 m"),
-    ("ZZ-OT", "周庄古镇", "Zhouzhuang Ancient Town", "heritage", 120.8356, 31.1308,
-     "town position from Wikipedia coordinates, ±500 m"),
-    ("JX-OT", "锦溪古镇", "Jinxi Ancient Town", "heritage", 120.905, 31.180,
-     "estimated from public maps, ±1.5 km"),
-    ("QD-OT", "千灯古镇", "Qiandeng Ancient Town", "heritage", 120.9999, 31.2700,
-     "town position from Wikipedia coordinates, ±1 km"),
-    ("DYW-LS", "大渔湾湖滨风情商业街区", "Dayuwan Lakeside Commercial Quarter", "commercial street",
-     120.8925, 31.4134, "from public map data (converted from GCJ-02, approximate), ±1 km"),
+    ("TCMH", "昆山市中医医院", "Kunshan Hospital of Traditional Chinese Medicine", "hospital",
+     120.960, 31.372,
+     "placeholder point in the main city (the plan names 中医医院), location not verified "
+     "(±3 km)"),
+    ("TLP", "亭林公园", "Tinglin Park", "context: park", 120.951, 31.390,
+     CONTEXT + "estimated from public maps (玉峰山 in the old town), ±500 m"),
+    ("ZZ-OT", "周庄古镇", "Zhouzhuang Ancient Town", "context: heritage", 120.8356, 31.1308,
+     CONTEXT + "town position from Wikipedia coordinates, ±500 m"),
+    ("JX-OT", "锦溪古镇", "Jinxi Ancient Town", "context: heritage", 120.905, 31.180,
+     CONTEXT + "estimated from public maps, ±1.5 km"),
+    ("QD-OT", "千灯古镇", "Qiandeng Ancient Town", "context: heritage", 120.9999, 31.2700,
+     CONTEXT + "town position from Wikipedia coordinates, ±1 km"),
+    ("DYW-LS", "大渔湾湖滨风情商业街区", "Dayuwan Lakeside Commercial Quarter",
+     "context: commercial street", 120.8925, 31.4134,
+     CONTEXT + "from public map data (converted from GCJ-02, approximate), ±1 km"),
+]
+
+# 10. places the plan names that are areas: (code, name, name_en, category, how, accuracy).
+#    how: ("city",) the whole city; ("counties", [region names]) union of region counties;
+#    ("outline", [coords]) a hand-drawn outline; ("disc", lon, lat, radius_m) a disc;
+#    ("band", [coords], half_width_m) a band along a polyline, clipped to the city.
+WHOLE_CITY = ("the plan states no boundary; drawn as the whole city boundary (web-map, ~100 m)")
+PLAN_AREAS = [
+    ("MAIN-CITY", "主城区（城市主核）", "Main City (the city's main core)", "main city",
+     ("outline", [(120.905, 31.360), (120.960, 31.352), (121.030, 31.352), (121.045, 31.372),
+                  (121.040, 31.408), (121.000, 31.420), (120.940, 31.415), (120.903, 31.400)]),
+     "SCHEMATIC: the built-up main city around the old town, the 青阳港 CBD and the eastern and "
+     "western new towns, ±2 km, drawn from public maps; the plan names 主城区, 中心主城 and "
+     "城市主核 but publishes no boundary; reading the three as one area is an interpretation"),
+    ("KS-CHAIN", "昆山之链", "Kunshan Chain (green-blue corridor)", "corridor",
+     ("band", [(120.972, 31.455), (120.985, 31.410), (120.990, 31.380), (120.995, 31.340),
+               (120.998, 31.300), (120.990, 31.250), (120.975, 31.200)], 500.0),
+     "SCHEMATIC, route assumed: the plan names 昆山之链 as a carrier of the green space "
+     "system but does not give its route; drawn as a 1 km band along the 青阳港 line of the "
+     "rivers layer, ±3 km; an interpretation, replace with the published route"),
+    ("KS-ITPZ", "进口贸易促进创新示范区", "Import Trade Promotion Innovation Demonstration Zone",
+     "designation", ("city",),
+     "DESIGNATION over the whole city: " + WHOLE_CITY + "; the actual operating area is not "
+     "known here"),
+    ("HQ-NORTH", "虹桥国际开放枢纽北向拓展带（昆山）",
+     "Hongqiao International Opening-up Hub, northward expansion belt (Kunshan part)",
+     "designation", ("city",),
+     "the plan says 昆山纳入虹桥国际开放枢纽北向拓展带 (all of Kunshan is in the belt): "
+     "the whole city boundary (web-map, ~100 m); only the Kunshan part of the belt is drawn"),
+    ("JKT", "嘉昆太协同创新圈", "Jiading-Kunshan-Taicang Collaborative Innovation Circle",
+     "cooperation area", ("counties", ["嘉定区", "昆山市", "太仓市"]),
+     "union of the 嘉定区, 昆山市 and 太仓市 polygons of the region layer (嘉昆太 = 嘉定, 昆山, "
+     "太仓; web-map boundaries, ~100 m)"),
+    ("KS-FRZ", "昆山金改区", "Kunshan Financial Reform Zone", "designation", ("city",),
+     "DESIGNATION over the whole city: " + WHOLE_CITY),
+    ("KS-CSIZ", "昆山深化两岸产业合作试验区", "Kunshan Cross-Strait Industrial Cooperation "
+     "Pilot Zone", "designation", ("city",),
+     "DESIGNATION over the whole city (昆山试验区): " + WHOLE_CITY),
+    ("KS-CBZ", "昆山综合保税区", "Kunshan Comprehensive Bonded Zone", "bonded zone",
+     ("disc", 121.015, 31.398, 1200.0),
+     "SCHEMATIC: a disc of 1.2 km radius (about 4.5 km²) around a representative point in the "
+     "development zone, position ±2 km, not verified; the extent is assumed, not surveyed"),
+]
+
+# 11. water bodies the plan names (whole lakes, not clipped to the city).
+WATER = [
+    ("YCH-LAKE", "阳澄湖", "Yangcheng Lake", "lake",
+     [(120.735, 31.385), (120.770, 31.350), (120.805, 31.365), (120.830, 31.395),
+      (120.850, 31.430), (120.835, 31.470), (120.790, 31.490), (120.750, 31.470),
+      (120.730, 31.430)],
+     "SCHEMATIC outline of the whole lake (most of it lies west of the Kunshan boundary), "
+     "±1.5 km, drawn from public maps"),
+    ("DSH-LAKE", "淀山湖", "Dianshan Lake", "lake",
+     [(120.890, 31.120), (120.920, 31.085), (120.965, 31.070), (121.000, 31.095),
+      (120.995, 31.140), (120.960, 31.165), (120.915, 31.160)],
+     "SCHEMATIC outline of the whole lake (most of it lies in 青浦区, Shanghai), ±1.5 km, drawn "
+     "from public maps"),
+]
+
+# 12. watercourses the plan names (schematic centre lines).
+RIVERS = [
+    ("QYG-R", "青阳港", "Qingyanggang", "river",
+     [(120.972, 31.455), (120.985, 31.410), (120.990, 31.380), (120.995, 31.340),
+      (120.998, 31.300), (120.990, 31.250)],
+     "SCHEMATIC centre line from the 阳澄湖 side in the north through the east of the old town "
+     "towards 吴淞江, ±1.5 km, drawn from public maps; not the surveyed channel"),
+    ("XJH", "夏驾河", "Xiajia River", "river",
+     [(121.018, 31.398), (121.021, 31.370), (121.022, 31.355), (121.023, 31.330),
+      (121.026, 31.300)],
+     "SCHEMATIC centre line through the eastern new town past 夏驾河公园, ±1.5 km, drawn from "
+     "public maps; not the surveyed channel"),
 ]
 
 # ---------------------------------------------------------------------------------------------
@@ -494,6 +588,29 @@ def props(name, name_en, code, category, accuracy):
 # ---------------------------------------------------------------------------------------------
 
 
+def plan_area_geometry(how, city, region_geom):
+    """The rounded MultiPolygon of a PLAN_AREAS entry (see the comment there for `how`)."""
+    if how[0] == "city":
+        return city.Clone()
+    if how[0] == "counties":
+        union = to_multipolygon([q for n in how[1] for q in polygon_parts(region_geom[n])])
+        return round_polygonal(polygonal(union.UnionCascaded()))
+    if how[0] == "disc":
+        _, lon, lat, radius = how
+        disc = geographic(projected(point_from(lon, lat)).Buffer(radius, 16))
+        return round_polygonal(polygonal(disc.Intersection(city)))
+    if how[0] == "band":
+        _, coords, half_width = how
+        line = ogr.Geometry(ogr.wkbLineString)
+        for x, y in coords:
+            line.AddPoint_2D(x, y)
+        band = geographic(projected(line).Buffer(half_width, 8))
+        return round_polygonal(polygonal(band.Intersection(city)))
+    if how[0] == "outline":
+        return round_polygonal(polygonal(polygon_from(how[1]).Intersection(city)))
+    raise ValueError("unknown plan area kind %r" % (how[0],))
+
+
 def load_region(source):
     ds = ogr.Open(source)
     if ds is None:
@@ -590,6 +707,17 @@ def build(source, outdir, quiet):
     layers["places"] = [(props(name, name_en, code, cat, acc), round_point(lon, lat))
                         for code, name, name_en, cat, lon, lat, acc in PLACES]
 
+    # -- areas, water bodies and watercourses the plan names -----------------------------------
+    region_geom = {p["name"]: g for p, g in region}
+    layers["plan_areas"] = [(props(name, name_en, code, cat, acc),
+                             plan_area_geometry(how, city, region_geom))
+                            for code, name, name_en, cat, how, acc in PLAN_AREAS]
+    layers["water"] = [(props(name, name_en, code, cat, acc),
+                        round_polygonal(polygonal(polygon_from(c))))
+                       for code, name, name_en, cat, c, acc in WATER]
+    layers["rivers"] = [(props(name, name_en, code, cat, acc), round_line(c))
+                        for code, name, name_en, cat, c, acc in RIVERS]
+
     # -- write ----------------------------------------------------------------------------------
     for spec in MANIFEST_LAYERS:
         write_geojson(os.path.join(outdir, spec["file"]), spec["name"], layers[spec["name"]])
@@ -669,12 +797,37 @@ MANIFEST_LAYERS = [
                  "positions estimated)",
      "licence": LICENCE_OWN},
     {"file": "kunshan-places.geojson", "name": "places",
-     "title": "places named in the plan", "kind": "point",
-     "provenance": "names from the " + PLAN_NOTE + " (plus a few landmarks); positions from "
+     "title": "places named in the plan, and context landmarks", "kind": "point",
+     "provenance": "names from the " + PLAN_NOTE + " (plus context landmarks it does not name, "
+                   "category 'context: ...'); positions from "
                    "Wikipedia coordinates where available, otherwise estimated or placeholders "
                    "(see each feature's accuracy)",
      "accuracy": "from ±300 m (Wikipedia coordinates) to placeholder points (±5 km); check "
                  "each feature's accuracy before use",
+     "licence": LICENCE_OWN,
+     "note": "Features whose category starts with 'context: ' (体育中心, 亭林公园, the three "
+             "古镇, the 大渔湾 lakeside street) are landmarks the plan does not name, kept as "
+             "context for the maps; no task links to them."},
+    {"file": "kunshan-plan-areas.geojson", "name": "plan_areas",
+     "title": "areas the plan names: main city, corridor, designations, cooperation areas",
+     "kind": "zone",
+     "provenance": "names from the " + PLAN_NOTE + "; the main city, 昆山之链 and the bonded "
+                   "zone drawn schematically; designations the plan gives no boundary for are "
+                   "the whole city; 嘉昆太 is the union of three counties of the region layer",
+     "accuracy": "mixed: whole-city designations and 嘉昆太 ~100 m (web-map boundaries, but the "
+                 "real extent of a designation may differ); main city, 昆山之链 and the "
+                 "bonded zone schematic, ±2–3 km (see each feature's accuracy)",
+     "licence": LICENCE_DERIVED},
+    {"file": "kunshan-water.geojson", "name": "water",
+     "title": "lakes the plan names (阳澄湖, 淀山湖), schematic", "kind": "zone",
+     "provenance": "outlines drawn by hand from public maps; whole lakes, not clipped to the "
+                   "city boundary",
+     "accuracy": "schematic, ±1.5 km; not the surveyed shoreline",
+     "licence": LICENCE_OWN},
+    {"file": "kunshan-rivers.geojson", "name": "rivers",
+     "title": "watercourses the plan names (青阳港, 夏驾河), schematic", "kind": "line",
+     "provenance": "centre lines drawn by hand from public maps",
+     "accuracy": "schematic, ±1.5 km; not the surveyed channels",
      "licence": LICENCE_OWN},
 ]
 
@@ -686,7 +839,8 @@ def write_manifest(path):
         "description": "Demonstration layers for the 昆山市 15th Five-Year Plan draft (2026–2030): "
                        "city and neighbouring county boundaries, a schematic 区镇 partition, the "
                        "“4+2+N” key areas, the “两湖” sci-tech zones, the demonstration-zone "
-                       "coordination area, metro Line 11 and places named in the plan. Generated "
+                       "coordination area, metro Line 11, places, areas, lakes and watercourses named "
+                       "in the plan. Generated "
                        "by scripts/build-kunshan-layers.py; approximate, for demonstration and "
                        "tests only, not for cadastral or legal use. See README.md.",
         "crs": "EPSG:4326",
@@ -729,6 +883,37 @@ def pad(text, width):
 
 def row(code, name, value):
     return "  %s %s %s" % (pad(code, 10), pad(name, 34), value)
+
+
+# stations named after a 区镇 that must lie in that 区镇 of the schematic towns layer
+STATION_TOWNS = {"花桥博览中心站": "HQ", "花桥站": "HQ", "菉葭站": "LJ"}
+
+
+def check_station_towns(data, check):
+    towns = {p["code"]: g for p, g in data["towns"]}
+    for p, g in data["metro_stations"]:
+        if p["name"] in STATION_TOWNS:
+            code = STATION_TOWNS[p["name"]]
+            check(towns[code].Contains(g), "metro_stations: %s is not in the town %s"
+                  % (p["name"], code))
+
+
+PLAN_PLACES = "kunshan-plan-places.tsv"
+
+
+def check_plan_places(outdir, data, check):
+    """Every row of layers/kunshan-plan-places.tsv (the places the plan names) has its
+    features; the list itself is kept by hand, not written by this script."""
+    path = os.path.join(outdir, PLAN_PLACES)
+    if not os.path.exists(path):
+        path = os.path.join(DEFAULT_OUTDIR, PLAN_PLACES)
+    with open(path, encoding="utf-8") as fh:
+        rows = [ln.rstrip("\n").split("\t") for ln in fh if ln.strip() and not ln.startswith("#")]
+    for r in rows[1:]:
+        name, layer, codes = r[0], r[1], r[2]
+        have = {p["code"] for p, _ in data.get(layer, [])}
+        for c in codes.split(","):
+            check(c in have, "%s: %s (%s:%s) has no feature" % (PLAN_PLACES, name, layer, c))
 
 
 def verify(outdir, log):
@@ -789,14 +974,22 @@ def verify(outdir, log):
     check(max_overlap < 0.01, "towns: overlap %.5f km² (%s)" % (max_overlap, overlap_pair))
 
     # containment
-    for layer in ("key_areas", "sci_zones", "demo_zone", "metro_stations", "places"):
+    for layer in ("key_areas", "sci_zones", "demo_zone", "metro_stations", "places",
+                  "plan_areas"):
         for p, g in data[layer]:
-            if layer in ("sci_zones", "demo_zone"):
+            if layer == "plan_areas" and p["code"] == "JKT":
+                check(g.Contains(city.PointOnSurface()), "plan_areas: JKT does not hold the city")
+            elif layer in ("sci_zones", "demo_zone", "plan_areas"):
                 outside = sum(area_km2(q) for q in polygon_parts(g.Difference(city)))
                 check(outside < 0.001, "%s: %s sticks out of the city by %.4f km²"
                       % (layer, p["code"], outside))
             else:
                 check(city.Contains(g), "%s: %s is not inside the city" % (layer, p["code"]))
+    for layer in ("water", "rivers"):
+        for p, g in data[layer]:
+            check(g.Intersects(city), "%s: %s does not reach the city" % (layer, p["code"]))
+    check_station_towns(data, check)
+    check_plan_places(outdir, data, check)
     line_m = projected(data["metro_line11"][0][1])
     for p, g in data["metro_stations"]:
         d = projected(g).Distance(line_m)
@@ -814,9 +1007,11 @@ def verify(outdir, log):
     log(row("", "towns: sum of areas", "%10.3f" % sum_km2))
     log(row("", "towns: union XOR city", "%10.5f" % sym_km2))
     log(row("", "towns: largest pairwise overlap", "%10.5f  %s" % (max_overlap, overlap_pair)))
-    for layer in ("key_areas", "sci_zones", "demo_zone"):
+    for layer in ("key_areas", "sci_zones", "demo_zone", "plan_areas", "water"):
         for p, g in data[layer]:
             log(row(p["code"], p["name"], "%10.3f" % area_km2(g)))
+    for p, g in data["rivers"]:
+        log(row(p["code"], p["name"], "%10.3f km long" % (projected(g).Length() / 1000.0)))
     for p, g in data["metro_stations"]:
         log(row(p["code"], p["name"], "%10.0f m from the line"
                 % projected(g).Distance(line_m)))

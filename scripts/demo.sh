@@ -29,7 +29,7 @@ echo "== task coverage by town (city-wide tasks reported apart)"
 "$plankit" -s "$store" coverage --by towns --format csv > "$out/coverage-towns.csv"
 "$plankit" -s "$store" coverage --by towns --format geojson > "$out/coverage-towns.geojson"
 echo
-echo "== tasks in the Qingyang Port CBD (青阳港中央商务区)"
+echo "== tasks in the Qingyanggang CBD (青阳港中央商务区)"
 "$plankit" -s "$store" query tasks --in key_areas:QYG-CBD
 if "$plankit" help overlay >/dev/null 2>&1; then
   echo

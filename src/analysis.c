@@ -153,13 +153,17 @@ static int run_pool(struct analysis *A, size_t n, pk_pool_item_fn fn, pk_progres
     return rc;
 }
 
-/* The end of buffer and dissolve: finish or discard the output, free the
+/* The end of buffer and dissolve: finish or discard the output (which
+ * inherits the input's provenance and accuracy, as `what` of it), free the
  * analysis, drop a temporary input layer, and commit or roll back. */
-static int finish(struct pk_store *store, struct analysis *A, struct pk_sink *sink, int rc, long long *count)
+static int finish(struct pk_store *store, struct analysis *A, struct pk_sink *sink, const char *out,
+                  const char *what, int rc, long long *count)
 {
     if (rc == PK_OK && sink) {
         rc = pk_sink_finish(sink, count);
         sink = NULL;
+        if (rc == PK_OK)
+            rc = pk_ov_inherit_accuracy(store, out, what, A->in.ref.name, NULL);
     }
     pk_sink_abort(sink);
     teardown(pk_store_ctx(store), A);
@@ -254,7 +258,7 @@ int pk_buffer(struct pk_store *store, const struct pk_buffer_opts *o, long long 
         if (back)
             GEOSGeom_destroy_r(h, back);
     }
-    return finish(store, &A, sink, rc, count);
+    return finish(store, &A, sink, o->out, "buffer", rc, count);
 }
 
 int pk_dissolve(struct pk_store *store, const struct pk_dissolve_opts *o, long long *count, pk_progress_fn progress,
@@ -336,5 +340,5 @@ int pk_dissolve(struct pk_store *store, const struct pk_dissolve_opts *o, long l
         free(keys[g]);
     free(keys);
     free(isnull);
-    return finish(store, &A, sink, rc, count);
+    return finish(store, &A, sink, o->out, "dissolve", rc, count);
 }

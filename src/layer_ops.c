@@ -153,16 +153,32 @@ static int query_table(struct pk_store *store, const char *sql, const char *para
     return PK_OK;
 }
 
+/* The accuracy class of a layer, from the free text of its registry
+ * `accuracy` (the manifest's, --accuracy, or inherited by a derived layer),
+ * worst class first: any sign of a schematic, estimated or placeholder
+ * geometry or of errors stated in km makes it "schematic ±km"; then web-map
+ * data ("web-map ~100 m"); then survey data ("surveyed"); no text:
+ * "unstated"; other text: "unclassified" (read the layer's accuracy). */
+#define ACCURACY_CLASS_SQL                                                                   \
+    "CASE WHEN trim(coalesce(accuracy, '')) = '' THEN 'unstated'"                            \
+    " WHEN accuracy LIKE '%schematic%' OR accuracy LIKE '%placeholder%'"                     \
+    "   OR accuracy LIKE '%estimated%' OR accuracy LIKE '%assumed%'"                         \
+    "   OR accuracy LIKE '%±%km%' THEN 'schematic ±km'"                                      \
+    " WHEN accuracy LIKE '%web-map%' OR accuracy LIKE '%web map%' OR accuracy LIKE '%~100 m%'" \
+    "   THEN 'web-map ~100 m'"                                                               \
+    " WHEN accuracy LIKE '%survey%' THEN 'surveyed'"                                         \
+    " ELSE 'unclassified' END"
+
 int pk_layer_list(struct pk_store *store, struct pk_table **out)
 {
     static const enum pk_col_type types[] = {PK_COL_TEXT, PK_COL_TEXT, PK_COL_TEXT, PK_COL_TEXT,
-                                             PK_COL_INT, PK_COL_TEXT, PK_COL_TEXT};
+                                             PK_COL_INT, PK_COL_TEXT, PK_COL_TEXT, PK_COL_TEXT};
     return query_table(store,
                        "SELECT name, kind, coalesce(geometry_type, '') AS geometry, title,"
                        " feature_count AS features,"
                        " CASE WHEN min_x IS NULL THEN '' ELSE printf('%.4f,%.4f,%.4f,%.4f',"
                        "   min_x, min_y, max_x, max_y) END AS extent,"
-                       " loaded_at FROM pk_layers ORDER BY id",
+                       " loaded_at, " ACCURACY_CLASS_SQL " AS accuracy FROM pk_layers ORDER BY id",
                        NULL, types, out);
 }
 

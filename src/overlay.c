@@ -711,6 +711,10 @@ static int run(struct overlay *O, struct pk_overlay_result *res, struct pk_table
     if (rc == PK_OK && w.sink) {
         rc = pk_sink_finish(w.sink, NULL);
         w.sink = NULL;
+        char what[64];
+        snprintf(what, sizeof what, "overlay %s", op_names[o->op]);
+        if (rc == PK_OK)
+            rc = pk_ov_inherit_accuracy(O->store, o->out, what, O->A.ref.name, O->B.ref.name);
     }
     pk_sink_abort(w.sink);
     if (rc == PK_OK && w.m && summary)

@@ -61,6 +61,10 @@ void pk_ov_cols_release(struct pk_ov_cols *oc);
  * feature bi (either may be (size_t)-1). */
 int pk_ov_write(const struct pk_ov_input *A, const struct pk_ov_input *B, struct pk_sink *sink,
                 const struct pk_ov_cols *oc, size_t ai, size_t bi, const GEOSGeometry *g, double area_m2);
+/* Record on the derived layer `out` the provenance and accuracy of its
+ * inputs a and b (b may be NULL); see overlay_output.c. */
+int pk_ov_inherit_accuracy(struct pk_store *store, const char *out, const char *what, const char *a,
+                           const char *b);
 /* The summary: rows A features, one "km² (% of A)" column per B feature that
  * any A feature meets, or one row per pair (long_form). m is nA × nB m²,
  * a_area the A features' areas. *out: caller frees with pk_table_free. */

@@ -192,3 +192,37 @@ int pk_ov_summary(const struct pk_ov_input *A, const struct pk_ov_input *B, int 
     return PK_OK;
 }
 
+
+/* A derived layer inherits provenance and accuracy from its inputs: its
+ * registry row gets "<what> of A (A's provenance) and B (...)" and
+ * "inherited from A: <A's accuracy>; from B: <...>", so `layer list` gives it
+ * the worst class of its inputs. B may be NULL (buffer, dissolve). Updates
+ * only a store layer named out (nothing for a file output); inside the
+ * caller's transaction. */
+int pk_ov_inherit_accuracy(struct pk_store *store, const char *out, const char *what, const char *a,
+                           const char *b)
+{
+    static const char *const sql =
+        "UPDATE pk_layers SET"
+        " provenance = ?2 || ' of ' || ?3 || ' ('"
+        "   || coalesce(nullif((SELECT provenance FROM pk_layers WHERE name = ?3), ''), 'no provenance') || ')'"
+        "   || CASE WHEN ?4 IS NULL THEN '' ELSE ' and ' || ?4 || ' ('"
+        "   || coalesce(nullif((SELECT provenance FROM pk_layers WHERE name = ?4), ''), 'no provenance') || ')' END,"
+        " accuracy = 'inherited from ' || ?3 || ': '"
+        "   || coalesce(nullif((SELECT accuracy FROM pk_layers WHERE name = ?3), ''), 'unstated')"
+        "   || CASE WHEN ?4 IS NULL THEN '' ELSE '; from ' || ?4 || ': '"
+        "   || coalesce(nullif((SELECT accuracy FROM pk_layers WHERE name = ?4), ''), 'unstated') END"
+        " WHERE name = ?1";
+    sqlite3_stmt *st;
+    int rc = pk_sql_prepare(store, sql, &st);
+    if (rc != PK_OK)
+        return rc;
+    pk_sql_bind_text(st, 1, out);
+    pk_sql_bind_text(st, 2, what);
+    pk_sql_bind_text(st, 3, a);
+    pk_sql_bind_text(st, 4, b);
+    if (sqlite3_step(st) != SQLITE_DONE)
+        rc = pk_error_db(store, "cannot record the provenance of the derived layer");
+    sqlite3_finalize(st);
+    return rc;
+}

@@ -88,6 +88,12 @@ int cli_dispatch_verb(struct cli *cli, const char *cmd, const char *usage, int a
                       const char *const *names, int (*const *fns)(struct cli *, int, char **), size_t n);
 /* Parse "a,b,c,d" into 4 doubles; returns 0 on success. */
 int cli_parse_numbers(const char *s, double *out, int n);
+/* Once per command, unless quiet: name on stderr the schematic layers (class
+ * "schematic ±km" in `layer list`) among LAYERS (n names, NULL entries
+ * skipped) and, when with_linked, the layers tasks link to. Prints nothing
+ * when there are none or the store cannot say. */
+void cli_note_schematic(struct cli *cli, struct pk_store *store, const char *const *layers, size_t n,
+                        int with_linked);
 
 /* Commands */
 int cmd_init(struct cli *cli, int argc, char **argv);

@@ -27,7 +27,10 @@
 
 #define USAGE_LIST                                                                              \
     "plankit layer list [--format table|csv|json]\n"                                           \
-    "  List the layers: name, kind, geometry type, title, feature count, extent.\n"            \
+    "  List the layers: name, kind, geometry type, title, feature count, extent, load\n"      \
+    "  time and accuracy class, read from the layer's accuracy text: schematic ±km\n"         \
+    "  (drawn, estimated or placeholder geometry), web-map ~100 m, surveyed,\n"                \
+    "  unclassified (read `layer info`) or unstated.\n"                                        \
     "  Example: plankit layer list --format csv\n"
 
 #define USAGE_INFO                                                                              \

@@ -11,7 +11,10 @@ const char usage_overlay[] =
     "Overlay two polygon layers. A and B are store layers or files GDAL reads. OUT is a new\n"
     "store layer (a plain name) or a file (its extension picks the format: .gpkg, .geojson,\n"
     ".shp, .csv, .fgb, ...). Each piece carries a_fid, b_fid, the parents' attributes (a_/b_\n"
-    "prefixed where names clash) and area_m2 in the store's metric CRS.\n"
+    "prefixed where names clash, so a_accuracy and b_accuracy when both have `accuracy`)\n"
+    "and area_m2 in the store's metric CRS. A store layer OUT inherits the inputs'\n"
+    "provenance and accuracy (its class in 'plankit layer list' is the worse of the two);\n"
+    "a note on stderr names the inputs that are schematic (-q hides it).\n"
     "\n"
     "Pieces are cut in the store's CRS, as PostGIS or QGIS would cut them; their areas are\n"
     "measured in the metric CRS along the curves that straight store edges become there,\n"
@@ -59,6 +62,7 @@ const char usage_buffer[] =
     "Buffer every feature of LAYER by DISTANCE metres (m or km suffix allowed; negative\n"
     "shrinks polygons), computed in the store's metric CRS. Output: one feature per input\n"
     "with its attributes, src_fid and area_m2, or with --dissolve one merged feature.\n"
+    "A store layer OUT inherits LAYER's provenance and accuracy.\n"
     "\n"
     "Options:\n"
     "  -o, --output OUT   a new layer name or a file\n"
@@ -73,6 +77,7 @@ const char usage_dissolve[] =
     "\n"
     "Merge the features of LAYER that share a value of FIELD (all of them without --by)\n"
     "into one feature each, with the value, the number of features and area_m2.\n"
+    "A store layer OUT inherits LAYER's provenance and accuracy.\n"
     "\n"
     "Options:\n"
     "  --by FIELD         the field to group by\n"
@@ -169,6 +174,10 @@ int cmd_overlay(struct cli *cli, int argc, char **argv)
     struct pk_table *summary = NULL;
     int rc = pk_overlay(store, &a.ov, &res, a.ov.summary ? &summary : NULL, cli_progress, cli);
     cli_progress_done(cli);
+    if (rc == PK_OK) {
+        const char *inputs[2] = {a.ov.a, a.ov.b};
+        cli_note_schematic(cli, store, inputs, 2, 0);
+    }
     pk_store_close(store);
     if (rc != PK_OK)
         return cli_fail(cli, rc);

@@ -14,6 +14,8 @@ const char usage_coverage[] =
     "and the share covered, in the store's metric CRS; then the city-wide tasks and a\n"
     "totals row. A task counts for a feature when it is linked to it, or one of its zones\n"
     "or footprints overlaps it by at least 1 m² (lines and points: any contact).\n"
+    "A note on stderr names the schematic layers the result rests on (LAYER and the\n"
+    "layers tasks link to whose accuracy class is 'schematic ±km'; -q hides it).\n"
     "\n"
     "Options:\n"
     "  --by LAYER          the layer to report on (e.g. towns)\n"
@@ -45,7 +47,9 @@ const char usage_query[] =
     "  overlap and the share of the feature.\n"
     "  Example: plankit query zones --task PZ-01\n"
     "\n"
-    "Options of every verb: --format table|csv|json|geojson, -s/--store PATH, -q, -v, -h\n";
+    "Options of every verb: --format table|csv|json|geojson, -s/--store PATH, -q, -v, -h\n"
+    "A note on stderr names the schematic layers (accuracy class 'schematic ±km' in\n"
+    "'plankit layer list') the answer rests on; -q hides it.\n";
 
 const char usage_sql[] =
     "usage: plankit sql \"SELECT ...\" [--format table|csv|json]\n"
@@ -153,7 +157,35 @@ static int print_result(struct cli *cli, int rc, struct pk_table *t)
 
 enum query_kind { Q_COVERAGE, Q_TASKS, Q_ZONES };
 
-/* Open the store, run one query into a table, close, print. */
+/* The once-per-command note on the schematic layers a result uses: the
+ * layer it is by or probes, the layers tasks link to, and (query zones) the
+ * layers of its rows. */
+static void note_schematic(struct cli *cli, struct pk_store *store, enum query_kind kind,
+                           const struct query_args *a, const struct pk_table *t)
+{
+    char probe[256] = "";
+    if (kind == Q_TASKS && a->q.feature) {
+        snprintf(probe, sizeof probe, "%s", a->q.feature);
+        char *colon = strchr(probe, ':');
+        if (colon)
+            *colon = '\0';
+    }
+    const char *one[1] = {kind == Q_COVERAGE ? a->cov.by_layer : probe};
+    int col = kind == Q_ZONES ? pk_table_col(t, "layer") : -1;
+    if (col < 0 || t->nrows == 0) {
+        cli_note_schematic(cli, store, one, 1, 1);
+        return;
+    }
+    const char **rows = calloc(t->nrows, sizeof *rows);
+    if (!rows)
+        return;
+    for (size_t r = 0; r < t->nrows; r++)
+        rows[r] = pk_table_get(t, r, col);
+    cli_note_schematic(cli, store, rows, t->nrows, 1);
+    free(rows);
+}
+
+/* Open the store, run one query into a table, note schematic inputs, close, print. */
 static int run_query(struct cli *cli, enum query_kind kind, struct query_args *a)
 {
     struct pk_store *store = cli_open_store(cli);
@@ -163,6 +195,8 @@ static int run_query(struct cli *cli, enum query_kind kind, struct query_args *a
     int rc = kind == Q_COVERAGE ? pk_coverage(store, &a->cov, &t, cli_progress, cli)
              : kind == Q_TASKS  ? pk_query_tasks(store, &a->q, &t)
                                 : pk_query_zones(store, a->task, cli->format == FMT_GEOJSON, &t);
+    if (rc == PK_OK)
+        note_schematic(cli, store, kind, a, t);
     pk_store_close(store);
     return print_result(cli, rc, t);
 }

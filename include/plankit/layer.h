@@ -50,7 +50,10 @@ struct pk_load_result {
 int pk_layer_load(struct pk_store *store, const struct pk_load_opts *opts,
                   struct pk_load_result *result, pk_progress_fn progress, void *progress_arg);
 
-/* Tables of layers and facts; *out: caller frees with pk_table_free. */
+/* Tables of layers and facts; *out: caller frees with pk_table_free.
+ * pk_layer_list: name, kind, geometry, title, features, extent, loaded_at and
+ * accuracy, the class read from the layer's accuracy text: "schematic ±km",
+ * "web-map ~100 m", "surveyed", "unclassified" or "unstated". */
 int pk_layer_list(struct pk_store *store, struct pk_table **out);
 /* Key/value rows: name, title, kind, count, extent, CRS, fields, area/length totals. */
 int pk_layer_info(struct pk_store *store, const char *name, struct pk_table **out);

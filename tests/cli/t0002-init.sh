@@ -23,7 +23,7 @@ expect_eq "init is recorded in the history" 1 \
     "$(sqlite3 "$PLANKIT_STORE" "SELECT count(*) FROM pk_history WHERE command='init'")"
 check "a new store passes check" pk check
 # layer list of an empty store: only the header line
-expect_eq "layer list of an empty store: header only" "name,kind,geometry,title,features,extent,loaded_at" \
+expect_eq "layer list of an empty store: header only" "name,kind,geometry,title,features,extent,loaded_at,accuracy" \
     "$(pk layer list --format csv)"
 
 # an existing store is refused and left as it was

@@ -20,7 +20,7 @@ csv2tsv() {
 pk init --with "$LAYERS/kunshan.json" >"$WORK/out" 2>"$WORK/err"
 expect_eq "init --with kunshan.json exits 0" 0 $?
 expect_eq "init --with prints nothing on stdout" "" "$(cat "$WORK/out")"
-expect_grep "init --with reports the layers" "with 9 layers from" "$WORK/err"
+expect_grep "init --with reports the layers" "with 12 layers from" "$WORK/err"
 expect_eq "storage CRS from the manifest" 4326 "$(spatialite_sql "SELECT value FROM pk_meta WHERE key='crs'")"
 expect_eq "metric CRS from the manifest" 4549 "$(spatialite_sql "SELECT value FROM pk_meta WHERE key='measure_crs'")"
 
@@ -28,19 +28,20 @@ expect_eq "metric CRS from the manifest" 4549 "$(spatialite_sql "SELECT value FR
 pk layer list --format csv | csv2tsv >"$WORK/list.tsv"
 for row in "city,district,MULTIPOLYGON,1" "region,district,MULTIPOLYGON,26" "towns,district,MULTIPOLYGON,12" \
     "key_areas,zone,MULTIPOLYGON,4" "sci_zones,zone,MULTIPOLYGON,2" "demo_zone,zone,MULTIPOLYGON,3" \
-    "metro_line11,line,LINESTRING,1" "metro_stations,point,POINT,26" "places,point,POINT,16"; do
+    "metro_line11,line,LINESTRING,1" "metro_stations,point,POINT,26" "places,point,POINT,15" \
+    "plan_areas,zone,MULTIPOLYGON,8" "water,zone,MULTIPOLYGON,2" "rivers,line,LINESTRING,2"; do
     IFS=, read -r name kind geom count <<<"$row"
     got=$(awk -F'\t' -v n="$name" '$1 == n {print $2 "," $3 "," $5}' "$WORK/list.tsv")
     expect_eq "layer $name" "$kind,$geom,$count" "$got"
     t=$(table "$name")
     expect_eq "layer $name: table rows = registry count" "$count" "$(spatialite_sql "SELECT count(*) FROM $t")"
 done
-expect_eq "exactly 9 layers" 10 "$(grep -c '' "$WORK/list.tsv")"
+expect_eq "exactly 12 layers" 13 "$(grep -c '' "$WORK/list.tsv")"
 expect_eq "titles in the list" "昆山市 区镇 (zones and towns), schematic" \
     "$(awk -F'\t' '$1 == "towns" {print $4}' "$WORK/list.tsv")"
 expect_eq "titles from the manifest" "昆山市 区镇 (zones and towns), schematic" \
     "$(spatialite_sql "SELECT title FROM pk_layers WHERE name='towns'")"
-expect_eq "provenance kept" 9 "$(spatialite_sql "SELECT count(*) FROM pk_layers WHERE provenance <> '' AND accuracy <> ''")"
+expect_eq "provenance kept" 12 "$(spatialite_sql "SELECT count(*) FROM pk_layers WHERE provenance <> '' AND accuracy <> ''")"
 expect_eq "no load issues in the bundled layers" 0 "$(spatialite_sql "SELECT count(*) FROM pk_load_issues")"
 
 city=$(table city) towns=$(table towns) key=$(table key_areas) sci=$(table sci_zones)

@@ -101,21 +101,21 @@ expect_fail_unchanged "a missing file" "file not found" pk task import "$WORK/mi
 expect_eq "none of the tasks before the bad rows was imported" 0 \
     "$(spatialite_sql "SELECT count(*) FROM pk_tasks WHERE id IN ('B-01','B-02','S-01','D-01','J-01','L-01','F-01','OK-1')")"
 
-# --- the Kunshan plan: 80 tasks with init --with
+# --- the Kunshan plan: 91 tasks with init --with
 s=$WORK/kunshan.sqlite
 pk -s "$s" init --with "$LAYERS/kunshan.json" -q
 ks() { sqlite3 -batch -noheader "$s" "$1"; }
-expect_eq "80 tasks" 80 "$(ks "SELECT count(*) FROM pk_tasks")"
-expect_eq "per pillar (layers/TASKS.md)" "品质之城:27 幸福之城:18 开放之城:16 智造之城:19" \
+expect_eq "91 tasks" 91 "$(ks "SELECT count(*) FROM pk_tasks")"
+expect_eq "per pillar (layers/TASKS.md)" "品质之城:29 实施保障:4 幸福之城:19 开放之城:16 智造之城:23" \
     "$(ks "SELECT classification || ':' || count(*) FROM pk_tasks GROUP BY classification ORDER BY classification" | paste -sd' ')"
-expect_eq "61 city-wide, 19 tied to places" "0:19 1:61" "$(ks "SELECT citywide || ':' || count(*) FROM pk_tasks GROUP BY citywide" | paste -sd' ')"
-expect_eq "statuses" "done:3 in_progress:21 planned:56" "$(ks "SELECT status || ':' || count(*) FROM pk_tasks GROUP BY status ORDER BY status" | paste -sd' ')"
-expect_eq "the 4 pillars are classifications" "智造之城,开放之城,品质之城,幸福之城" \
+expect_eq "73 city-wide, 18 tied to places" "0:18 1:73" "$(ks "SELECT citywide || ':' || count(*) FROM pk_tasks GROUP BY citywide" | paste -sd' ')"
+expect_eq "statuses" "done:4 in_progress:20 planned:67" "$(ks "SELECT status || ':' || count(*) FROM pk_tasks GROUP BY status ORDER BY status" | paste -sd' ')"
+expect_eq "the 4 pillars and section 八 are classifications" "智造之城,开放之城,品质之城,幸福之城,实施保障" \
     "$(ks "SELECT group_concat(name) FROM (SELECT name FROM pk_classifications ORDER BY rowid)")"
 expect_eq "every link of the file is in the store" \
     "$(python3 -c 'import json, sys; print(sum(len(t["links"]) for t in json.load(open(sys.argv[1]))["tasks"]))' "$LAYERS/kunshan-tasks.json")" \
     "$(ks "SELECT count(*) FROM pk_task_links")"
-expect_eq "every city-wide task is linked to city:KS" 61 \
+expect_eq "every city-wide task is linked to city:KS" 73 \
     "$(ks "SELECT count(*) FROM pk_tasks t JOIN pk_task_links k ON k.task_id = t.id JOIN pk_layers l ON l.id = k.layer_id
           WHERE t.citywide = 1 AND l.name = 'city' AND k.fid = 1")"
 expect_eq "places linked by name: PZ-25 -> 昆山奥体中心" "昆山奥体中心" \
@@ -124,6 +124,6 @@ expect_eq "fields kept: PZ-18's indicator" '[{"name":"绿色低碳产业规模",
     "$(ks "SELECT indicators FROM pk_tasks WHERE id = 'PZ-18'")"
 nh=$(ks "SELECT count(*) FROM pk_history WHERE object_type='task'")
 pk -s "$s" task import "$LAYERS/kunshan-tasks.json" 2>"$WORK/err"
-expect_grep "re-importing the plan: 80 unchanged" "0 created, 0 updated, 80 unchanged" "$WORK/err"
+expect_grep "re-importing the plan: 91 unchanged" "0 created, 0 updated, 91 unchanged" "$WORK/err"
 expect_eq "... and no history" "$nh" "$(ks "SELECT count(*) FROM pk_history WHERE object_type='task'")"
 finish

@@ -9,7 +9,7 @@
 source "$(dirname "$0")/lib.sh"
 
 pk init --with "$LAYERS/kunshan.json" -q
-expect_eq "80 tasks loaded by init --with" 80 "$(spatialite_sql "SELECT count(*) FROM pk_tasks")"
+expect_eq "91 tasks loaded by init --with" 91 "$(spatialite_sql "SELECT count(*) FROM pk_tasks")"
 
 tbl() { spatialite_sql "SELECT table_name FROM pk_layers WHERE name='$1'"; }
 lid() { spatialite_sql "SELECT id FROM pk_layers WHERE name='$1'"; }
@@ -94,32 +94,34 @@ compare_near "town areas match SQL" \
     "$(python3 -c 'import csv, sys
 for r in csv.DictReader(open(sys.argv[1])):
     if r["fid"]: print(r["fid"] + "|" + r["area_km2"])' "$WORK/all.csv")" 1e-6
-# the two towns no task links directly: partly covered by key areas and sci zones
-expect_eq "开发区 and 旅游度假区 are partly covered, the other ten whole" "1:6.05 4:59.85 others:100.00" \
+# the towns no task links directly: 开发区 and 旅游度假区 partly covered by the
+# main city, key areas, sci zones and the bonded zone; 花桥 only crossed by Line 11
+expect_eq "开发区 and 旅游度假区 are partly covered, 花桥 not at all, the other nine whole" \
+    "1:32.67 3:0.00 4:59.85 others:100.00" \
     "$(python3 -c 'import csv, sys
 r = {x["fid"]: "%.2f" % (100 * float(x["share"])) for x in csv.DictReader(open(sys.argv[1])) if x["fid"]}
-print("1:" + r["1"], "4:" + r["4"], "others:" + ",".join(sorted({v for k, v in r.items() if k not in ("1", "4")})))' "$WORK/all.csv")"
+print("1:" + r["1"], "3:" + r["3"], "4:" + r["4"], "others:" + ",".join(sorted({v for k, v in r.items() if k not in ("1", "3", "4")})))' "$WORK/all.csv")"
 # the city-wide row lists exactly the city-wide tasks
-expect_eq "city-wide row: the 61 city-wide tasks" \
-    "61|$(spatialite_sql "SELECT group_concat(id) FROM (SELECT id FROM pk_tasks WHERE citywide = 1 ORDER BY id)")" \
+expect_eq "city-wide row: the 73 city-wide tasks" \
+    "73|$(spatialite_sql "SELECT group_concat(id) FROM (SELECT id FROM pk_tasks WHERE citywide = 1 ORDER BY id)")" \
     "$(python3 -c 'import csv, sys
 r = [x for x in csv.DictReader(open(sys.argv[1])) if x["name"].startswith("(city-wide")][0]; print(r["tasks"] + "|" + r["task_ids"])' "$WORK/all.csv")"
-expect_eq "the total counts the 19 tasks tied to places" 19 \
+expect_eq "the total counts the 18 tasks tied to places" 18 \
     "$(python3 -c 'import csv, sys; print([x for x in csv.DictReader(open(sys.argv[1])) if x["name"] == "(total)"][0]["tasks"])' "$WORK/all.csv")"
-expect_eq "--pillar 开放之城: 12 city-wide tasks apart" 12 \
+expect_eq "--pillar 开放之城: 13 city-wide tasks apart" 13 \
     "$(pk coverage --by towns --pillar 开放之城 --format csv | python3 -c 'import csv, sys
 print([x for x in csv.DictReader(sys.stdin) if x["name"].startswith("(city-wide")][0]["tasks"])')"
 
-# --- --include-citywide: every town 100 %, with the 61 city-wide tasks added
+# --- --include-citywide: every town 100 %, with the 73 city-wide tasks added
 pk coverage --by towns --include-citywide --format csv >"$WORK/cw.csv"
 expect_eq "--include-citywide: every town reads 100 %" "100.00" \
     "$(python3 -c 'import csv, sys; print(",".join(sorted({"%.2f" % (100 * float(x["share"])) for x in csv.DictReader(open(sys.argv[1])) if x["share"]})))' "$WORK/cw.csv")"
-expect_eq "--include-citywide: each town has its own tasks + 61, no city-wide row" "ok" \
+expect_eq "--include-citywide: each town has its own tasks + 73, no city-wide row" "ok" \
     "$(python3 -c 'import csv, sys
 a = {x["name"]: int(x["tasks"]) for x in csv.DictReader(open(sys.argv[1])) if x["fid"]}
 b = {x["name"]: int(x["tasks"]) for x in csv.DictReader(open(sys.argv[2])) if x["fid"]}
 rows = [x["name"] for x in csv.DictReader(open(sys.argv[2]))]
-print("ok" if all(b[k] == a[k] + 61 for k in a) and not any(n.startswith("(city") for n in rows) else (a, b))' "$WORK/all.csv" "$WORK/cw.csv")"
+print("ok" if all(b[k] == a[k] + 73 for k in a) and not any(n.startswith("(city") for n in rows) else (a, b))' "$WORK/all.csv" "$WORK/cw.csv")"
 
 # --- the thread count does not change the answer
 expect_eq "PLANKIT_THREADS=1 and 3 give the same table" "$(PLANKIT_THREADS=1 pk coverage --by towns --format csv)" \
@@ -163,7 +165,7 @@ expect_eq "--at inside 青阳港CBD: the tasks of the zones containing the point
     "$(spatialite_sql "WITH src AS ($src) SELECT group_concat(task_id) FROM (SELECT DISTINCT k.task_id FROM pk_task_links k
         JOIN pk_tasks t ON t.id = k.task_id AND t.citywide = 0 JOIN src s ON s.layer_id = k.layer_id AND s.fid = k.fid
         WHERE ST_Intersects(s.geom, MakePoint(${cbd_point%,*}, ${cbd_point#*,}, 4326)) ORDER BY k.task_id)")" "$at"
-expect_eq "--at with --include-citywide adds the 61 city-wide tasks" $(( $(echo "$at" | tr ',' '\n' | grep -c .) + 61 )) \
+expect_eq "--at with --include-citywide adds the 73 city-wide tasks" $(( $(echo "$at" | tr ',' '\n' | grep -c .) + 73 )) \
     "$(pk query tasks --at "$cbd_point" --include-citywide --format csv | tail -n +2 | grep -c .)"
 expect_eq "--in key_areas:QYG-CBD: PZ-01 covers it whole" "100.00" \
     "$(pk query tasks --in key_areas:QYG-CBD --format csv | python3 -c 'import csv, sys; print(["%.2f" % (100 * float(r["share"])) for r in csv.DictReader(sys.stdin) if r["id"] == "PZ-01"][0])')"
@@ -180,7 +182,7 @@ for c in "L11-10 800" "L11-26 500" "L11-01 1500" "L11-14 300"; do
     expect_eq "--near metro_stations:$1 --distance ${2}m matches SQL" "$(near_sql "$1" "$2")" \
         "$(pk query tasks --near "metro_stations:$1" --distance "${2}m" --format csv | ids)"
 done
-expect_eq "--near 花桥站 500m: KF-02 (花桥 town) and PZ-12 (Line 11)" "KF-02,PZ-12" \
+expect_eq "--near 花桥站 500m: PZ-12 (Line 11; KF-02 is city-wide now)" "PZ-12" \
     "$(pk query tasks --near metro_stations:花桥站 --distance 500m --format csv | ids)"
 bbox_sql() {
     spatialite_sql "WITH src AS ($src) SELECT group_concat(task_id) FROM (SELECT DISTINCT k.task_id FROM pk_task_links k
@@ -209,7 +211,7 @@ for x in towns:
     assert 120.7 < lon < 121.2 and 31.0 < lat < 31.6, (lon, lat)
 assert all(x["geometry"] is None for x in f if x["properties"]["fid"] is None)
 EOF
-expect_eq "query zones GeoJSON has geometries" "5 5" \
+expect_eq "query zones GeoJSON has geometries (PZ-01: the CBD, 2 towns, city, region county, 7 plan areas)" "12 12" \
     "$(pk query zones --task PZ-01 --format geojson | python3 -c 'import json, sys; f = json.load(sys.stdin)["features"]; print(len(f), sum(1 for x in f if x["geometry"]))')"
 expect_eq "query tasks GeoJSON has geometries" "ok" \
     "$(pk query tasks --in key_areas:QYG-CBD --format geojson | python3 -c 'import json, sys

@@ -10,7 +10,7 @@ towns=$(spatialite_sql "SELECT table_name FROM pk_layers WHERE name='towns'")
 csv() { pk sql "$1" --format csv | tail -n +2; }
 
 # --- reads: plain SQL, SpatiaLite functions, the R*Tree index, pragmas
-expect_eq "count the tasks" 80 "$(csv "SELECT count(*) FROM pk_tasks")"
+expect_eq "count the tasks" 91 "$(csv "SELECT count(*) FROM pk_tasks")"
 expect_eq "the same rows as the SpatiaLite shell" \
     "$(spatialite_sql "SELECT id || ',' || status FROM pk_tasks WHERE classification = '品质之城' ORDER BY id")" \
     "$(csv "SELECT id, status FROM pk_tasks WHERE classification = '品质之城' ORDER BY id")"
@@ -20,12 +20,12 @@ expect_eq "SpatiaLite functions: town areas in EPSG:4549" \
 expect_eq "a query through the SpatialIndex virtual table" \
     "$(spatialite_sql "SELECT group_concat(fid, ' ') FROM (SELECT fid FROM $towns WHERE ROWID IN (SELECT ROWID FROM SpatialIndex WHERE f_table_name = '$towns' AND search_frame = BuildMbr(120.95, 31.35, 121.0, 31.40, 4326)) ORDER BY fid)")" \
     "$(csv "SELECT group_concat(fid, ' ') FROM (SELECT fid FROM $towns WHERE ROWID IN (SELECT ROWID FROM SpatialIndex WHERE f_table_name = '$towns' AND search_frame = BuildMbr(120.95, 31.35, 121.0, 31.40, 4326)) ORDER BY fid)")"
-expect_eq "a join of tasks, links and layers" 61 \
+expect_eq "a join of tasks, links and layers" 73 \
     "$(csv "SELECT count(*) FROM pk_task_links k JOIN pk_layers l ON l.id = k.layer_id WHERE l.name = 'city'")"
 expect_eq "reading a pragma" 2 "$(csv "PRAGMA user_version")"
 expect_eq "PRAGMA table_info(t) only reads" "id,title" "$(csv "PRAGMA table_info(pk_tasks)" | cut -d, -f2 | head -2 | paste -sd,)"
 expect_eq "pragma_table_info() as a table" "id,title" "$(csv "SELECT name FROM pragma_table_info('pk_tasks') LIMIT 2" | paste -sd,)"
-expect_eq "a trailing ';' and comment are fine" 80 "$(csv "SELECT count(*) FROM pk_tasks; -- done")"
+expect_eq "a trailing ';' and comment are fine" 91 "$(csv "SELECT count(*) FROM pk_tasks; -- done")"
 expect_eq "quotes in a literal are data" 0 "$(csv "SELECT count(*) FROM pk_tasks WHERE id = 'x'' OR 1=1--'")"
 expect_eq "blobs are summarised" "<blob" "$(csv "SELECT geom FROM $towns LIMIT 1" | cut -c1-5)"
 pk sql "SELECT id, title FROM pk_tasks WHERE id LIKE 'PZ-0%' ORDER BY id" --format json >"$WORK/out.json"
@@ -52,7 +52,7 @@ expect_fail_unchanged "refused: two reads" "one statement at a time" pk sql "SEL
 expect_fail_unchanged "a syntax error" "sql: .*syntax error" pk sql "SELEC 1"
 expect_fail_unchanged "an unknown table" "no such table: nope" pk sql "SELECT * FROM nope"
 expect_fail_unchanged "no statement" "no statement" pk sql "  "
-expect_eq "the tasks are all there" 80 "$(spatialite_sql "SELECT count(*) FROM pk_tasks")"
+expect_eq "the tasks are all there" 91 "$(spatialite_sql "SELECT count(*) FROM pk_tasks")"
 expect_eq "no other database was created" "" "$(ls "$WORK/other.sqlite" 2>/dev/null)"
 check "the store passes check" pk check
 finish

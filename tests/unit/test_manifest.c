@@ -69,7 +69,8 @@ static const char *write_tmp(struct fx *f, const char *name, const char *text)
 }
 
 static const char *const kunshan_layers[] = {"city", "region", "towns", "key_areas", "sci_zones",
-                                             "demo_zone", "metro_line11", "metro_stations", "places"};
+                                             "demo_zone", "metro_line11", "metro_stations", "places",
+                                             "plan_areas", "water", "rivers"};
 
 static void test_kunshan_opens(void **state)
 {
@@ -79,8 +80,8 @@ static void test_kunshan_opens(void **state)
     assert_non_null(m);
     assert_string_equal(pk_manifest_crs(m), "EPSG:4326");
     assert_string_equal(pk_manifest_measure_crs(m), "EPSG:4549");
-    assert_int_equal(pk_manifest_layer_count(m), 9);
-    for (int i = 0; i < 9; i++)
+    assert_int_equal(pk_manifest_layer_count(m), 12);
+    for (int i = 0; i < 12; i++)
         assert_string_equal(pk_manifest_layer_name(m, i), kunshan_layers[i]);
     const char *tasks = pk_manifest_tasks_path(m);
     assert_non_null(tasks);
@@ -100,7 +101,7 @@ static void test_kunshan_entries(void **state)
     assert_non_null(root);
     assert_true(json_object_object_get_ex(root, "layers", &layers));
     size_t n = json_object_array_length(layers);
-    assert_int_equal(n, 9);
+    assert_int_equal(n, 12);
     for (size_t i = 0; i < n; i++) {
         json_object *e = json_object_array_get_idx(layers, i), *file, *name, *kind, *title;
         assert_true(json_object_object_get_ex(e, "file", &file));
