@@ -25,7 +25,9 @@ enum op {
     OP_EQ, OP_NE, OP_LT, OP_LE, OP_GT, OP_GE, OP_NOT, OP_ALL, OP_ANY, OP_IN, OP_LEGACY_IN,
     OP_MATCH, OP_CASE, OP_STEP, OP_INTERP, OP_COALESCE,
     OP_TO_STRING, OP_TO_NUMBER, OP_TO_BOOLEAN, OP_TO_COLOR, OP_CONCAT,
-    OP_ADD, OP_SUB, OP_MUL, OP_DIV, OP_MOD
+    OP_ADD, OP_SUB, OP_MUL, OP_DIV, OP_MOD, OP_POW, OP_MIN, OP_MAX,
+    OP_ROUND, OP_FLOOR, OP_CEIL, OP_ABS, OP_SQRT,
+    OP_IS_NUMBER, OP_IS_STRING, OP_IS_BOOLEAN, OP_RGB, OP_RGBA, OP_UPCASE, OP_DOWNCASE
 };
 
 struct pk_expr {
@@ -202,6 +204,10 @@ static const struct op_name ops[] = {
     {"to-number", OP_TO_NUMBER, 1, -1}, {"to-boolean", OP_TO_BOOLEAN, 1, 1},
     {"to-color", OP_TO_COLOR, 1, -1}, {"concat", OP_CONCAT, 1, -1}, {"+", OP_ADD, 2, -1},
     {"-", OP_SUB, 1, 2}, {"*", OP_MUL, 2, -1}, {"/", OP_DIV, 2, 2}, {"%", OP_MOD, 2, 2},
+    {"^", OP_POW, 2, 2}, {"min", OP_MIN, 1, -1}, {"max", OP_MAX, 1, -1}, {"round", OP_ROUND, 1, 1},
+    {"floor", OP_FLOOR, 1, 1}, {"ceil", OP_CEIL, 1, 1}, {"abs", OP_ABS, 1, 1}, {"sqrt", OP_SQRT, 1, 1},
+    {"number", OP_IS_NUMBER, 1, -1}, {"string", OP_IS_STRING, 1, -1}, {"boolean", OP_IS_BOOLEAN, 1, -1},
+    {"rgb", OP_RGB, 3, 3}, {"rgba", OP_RGBA, 4, 4}, {"upcase", OP_UPCASE, 1, 1}, {"downcase", OP_DOWNCASE, 1, 1},
 };
 
 static int compile(struct pk_expr_site *site, struct json_object *j, struct pk_expr **out);
@@ -291,6 +297,8 @@ static int compile_stops(struct pk_expr_site *site, struct json_object *j, int s
         int rc = compile(site, a, &e->args[i]);
         if (rc != PK_OK || site->unsupported)
             return rc;
+        if (is_stop && i >= 3 && !(e->args[i]->value.n > e->args[i - 2]->value.n))
+            return unsupported(site, "stops not in ascending order in", step ? "step" : "interpolate");
         if (!step && !is_stop)
             colour_literal(e->args[i]);
     }
@@ -807,8 +815,11 @@ static int eval_in(const struct pk_expr *e, struct pk_style_eval *ev, struct pk_
         set_bool(out, 0);
         return 0;
     }
-    if (hay.type == PK_SV_STR) {
-        set_bool(out, needle.type == PK_SV_STR && strstr(hay.s, needle.s) != NULL);
+    if (hay.type == PK_SV_STR) { /* a substring; needles other than strings as their text */
+        const char *t = needle.type == PK_SV_NULL ? "null" : pk_sv_text(ev, &needle);
+        if (!t)
+            return -1;
+        set_bool(out, strstr(hay.s, t) != NULL);
         return 0;
     }
     if (hay.type != PK_SV_ARRAY)
@@ -893,9 +904,12 @@ static int mix(const struct pk_sv *a, const struct pk_sv *b, double t, struct pk
     }
     if ((a->type == PK_SV_COLOR ? (ca = a->c, 1) : a->type == PK_SV_STR && pk_color_parse(a->s, &ca)) &&
         (b->type == PK_SV_COLOR ? (cb = b->c, 1) : b->type == PK_SV_STR && pk_color_parse(b->s, &cb))) {
+        /* premultiplied by alpha, as MapLibre interpolates colours */
+        double alpha = ca.a + (cb.a - ca.a) * t, k = alpha > 0 ? 1 / alpha : 0;
         *out = (struct pk_sv){.type = PK_SV_COLOR,
-                              .c = {ca.r + (cb.r - ca.r) * t, ca.g + (cb.g - ca.g) * t,
-                                    ca.b + (cb.b - ca.b) * t, ca.a + (cb.a - ca.a) * t}};
+                              .c = {(ca.r * ca.a + (cb.r * cb.a - ca.r * ca.a) * t) * k,
+                                    (ca.g * ca.a + (cb.g * cb.a - ca.g * ca.a) * t) * k,
+                                    (ca.b * ca.a + (cb.b * cb.a - ca.b * ca.a) * t) * k, alpha}};
         return 0;
     }
     if (a->type != PK_SV_ARRAY || b->type != PK_SV_ARRAY || a->nitems != b->nitems)
@@ -952,10 +966,17 @@ static const char *sv_text(const struct pk_sv *v, char *buf, size_t size)
     case PK_SV_BOOL: return v->b ? "true" : "false";
     case PK_SV_STR: return v->s;
     case PK_SV_NUM:
-        if (v->n == floor(v->n) && fabs(v->n) < 1e21)
+        if (v->n == 0)
+            return "0";
+        if (v->n == floor(v->n) && fabs(v->n) < 1e21) {
             snprintf(buf, size, "%.0f", v->n);
-        else
-            snprintf(buf, size, "%.15g", v->n);
+            return buf;
+        }
+        for (int prec = 15; prec <= 17; prec++) { /* the shortest text that reads back */
+            snprintf(buf, size, "%.*g", prec, v->n);
+            if (strtod(buf, NULL) == v->n)
+                break;
+        }
         return buf;
     case PK_SV_COLOR:
         snprintf(buf, size, "rgba(%g,%g,%g,%g)", v->c.r, v->c.g, v->c.b, v->c.a);
@@ -1065,28 +1086,96 @@ static int eval_to_boolean(const struct pk_expr *e, struct pk_style_eval *ev, st
     return 0;
 }
 
-/* +, -, *, /, %: numbers only. */
+/* The numbers of e's arguments into v (at most 64); -1 unless all are numbers. */
+static int eval_numbers(const struct pk_expr *e, struct pk_style_eval *ev, double *v)
+{
+    if (e->nargs > 64)
+        return -1;
+    for (int i = 0; i < e->nargs; i++) {
+        struct pk_sv a;
+        if (pk_expr_eval(e->args[i], ev, &a) || a.type != PK_SV_NUM)
+            return -1;
+        v[i] = a.n;
+    }
+    return 0;
+}
+
+/* +, -, *, /, %, ^, min, max, round, floor, ceil, abs, sqrt: numbers only. */
 static int eval_math(const struct pk_expr *e, struct pk_style_eval *ev, struct pk_sv *out)
 {
-    double acc = 0;
-    for (int i = 0; i < e->nargs; i++) {
-        struct pk_sv v;
-        if (pk_expr_eval(e->args[i], ev, &v) || v.type != PK_SV_NUM)
-            return -1;
-        if (i == 0)
-            acc = e->op == OP_SUB && e->nargs == 1 ? -v.n : v.n;
-        else if (e->op == OP_ADD)
-            acc += v.n;
-        else if (e->op == OP_SUB)
-            acc -= v.n;
-        else if (e->op == OP_MUL)
-            acc *= v.n;
-        else if (e->op == OP_DIV)
-            acc /= v.n;
-        else
-            acc = fmod(acc, v.n);
+    double v[64];
+    if (eval_numbers(e, ev, v))
+        return -1;
+    double acc = e->op == OP_SUB && e->nargs == 1 ? -v[0] : v[0];
+    for (int i = 1; i < e->nargs; i++) {
+        switch (e->op) {
+        case OP_ADD: acc += v[i]; break;
+        case OP_SUB: acc -= v[i]; break;
+        case OP_MUL: acc *= v[i]; break;
+        case OP_DIV: acc /= v[i]; break;
+        case OP_MOD: acc = fmod(acc, v[i]); break;
+        case OP_POW: acc = pow(acc, v[i]); break;
+        case OP_MIN: acc = fmin(acc, v[i]); break;
+        case OP_MAX: acc = fmax(acc, v[i]); break;
+        default: break;
+        }
+    }
+    switch (e->op) {
+    case OP_ROUND: acc = round(acc); break; /* halves away from zero, as the spec */
+    case OP_FLOOR: acc = floor(acc); break;
+    case OP_CEIL: acc = ceil(acc); break;
+    case OP_ABS: acc = fabs(acc); break;
+    case OP_SQRT: acc = sqrt(acc); break;
+    default: break;
     }
     set_num(out, acc);
+    return 0;
+}
+
+/* number, string, boolean: the first argument of that type; an error if none is. */
+static int eval_assert(const struct pk_expr *e, struct pk_style_eval *ev, struct pk_sv *out)
+{
+    enum pk_sv_type want = e->op == OP_IS_NUMBER ? PK_SV_NUM : e->op == OP_IS_STRING ? PK_SV_STR : PK_SV_BOOL;
+    for (int i = 0; i < e->nargs; i++) {
+        if (pk_expr_eval(e->args[i], ev, out))
+            return -1;
+        if (out->type == want)
+            return 0;
+    }
+    return -1;
+}
+
+/* rgb, rgba: channels 0..255, alpha 0..1, each in range or an error. */
+static int eval_rgb(const struct pk_expr *e, struct pk_style_eval *ev, struct pk_sv *out)
+{
+    double v[4] = {0, 0, 0, 1};
+    if (eval_numbers(e, ev, v))
+        return -1;
+    for (int i = 0; i < 4; i++)
+        if (!(v[i] >= 0 && v[i] <= (i < 3 ? 255 : 1)))
+            return -1;
+    *out = (struct pk_sv){.type = PK_SV_COLOR, .c = {v[0], v[1], v[2], v[3]}};
+    return 0;
+}
+
+/* upcase, downcase: ASCII letters, as the spec's locale-independent forms
+ * leave CJK text as it is. */
+static int eval_case_change(const struct pk_expr *e, struct pk_style_eval *ev, struct pk_sv *out)
+{
+    struct pk_sv v;
+    if (pk_expr_eval(e->args[0], ev, &v) || v.type != PK_SV_STR)
+        return -1;
+    char *s = arena_alloc(ev, strlen(v.s) + 1);
+    if (!s)
+        return -1;
+    for (size_t i = 0;; i++) {
+        char c = v.s[i];
+        s[i] = e->op == OP_UPCASE ? (c >= 'a' && c <= 'z' ? (char)(c - 32) : c)
+                                  : (c >= 'A' && c <= 'Z' ? (char)(c + 32) : c);
+        if (!c)
+            break;
+    }
+    *out = (struct pk_sv){.type = PK_SV_STR, .s = s};
     return 0;
 }
 
@@ -1112,7 +1201,11 @@ int pk_expr_eval(const struct pk_expr *e, struct pk_style_eval *ev, struct pk_sv
     case OP_TO_NUMBER: return eval_to_number(e, ev, out);
     case OP_TO_BOOLEAN: return eval_to_boolean(e, ev, out);
     case OP_TO_COLOR: return eval_to_color(e, ev, out);
-    case OP_ADD: case OP_SUB: case OP_MUL: case OP_DIV: case OP_MOD: return eval_math(e, ev, out);
+    case OP_ADD: case OP_SUB: case OP_MUL: case OP_DIV: case OP_MOD: case OP_POW: case OP_MIN: case OP_MAX:
+    case OP_ROUND: case OP_FLOOR: case OP_CEIL: case OP_ABS: case OP_SQRT: return eval_math(e, ev, out);
+    case OP_IS_NUMBER: case OP_IS_STRING: case OP_IS_BOOLEAN: return eval_assert(e, ev, out);
+    case OP_RGB: case OP_RGBA: return eval_rgb(e, ev, out);
+    case OP_UPCASE: case OP_DOWNCASE: return eval_case_change(e, ev, out);
     }
     return -1;
 }

@@ -172,6 +172,26 @@ static void test_get_and_types(void **state)
     assert_true(num_at("[\"/\", [\"*\", 3, 4], 8]", 0) == 1.5);
     assert_true(num_at("[\"%\", 7, 4]", 0) == 3);
     assert_int_equal(eval_at("[\"+\", 1, \"a\"]", 0, &v, NULL, 0), -1);
+    assert_true(num_at("[\"^\", 2, 10]", 0) == 1024);
+    assert_true(num_at("[\"min\", 3, [\"get\", \"n\"], 2]", 0) == 1);
+    assert_true(num_at("[\"max\", 3, [\"get\", \"pop\"]]", 0) == 50);
+    assert_true(num_at("[\"round\", 2.5]", 0) == 3);
+    assert_true(num_at("[\"round\", -2.5]", 0) == -3);
+    assert_true(num_at("[\"floor\", -1.5]", 0) == -2);
+    assert_true(num_at("[\"ceil\", 1.2]", 0) == 2);
+    assert_true(num_at("[\"abs\", -4]", 0) == 4);
+    assert_true(num_at("[\"sqrt\", 16]", 0) == 4);
+    /* type assertions: the first argument of the type, else an error */
+    assert_true(num_at("[\"number\", [\"get\", \"kind\"], [\"get\", \"n\"], 5]", 0) == 1);
+    assert_string_equal(str_at("[\"string\", [\"get\", \"missing\"], \"none\"]", 0), "none");
+    assert_int_equal(eval_at("[\"number\", [\"get\", \"kind\"]]", 0, &v, NULL, 0), -1);
+    assert_int_equal(eval_at("[\"boolean\", [\"has\", \"kind\"]]", 0, &v, NULL, 0), 0);
+    assert_true(v.type == PK_SV_BOOL && v.b);
+    assert_int_equal(eval_at("[\"rgba\", 10, 20, 30, 0.5]", 0, &v, NULL, 0), 0);
+    assert_true(v.type == PK_SV_COLOR && v.c.r == 10 && v.c.g == 20 && v.c.b == 30 && v.c.a == 0.5);
+    assert_int_equal(eval_at("[\"rgb\", 256, 0, 0]", 0, &v, NULL, 0), -1);
+    assert_string_equal(str_at("[\"upcase\", [\"concat\", [\"get\", \"kind\"], \"区\"]]", 0), "ZONE区");
+    assert_string_equal(str_at("[\"downcase\", \"AbC\"]", 0), "abc");
 }
 
 static void test_comparisons(void **state)
@@ -213,6 +233,7 @@ static void test_logic_and_in(void **state)
     assert_true(passes("[\"in\", \"on\", [\"get\", \"kind\"]]", 3));
     assert_false(passes("[\"in\", \"xy\", [\"get\", \"kind\"]]", 3));
     assert_false(passes("[\"in\", \"a\", [\"get\", \"missing\"]]", 3));
+    assert_true(passes("[\"in\", 2, [\"get\", \"s\"]]", 3)); /* a number looked for as text: "12.5" */
 }
 
 static void test_legacy_filters(void **state)
@@ -291,6 +312,11 @@ static void test_step_interpolate(void **state)
     assert_int_equal(eval_at("[\"interpolate\", [\"linear\"], [\"zoom\"], 0, \"red\", 10, \"blue\"]", 5, &v, NULL, 0), 0);
     assert_int_equal(v.type, PK_SV_COLOR);
     assert_true(v.c.r == 127.5 && v.c.g == 0 && v.c.b == 127.5 && v.c.a == 1);
+    /* colours interpolate premultiplied by alpha: halfway from opaque red to
+     * transparent black is red at alpha 0.5 */
+    assert_int_equal(eval_at("[\"interpolate\", [\"linear\"], [\"zoom\"], 0, \"red\", 10, \"rgba(0,0,0,0)\"]",
+                             5, &v, NULL, 0), 0);
+    assert_true(v.c.r == 255 && v.c.g == 0 && v.c.b == 0 && v.c.a == 0.5);
     /* arrays of numbers, made in the evaluation's arena */
     struct pk_ctx *ctx = new_ctx();
     struct pk_expr *e = compile_text(ctx, "[\"interpolate\", [\"linear\"], [\"zoom\"], 0, [\"literal\", [2, 4]], "
@@ -319,6 +345,9 @@ static void test_conversions(void **state)
     assert_string_equal(str_at("[\"to-string\", 1]", 0), "1");
     assert_string_equal(str_at("[\"to-string\", 1.5]", 0), "1.5");
     assert_string_equal(str_at("[\"to-string\", 0.1]", 0), "0.1");
+    assert_string_equal(str_at("[\"to-string\", [\"+\", 0.1, 0.2]]", 0), "0.30000000000000004");
+    assert_string_equal(str_at("[\"to-string\", -0.0]", 0), "0");
+    assert_string_equal(str_at("[\"to-string\", 1e21]", 0), "1e+21");
     assert_string_equal(str_at("[\"to-string\", true]", 0), "true");
     assert_string_equal(str_at("[\"to-string\", [\"get\", \"missing\"]]", 0), "");
     assert_string_equal(str_at("[\"concat\", [\"get\", \"name\"], \" (\", [\"get\", \"n\"], \")\"]", 0), "昆山 (1)");
@@ -527,14 +556,16 @@ static void test_unsupported_warned_once(void **state)
     struct pk_ctx *ctx = new_ctx();
     struct pk_style *s = parse_ok(ctx, STYLE_HEAD "\"layers\": ["
         "{\"id\": \"zones\", \"type\": \"fill\", \"source\": \"plan\", \"source-layer\": \"towns\","
-        " \"paint\": {\"fill-pattern\": \"stripes\", \"fill-color\": [\"rgb\", 1, 2, 3], \"fill-opacity\": 0.5}},"
+        " \"paint\": {\"fill-pattern\": \"stripes\", \"fill-color\": [\"feature-state\", \"hover\"], \"fill-opacity\": 0.5}},"
         "{\"id\": \"sat\", \"type\": \"raster\", \"source\": \"plan\"},"
         "{\"id\": \"odd\", \"type\": \"line\", \"source\": \"plan\", \"source-layer\": \"towns\","
-        " \"filter\": [\"within\", {}]}"
+        " \"filter\": [\"within\", {}],"
+        " \"paint\": {\"line-width\": [\"interpolate\", [\"linear\"], [\"zoom\"], 10, 1, 5, 2]}}"
         "]}");
-    assert_int_equal(nwarnings, 4);
+    assert_int_equal(nwarnings, 5);
+    assert_non_null(strstr(warnings[4], "style layer 'odd': property 'line-width': stops not in ascending order"));
     assert_non_null(strstr(warnings[0], "style layer 'zones': property 'fill-pattern'"));
-    assert_non_null(strstr(warnings[1], "style layer 'zones': property 'fill-color': expression 'rgb'"));
+    assert_non_null(strstr(warnings[1], "style layer 'zones': property 'fill-color': expression 'feature-state'"));
     assert_non_null(strstr(warnings[2], "style layer 'sat': layer type 'raster'"));
     assert_non_null(strstr(warnings[3], "style layer 'odd': property 'filter': expression 'within'"));
     assert_int_equal(s->nlayers, 2); /* the raster layer is not kept */
@@ -546,7 +577,7 @@ static void test_unsupported_warned_once(void **state)
         assert_true(c.r == 0 && c.g == 0 && c.b == 0 && c.a == 1);
         assert_true(pk_style_number(&s->layers[0], PK_P_FILL_OPACITY, &ev) == 0.5);
     }
-    assert_int_equal(nwarnings, 4);
+    assert_int_equal(nwarnings, 5);
     pk_style_free(s);
     pk_ctx_free(ctx);
 }
