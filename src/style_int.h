@@ -95,6 +95,35 @@ int pk_filter_eval(const struct pk_expr *e, struct pk_style_eval *ev);
  * per occurrence. */
 void pk_expr_fields(const struct pk_expr *e, void (*fn)(void *arg, const char *name), void *arg);
 
+/* ---- the compiled tree: style_expr.c builds it, style_eval.c walks it */
+
+enum pk_expr_op {
+    PK_OP_LITERAL, PK_OP_GET, PK_OP_HAS, PK_OP_ZOOM, PK_OP_GEOMTYPE, PK_OP_ID,
+    PK_OP_EQ, PK_OP_NE, PK_OP_LT, PK_OP_LE, PK_OP_GT, PK_OP_GE, PK_OP_NOT, PK_OP_ALL, PK_OP_ANY, PK_OP_IN, PK_OP_LEGACY_IN,
+    PK_OP_MATCH, PK_OP_CASE, PK_OP_STEP, PK_OP_INTERP, PK_OP_COALESCE,
+    PK_OP_TO_STRING, PK_OP_TO_NUMBER, PK_OP_TO_BOOLEAN, PK_OP_TO_COLOR, PK_OP_CONCAT,
+    PK_OP_ADD, PK_OP_SUB, PK_OP_MUL, PK_OP_DIV, PK_OP_MOD, PK_OP_POW, PK_OP_MIN, PK_OP_MAX,
+    PK_OP_ROUND, PK_OP_FLOOR, PK_OP_CEIL, PK_OP_ABS, PK_OP_SQRT,
+    PK_OP_IS_NUMBER, PK_OP_IS_STRING, PK_OP_IS_BOOLEAN, PK_OP_RGB, PK_OP_RGBA, PK_OP_UPCASE, PK_OP_DOWNCASE
+};
+
+/* A node. Arguments by op: match: input, label, output, ..., fallback (labels
+ * are literals); step: input, output0, stop1, output1, ...; interpolate:
+ * input, stop1, output1, ... (stops are numeric literals, ascending);
+ * legacy in: the key's value, then the literal values; others: their
+ * operands in order. */
+struct pk_expr {
+    enum pk_expr_op op;
+    int nargs;
+    struct pk_expr **args;
+    struct pk_sv value;     /* PK_OP_LITERAL */
+    char *str;              /* owned: a literal's string, or the property name of get/has */
+    int nstrs;
+    char **strs;            /* owned strings of an array literal's items */
+    struct pk_sv *items;    /* owned items of an array literal */
+    double base;            /* PK_OP_INTERP: 1 linear, else exponential */
+};
+
 enum pk_layer_type {
     PK_STYLE_BACKGROUND = 0, PK_STYLE_FILL, PK_STYLE_LINE, PK_STYLE_CIRCLE, PK_STYLE_SYMBOL
 };
