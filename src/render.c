@@ -12,7 +12,6 @@
 /* The state of one render. */
 struct render {
     struct pk_worker *w;
-    struct pk_store *store;
     const struct pk_render_view *view;
     cairo_t *cr;
     struct pk_render_stats stats;
@@ -252,97 +251,119 @@ static int draw_feature(void *arg, struct pk_feature *f)
     return rc;
 }
 
-/* The fields a style layer reads that its store layer has. */
-struct fields {
-    char **have;       /* the store layer's fields */
-    int nhave;
-    const char **use;  /* borrowed from have */
-    int nuse;
+/* ---- binding a style to the store */
+
+/* One style layer's store layer and the fields of it the style layer reads. */
+struct bound_layer {
+    struct pk_layer_ref ref;   /* ref.id 0: the layer is not read (background) */
+    int nfields;
+    char **fields;             /* owned */
 };
 
-static void want_field(void *arg, const char *name)
-{
-    struct fields *F = arg;
-    for (int i = 0; i < F->nuse; i++)
-        if (!strcmp(F->use[i], name))
-            return;
-    for (int i = 0; i < F->nhave; i++)
-        if (!strcmp(F->have[i], name)) {
-            F->use[F->nuse++] = F->have[i];
-            return;
-        }
-}
+struct pk_render_layers {
+    const struct pk_style *style;
+    struct bound_layer *layers; /* one per style layer */
+};
 
-static void fields_free(struct fields *F)
+void pk_render_layers_free(struct pk_render_layers *b)
 {
-    for (int i = 0; i < F->nhave; i++)
-        free(F->have[i]);
-    free(F->have);
-    free(F->use);
-}
-
-/* The store layer's attribute fields (not BLOBs), then those l reads. */
-static int layer_fields(struct render *R, const struct pk_layer_ref *ref, struct fields *F)
-{
-    sqlite3_stmt *st;
-    memset(F, 0, sizeof *F);
-    int rc = pk_sql_prepare(R->store, "SELECT name FROM pk_fields WHERE layer_id=? AND type <> 'BLOB'", &st);
-    if (rc != PK_OK)
-        return rc;
-    sqlite3_bind_int64(st, 1, ref->id);
-    while (rc == PK_OK && sqlite3_step(st) == SQLITE_ROW) {
-        char **have = realloc(F->have, sizeof *have * (size_t)(F->nhave + 1));
-        if (have)
-            F->have = have;
-        if (!have || !(F->have[F->nhave] = strdup((const char *)sqlite3_column_text(st, 0))))
-            rc = PK_ERR_NOMEM;
-        else
-            F->nhave++;
+    if (!b)
+        return;
+    for (int i = 0; b->layers && i < b->style->nlayers; i++) {
+        for (int k = 0; k < b->layers[i].nfields; k++)
+            free(b->layers[i].fields[k]);
+        free(b->layers[i].fields);
     }
-    sqlite3_finalize(st);
-    if (rc == PK_OK && !(F->use = calloc((size_t)F->nhave + 1, sizeof *F->use)))
-        rc = PK_ERR_NOMEM;
-    if (rc != PK_OK)
-        return pk_error(R->w->ctx, rc, "out of memory reading the fields of layer '%s'", ref->name);
-    pk_expr_fields(R->layer->filter, want_field, F);
+    free(b->layers);
+    free(b);
+}
+
+/* Collects the names a style layer reads that are fields of its store layer. */
+struct field_pick {
+    sqlite3_stmt *has;  /* is ?2 a non-BLOB field of layer ?1 */
+    struct bound_layer *bl;
+    int nomem;
+};
+
+static void pick_field(void *arg, const char *name)
+{
+    struct field_pick *P = arg;
+    struct bound_layer *bl = P->bl;
+    for (int i = 0; i < bl->nfields; i++)
+        if (!strcmp(bl->fields[i], name))
+            return;
+    sqlite3_reset(P->has);
+    sqlite3_bind_int64(P->has, 1, bl->ref.id);
+    sqlite3_bind_text(P->has, 2, name, -1, SQLITE_TRANSIENT);
+    if (sqlite3_step(P->has) != SQLITE_ROW)
+        return;
+    char **f = realloc(bl->fields, sizeof *f * (size_t)(bl->nfields + 1));
+    if (f)
+        bl->fields = f;
+    if (!f || !(bl->fields[bl->nfields] = strdup(name)))
+        P->nomem = 1;
+    else
+        bl->nfields++;
+}
+
+/* The store layer of style layer l and the fields it reads. */
+static int bind_layer(struct pk_store *store, const struct pk_style_layer *l, sqlite3_stmt *has,
+                      struct bound_layer *bl)
+{
+    int rc = pk_layer_find(store, l->source_layer, &bl->ref);
+    if (rc != PK_OK) {
+        pk_error_prefix(pk_store_ctx(store), "style layer '%s'", l->id);
+        return rc;
+    }
+    struct field_pick P = {.has = has, .bl = bl};
+    pk_expr_fields(l->filter, pick_field, &P);
     for (int p = 0; p < PK_P_COUNT; p++)
-        pk_expr_fields(R->layer->prop[p], want_field, F);
+        pk_expr_fields(l->prop[p], pick_field, &P);
+    if (P.nomem)
+        return pk_error(pk_store_ctx(store), PK_ERR_NOMEM, "out of memory binding style layer '%s'", l->id);
     return PK_OK;
 }
 
-/* An error recorded in the store's context, copied to the worker's. */
-static int store_error(struct render *R, int rc)
+int pk_render_bind(struct pk_store *store, const struct pk_style *style, struct pk_render_layers **out)
 {
-    struct pk_ctx *sctx = pk_store_ctx(R->store);
-    if (sctx != R->w->ctx)
-        pk_error(R->w->ctx, rc, "%s", pk_errmsg(sctx));
-    return rc;
+    struct pk_ctx *ctx = pk_store_ctx(store);
+    struct pk_render_layers *b = calloc(1, sizeof *b);
+    *out = NULL;
+    if (!b || !(b->layers = calloc((size_t)style->nlayers + 1, sizeof *b->layers))) {
+        free(b);
+        return pk_error(ctx, PK_ERR_NOMEM, "out of memory binding style %s", style->name);
+    }
+    b->style = style;
+    sqlite3_stmt *has = NULL;
+    int rc = pk_sql_prepare(store, "SELECT 1 FROM pk_fields WHERE layer_id=?1 AND name=?2 AND type <> 'BLOB'", &has);
+    for (int i = 0; rc == PK_OK && i < style->nlayers; i++)
+        if (style->layers[i].type != PK_STYLE_BACKGROUND && style->layers[i].source_layer)
+            rc = bind_layer(store, &style->layers[i], has, &b->layers[i]);
+    sqlite3_finalize(has);
+    if (rc != PK_OK) {
+        pk_render_layers_free(b);
+        return rc;
+    }
+    *out = b;
+    return PK_OK;
 }
 
 /* Draw the features of the style layer R->layer that meet the view. */
-static int draw_layer(struct render *R)
+static int draw_layer(struct render *R, const struct bound_layer *bl)
 {
-    struct pk_layer_ref ref;
-    struct fields F;
-    int rc = pk_layer_find(R->store, R->layer->source_layer, &ref);
-    if (rc != PK_OK)
-        return store_error(R, rc);
-    if ((rc = layer_fields(R, &ref, &F)) != PK_OK) {
-        fields_free(&F);
-        return store_error(R, rc);
-    }
     sqlite3 *db = pk_worker_reader(R->w);
-    struct pk_reader_spec spec = {.layer = &ref, .with_geom = 1, .nattrs = F.nuse, .attrs = F.use};
+    struct pk_reader_spec spec = {.layer = &bl->ref, .with_geom = 1, .nattrs = bl->nfields,
+                                  .attrs = (const char *const *)bl->fields};
     struct pk_reader *r = NULL;
+    int rc;
     if (!db)
         rc = pk_error(R->w->ctx, PK_ERR_DB, "cannot open a read connection to the store");
     else if ((rc = pk_reader_new(R->w->ctx, db, &spec, &r)) == PK_OK) {
-        R->ev.names = F.use;
-        R->ev.nprops = F.nuse;
+        R->ev.names = (const char *const *)bl->fields;
+        R->ev.nprops = bl->nfields;
         rc = pk_reader_bbox(r, R->store_box, draw_feature, R);
     }
     pk_reader_free(r);
-    fields_free(&F);
     R->ev.names = NULL;
     R->ev.nprops = 0;
     if (rc != PK_OK)
@@ -407,10 +428,11 @@ static int check_view(struct pk_ctx *ctx, const struct pk_render_view *v)
     return PK_OK;
 }
 
-int pk_render_map(struct pk_worker *w, struct pk_store *store, const struct pk_style *style,
-                  const struct pk_render_view *view, cairo_t *cr, struct pk_render_stats *stats)
+int pk_render_map(struct pk_worker *w, const struct pk_render_layers *layers, const struct pk_render_view *view,
+                  cairo_t *cr, struct pk_render_stats *stats)
 {
-    struct render R = {.w = w, .store = store, .view = view, .cr = cr};
+    const struct pk_style *style = layers->style;
+    struct render R = {.w = w, .view = view, .cr = cr};
     int rc = check_view(w->ctx, view);
     if (rc != PK_OK)
         return rc;
@@ -431,8 +453,8 @@ int pk_render_map(struct pk_worker *w, struct pk_store *store, const struct pk_s
             continue;
         if (R.layer->type == PK_STYLE_BACKGROUND)
             draw_background(&R);
-        else
-            rc = draw_layer(&R);
+        else if (layers->layers[i].ref.id)
+            rc = draw_layer(&R, &layers->layers[i]);
     }
     cairo_restore(cr);
     pk_style_eval_reset(&R.ev);

@@ -55,14 +55,23 @@ void pk_labels_free(struct pk_labels *L);
  * comma-separated, into buf; *bold when the first name is bold. */
 void pk_labels_families(const struct pk_sv *fonts, int nfonts, char *buf, size_t size, int *bold);
 
-/* Draw the style's layers visible at view->zoom, in style order:
+/* A style bound to a store: each style layer's store layer and the fields
+ * of it the style layer reads (fields the layer lacks read as null). Made
+ * on the store's thread; read-only after, so renders on any thread may
+ * share it. Errors (a source layer not in the store) in the store's ctx.
+ * *out: caller frees with pk_render_layers_free, before the style. */
+struct pk_render_layers;
+int pk_render_bind(struct pk_store *store, const struct pk_style *style, struct pk_render_layers **out);
+void pk_render_layers_free(struct pk_render_layers *layers);
+
+/* Draw the bound style's layers visible at view->zoom, in style order:
  * background, fills with outline, lines (width, dash, cap, join, opacity),
  * circles and text labels with halo (Pango; a CJK font ends every font
  * list), labels at a point inside each polygon and never overlapping.
- * Features come from the store layer each style layer names (store gives
- * the layer registry; rows are read on w's connection). stats may be NULL.
- * Returns PK_OK, or an error in w->ctx (PK_ERR_CAIRO when Cairo fails). */
-int pk_render_map(struct pk_worker *w, struct pk_store *store, const struct pk_style *style,
-                  const struct pk_render_view *view, cairo_t *cr, struct pk_render_stats *stats);
+ * Features are read on w's connection (any thread with its own worker).
+ * stats may be NULL. Returns PK_OK, or an error in w->ctx (PK_ERR_CAIRO
+ * when Cairo fails). */
+int pk_render_map(struct pk_worker *w, const struct pk_render_layers *layers, const struct pk_render_view *view,
+                  cairo_t *cr, struct pk_render_stats *stats);
 
 #endif

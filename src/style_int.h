@@ -2,9 +2,10 @@
  * JSON) compiled into layers with filters and property expressions, and the
  * evaluation of those against one feature.
  *
- * style.c reads the document and its layers, style_expr.c compiles and
- * evaluates expressions (and legacy filters and zoom functions, which it
- * rewrites as expressions), style_color.c parses CSS colours. Anything the
+ * style.c reads the document and its layers, style_expr.c compiles
+ * expressions (and legacy filters, zoom functions and text tokens, which it
+ * rewrites as expressions), style_eval.c evaluates them, style_color.c
+ * parses CSS colours. Anything the
  * engine does not support is logged once, at load, as a warning naming the
  * style layer and the property (PK_LOG_WARN), and the property keeps its
  * default. */

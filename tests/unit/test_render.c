@@ -210,9 +210,13 @@ static void render_png(struct scene *S, const struct pk_style *style, double zoo
     cairo_t *cr = cairo_create(surf);
     struct pk_render_view v = S->view;
     v.zoom = zoom;
-    int rc = pk_render_map(&w, S->f.store, style, &v, cr, stats);
+    struct pk_render_layers *bound;
+    if (pk_render_bind(S->f.store, style, &bound) != PK_OK)
+        fail_msg("bind: %s", pk_errmsg(S->f.ctx));
+    int rc = pk_render_map(&w, bound, &v, cr, stats);
     if (rc != PK_OK)
         fail_msg("render: %s", pk_errmsg(S->f.ctx));
+    pk_render_layers_free(bound);
     cairo_destroy(cr);
     char path[400];
     fx_path(&S->f, name, path, sizeof path);
@@ -405,6 +409,7 @@ static void test_font_list(void **state)
     cairo_surface_destroy(surf);
 }
 
+/* A bad view, and a style naming a layer the store lacks. */
 static void test_bad_view(void **state)
 {
     struct scene *S = *state;
@@ -416,8 +421,20 @@ static void test_bad_view(void **state)
     cairo_t *cr = cairo_create(surf);
     struct pk_render_view v = S->view;
     v.bbox[2] = v.bbox[0];
-    assert_int_equal(pk_render_map(&w, S->f.store, S->style, &v, cr, NULL), PK_ERR_ARGS);
+    struct pk_render_layers *bound;
+    assert_int_equal(pk_render_bind(S->f.store, S->style, &bound), PK_OK);
+    assert_int_equal(pk_render_map(&w, bound, &v, cr, NULL), PK_ERR_ARGS);
     assert_non_null(strstr(pk_errmsg(S->f.ctx), "bad map view"));
+    pk_render_layers_free(bound);
+    /* a style read without the store names a layer the store lacks: binding says so */
+    struct pk_style *other;
+    assert_int_equal(pk_style_parse(S->f.ctx, "other.json", "{\"version\": 8, \"sources\": {\"p\": {\"type\": "
+                     "\"vector\"}}, \"layers\": [{\"id\": \"z\", \"type\": \"fill\", \"source\": \"p\", "
+                     "\"source-layer\": \"zones\"}]}", NULL, &other), PK_OK);
+    assert_int_equal(pk_render_bind(S->f.store, other, &bound), PK_ERR_NOTFOUND);
+    assert_null(bound);
+    assert_non_null(strstr(pk_errmsg(S->f.ctx), "style layer 'z'"));
+    pk_style_free(other);
     cairo_destroy(cr);
     cairo_surface_destroy(surf);
     pk_worker_release(&w);
