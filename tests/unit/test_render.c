@@ -351,6 +351,95 @@ static void test_labels(void **state)
     pk_style_free(big);
 }
 
+/* ---- circles and dashed lines on small layers in EPSG:4549 */
+
+#define MARKS_STYLE "{\"version\": 8, \"sources\": {\"p\": {\"type\": \"vector\"}}, \"layers\": [" \
+    "{\"id\": \"bg\", \"type\": \"background\", \"paint\": {\"background-color\": \"white\"}}," \
+    "{\"id\": \"road\", \"type\": \"line\", \"source\": \"p\", \"source-layer\": \"roads\"," \
+    " \"paint\": {\"line-color\": \"#0000ff\", \"line-width\": 6, \"line-opacity\": [\"get\", \"op\"]," \
+    " \"line-dasharray\": [\"literal\", [2, 2]]}}," \
+    "{\"id\": \"mark\", \"type\": \"circle\", \"source\": \"p\", \"source-layer\": \"marks\"," \
+    " \"filter\": [\"==\", \"kind\", \"a\"], \"paint\": {\"circle-radius\": 8, \"circle-color\": \"red\"," \
+    " \"circle-stroke-width\": 2, \"circle-stroke-color\": \"black\"}}]}"
+
+static void test_circles_and_dashes(void **state)
+{
+    (void)state;
+    struct fixture f;
+    assert_int_equal(fx_open(&f, "test_render_marks", "EPSG:4549"), 0);
+    assert_int_equal(fx_write(&f, "marks.geojson", "{\"type\":\"FeatureCollection\"," FX_CRS_4549 "\"features\":["
+        "{\"type\":\"Feature\",\"properties\":{\"kind\":\"a\"},\"geometry\":{\"type\":\"Point\","
+        "\"coordinates\":[600500,3430500]}},"
+        "{\"type\":\"Feature\",\"properties\":{\"kind\":\"b\"},\"geometry\":{\"type\":\"Point\","
+        "\"coordinates\":[601500,3430500]}}]}\n"), 0);
+    assert_int_equal(fx_write(&f, "roads.geojson", "{\"type\":\"FeatureCollection\"," FX_CRS_4549 "\"features\":["
+        "{\"type\":\"Feature\",\"properties\":{\"op\":0.5},\"geometry\":{\"type\":\"LineString\","
+        "\"coordinates\":[[600000,3430000],[602000,3430000]]}}]}\n"), 0);
+    assert_int_equal(fx_load(&f, "marks.geojson", "marks", NULL), PK_OK);
+    assert_int_equal(fx_load(&f, "roads.geojson", "roads", NULL), PK_OK);
+    struct pk_style *style;
+    assert_int_equal(pk_style_parse(f.ctx, "marks.json", MARKS_STYLE, f.store, &style), PK_OK);
+    /* EPSG:4549 -> EPSG:3857 by PROJ, independently of the renderer */
+    PJ *p = proj_create_crs_to_crs(NULL, "EPSG:4549", "EPSG:3857", NULL), *tr = proj_normalize_for_visualization(NULL, p);
+    proj_destroy(p);
+    PJ_COORD a = proj_trans(tr, PJ_FWD, proj_coord(600000, 3430000, 0, 0));
+    PJ_COORD b = proj_trans(tr, PJ_FWD, proj_coord(602000, 3430000, 0, 0));
+    PJ_COORD m = proj_trans(tr, PJ_FWD, proj_coord(600500, 3430500, 0, 0));
+    proj_destroy(tr);
+    /* 5 Mercator metres a pixel, the line 200 px from the left edge's 50 px */
+    double x0 = a.xy.x - 250, y1 = a.xy.y + 1000;
+    struct pk_render_view v = {.zoom = 14, .bbox = {x0, y1 - 1500, x0 + 3000, y1}, .width = 600, .height = 300};
+    struct pk_worker w;
+    struct pk_worker_conf conf;
+    pk_worker_conf_init(&conf, f.store);
+    assert_int_equal(pk_worker_init(&w, f.ctx, &conf), PK_OK);
+    struct pk_render_layers *bound;
+    assert_int_equal(pk_render_bind(f.store, style, &bound), PK_OK);
+    cairo_surface_t *surf = cairo_image_surface_create(CAIRO_FORMAT_ARGB32, v.width, v.height);
+    cairo_t *cr = cairo_create(surf);
+    struct pk_render_stats st;
+    assert_int_equal(pk_render_map(&w, bound, &v, cr, &st), PK_OK);
+    assert_int_equal(st.features, 2); /* the road and mark a; mark b is filtered out */
+    cairo_destroy(cr);
+    char path[400];
+    fx_path(&f, "marks.png", path, sizeof path);
+    assert_int_equal(cairo_surface_write_to_png(surf, path), CAIRO_STATUS_SUCCESS);
+    cairo_surface_destroy(surf);
+    struct image im;
+    image_read(&im, path);
+    /* the circle: red inside, its 2 px stroke just outside the radius, white beyond */
+    int cx = (int)floor((m.xy.x - x0) / 5), cy = (int)floor((y1 - m.xy.y) / 5);
+    expect_pixel(&im, cx, cy, 255, 0, 0, 1, "circle");
+    expect_pixel(&im, cx + 5, cy, 255, 0, 0, 1, "circle");
+    int dark = 0;
+    for (int dx = 8; dx <= 10; dx++) {
+        int c[3];
+        pixel(&im, cx + dx, cy, c);
+        dark += c[0] < 100 && c[1] < 100 && c[2] < 100;
+    }
+    assert_true(dark >= 1);
+    expect_pixel(&im, cx + 13, cy, 255, 255, 255, 0, "outside the circle");
+    /* mark b (filtered out) is not drawn */
+    PJ_COORD mb = {{m.xy.x + (b.xy.x - a.xy.x) / 2, m.xy.y + (b.xy.y - a.xy.y) / 2, 0, 0}};
+    expect_pixel(&im, (int)floor((mb.xy.x - x0) / 5), (int)floor((y1 - mb.xy.y) / 5), 255, 255, 255, 0, "mark b");
+    /* the road: 6 px wide, dashes of 12 px on, 12 px off, blue at opacity 0.5 over white */
+    double len = hypot(b.xy.x - a.xy.x, b.xy.y - a.xy.y) / 5; /* px */
+    for (int k = 0; k < 6; k++) {
+        double d = 6 + 12 * k, t = d / len;
+        int px = (int)floor((a.xy.x + t * (b.xy.x - a.xy.x) - x0) / 5);
+        int py = (int)floor((y1 - (a.xy.y + t * (b.xy.y - a.xy.y))) / 5);
+        if (k % 2 == 0)
+            expect_pixel(&im, px, py, 128, 128, 255, 2, "dash");
+        else
+            expect_pixel(&im, px, py, 255, 255, 255, 0, "gap");
+    }
+    cairo_surface_destroy(im.s);
+    pk_render_layers_free(bound);
+    pk_worker_release(&w);
+    pk_style_free(style);
+    fx_close(&f);
+}
+
 /* ---- the label index and fonts on their own */
 
 static void test_collision_index(void **state)
@@ -447,6 +536,7 @@ int main(void)
         cmocka_unit_test(test_border_line),
         cmocka_unit_test(test_labels),
         cmocka_unit_test(test_bad_view),
+        cmocka_unit_test(test_circles_and_dashes),
         cmocka_unit_test(test_collision_index),
         cmocka_unit_test(test_font_list),
     };
