@@ -302,6 +302,10 @@ static int read_layers(struct reader *rd, struct json_object *layers, struct pk_
         if (!json_object_is_type(lj, json_type_object) || !json_object_object_get_ex(lj, "id", &id) ||
             !json_object_is_type(id, json_type_string))
             return pk_error(rd->ctx, PK_ERR_DATA, "%s: style layer %zu has no id", rd->name, i + 1);
+        for (int k = 0; k < style->nlayers; k++)
+            if (!strcmp(style->layers[k].id, json_object_get_string(id)))
+                return pk_error(rd->ctx, PK_ERR_DATA, "%s: style layer id '%s' is used twice", rd->name,
+                                json_object_get_string(id));
         if (!(l->id = strdup(json_object_get_string(id))))
             return pk_error(rd->ctx, PK_ERR_NOMEM, "out of memory reading style %s", rd->name);
         style->nlayers++;

@@ -464,7 +464,8 @@ static int interpolatable(struct json_object *stops, int n)
 
 /* Build the expression of a legacy function of the given kind. */
 static int function_expr(struct pk_expr_site *site, const char *type, struct json_object *stops, int n,
-                         double base, struct pk_expr *input, struct pk_expr **out)
+                         double base, struct json_object *fallback_default, struct pk_expr *input,
+                         struct pk_expr **out)
 {
     int categorical = !strcmp(type, "categorical");
     enum pk_expr_op op = categorical ? PK_OP_MATCH : !strcmp(type, "interval") ? PK_OP_STEP : PK_OP_INTERP;
@@ -490,8 +491,12 @@ static int function_expr(struct pk_expr_site *site, const char *type, struct jso
         if (rc == PK_OK && val)
             rc = push_arg(e, val);
     }
-    if (rc == PK_OK && categorical)
-        rc = push_arg(e, node(PK_OP_LITERAL, 0)); /* no match: null, the property's default */
+    if (rc == PK_OK && categorical) { /* no match: the function's default, else null (the property's) */
+        struct pk_expr *fallback = NULL;
+        rc = fallback_default ? literal(site, fallback_default, &fallback) : PK_OK;
+        if (rc == PK_OK && !site->unsupported)
+            rc = push_arg(e, fallback ? fallback : node(PK_OP_LITERAL, 0));
+    }
     if (rc != PK_OK || site->unsupported) {
         pk_expr_free(e);
         return rc;
@@ -521,7 +526,9 @@ static int compile_function(struct pk_expr_site *site, struct json_object *j, st
     struct pk_expr *input = prop ? node_str(PK_OP_GET, json_object_get_string(prop)) : node(PK_OP_ZOOM, 0);
     if (!input)
         return PK_ERR_NOMEM;
-    return function_expr(site, kind, stops, n, base ? json_object_get_double(base) : 1, input, out);
+    struct json_object *def = NULL;
+    json_object_object_get_ex(j, "default", &def);
+    return function_expr(site, kind, stops, n, base ? json_object_get_double(base) : 1, def, input, out);
 }
 
 /* ---- legacy filters */

@@ -373,6 +373,7 @@ static void test_legacy_functions(void **state)
         {"{\"property\": \"pop\", \"stops\": [[0, 0], [100, 10]]}", 0, 5},
         {"{\"property\": \"kind\", \"type\": \"categorical\", \"stops\": [[\"park\", 1], [\"zone\", 3]]}", 0, 3},
         {"{\"property\": \"n\", \"type\": \"identity\"}", 0, 1},
+        {"{\"property\": \"kind\", \"type\": \"categorical\", \"stops\": [[\"park\", 1]], \"default\": 8}", 0, 8},
     };
     for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
         struct pk_expr *e = compile_text(ctx, cases[i].json, 0);
@@ -511,6 +512,8 @@ static void test_style_errors(void **state)
     expect_error(ctx, NULL, "not json at all", PK_ERR_DATA, "not JSON");
     expect_error(ctx, NULL, "{\"version\": 8, \"layers\": []} trailing", PK_ERR_DATA, "not JSON");
     expect_error(ctx, NULL, "{\"version\": 7, \"layers\": []}", PK_ERR_DATA, "version");
+    expect_error(ctx, NULL, STYLE_HEAD "\"layers\": [{\"id\": \"x\", \"type\": \"background\"}, "
+                 "{\"id\": \"x\", \"type\": \"background\"}]}", PK_ERR_DATA, "style layer id 'x' is used twice");
     expect_error(ctx, NULL, STYLE_HEAD "\"layers\": [{\"id\": \"x\", \"type\": \"polygon\", \"source\": \"plan\"}]}",
                  PK_ERR_DATA, "style layer 'x': unknown layer type 'polygon'");
     expect_error(ctx, NULL, STYLE_HEAD "\"layers\": [{\"id\": \"x\", \"type\": \"fill\", \"source\": \"nope\", "
