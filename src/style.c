@@ -182,8 +182,9 @@ static int read_props(struct reader *rd, struct pk_style_layer *l, struct json_o
         return pk_error(rd->ctx, PK_ERR_DATA, "%s: style layer '%s': '%s' is not an object", rd->name, l->id,
                         layout ? "layout" : "paint");
     json_object_object_foreach(obj, key, val) {
-        if (layout && !strcmp(key, "visibility")) {
-            l->visible = !json_object_is_type(val, json_type_string) || strcmp(json_object_get_string(val), "none");
+        if (layout && !strcmp(key, "visibility")) { /* "none" hides; nothing shows a layer hidden for a reason */
+            if (json_object_is_type(val, json_type_string) && !strcmp(json_object_get_string(val), "none"))
+                l->visible = 0;
             continue;
         }
         int p = prop_index(key, l->type, layout);

@@ -562,7 +562,7 @@ static void test_unsupported_warned_once(void **state)
         " \"paint\": {\"fill-pattern\": \"stripes\", \"fill-color\": [\"feature-state\", \"hover\"], \"fill-opacity\": 0.5}},"
         "{\"id\": \"sat\", \"type\": \"raster\", \"source\": \"plan\"},"
         "{\"id\": \"odd\", \"type\": \"line\", \"source\": \"plan\", \"source-layer\": \"towns\","
-        " \"filter\": [\"within\", {}],"
+        " \"filter\": [\"within\", {}], \"layout\": {\"visibility\": \"visible\"},"
         " \"paint\": {\"line-width\": [\"interpolate\", [\"linear\"], [\"zoom\"], 10, 1, 5, 2]}}"
         "]}");
     assert_int_equal(nwarnings, 5);
