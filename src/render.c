@@ -204,9 +204,9 @@ static int draw_label(struct render *R, const GEOSGeometry *g)
     to_device(R, x, y, &px, &py);
     int placed;
     int rc = pk_labels_draw(R->w->ctx, R->cr, &R->labels, text.s, &s, px, py, &placed);
-    if (placed)
+    if (placed > 0)
         R->stats.labels_placed++;
-    else if (rc == PK_OK)
+    else if (placed == 0 && rc == PK_OK)
         R->stats.labels_dropped++;
     return rc;
 }
@@ -226,12 +226,15 @@ static int draw_feature(void *arg, struct pk_feature *f)
     int kind = R->layer->type == PK_STYLE_FILL ? 3 : R->layer->type == PK_STYLE_CIRCLE ? 1 : 0;
     if ((kind && R->ev.geom_type != kind) || (R->layer->type == PK_STYLE_LINE && R->ev.geom_type == 1) ||
         !pk_filter_eval(R->layer->filter, &R->ev)) {
+        int rc = R->ev.nomem ? pk_error(ctx, PK_ERR_NOMEM, "out of memory evaluating style layer '%s'", R->layer->id)
+                             : PK_OK;
         pk_style_eval_reset(&R->ev);
-        return PK_OK;
+        return rc;
     }
     GEOSGeometry *merc = R->to_merc ? pk_transform_geom(ctx, R->to_merc, f->geom) : NULL;
     const GEOSGeometry *g = R->to_merc ? merc : f->geom;
-    int rc = g ? PK_OK : pk_errcode(ctx);
+    int rc = g ? PK_OK : pk_errcode(ctx) != PK_OK ? pk_errcode(ctx)
+                       : pk_error(ctx, PK_ERR_GDAL, "feature %lld cannot be transformed to Web Mercator", f->fid);
     if (g) {
         R->stats.features++;
         if (R->layer->type == PK_STYLE_FILL)

@@ -44,9 +44,9 @@ struct pk_labels {
 };
 
 /* Draw text centred on (x, y) (device units) unless its box, halo included,
- * overlaps a label already placed; *placed tells which. Invalid UTF-8 or an
- * empty text is not drawn (*placed 0, no error). Returns PK_OK, or
- * PK_ERR_NOMEM in ctx. */
+ * overlaps a label already placed: *placed 1 when drawn, 0 when it would
+ * have overlapped, -1 when there is nothing to draw (empty text, invalid
+ * UTF-8, size <= 0; no error). Returns PK_OK, or PK_ERR_NOMEM in ctx. */
 int pk_labels_draw(struct pk_ctx *ctx, cairo_t *cr, struct pk_labels *L, const char *text,
                    const struct pk_label_style *s, double x, double y, int *placed);
 void pk_labels_free(struct pk_labels *L);

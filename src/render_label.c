@@ -119,9 +119,10 @@ static void draw_layout(cairo_t *cr, PangoLayout *layout, const struct pk_label_
 int pk_labels_draw(struct pk_ctx *ctx, cairo_t *cr, struct pk_labels *L, const char *text,
                    const struct pk_label_style *s, double x, double y, int *placed)
 {
-    *placed = 0;
+    *placed = -1;
     if (!text || !*text || !g_utf8_validate(text, -1, NULL) || s->size <= 0)
         return PK_OK;
+    *placed = 0;
     PangoLayout *layout = make_layout(cr, text, s);
     if (!layout)
         return pk_error(ctx, PK_ERR_NOMEM, "out of memory laying out label '%s'", text);

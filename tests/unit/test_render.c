@@ -452,13 +452,15 @@ static void test_collision_index(void **state)
     struct pk_label_style s = {.size = 20, .color = {0, 0, 0, 1}, .halo = {255, 255, 255, 1}, .halo_width = 2};
     int placed;
     assert_int_equal(pk_labels_draw(ctx, cr, &L, "昆山市", &s, 100, 50, &placed), PK_OK);
-    assert_true(placed);
+    assert_int_equal(placed, 1);
     assert_int_equal(pk_labels_draw(ctx, cr, &L, "花桥", &s, 110, 55, &placed), PK_OK);
-    assert_false(placed); /* overlaps the first */
+    assert_int_equal(placed, 0); /* overlaps the first */
     assert_int_equal(pk_labels_draw(ctx, cr, &L, "花桥", &s, 300, 150, &placed), PK_OK);
-    assert_true(placed);
+    assert_int_equal(placed, 1);
     assert_int_equal(pk_labels_draw(ctx, cr, &L, "\xff\xfe", &s, 300, 20, &placed), PK_OK);
-    assert_false(placed); /* invalid UTF-8 is not drawn */
+    assert_int_equal(placed, -1); /* invalid UTF-8 is not drawn */
+    assert_int_equal(pk_labels_draw(ctx, cr, &L, "", &s, 20, 150, &placed), PK_OK);
+    assert_int_equal(placed, -1);
     assert_int_equal(L.n, 2);
     assert_false(L.boxes[0][0] < L.boxes[1][2] && L.boxes[1][0] < L.boxes[0][2] &&
                  L.boxes[0][1] < L.boxes[1][3] && L.boxes[1][1] < L.boxes[0][3]);
