@@ -142,6 +142,19 @@ static void expect_pixel(const struct image *im, int x, int y, int r, int g, int
         fail_msg("%s at %d,%d: got %d,%d,%d want %d,%d,%d", what, x, y, c[0], c[1], c[2], r, g, b);
 }
 
+/* Pixels of exactly r, g, b in the box of half-sizes hw, hh around x, y. */
+static int pixels_of(const struct image *im, int x, int y, int hw, int hh, int r, int g, int b)
+{
+    int n = 0, c[3];
+    for (int j = y - hh; j <= y + hh; j++)
+        for (int i = x - hw; i <= x + hw; i++)
+            if (i >= 0 && j >= 0 && i < im->width && j < im->height) {
+                pixel(im, i, j, c);
+                n += c[0] == r && c[1] == g && c[2] == b;
+            }
+    return n;
+}
+
 /* Pixels near black (text) in the box of half-sizes hw, hh around x, y. */
 static int dark_pixels(const struct image *im, int x, int y, int hw, int hh)
 {
@@ -253,7 +266,8 @@ static void test_fills_lines_background(void **state)
     GEOSGeom_destroy_r(h, p);
     to_pixel(&S->T, &S->view, lon, lat, &px, &py);
     expect_pixel(&im, px, py, 120, 184, 120, 2, "周庄镇 fill");
-    assert_int_equal(dark_pixels(&im, px, py, 40, 12), 0);
+    assert_int_equal(dark_pixels(&im, px, py, 40, 12), 0);                  /* no label below minzoom */
+    assert_int_equal(pixels_of(&im, px, py, 40, 12, 255, 255, 255), 0);
     cairo_surface_destroy(im.s);
 }
 
@@ -329,6 +343,7 @@ static void test_labels(void **state)
     GEOSGeom_destroy_r(S->T.h, p);
     to_pixel(&S->T, &S->view, lon, lat, &px, &py);
     assert_true(dark_pixels(&im, px, py, 40, 12) > 20);
+    assert_true(pixels_of(&im, px, py, 40, 12, 255, 255, 255) > 20); /* the white halo */
     cairo_surface_destroy(im.s);
 
     /* huge labels collide: some are dropped */
