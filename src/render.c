@@ -1,0 +1,470 @@
+/* render.c — the Cairo drawing core: each style layer visible at the zoom,
+ * in style order, drawn from the features of its store layer that meet the
+ * view (read through the worker's feature reader, transformed once per
+ * feature to Web Mercator with the worker's transform): background, fills
+ * with their outline, lines, circles and labels (render_label.c). */
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "render_int.h"
+
+/* The state of one render. */
+struct render {
+    struct pk_worker *w;
+    const struct pk_render_view *view;
+    cairo_t *cr;
+    struct pk_render_stats stats;
+    struct pk_transform *to_merc;   /* store CRS -> EPSG:3857; NULL when the store is in 3857 */
+    double store_box[4];            /* the view, with a margin, in the store CRS */
+    double sx, sy;                  /* device units per metre */
+    const struct pk_style_layer *layer;
+    struct pk_style_eval ev;
+    struct pk_labels labels;
+};
+
+/* ---- geometry to device paths */
+
+static void to_device(const struct render *R, double x, double y, double *px, double *py)
+{
+    *px = (x - R->view->bbox[0]) * R->sx;
+    *py = (R->view->bbox[3] - y) * R->sy;
+}
+
+static void add_sequence(const struct render *R, const GEOSGeometry *g, int close)
+{
+    GEOSContextHandle_t h = pk_geos(R->w->ctx);
+    const GEOSCoordSequence *cs = GEOSGeom_getCoordSeq_r(h, g);
+    unsigned int n = 0;
+    if (!cs || !GEOSCoordSeq_getSize_r(h, cs, &n) || n == 0)
+        return;
+    for (unsigned int i = 0; i < n; i++) {
+        double x, y, px, py;
+        GEOSCoordSeq_getXY_r(h, cs, i, &x, &y);
+        to_device(R, x, y, &px, &py);
+        if (i == 0)
+            cairo_move_to(R->cr, px, py);
+        else
+            cairo_line_to(R->cr, px, py);
+    }
+    if (close)
+        cairo_close_path(R->cr);
+}
+
+/* Add g's polygons (rings, closed) when polygons, else its lines, to the
+ * current path; polygon rings count as lines when as_lines. */
+static void add_path(const struct render *R, const GEOSGeometry *g, int polygons, int as_lines)
+{
+    GEOSContextHandle_t h = pk_geos(R->w->ctx);
+    int type = GEOSGeomTypeId_r(h, g);
+    if (type == GEOS_MULTIPOLYGON || type == GEOS_MULTILINESTRING || type == GEOS_GEOMETRYCOLLECTION) {
+        for (int i = 0; i < GEOSGetNumGeometries_r(h, g); i++)
+            add_path(R, GEOSGetGeometryN_r(h, g, i), polygons, as_lines);
+    } else if (type == GEOS_POLYGON && (polygons || as_lines)) {
+        add_sequence(R, GEOSGetExteriorRing_r(h, g), 1);
+        for (int i = 0; i < GEOSGetNumInteriorRings_r(h, g); i++)
+            add_sequence(R, GEOSGetInteriorRingN_r(h, g, i), 1);
+    } else if ((type == GEOS_LINESTRING || type == GEOS_LINEARRING) && !polygons) {
+        add_sequence(R, g, 0);
+    }
+}
+
+/* The spec's "$type" of g: 1 points, 2 lines, 3 polygons (a collection: its first part). */
+static int style_geom_type(GEOSContextHandle_t h, const GEOSGeometry *g)
+{
+    switch (GEOSGeomTypeId_r(h, g)) {
+    case GEOS_POINT: case GEOS_MULTIPOINT: return 1;
+    case GEOS_LINESTRING: case GEOS_LINEARRING: case GEOS_MULTILINESTRING: return 2;
+    case GEOS_POLYGON: case GEOS_MULTIPOLYGON: return 3;
+    default:
+        return GEOSGetNumGeometries_r(h, g) > 0 ? style_geom_type(h, GEOSGetGeometryN_r(h, g, 0)) : 0;
+    }
+}
+
+static void set_color(cairo_t *cr, struct pk_color c, double opacity)
+{
+    cairo_set_source_rgba(cr, c.r / 255, c.g / 255, c.b / 255, c.a * opacity);
+}
+
+/* ---- the layer types */
+
+static void draw_fill(struct render *R, const GEOSGeometry *g)
+{
+    const struct pk_style_layer *l = R->layer;
+    double opacity = pk_style_number(l, PK_P_FILL_OPACITY, &R->ev);
+    struct pk_color fill = pk_style_color(l, PK_P_FILL_COLOR, &R->ev);
+    struct pk_sv outline;
+    pk_style_prop(l, PK_P_FILL_OUTLINE_COLOR, &R->ev, &outline);
+    cairo_new_path(R->cr);
+    add_path(R, g, 1, 0);
+    cairo_set_fill_rule(R->cr, CAIRO_FILL_RULE_EVEN_ODD);
+    set_color(R->cr, fill, opacity);
+    cairo_fill_preserve(R->cr);
+    set_color(R->cr, outline.type == PK_SV_COLOR ? outline.c : fill, opacity); /* the spec's 1 px outline */
+    cairo_set_line_width(R->cr, 1);
+    cairo_stroke(R->cr);
+}
+
+static void set_dash(struct render *R, double width)
+{
+    struct pk_sv dash;
+    pk_style_prop(R->layer, PK_P_LINE_DASHARRAY, &R->ev, &dash);
+    double d[16], total = 0;
+    int n = dash.type == PK_SV_ARRAY && dash.nitems <= 16 ? dash.nitems : 0;
+    for (int i = 0; i < n; i++)
+        total += d[i] = fmax(dash.items[i].n, 0) * width; /* dash lengths are in line widths */
+    cairo_set_dash(R->cr, d, total > 0 ? n : 0, 0);
+}
+
+static void draw_line(struct render *R, const GEOSGeometry *g)
+{
+    const struct pk_style_layer *l = R->layer;
+    double width = pk_style_number(l, PK_P_LINE_WIDTH, &R->ev);
+    if (width <= 0)
+        return;
+    struct pk_sv cap, join;
+    pk_style_prop(l, PK_P_LINE_CAP, &R->ev, &cap);
+    pk_style_prop(l, PK_P_LINE_JOIN, &R->ev, &join);
+    cairo_new_path(R->cr);
+    add_path(R, g, 0, 1);
+    cairo_set_line_width(R->cr, width);
+    cairo_set_line_cap(R->cr, !strcmp(cap.s, "round") ? CAIRO_LINE_CAP_ROUND
+                              : !strcmp(cap.s, "square") ? CAIRO_LINE_CAP_SQUARE : CAIRO_LINE_CAP_BUTT);
+    cairo_set_line_join(R->cr, !strcmp(join.s, "round") ? CAIRO_LINE_JOIN_ROUND
+                               : !strcmp(join.s, "bevel") ? CAIRO_LINE_JOIN_BEVEL : CAIRO_LINE_JOIN_MITER);
+    set_dash(R, width);
+    set_color(R->cr, pk_style_color(l, PK_P_LINE_COLOR, &R->ev), pk_style_number(l, PK_P_LINE_OPACITY, &R->ev));
+    cairo_stroke(R->cr);
+    cairo_set_dash(R->cr, NULL, 0, 0);
+}
+
+static void draw_circles(struct render *R, const GEOSGeometry *g)
+{
+    GEOSContextHandle_t h = pk_geos(R->w->ctx);
+    const struct pk_style_layer *l = R->layer;
+    double radius = pk_style_number(l, PK_P_CIRCLE_RADIUS, &R->ev);
+    double stroke = pk_style_number(l, PK_P_CIRCLE_STROKE_WIDTH, &R->ev);
+    double opacity = pk_style_number(l, PK_P_CIRCLE_OPACITY, &R->ev);
+    struct pk_color fill = pk_style_color(l, PK_P_CIRCLE_COLOR, &R->ev);
+    struct pk_color edge = pk_style_color(l, PK_P_CIRCLE_STROKE_COLOR, &R->ev);
+    for (int i = 0; i < GEOSGetNumGeometries_r(h, g); i++) {
+        const GEOSGeometry *p = GEOSGetGeometryN_r(h, g, i);
+        double x, y, px, py;
+        if (GEOSGeomTypeId_r(h, p) != GEOS_POINT || GEOSisEmpty_r(h, p) || !GEOSGeomGetX_r(h, p, &x) ||
+            !GEOSGeomGetY_r(h, p, &y))
+            continue;
+        to_device(R, x, y, &px, &py);
+        cairo_new_path(R->cr);
+        cairo_arc(R->cr, px, py, fmax(radius, 0), 0, 2 * M_PI);
+        set_color(R->cr, fill, opacity);
+        cairo_fill(R->cr);
+        if (stroke > 0) { /* the stroke lies outside the radius */
+            cairo_arc(R->cr, px, py, fmax(radius, 0) + stroke / 2, 0, 2 * M_PI);
+            cairo_set_line_width(R->cr, stroke);
+            set_color(R->cr, edge, opacity);
+            cairo_stroke(R->cr);
+        }
+    }
+}
+
+/* The label anchor of g (EPSG:3857): a point inside a polygon, the middle
+ * of a line, the first point. 0 when there is none. */
+static int label_anchor(GEOSContextHandle_t h, const GEOSGeometry *g, int type, double *x, double *y)
+{
+    GEOSGeometry *p = NULL;
+    if (type == 3)
+        p = GEOSPointOnSurface_r(h, g);
+    else if (type == 2)
+        p = GEOSInterpolateNormalized_r(h, GEOSGetNumGeometries_r(h, g) > 1 ? GEOSGetGeometryN_r(h, g, 0) : g, 0.5);
+    else if (type == 1)
+        p = GEOSGeom_clone_r(h, GEOSGetNumGeometries_r(h, g) > 1 ? GEOSGetGeometryN_r(h, g, 0) : g);
+    int ok = p && !GEOSisEmpty_r(h, p) && GEOSGeomTypeId_r(h, p) == GEOS_POINT && GEOSGeomGetX_r(h, p, x) &&
+             GEOSGeomGetY_r(h, p, y);
+    if (p)
+        GEOSGeom_destroy_r(h, p);
+    return ok;
+}
+
+static int draw_label(struct render *R, const GEOSGeometry *g)
+{
+    const struct pk_style_layer *l = R->layer;
+    struct pk_sv text, fonts;
+    double x, y, px, py;
+    pk_style_prop(l, PK_P_TEXT_FIELD, &R->ev, &text);
+    if (!text.s[0] || !label_anchor(pk_geos(R->w->ctx), g, R->ev.geom_type, &x, &y))
+        return PK_OK;
+    pk_style_prop(l, PK_P_TEXT_FONT, &R->ev, &fonts);
+    struct pk_label_style s = {
+        .fonts = fonts.type == PK_SV_ARRAY ? fonts.items : NULL, .nfonts = fonts.nitems,
+        .size = pk_style_number(l, PK_P_TEXT_SIZE, &R->ev),
+        .color = pk_style_color(l, PK_P_TEXT_COLOR, &R->ev),
+        .halo = pk_style_color(l, PK_P_TEXT_HALO_COLOR, &R->ev),
+        .halo_width = pk_style_number(l, PK_P_TEXT_HALO_WIDTH, &R->ev),
+    };
+    to_device(R, x, y, &px, &py);
+    int placed;
+    int rc = pk_labels_draw(R->w->ctx, R->cr, &R->labels, text.s, &s, px, py, &placed);
+    if (placed > 0)
+        R->stats.labels_placed++;
+    else if (placed == 0 && rc == PK_OK)
+        R->stats.labels_dropped++;
+    return rc;
+}
+
+/* ---- reading features */
+
+static int draw_feature(void *arg, struct pk_feature *f)
+{
+    struct render *R = arg;
+    struct pk_ctx *ctx = R->w->ctx;
+    GEOSContextHandle_t h = pk_geos(ctx);
+    if (!f->geom || GEOSisEmpty_r(h, f->geom))
+        return PK_OK;
+    R->ev.geom_type = style_geom_type(h, f->geom);
+    R->ev.id = f->fid;
+    R->ev.props = f->attrs;
+    int kind = R->layer->type == PK_STYLE_FILL ? 3 : R->layer->type == PK_STYLE_CIRCLE ? 1 : 0;
+    if ((kind && R->ev.geom_type != kind) || (R->layer->type == PK_STYLE_LINE && R->ev.geom_type == 1) ||
+        !pk_filter_eval(R->layer->filter, &R->ev)) {
+        int rc = R->ev.nomem ? pk_error(ctx, PK_ERR_NOMEM, "out of memory evaluating style layer '%s'", R->layer->id)
+                             : PK_OK;
+        pk_style_eval_reset(&R->ev);
+        return rc;
+    }
+    GEOSGeometry *merc = R->to_merc ? pk_transform_geom(ctx, R->to_merc, f->geom) : NULL;
+    const GEOSGeometry *g = R->to_merc ? merc : f->geom;
+    int rc = g ? PK_OK : pk_errcode(ctx) != PK_OK ? pk_errcode(ctx)
+                       : pk_error(ctx, PK_ERR_GDAL, "feature %lld cannot be transformed to Web Mercator", f->fid);
+    if (g) {
+        R->stats.features++;
+        if (R->layer->type == PK_STYLE_FILL)
+            draw_fill(R, g);
+        else if (R->layer->type == PK_STYLE_LINE)
+            draw_line(R, g);
+        else if (R->layer->type == PK_STYLE_CIRCLE)
+            draw_circles(R, g);
+        else
+            rc = draw_label(R, g);
+    }
+    if (merc)
+        GEOSGeom_destroy_r(h, merc);
+    if (R->ev.nomem && rc == PK_OK)
+        rc = pk_error(ctx, PK_ERR_NOMEM, "out of memory evaluating style layer '%s'", R->layer->id);
+    pk_style_eval_reset(&R->ev);
+    return rc;
+}
+
+/* ---- binding a style to the store */
+
+/* One style layer's store layer and the fields of it the style layer reads. */
+struct bound_layer {
+    struct pk_layer_ref ref;   /* ref.id 0: the layer is not read (background) */
+    int nfields;
+    char **fields;             /* owned */
+};
+
+struct pk_render_layers {
+    const struct pk_style *style;
+    struct bound_layer *layers; /* one per style layer */
+};
+
+void pk_render_layers_free(struct pk_render_layers *b)
+{
+    if (!b)
+        return;
+    for (int i = 0; b->layers && i < b->style->nlayers; i++) {
+        for (int k = 0; k < b->layers[i].nfields; k++)
+            free(b->layers[i].fields[k]);
+        free(b->layers[i].fields);
+    }
+    free(b->layers);
+    free(b);
+}
+
+/* Collects the names a style layer reads that are fields of its store layer. */
+struct field_pick {
+    sqlite3_stmt *has;  /* is ?2 a non-BLOB field of layer ?1 */
+    struct bound_layer *bl;
+    int nomem;
+};
+
+static void pick_field(void *arg, const char *name)
+{
+    struct field_pick *P = arg;
+    struct bound_layer *bl = P->bl;
+    for (int i = 0; i < bl->nfields; i++)
+        if (!strcmp(bl->fields[i], name))
+            return;
+    sqlite3_reset(P->has);
+    sqlite3_bind_int64(P->has, 1, bl->ref.id);
+    sqlite3_bind_text(P->has, 2, name, -1, SQLITE_TRANSIENT);
+    if (sqlite3_step(P->has) != SQLITE_ROW)
+        return;
+    char **f = realloc(bl->fields, sizeof *f * (size_t)(bl->nfields + 1));
+    if (f)
+        bl->fields = f;
+    if (!f || !(bl->fields[bl->nfields] = strdup(name)))
+        P->nomem = 1;
+    else
+        bl->nfields++;
+}
+
+/* The store layer of style layer l and the fields it reads. */
+static int bind_layer(struct pk_store *store, const struct pk_style_layer *l, sqlite3_stmt *has,
+                      struct bound_layer *bl)
+{
+    int rc = pk_layer_find(store, l->source_layer, &bl->ref);
+    if (rc != PK_OK) {
+        pk_error_prefix(pk_store_ctx(store), "style layer '%s'", l->id);
+        return rc;
+    }
+    struct field_pick P = {.has = has, .bl = bl};
+    pk_expr_fields(l->filter, pick_field, &P);
+    for (int p = 0; p < PK_P_COUNT; p++)
+        pk_expr_fields(l->prop[p], pick_field, &P);
+    if (P.nomem)
+        return pk_error(pk_store_ctx(store), PK_ERR_NOMEM, "out of memory binding style layer '%s'", l->id);
+    return PK_OK;
+}
+
+int pk_render_bind(struct pk_store *store, const struct pk_style *style, struct pk_render_layers **out)
+{
+    struct pk_ctx *ctx = pk_store_ctx(store);
+    struct pk_render_layers *b = calloc(1, sizeof *b);
+    *out = NULL;
+    if (!b || !(b->layers = calloc((size_t)style->nlayers + 1, sizeof *b->layers))) {
+        free(b);
+        return pk_error(ctx, PK_ERR_NOMEM, "out of memory binding style %s", style->name);
+    }
+    b->style = style;
+    sqlite3_stmt *has = NULL;
+    int rc = pk_sql_prepare(store, "SELECT 1 FROM pk_fields WHERE layer_id=?1 AND name=?2 AND type <> 'BLOB'", &has);
+    for (int i = 0; rc == PK_OK && i < style->nlayers; i++)
+        if (style->layers[i].type != PK_STYLE_BACKGROUND && style->layers[i].source_layer)
+            rc = bind_layer(store, &style->layers[i], has, &b->layers[i]);
+    sqlite3_finalize(has);
+    if (rc != PK_OK) {
+        pk_render_layers_free(b);
+        return rc;
+    }
+    *out = b;
+    return PK_OK;
+}
+
+/* Draw the features of the style layer R->layer that meet the view. */
+static int draw_layer(struct render *R, const struct bound_layer *bl)
+{
+    sqlite3 *db = pk_worker_reader(R->w);
+    struct pk_reader_spec spec = {.layer = &bl->ref, .with_geom = 1, .nattrs = bl->nfields,
+                                  .attrs = (const char *const *)bl->fields};
+    struct pk_reader *r = NULL;
+    int rc;
+    if (!db)
+        rc = pk_error(R->w->ctx, PK_ERR_DB, "cannot open a read connection to the store");
+    else if ((rc = pk_reader_new(R->w->ctx, db, &spec, &r)) == PK_OK) {
+        R->ev.names = (const char *const *)bl->fields;
+        R->ev.nprops = bl->nfields;
+        rc = pk_reader_bbox(r, R->store_box, draw_feature, R);
+    }
+    pk_reader_free(r);
+    R->ev.names = NULL;
+    R->ev.nprops = 0;
+    if (rc != PK_OK)
+        pk_error_prefix(R->w->ctx, "style layer '%s'", R->layer->id);
+    return rc;
+}
+
+static void draw_background(struct render *R)
+{
+    struct pk_color c = pk_style_color(R->layer, PK_P_BACKGROUND_COLOR, &R->ev);
+    cairo_save(R->cr);
+    cairo_rectangle(R->cr, 0, 0, R->view->width, R->view->height);
+    set_color(R->cr, c, pk_style_number(R->layer, PK_P_BACKGROUND_OPACITY, &R->ev));
+    cairo_fill(R->cr);
+    cairo_restore(R->cr);
+}
+
+/* The view's box, widened by margin metres, in the store CRS: the envelope
+ * of its outline (32 points a side) transformed back from Web Mercator. */
+static int store_box(struct render *R, double margin)
+{
+    const double *b = R->view->bbox;
+    double box[4] = {b[0] - margin, b[1] - margin, b[2] + margin, b[3] + margin};
+    if (!R->to_merc) {
+        memcpy(R->store_box, box, sizeof box);
+        return PK_OK;
+    }
+    struct pk_transform *back = NULL;
+    int rc = pk_transform_new(R->w->ctx, 3857, R->w->conf.store_srid, &back);
+    if (rc != PK_OK)
+        return rc;
+    double xy[4 * 32 * 2];
+    for (int i = 0; i < 32; i++) {
+        double t = i / 32.0;
+        double pts[4][2] = {{box[0] + t * (box[2] - box[0]), box[1]}, {box[2], box[1] + t * (box[3] - box[1])},
+                            {box[2] - t * (box[2] - box[0]), box[3]}, {box[0], box[3] - t * (box[3] - box[1])}};
+        for (int s = 0; s < 4; s++)
+            xy[(s * 32 + i) * 2] = pts[s][0], xy[(s * 32 + i) * 2 + 1] = pts[s][1];
+    }
+    int ok = pk_transform_xy(back, xy, 4 * 32);
+    pk_transform_free(back);
+    if (!ok)
+        return pk_error(R->w->ctx, PK_ERR_DATA, "the map's box cannot be transformed to the store's CRS");
+    R->store_box[0] = R->store_box[2] = xy[0];
+    R->store_box[1] = R->store_box[3] = xy[1];
+    for (int i = 1; i < 4 * 32; i++) {
+        R->store_box[0] = fmin(R->store_box[0], xy[2 * i]);
+        R->store_box[1] = fmin(R->store_box[1], xy[2 * i + 1]);
+        R->store_box[2] = fmax(R->store_box[2], xy[2 * i]);
+        R->store_box[3] = fmax(R->store_box[3], xy[2 * i + 1]);
+    }
+    return PK_OK;
+}
+
+static int check_view(struct pk_ctx *ctx, const struct pk_render_view *v)
+{
+    const double *b = v->bbox;
+    if (!(b[2] > b[0]) || !(b[3] > b[1]) || !isfinite(b[0]) || !isfinite(b[1]) || !isfinite(b[2]) ||
+        !isfinite(b[3]) || v->width <= 0 || v->height <= 0 || !isfinite(v->zoom))
+        return pk_error(ctx, PK_ERR_ARGS, "bad map view: box %g,%g,%g,%g, size %dx%d, zoom %g", b[0], b[1], b[2],
+                        b[3], v->width, v->height, v->zoom);
+    return PK_OK;
+}
+
+int pk_render_map(struct pk_worker *w, const struct pk_render_layers *layers, const struct pk_render_view *view,
+                  cairo_t *cr, struct pk_render_stats *stats)
+{
+    const struct pk_style *style = layers->style;
+    struct render R = {.w = w, .view = view, .cr = cr};
+    int rc = check_view(w->ctx, view);
+    if (rc != PK_OK)
+        return rc;
+    R.to_merc = pk_worker_transform(w, 3857, &rc);
+    if (rc != PK_OK)
+        return rc;
+    R.sx = view->width / (view->bbox[2] - view->bbox[0]);
+    R.sy = view->height / (view->bbox[3] - view->bbox[1]);
+    /* features just outside still show their strokes and halos: 64 px of margin */
+    if ((rc = store_box(&R, 64 / R.sx)) != PK_OK)
+        return rc;
+    R.ev.zoom = view->zoom;
+    cairo_save(cr);
+    cairo_set_antialias(cr, CAIRO_ANTIALIAS_DEFAULT);
+    for (int i = 0; i < style->nlayers && rc == PK_OK; i++) {
+        R.layer = &style->layers[i];
+        if (!pk_style_layer_at_zoom(R.layer, view->zoom))
+            continue;
+        if (R.layer->type == PK_STYLE_BACKGROUND)
+            draw_background(&R);
+        else if (layers->layers[i].ref.id)
+            rc = draw_layer(&R, &layers->layers[i]);
+    }
+    cairo_restore(cr);
+    pk_style_eval_reset(&R.ev);
+    pk_labels_free(&R.labels);
+    if (rc == PK_OK && cairo_status(cr) != CAIRO_STATUS_SUCCESS)
+        rc = pk_error(w->ctx, PK_ERR_CAIRO, "drawing failed: %s", cairo_status_to_string(cairo_status(cr)));
+    if (stats)
+        *stats = R.stats;
+    return rc;
+}
