@@ -417,7 +417,7 @@ static int read_file(struct pk_ctx *ctx, const char *path, char **out)
 
 int pk_style_load(struct pk_ctx *ctx, const char *path, struct pk_store *store, struct pk_style **out)
 {
-    char *text;
+    char *text = NULL;
     *out = NULL;
     int rc = read_file(ctx, path, &text);
     if (rc != PK_OK)

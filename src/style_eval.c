@@ -109,8 +109,10 @@ static int eval_compare(const struct pk_expr *e, struct pk_style_eval *ev, struc
     int c;
     if (a.type == PK_SV_NUM && b.type == PK_SV_NUM)
         c = a.n < b.n ? -1 : a.n > b.n ? 1 : 0;
-    else if (a.type == PK_SV_STR && b.type == PK_SV_STR)
-        c = strcmp(a.s, b.s);
+    else if (a.type == PK_SV_STR && b.type == PK_SV_STR) {
+        int d = strcmp(a.s, b.s); /* any sign and size: only its sign counts */
+        c = (d > 0) - (d < 0);
+    }
     else
         return -1;
     if (a.type == PK_SV_NUM && (isnan(a.n) || isnan(b.n)))
