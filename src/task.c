@@ -10,6 +10,7 @@
 
 #include "layer_int.h"
 #include "task_int.h"
+#include "sql_int.h"
 
 /* Task columns in the order of enum task_col; never user text. */
 const char *const pk_task_columns[TASK_NCOLS] = {
@@ -334,41 +335,6 @@ int pk_task_remove(struct pk_store *store, const char *id)
     return rc;
 }
 
-/* Run sql (with up to 4 text parameters, NULL-terminated) into a new table. */
-int pk_query_to_table(struct pk_store *store, const char *sql, const char *const *params,
-                      const enum pk_col_type *types, struct pk_table **out)
-{
-    sqlite3_stmt *st;
-    int rc = pk_sql_prepare(store, sql, &st);
-    if (rc != PK_OK)
-        return rc;
-    for (int i = 0; params && params[i]; i++)
-        pk_sql_bind_text(st, i + 1, params[i]);
-    int n = sqlite3_column_count(st);
-    const char **names = calloc((size_t)(n ? n : 1), sizeof *names);
-    for (int i = 0; names && i < n; i++)
-        names[i] = sqlite3_column_name(st, i);
-    struct pk_table *t = names ? pk_table_new(n, names, types) : NULL;
-    free(names);
-    int step = SQLITE_DONE;
-    while (t && (step = sqlite3_step(st)) == SQLITE_ROW) {
-        long r = pk_table_add_row(t);
-        for (int i = 0; r >= 0 && i < n; i++)
-            pk_table_set(t, (size_t)r, i, (const char *)sqlite3_column_text(st, i));
-    }
-    if (t && step != SQLITE_DONE)
-        rc = pk_error_db(store, "query");
-    sqlite3_finalize(st);
-    if (!t && rc == PK_OK)
-        rc = pk_error(store->ctx, PK_ERR_NOMEM, "out of memory");
-    if (rc != PK_OK) {
-        pk_table_free(t);
-        return rc;
-    }
-    *out = t;
-    return PK_OK;
-}
-
 int pk_task_show(struct pk_store *store, const char *id, struct pk_table **out)
 {
     char *vals[TASK_NCOLS];
@@ -444,10 +410,12 @@ int pk_task_history(struct pk_store *store, const char *id, struct pk_table **ou
     if (rc != PK_OK)
         return rc;
     const char *params[] = {id, NULL};
-    return pk_query_to_table(store,
-                             "SELECT at, user, command, field, old_value AS old, new_value AS new FROM pk_history"
-                             " WHERE object_type='task' AND object_id=? ORDER BY id",
-                             params, NULL, out);
+    static const enum pk_col_type text[] = {PK_COL_TEXT, PK_COL_TEXT, PK_COL_TEXT, PK_COL_TEXT, PK_COL_TEXT,
+                                            PK_COL_TEXT};
+    return pk_sql_table(store,
+                        "SELECT at, user, command, field, old_value AS old, new_value AS new FROM pk_history"
+                        " WHERE object_type='task' AND object_id=? ORDER BY id",
+                        params, text, "task history", out);
 }
 
 int pk_task_list(struct pk_store *store, const struct pk_task_filter *f, struct pk_table **out)
@@ -498,7 +466,7 @@ int pk_task_list(struct pk_store *store, const struct pk_task_filter *f, struct 
         "  + (SELECT count(*) FROM pk_task_footprints p WHERE p.task_id=t.id) AS links"
         " FROM pk_tasks t WHERE %s ORDER BY t.rowid", where);
     sqlite3_free(where);
-    rc = pk_query_to_table(store, sql, params, types, out);
+    rc = pk_sql_table(store, sql, params, types, "task list", out);
     sqlite3_free(sql);
     return rc;
 }
