@@ -612,7 +612,7 @@ static int run(struct overlay *O, struct pk_overlay_result *res, struct pk_table
     }
     pk_sink_abort(sink);
     if (rc == PK_OK && m && summary)
-        rc = pk_ov_summary(&O->A, &O->B, o->summary_long, m, O->a_area, summary);
+        rc = pk_ov_summary(ctx, &O->A, &O->B, o->summary_long, m, O->a_area, summary);
     for (size_t j = 0; O->b_pieces && j < O->B.n; j++) {
         for (size_t k = 0; k < O->b_npieces[j]; k++)
             GEOSGeom_destroy_r(h, O->b_pieces[j][k]);
