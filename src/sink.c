@@ -7,6 +7,7 @@
 #include <dirent.h>
 #include <fcntl.h>
 #include <errno.h>
+#include <libgen.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -227,4 +228,39 @@ void pk_fs_remove_dir(const char *dir)
     if (d)
         closedir(d);
     rmdir(dir);
+}
+
+int pk_fs_temp_beside(struct pk_ctx *ctx, const char *path, char **tmpdir, char **tmpfile)
+{
+    char *dir = strdup(path), *base = strdup(path);
+    char tmpl[4096];
+    int rc = dir && base ? PK_OK : pk_error(ctx, PK_ERR_NOMEM, "out of memory"), made = 0;
+    *tmpdir = *tmpfile = NULL;
+    if (rc == PK_OK && (size_t)snprintf(tmpl, sizeof tmpl, "%s/.plankit-out-XXXXXX", dirname(dir)) >= sizeof tmpl)
+        rc = pk_error(ctx, PK_ERR_ARGS, "the output path '%s' is too long", path);
+    if (rc == PK_OK && !(made = mkdtemp(tmpl) != NULL))
+        rc = pk_error(ctx, PK_ERR_IO, "cannot write in the folder of '%s': %s", path, strerror(errno));
+    if (rc == PK_OK && (!(*tmpdir = strdup(tmpl)) || asprintf(tmpfile, "%s/%s", tmpl, basename(base)) < 0)) {
+        *tmpfile = NULL;
+        rc = pk_error(ctx, PK_ERR_NOMEM, "out of memory");
+    }
+    if (rc != PK_OK) {
+        if (made)
+            rmdir(tmpl);
+        free(*tmpdir);
+        *tmpdir = NULL;
+    }
+    free(dir);
+    free(base);
+    return rc;
+}
+
+int pk_fs_move_into_place(struct pk_ctx *ctx, const char *tmpdir, const char *path)
+{
+    char *dir = strdup(path);
+    if (!dir)
+        return pk_error(ctx, PK_ERR_NOMEM, "out of memory");
+    int rc = pk_fs_move_all(ctx, tmpdir, dirname(dir));
+    free(dir);
+    return rc;
 }

@@ -9,8 +9,6 @@
  * them (GeoPackage, SQLite: one transaction per FILE_BATCH features instead
  * of one per feature); commit closes the file and renames it (every file of
  * the folder, for shapefiles) into place; abort removes the folder. */
-#include <errno.h>
-#include <libgen.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -57,30 +55,6 @@ static void file_abort(struct pk_sink *s)
     s->impl = NULL;
 }
 
-/* The temporary folder beside s->out and the file's path in it. */
-static int make_tmpdir(struct pk_sink *s, struct file_sink *fs)
-{
-    char *dir = strdup(s->out), *base = strdup(s->out);
-    char tmpl[4096];
-    int rc = dir && base ? PK_OK : pk_error(s->ctx, PK_ERR_NOMEM, "out of memory");
-    if (rc == PK_OK && (size_t)snprintf(tmpl, sizeof tmpl, "%s/.plankit-out-XXXXXX", dirname(dir)) >= sizeof tmpl)
-        rc = pk_error(s->ctx, PK_ERR_ARGS, "the output path '%s' is too long", s->out);
-    if (rc == PK_OK && !mkdtemp(tmpl))
-        rc = pk_error(s->ctx, PK_ERR_IO, "cannot write in the folder of '%s': %s", s->out, strerror(errno));
-    if (rc == PK_OK) {
-        fs->tmpdir = strdup(tmpl);
-        if (!fs->tmpdir)
-            rmdir(tmpl);
-        else if (asprintf(&fs->tmpfile, "%s/%s", tmpl, basename(base)) < 0)
-            fs->tmpfile = NULL;
-        if (!fs->tmpfile)
-            rc = pk_error(s->ctx, PK_ERR_NOMEM, "out of memory");
-    }
-    free(dir);
-    free(base);
-    return rc;
-}
-
 static int file_begin(struct pk_sink *s)
 {
     struct file_sink *fs = calloc(1, sizeof *fs);
@@ -98,7 +72,7 @@ static int file_begin(struct pk_sink *s)
     if (rc == PK_OK && !drv)
         rc = pk_error(s->ctx, PK_ERR_ARGS, "this GDAL has no %s driver for '%s'", fs->driver, s->out);
     if (rc == PK_OK)
-        rc = make_tmpdir(s, fs);
+        rc = pk_fs_temp_beside(s->ctx, s->out, &fs->tmpdir, &fs->tmpfile);
     if (rc == PK_OK) {
         CPLErrorReset();
         fs->ds = GDALCreate(drv, fs->tmpfile, 0, 0, 0, GDT_Unknown, NULL);
@@ -238,12 +212,8 @@ static int file_commit(struct pk_sink *s)
         if (CPLGetLastErrorType() == CE_Failure)
             rc = pk_error_gdal(s->ctx, "cannot finish the output file");
     }
-    char *dir = rc == PK_OK ? strdup(s->out) : NULL;
-    if (rc == PK_OK && !dir)
-        rc = pk_error(s->ctx, PK_ERR_NOMEM, "out of memory");
     if (rc == PK_OK)
-        rc = pk_fs_move_all(s->ctx, fs->tmpdir, dirname(dir));
-    free(dir);
+        rc = pk_fs_move_into_place(s->ctx, fs->tmpdir, s->out);
     file_abort(s); /* (removes the folder, now empty on success) */
     return rc;
 }

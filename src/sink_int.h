@@ -17,9 +17,12 @@
  *
  * Feature sinks take features (geometry + attribute values). Tile writers
  * (MBTiles, PMTiles, a directory of tiles) take encoded tiles keyed by
- * z/x/y, not features, so they are a separate interface (a pk_tile_sink next
- * to them in src/tile_*.c) and not a third kind here; they can reuse the
- * temp-name-then-rename helpers at the end of this header.
+ * z/x/y, not features, so they are a separate interface (a pk_tile_sink
+ * with the same four steps, begin / add_tile(z, x, y, bytes) / commit /
+ * abort, next to them in src/tile_*.c), not a third kind here. They get the
+ * same guarantee from the file helpers at the end of this header:
+ * pk_fs_temp_beside to write in a temporary folder beside the final path,
+ * pk_fs_move_into_place at commit, pk_fs_remove_dir at abort.
  *
  * Use:  pk_sink_open -> pk_sink_write ... -> pk_sink_finish (or pk_sink_abort).
  * A sink is used by one thread. */
@@ -105,8 +108,16 @@ const char *pk_sink_geometry_type(const struct pk_sink *s);
  * .fgb, .kml, .gml, .sqlite, .dxf), or NULL. Borrowed static string. */
 const char *pk_format_for_path(const char *path);
 
+/* A new temporary folder beside path (.plankit-out-XXXXXX in path's folder,
+ * so on the same file system) and the name path will have in it. *tmpdir,
+ * *tmpfile: caller frees; remove the folder with pk_fs_remove_dir. On
+ * failure nothing is created and both are NULL. */
+int pk_fs_temp_beside(struct pk_ctx *ctx, const char *path, char **tmpdir, char **tmpfile);
+/* Move every file of tmpdir into the folder of path (pk_fs_move_all). */
+int pk_fs_move_into_place(struct pk_ctx *ctx, const char *tmpdir, const char *path);
 /* Move every file of folder dir into dest_dir (same file system, so each
- * file appears whole under its final name). */
+ * file appears whole under its final name), never replacing an existing
+ * file (then PK_ERR_IO, and the files moved so far are moved back). */
 int pk_fs_move_all(struct pk_ctx *ctx, const char *dir, const char *dest_dir);
 /* Remove a folder and the files in it (not recursive). */
 void pk_fs_remove_dir(const char *dir);
