@@ -161,6 +161,19 @@ static int folder_entries(struct fx *f, const char *must_have)
     return found ? n : -1;
 }
 
+/* 1 if the (one) temporary folder of the test folder holds file name. */
+static int in_temp_folder(struct fx *f, const char *name)
+{
+    DIR *d = opendir(f->dir);
+    struct dirent *e;
+    char p[900] = "";
+    while ((e = readdir(d)) != NULL)
+        if (!strncmp(e->d_name, ".plankit-out-", 13))
+            snprintf(p, sizeof p, "%s/%s/%s", f->dir, e->d_name, name);
+    closedir(d);
+    return p[0] && access(p, F_OK) == 0;
+}
+
 /* ---- store layer ---------------------------------------------------------- */
 
 static void test_store_write(void **state)
@@ -284,7 +297,11 @@ static void test_file_write_gpkg(void **state)
     assert_int_equal(access(path, F_OK), -1); /* not under the final name while written */
     for (int i = 0; i < 5; i++)
         assert_int_equal(put(f, s, square(i), i == 4 ? "昆山" : "x", "3"), PK_OK);
+    /* the features are in one open transaction: its rollback journal stays
+     * between writes (one transaction per feature deletes it after each) */
+    assert_int_equal(in_temp_folder(f, "out.gpkg-journal"), 1);
     assert_int_equal(put(f, s, "MULTIPOLYGON(((121 31, 121.1 31, 121.1 31.1, 121 31)))", "m", "4"), PK_OK);
+    assert_int_equal(in_temp_folder(f, "out.gpkg-journal"), 1);
     long long count = 0;
     assert_int_equal(pk_sink_finish(s, &count), PK_OK);
     assert_int_equal(count, 6);
