@@ -346,6 +346,12 @@ int pk_task_show(struct pk_store *store, const char *id, struct pk_table **out)
         return pk_error(store->ctx, PK_ERR_NOTFOUND, "no task '%s' ('plankit task list' shows the tasks)", id);
     static const char *cols[] = {"property", "value"};
     struct pk_table *t = pk_table_new(2, cols, NULL);
+    if (!t) {
+        pk_task_values_release(vals);
+        return pk_error(store->ctx, PK_ERR_NOMEM, "out of memory");
+    }
+    /* (a row that cannot be added leaves r = -1, whose cells pk_table_set
+     * refuses, and sets t->failed, checked at the end) */
     long r = pk_table_add_row(t);
     pk_table_set(t, (size_t)r, 0, "id");
     pk_table_set(t, (size_t)r, 1, id);
@@ -356,37 +362,44 @@ int pk_task_show(struct pk_store *store, const char *id, struct pk_table **out)
     }
     pk_task_values_release(vals);
     sqlite3_stmt *st;
+    int step = SQLITE_DONE;
     rc = pk_sql_prepare(store, "SELECT l.name, k.layer_id, k.fid, k.role FROM pk_task_links k"
                                " JOIN pk_layers l ON l.id=k.layer_id WHERE k.task_id=? ORDER BY l.id, k.fid", &st);
     if (rc == PK_OK) {
         pk_sql_bind_text(st, 1, id);
-        while (sqlite3_step(st) == SQLITE_ROW) {
+        while ((step = sqlite3_step(st)) == SQLITE_ROW) {
             struct pk_layer_ref ref;
             const char *lname = (const char *)sqlite3_column_text(st, 0);
             long long fid = sqlite3_column_int64(st, 2);
             char *label = pk_layer_find(store, lname, &ref) == PK_OK ? pk_layer_feature_label(store, &ref, fid) : NULL;
+            pk_error_clear(store->ctx);
             r = pk_table_add_row(t);
             pk_table_set(t, (size_t)r, 0, "link");
             pk_table_setf(t, (size_t)r, 1, "%s:%lld%s%s%s (%s)", lname, fid, label ? " " : "",
                           label ? label : "", "", sqlite3_column_text(st, 3));
             free(label);
         }
+        if (step != SQLITE_DONE)
+            rc = pk_error_db(store, "task show");
         sqlite3_finalize(st);
     }
-    pk_error_clear(store->ctx);
     if (rc == PK_OK)
         rc = pk_sql_prepare(store, "SELECT id, coalesce(label,''), role, GeometryType(geom) FROM pk_task_footprints"
                                    " WHERE task_id=? ORDER BY id", &st);
     if (rc == PK_OK) {
         pk_sql_bind_text(st, 1, id);
-        while (sqlite3_step(st) == SQLITE_ROW) {
+        while ((step = sqlite3_step(st)) == SQLITE_ROW) {
             r = pk_table_add_row(t);
             pk_table_set(t, (size_t)r, 0, "footprint");
             pk_table_setf(t, (size_t)r, 1, "#%lld %s %s (%s)", sqlite3_column_int64(st, 0),
                           sqlite3_column_text(st, 3), sqlite3_column_text(st, 1), sqlite3_column_text(st, 2));
         }
+        if (step != SQLITE_DONE)
+            rc = pk_error_db(store, "task show");
         sqlite3_finalize(st);
     }
+    if (rc == PK_OK && t->failed)
+        rc = pk_error(store->ctx, PK_ERR_NOMEM, "out of memory");
     if (rc != PK_OK) {
         pk_table_free(t);
         return rc;
