@@ -1,11 +1,18 @@
 /* sink_store.c — the store-layer kind of feature sink (see sink_int.h).
  *
- * begin opens a savepoint (a transaction of its own when the caller has
- * none), registers the layer under a temporary name (_pk_sink_<pid>_<n>) and
- * creates its table; add_feature inserts rows; commit builds the R*Tree
- * index, fills the registry (count, extent, geometry type, and the kind that
- * follows the geometries), renames the layer to its final name, records the
- * history and releases the savepoint. abort rolls the savepoint back. */
+ * All of it happens inside one transaction: the caller's, or the sink's own
+ * when the caller has none. begin registers the layer under a temporary
+ * name (_pk_sink_<pid>_<n>) and creates its table; add_feature inserts
+ * rows; commit builds the R*Tree index, fills the registry (count, extent,
+ * geometry type, and the kind that follows the geometries), renames the
+ * layer to its final name, records the history (and commits its own
+ * transaction). abort rolls its own transaction back, or, inside the
+ * caller's, drops what it created, so the caller's rollback leaves the
+ * store byte-identical and even a commit would leave no trace.
+ *
+ * (No savepoint inside the caller's transaction: in WAL mode a savepoint
+ * around the writes nearly doubles the page writes — 287k pwrite calls
+ * instead of 159k for the 35,708 pieces of the overlay benchmark.) */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -18,7 +25,7 @@
 struct store_sink {
     struct pk_layer_ref ref;    /* the layer, under its temporary name */
     sqlite3_stmt *insert;
-    int in_savepoint;
+    int own_tx;                 /* the sink began the transaction */
 };
 
 /* A registry name no layer has: '_' first, so never a name users choose
@@ -98,14 +105,30 @@ static int prepare_insert(struct pk_sink *s, struct store_sink *ss)
     return rc;
 }
 
+/* Inside the caller's transaction: drop the table and registry rows made
+ * so far, keeping the error that led here (if any) in the context. */
+static void drop_created(struct pk_sink *s, struct store_sink *ss)
+{
+    int code = pk_errcode(s->ctx);
+    char *msg = code != PK_OK ? strdup(pk_errmsg(s->ctx)) : NULL;
+    pk_layer_drop_tables(s->store, &ss->ref, 0); /* (IF EXISTS: also when the table was not made) */
+    if (code != PK_OK)
+        pk_error(s->ctx, code, "%s", msg ? msg : "out of memory");
+    else
+        pk_error_clear(s->ctx);
+    free(msg);
+}
+
 static void store_abort(struct pk_sink *s)
 {
     struct store_sink *ss = s->impl;
     if (!ss)
         return;
     sqlite3_finalize(ss->insert);
-    if (ss->in_savepoint)
+    if (ss->own_tx)
         pk_store_rollback(s->store);
+    else if (ss->ref.id)
+        drop_created(s, ss);
     free(ss);
     s->impl = NULL;
 }
@@ -119,8 +142,10 @@ static int store_begin(struct pk_sink *s)
     if (!ss)
         return pk_error(s->ctx, PK_ERR_NOMEM, "out of memory");
     s->impl = ss;
-    rc = pk_store_begin(s->store);
-    ss->in_savepoint = rc == PK_OK;
+    if (s->store->depth == 0) {
+        rc = pk_store_begin(s->store);
+        ss->own_tx = rc == PK_OK;
+    }
     if (rc == PK_OK)
         rc = register_layer(s, ss);
     if (rc == PK_OK)
@@ -198,10 +223,13 @@ static int store_commit(struct pk_sink *s)
     ss->insert = NULL;
     int rc = store_complete(s, ss);
     if (rc == PK_OK) {
-        ss->in_savepoint = 0;
-        rc = pk_store_commit(s->store); /* (a failed commit rolls its level back itself) */
+        ss->ref.id = 0; /* (done, or rolled back by a failed commit: nothing for store_abort to drop) */
+        if (ss->own_tx) {
+            ss->own_tx = 0;
+            rc = pk_store_commit(s->store); /* (a failed commit rolls back itself) */
+        }
     }
-    store_abort(s);
+    store_abort(s); /* (frees; on failure discards the layer) */
     return rc;
 }
 

@@ -1,6 +1,7 @@
 /* test_sink.c — the feature sinks (sink_int.h), store layer and file:
  * a successful write is registered (or read back by OGR) whole; an
- * add_feature error or an abort midway leaves the store byte-identical and
+ * add_feature error or an abort midway (alone, or inside the caller's
+ * transaction, which then rolls back) leaves the store byte-identical and
  * no file or temporary folder; the registry kind follows the geometries;
  * a file output is written in batched transactions and never replaces a
  * file that appeared under its name meanwhile. */
@@ -284,6 +285,45 @@ static void test_store_write_error_leaves_store_identical(void **state)
     free(after);
 }
 
+/* inside the caller's transaction: abort drops what the sink made (the
+ * caller may go on), a failed write keeps its message, and the caller's
+ * rollback leaves the store byte-identical; a finished layer is committed
+ * by the caller */
+static void test_store_inside_callers_transaction(void **state)
+{
+    struct fx *f = *state;
+    size_t n0, n1;
+    char *before = store_bytes(f, &n0);
+    assert_int_equal(pk_store_begin(f->store), PK_OK);
+    struct pk_sink *s = NULL;
+    assert_int_equal(pk_sink_open(f->store, "inner", NULL, "test sink", cols, 3, &s), PK_OK);
+    for (int i = 0; i < 10; i++)
+        assert_int_equal(put(f, s, square(i), "x", "1"), PK_OK);
+    pk_error(f->ctx, PK_ERR_CANCELLED, "cancelled by the test");
+    pk_sink_abort(s);
+    assert_int_equal(pk_errcode(f->ctx), PK_ERR_CANCELLED);
+    assert_string_equal(pk_errmsg(f->ctx), "cancelled by the test");
+    assert_int_equal(store_int(f, "SELECT count(*) FROM pk_layers"), 0);
+    assert_int_equal(store_int(f, "SELECT count(*) FROM pk_fields"), 0);
+    assert_int_equal(store_int(f, "SELECT count(*) FROM sqlite_master WHERE name LIKE 'lyr\\_%' ESCAPE '\\'"), 0);
+    assert_int_equal(store_int(f, "SELECT count(*) FROM geometry_columns WHERE f_table_name LIKE 'lyr%'"), 0);
+    pk_store_rollback(f->store);
+    char *after = store_bytes(f, &n1);
+    assert_int_equal(n0, n1);
+    assert_memory_equal(before, after, n0);
+    free(before);
+    free(after);
+    /* finished inside the caller's transaction: there once the caller commits */
+    assert_int_equal(pk_store_begin(f->store), PK_OK);
+    assert_int_equal(pk_sink_open(f->store, "inner", NULL, "test sink", cols, 3, &s), PK_OK);
+    assert_int_equal(put(f, s, "LINESTRING(121 31, 121.1 31.1)", "x", "1"), PK_OK);
+    assert_int_equal(pk_sink_finish(s, NULL), PK_OK);
+    assert_int_equal(pk_store_commit(f->store), PK_OK);
+    char buf[100];
+    assert_string_equal(store_text(f, "SELECT kind || ' ' || feature_count FROM pk_layers WHERE name='inner'", buf,
+                                   sizeof buf), "line 1");
+}
+
 /* ---- file ------------------------------------------------------------------ */
 
 static void test_file_write_gpkg(void **state)
@@ -410,6 +450,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_store_kind_follows_geometry, setup, teardown),
         cmocka_unit_test_setup_teardown(test_store_abort_leaves_store_identical, setup, teardown),
         cmocka_unit_test_setup_teardown(test_store_write_error_leaves_store_identical, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_store_inside_callers_transaction, setup, teardown),
         cmocka_unit_test_setup_teardown(test_file_write_gpkg, setup, teardown),
         cmocka_unit_test_setup_teardown(test_file_batches, setup, teardown),
         cmocka_unit_test_setup_teardown(test_file_abort_leaves_nothing, setup, teardown),
