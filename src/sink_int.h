@@ -4,10 +4,11 @@
  * A sink is a small state (struct pk_sink) and an ops table (struct
  * pk_sink_ops) with four steps: begin, add_feature, commit, abort. Two kinds
  * exist:
- *   - pk_sink_store_ops (sink_store.c): a new store layer, written inside its
- *     own savepoint under a temporary registry name and renamed to the final
- *     name by commit; abort rolls the savepoint back, so the store is as it
- *     was (byte-identical once the caller rolls back or commits nothing).
+ *   - pk_sink_store_ops (sink_store.c): a new store layer, written inside
+ *     the caller's transaction (or its own when the caller has none) under
+ *     a temporary registry name and renamed to the final name by commit;
+ *     abort rolls its own transaction back or drops what it made, so the
+ *     store is as it was (byte-identical once the caller rolls back).
  *   - pk_sink_file_ops (sink_file.c): a file in any format OGR writes,
  *     created in a temporary folder beside the final path, written in
  *     transactions (batched) where the driver has them, and moved into place
