@@ -202,13 +202,17 @@ int pk_buffer(struct pk_store *store, const struct pk_buffer_opts *o, long long 
     snprintf(source, sizeof source, "buffer %g m", o->distance_m);
     if (rc == PK_OK && !o->dissolve) {
         struct pk_column *cols = calloc((size_t)A.in.ncols + 2, sizeof *cols);
-        cols[0].name = "src_fid", cols[0].type = "INTEGER";
-        for (int c = 0; c < A.in.ncols; c++)
-            cols[c + 1].name = A.in.colnames[c], cols[c + 1].type = A.in.coltypes[c];
-        cols[A.in.ncols + 1].name = "area_m2", cols[A.in.ncols + 1].type = "REAL";
-        rc = pk_sink_open(store, o->out, NULL, source, cols, A.in.ncols + 2, &sink);
-        free(cols);
         const char **vals = calloc((size_t)A.in.ncols + 2, sizeof *vals);
+        if (!cols || !vals)
+            rc = pk_error(ctx, PK_ERR_NOMEM, "out of memory");
+        if (rc == PK_OK) {
+            cols[0].name = "src_fid", cols[0].type = "INTEGER";
+            for (int c = 0; c < A.in.ncols; c++)
+                cols[c + 1].name = A.in.colnames[c], cols[c + 1].type = A.in.coltypes[c];
+            cols[A.in.ncols + 1].name = "area_m2", cols[A.in.ncols + 1].type = "REAL";
+            rc = pk_sink_open(store, o->out, NULL, source, cols, A.in.ncols + 2, &sink);
+        }
+        free(cols);
         for (size_t i = 0; rc == PK_OK && i < A.in.n; i++) {
             if (!A.out[i])
                 continue;
@@ -225,17 +229,20 @@ int pk_buffer(struct pk_store *store, const struct pk_buffer_opts *o, long long 
     } else if (rc == PK_OK) {
         size_t m = 0;
         GEOSGeometry **parts = malloc((A.in.n ? A.in.n : 1) * sizeof *parts);
+        if (!parts)
+            return finish(store, &A, sink, o->out, "buffer", pk_error(ctx, PK_ERR_NOMEM, "out of memory"), count);
         for (size_t i = 0; i < A.in.n; i++)
             if (A.out[i])
                 parts[m++] = A.out[i], A.out[i] = NULL;
         GEOSGeometry *coll = GEOSGeom_createCollection_r(h, GEOS_GEOMETRYCOLLECTION, parts, (unsigned)m);
+        /* (the collection owns the parts from here on, made or not: GEOS frees them on failure) */
         free(parts);
         GEOSGeometry *u = coll ? GEOSUnaryUnion_r(h, coll) : NULL, *back = NULL;
         if (coll)
             GEOSGeom_destroy_r(h, coll);
         double area = 0;
         struct pk_transform *from_m = NULL;
-        if (m > 0 && !u)
+        if (!coll || (m > 0 && !u))
             rc = pk_error_geos(ctx, "buffer: cannot merge the buffers");
         if (u && (rc = pk_transform_new(ctx, A.crs.metric_srid, A.crs.store_srid, &from_m)) == PK_OK) {
             GEOSArea_r(h, u, &area);
@@ -299,6 +306,10 @@ int pk_dissolve(struct pk_store *store, const struct pk_dissolve_opts *o, long l
                 keys[g] = v ? strdup(v) : NULL;
                 isnull[g] = !v;
                 ngroups++;
+                if (v && !keys[g]) {
+                    rc = pk_error(ctx, PK_ERR_NOMEM, "out of memory");
+                    break;
+                }
             }
             size_t *grown = realloc(A.members[g], sizeof **A.members * (A.nmembers[g] + 1));
             if (!grown) {

@@ -17,6 +17,7 @@
 #include "geom_int.h"
 #include "layer_int.h"
 #include "sink_int.h"
+#include "sql_int.h"
 
 int pk_layer_find(struct pk_store *store, const char *name, struct pk_layer_ref *ref)
 {
@@ -125,34 +126,6 @@ char *pk_layer_feature_label(struct pk_store *store, const struct pk_layer_ref *
     return label;
 }
 
-/* Run a query and turn every row into a table row (all columns as text). */
-static int query_table(struct pk_store *store, const char *sql, const char *param,
-                       const enum pk_col_type *types, struct pk_table **out)
-{
-    sqlite3_stmt *st;
-    int rc = pk_sql_prepare(store, sql, &st);
-    if (rc != PK_OK)
-        return rc;
-    if (param)
-        pk_sql_bind_text(st, 1, param);
-    int n = sqlite3_column_count(st);
-    const char *names[64];
-    for (int i = 0; i < n && i < 64; i++)
-        names[i] = sqlite3_column_name(st, i);
-    struct pk_table *t = pk_table_new(n, names, types);
-    int step;
-    while (t && (step = sqlite3_step(st)) == SQLITE_ROW) {
-        long r = pk_table_add_row(t);
-        for (int i = 0; r >= 0 && i < n; i++)
-            pk_table_set(t, (size_t)r, i, (const char *)sqlite3_column_text(st, i));
-    }
-    sqlite3_finalize(st);
-    if (!t)
-        return pk_error(store->ctx, PK_ERR_NOMEM, "out of memory");
-    *out = t;
-    return PK_OK;
-}
-
 /* The accuracy class of a layer, from the free text of its registry
  * `accuracy` (the manifest's, --accuracy, or inherited by a derived layer),
  * worst class first: any sign of a schematic, estimated or placeholder
@@ -173,13 +146,13 @@ int pk_layer_list(struct pk_store *store, struct pk_table **out)
 {
     static const enum pk_col_type types[] = {PK_COL_TEXT, PK_COL_TEXT, PK_COL_TEXT, PK_COL_TEXT,
                                              PK_COL_INT, PK_COL_TEXT, PK_COL_TEXT, PK_COL_TEXT};
-    return query_table(store,
+    return pk_sql_table(store,
                        "SELECT name, kind, coalesce(geometry_type, '') AS geometry, title,"
                        " feature_count AS features,"
                        " CASE WHEN min_x IS NULL THEN '' ELSE printf('%.4f,%.4f,%.4f,%.4f',"
                        "   min_x, min_y, max_x, max_y) END AS extent,"
                        " loaded_at, " ACCURACY_CLASS_SQL " AS accuracy FROM pk_layers ORDER BY id",
-                       NULL, types, out);
+                       NULL, types, "layer list", out);
 }
 
 int pk_layer_issues(struct pk_store *store, const char *name, struct pk_table **out)
@@ -190,11 +163,12 @@ int pk_layer_issues(struct pk_store *store, const char *name, struct pk_table **
         return rc;
     static const enum pk_col_type types[] = {PK_COL_INT, PK_COL_INT, PK_COL_TEXT, PK_COL_TEXT,
                                              PK_COL_TEXT};
-    return query_table(store,
+    const char *params[] = {name, NULL};
+    return pk_sql_table(store,
                        "SELECT fid, source_fid, coalesce(feature_name, '') AS name, issue, detail"
                        " FROM pk_load_issues WHERE layer_id=(SELECT id FROM pk_layers WHERE name=?)"
                        " ORDER BY fid",
-                       name, types, out);
+                       params, types, "layer issues", out);
 }
 
 /* Sum of areas (m²) and lengths (m) of a layer in the store's metric CRS.

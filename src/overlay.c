@@ -718,7 +718,7 @@ static int run(struct overlay *O, struct pk_overlay_result *res, struct pk_table
     }
     pk_sink_abort(w.sink);
     if (rc == PK_OK && w.m && summary)
-        rc = pk_ov_summary(&O->A, &O->B, o->summary_long, w.m, O->a_area, summary);
+        rc = pk_ov_summary(ctx, &O->A, &O->B, o->summary_long, w.m, O->a_area, summary);
     release_run(O, &oc, w.m);
     return rc;
 }

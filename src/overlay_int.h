@@ -67,9 +67,10 @@ int pk_ov_inherit_accuracy(struct pk_store *store, const char *out, const char *
                            const char *b);
 /* The summary: rows A features, one "km² (% of A)" column per B feature that
  * any A feature meets, or one row per pair (long_form). m is nA × nB m²,
- * a_area the A features' areas. *out: caller frees with pk_table_free. */
-int pk_ov_summary(const struct pk_ov_input *A, const struct pk_ov_input *B, int long_form, const double *m,
-                  const double *a_area, struct pk_table **out);
+ * a_area the A features' areas. *out: caller frees with pk_table_free;
+ * out of memory: PK_ERR_NOMEM (message in ctx) and *out NULL. */
+int pk_ov_summary(struct pk_ctx *ctx, const struct pk_ov_input *A, const struct pk_ov_input *B, int long_form,
+                  const double *m, const double *a_area, struct pk_table **out);
 
 /* One pair a ∩ b (overlay_pair.c), in the store CRS, for one A feature
  * against its candidate B features, in one thread. */

@@ -1,6 +1,6 @@
 /* overlay_output.c — the overlay's output side: the columns of the result
- * (parents' attributes, prefixed on clashes), writing a piece, and the
- * A × B summary matrix. */
+ * (parents' attributes, prefixed on clashes), writing a piece to the sink,
+ * and the A × B summary table (every allocation checked). */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -90,7 +90,9 @@ void pk_ov_cols_release(struct pk_ov_cols *oc)
 int pk_ov_write(const struct pk_ov_input *A, const struct pk_ov_input *B, struct pk_sink *sink,
                 const struct pk_ov_cols *oc, size_t ai, size_t bi, const GEOSGeometry *g, double area_m2)
 {
-    const char **vals = calloc((size_t)oc->n, sizeof *vals);
+    const char **vals = calloc((size_t)(oc->n > 0 ? oc->n : 1), sizeof *vals);
+    if (!vals)
+        return pk_error(sink->ctx, PK_ERR_NOMEM, "out of memory");
     char afid[32], bfid[32], area[64];
     if (ai != (size_t)-1)
         snprintf(afid, sizeof afid, "%lld", A->fids[ai]);
@@ -112,33 +114,49 @@ int pk_ov_write(const struct pk_ov_input *A, const struct pk_ov_input *B, struct
     return rc;
 }
 
-/* Summary matrix: rows A features, one "km² (% of A)" column per B feature
- * that any A feature meets; or one row per pair (long form). m is nA × nB m². */
-int pk_ov_summary(const struct pk_ov_input *A, const struct pk_ov_input *B, int long_form, const double *m,
-                  const double *a_area, struct pk_table **out)
+/* The summary's end: the table if complete, else an out-of-memory error. */
+static int summary_done(struct pk_ctx *ctx, struct pk_table *t, struct pk_table **out)
+{
+    if (!t || t->failed) {
+        pk_table_free(t);
+        return pk_error(ctx, PK_ERR_NOMEM, "overlay: out of memory for the summary");
+    }
+    *out = t;
+    return PK_OK;
+}
+
+/* Long form: one row per (A, B) pair with an overlap. */
+static int summary_long(struct pk_ctx *ctx, const struct pk_ov_input *A, const struct pk_ov_input *B,
+                        const double *m, const double *a_area, struct pk_table **out)
 {
     size_t nA = A->n, nB = B->n;
-    if (long_form) {
-        const char *names[] = {"a_fid", "a_name", "b_fid", "b_name", "km2", "pct_of_a"};
-        enum pk_col_type types[] = {PK_COL_INT, PK_COL_TEXT, PK_COL_INT, PK_COL_TEXT, PK_COL_REAL, PK_COL_REAL};
-        struct pk_table *t = pk_table_new(6, names, types);
-        for (size_t i = 0; i < nA; i++)
-            for (size_t j = 0; j < nB; j++) {
-                if (m[i * nB + j] <= 0)
-                    continue;
-                long r = pk_table_add_row(t);
-                pk_table_setf(t, (size_t)r, 0, "%lld", A->fids[i]);
-                pk_table_set(t, (size_t)r, 1, A->labels[i]);
-                pk_table_setf(t, (size_t)r, 2, "%lld", B->fids[j]);
-                pk_table_set(t, (size_t)r, 3, B->labels[j]);
-                pk_table_setf(t, (size_t)r, 4, "%.6f", m[i * nB + j] / 1e6);
-                if (a_area[i] > 0)
-                    pk_table_setf(t, (size_t)r, 5, "%.2f", 100.0 * m[i * nB + j] / a_area[i]);
-            }
-        *out = t;
-        return PK_OK;
-    }
-    int *used = calloc(nB ? nB : 1, sizeof *used), nused = 0;
+    const char *names[] = {"a_fid", "a_name", "b_fid", "b_name", "km2", "pct_of_a"};
+    enum pk_col_type types[] = {PK_COL_INT, PK_COL_TEXT, PK_COL_INT, PK_COL_TEXT, PK_COL_REAL, PK_COL_REAL};
+    struct pk_table *t = pk_table_new(6, names, types);
+    for (size_t i = 0; t && !t->failed && i < nA; i++)
+        for (size_t j = 0; j < nB && !t->failed; j++) {
+            double v = m[i * nB + j];
+            long r = v > 0 ? pk_table_add_row(t) : -1;
+            if (r < 0)
+                continue; /* (no overlap, or out of memory: t->failed) */
+            pk_table_setf(t, (size_t)r, 0, "%lld", A->fids[i]);
+            pk_table_set(t, (size_t)r, 1, A->labels[i]);
+            pk_table_setf(t, (size_t)r, 2, "%lld", B->fids[j]);
+            pk_table_set(t, (size_t)r, 3, B->labels[j]);
+            pk_table_setf(t, (size_t)r, 4, "%.6f", v / 1e6);
+            if (a_area[i] > 0)
+                pk_table_setf(t, (size_t)r, 5, "%.2f", 100.0 * v / a_area[i]);
+        }
+    return summary_done(ctx, t, out);
+}
+
+/* The wide table's columns: a, area_km2, outside_pct, then one per B
+ * feature that any A feature meets (used[j] set). NULL when out of memory. */
+static struct pk_table *wide_table(const struct pk_ov_input *A, const struct pk_ov_input *B, const double *m,
+                                   int *used)
+{
+    size_t nA = A->n, nB = B->n;
+    int nused = 0;
     for (size_t j = 0; j < nB; j++)
         for (size_t i = 0; i < nA && !used[j]; i++)
             if (m[i * nB + j] > 0)
@@ -147,51 +165,70 @@ int pk_ov_summary(const struct pk_ov_input *A, const struct pk_ov_input *B, int 
     const char **names = calloc((size_t)ncols, sizeof *names);
     enum pk_col_type *types = calloc((size_t)ncols, sizeof *types);
     char **owned = calloc((size_t)ncols, sizeof *owned);
-    names[0] = "a", names[1] = "area_km2", names[2] = "outside_pct";
-    types[1] = types[2] = PK_COL_REAL;
-    int c = 3;
-    for (size_t j = 0; j < nB; j++)
-        if (used[j]) {
-            char buf[160];
-            if (B->labels[j])
-                snprintf(buf, sizeof buf, "%s", B->labels[j]);
-            else
-                snprintf(buf, sizeof buf, "fid %lld", B->fids[j]);
-            names[c] = owned[c] = strdup(buf);
-            c++;
-        }
-    struct pk_table *t = pk_table_new(ncols, names, types);
-    for (size_t i = 0; i < nA; i++) {
+    struct pk_table *t = NULL;
+    int ok = names && types && owned;
+    if (ok) {
+        names[0] = "a", names[1] = "area_km2", names[2] = "outside_pct";
+        types[1] = types[2] = PK_COL_REAL;
+    }
+    for (size_t j = 0, c = 3; ok && j < nB; j++) {
+        if (!used[j])
+            continue;
+        int n = B->labels[j] ? asprintf(&owned[c], "%s", B->labels[j]) : asprintf(&owned[c], "fid %lld", B->fids[j]);
+        if (n < 0)
+            owned[c] = NULL, ok = 0;
+        names[c] = owned[c];
+        c++;
+    }
+    if (ok)
+        t = pk_table_new(ncols, names, types);
+    for (int k = 0; owned && k < ncols; k++)
+        free(owned[k]);
+    free(owned);
+    free(names);
+    free(types);
+    return t;
+}
+
+/* Wide form: rows A features, one "km² (% of A)" column per B feature met. */
+static int summary_wide(struct pk_ctx *ctx, const struct pk_ov_input *A, const struct pk_ov_input *B,
+                        const double *m, const double *a_area, struct pk_table **out)
+{
+    size_t nA = A->n, nB = B->n;
+    int *used = calloc(nB ? nB : 1, sizeof *used);
+    struct pk_table *t = used ? wide_table(A, B, m, used) : NULL;
+    for (size_t i = 0; t && !t->failed && i < nA; i++) {
         long r = pk_table_add_row(t);
+        if (r < 0)
+            break; /* (t->failed) */
         double sum = 0;
         if (A->labels[i])
             pk_table_set(t, (size_t)r, 0, A->labels[i]);
         else
             pk_table_setf(t, (size_t)r, 0, "fid %lld", A->fids[i]);
         pk_table_setf(t, (size_t)r, 1, "%.6f", a_area[i] / 1e6);
-        c = 3;
-        for (size_t j = 0; j < nB; j++) {
+        for (size_t j = 0, c = 3; j < nB; j++) {
             if (!used[j])
                 continue;
             double v = m[i * nB + j];
             sum += v;
             if (v > 0)
-                pk_table_setf(t, (size_t)r, c, "%.3f (%.1f%%)", v / 1e6, a_area[i] > 0 ? 100.0 * v / a_area[i] : 0);
+                pk_table_setf(t, (size_t)r, (int)c, "%.3f (%.1f%%)", v / 1e6, a_area[i] > 0 ? 100.0 * v / a_area[i] : 0);
             c++;
         }
         if (a_area[i] > 0)
             pk_table_setf(t, (size_t)r, 2, "%.2f", fmax(0, 100.0 * (1 - sum / a_area[i])));
     }
-    for (int k = 0; k < ncols; k++)
-        free(owned[k]);
-    free(owned);
-    free(names);
-    free(types);
     free(used);
-    *out = t;
-    return PK_OK;
+    return summary_done(ctx, t, out);
 }
 
+int pk_ov_summary(struct pk_ctx *ctx, const struct pk_ov_input *A, const struct pk_ov_input *B, int long_form,
+                  const double *m, const double *a_area, struct pk_table **out)
+{
+    *out = NULL;
+    return long_form ? summary_long(ctx, A, B, m, a_area, out) : summary_wide(ctx, A, B, m, a_area, out);
+}
 
 /* A derived layer inherits provenance and accuracy from its inputs: its
  * registry row gets "<what> of A (A's provenance) and B (...)" and

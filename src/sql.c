@@ -1,15 +1,100 @@
-/* sql.c — `plankit sql`: one read-only statement on the store, with the
- * SpatiaLite functions. Writes are refused three ways: the statement must be
- * read-only (sqlite3_stmt_readonly), an authorizer denies every write,
- * ATTACH and PRAGMA assignment, and the connection runs with query_only. */
+/* sql.c — SELECT results into tables (sql_int.h: the helper the library's
+ * listing functions share) and `plankit sql`: one read-only statement on
+ * the store, with the SpatiaLite functions. Writes are refused three ways:
+ * the statement must be read-only (sqlite3_stmt_readonly), an authorizer
+ * denies every write, ATTACH and PRAGMA assignment, and the connection runs
+ * with query_only. */
 #include <ctype.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
 
-#include "store_int.h"
+#include "sql_int.h"
 #include "plankit/query.h"
+
+/* A table with st's column names; types NULL: from st's current row. */
+static struct pk_table *table_for(sqlite3_stmt *st, const enum pk_col_type *types, int has_row)
+{
+    int n = sqlite3_column_count(st);
+    const char **names = calloc((size_t)(n ? n : 1), sizeof *names);
+    enum pk_col_type *own = calloc((size_t)(n ? n : 1), sizeof *own);
+    struct pk_table *t = NULL;
+    int ok = names && own;
+    for (int i = 0; ok && i < n; i++) {
+        ok = (names[i] = sqlite3_column_name(st, i)) != NULL;
+        int ct = has_row ? sqlite3_column_type(st, i) : SQLITE_TEXT;
+        own[i] = ct == SQLITE_INTEGER ? PK_COL_INT : ct == SQLITE_FLOAT ? PK_COL_REAL : PK_COL_TEXT;
+    }
+    if (ok)
+        t = pk_table_new(n, names, types ? types : own);
+    free(names);
+    free(own);
+    return t;
+}
+
+/* Append st's current row to t; -1 when out of memory. */
+static int append_row(struct pk_table *t, sqlite3_stmt *st)
+{
+    long r = pk_table_add_row(t);
+    for (int i = 0; r >= 0 && i < t->ncols; i++) {
+        int ct = sqlite3_column_type(st, i);
+        if (ct == SQLITE_NULL)
+            continue;
+        const char *text = ct == SQLITE_BLOB ? NULL : (const char *)sqlite3_column_text(st, i);
+        int bad = ct == SQLITE_BLOB ? pk_table_setf(t, (size_t)r, i, "<blob %d bytes>", sqlite3_column_bytes(st, i))
+                  : text ? pk_table_set(t, (size_t)r, i, text) : -1; /* (NULL text of a value: out of memory) */
+        if (bad)
+            return -1;
+    }
+    return r >= 0 ? 0 : -1;
+}
+
+int pk_sql_table_from(struct pk_store *store, sqlite3_stmt *st, const enum pk_col_type *types, const char *what,
+                      struct pk_table **out)
+{
+    struct pk_table *t = NULL;
+    int step = SQLITE_ERROR, nomem = 0;
+    *out = NULL;
+    while (!nomem && (step = sqlite3_step(st)) == SQLITE_ROW) {
+        /* names only now: a step that re-prepares the statement (schema
+         * changed meanwhile) frees the names read before it */
+        if (!t && !(t = table_for(st, types, 1)))
+            nomem = 1;
+        else if (append_row(t, st) != 0)
+            nomem = 1;
+    }
+    if (!nomem && step == SQLITE_DONE && !t)
+        nomem = !(t = table_for(st, types, 0));
+    if (nomem) {
+        pk_table_free(t);
+        return pk_error(store->ctx, PK_ERR_NOMEM, "%s: out of memory", what);
+    }
+    if (step != SQLITE_DONE) {
+        pk_table_free(t);
+        int code = sqlite3_errcode(store->db) == SQLITE_READONLY ? PK_ERR_READONLY : PK_ERR_DB;
+        return pk_error(store->ctx, code, "%s: %s", what, sqlite3_errmsg(store->db));
+    }
+    *out = t;
+    return PK_OK;
+}
+
+int pk_sql_table(struct pk_store *store, const char *sql, const char *const *params,
+                 const enum pk_col_type *types, const char *what, struct pk_table **out)
+{
+    sqlite3_stmt *st = NULL;
+    *out = NULL;
+    if (!sql)
+        return pk_error(store->ctx, PK_ERR_NOMEM, "%s: out of memory", what);
+    int rc = pk_sql_prepare(store, sql, &st);
+    for (int i = 0; rc == PK_OK && params && params[i]; i++)
+        if (pk_sql_bind_text(st, i + 1, params[i]) != SQLITE_OK)
+            rc = pk_error_db(store, what);
+    if (rc == PK_OK)
+        rc = pk_sql_table_from(store, st, types, what, out);
+    sqlite3_finalize(st);
+    return rc;
+}
 
 /* SpatiaLite functions that change the database or write files; pure
  * functions sharing a prefix are let through below. */
@@ -133,43 +218,7 @@ int pk_sql_readonly(struct pk_store *store, const char *sql, struct pk_table **o
         rc = pk_error(ctx, PK_ERR_ARGS, "sql: give one statement at a time");
         goto done;
     }
-    int n = sqlite3_column_count(st);
-    const char **names = calloc((size_t)(n ? n : 1), sizeof *names);
-    enum pk_col_type *types = calloc((size_t)(n ? n : 1), sizeof *types);
-    struct pk_table *t = NULL;
-    int step;
-    while ((step = sqlite3_step(st)) == SQLITE_ROW) {
-        if (!t) {
-            /* names only now: a step that re-prepares the statement (schema
-             * changed meanwhile) frees the names read before it */
-            for (int i = 0; i < n; i++) {
-                int ct = sqlite3_column_type(st, i);
-                types[i] = ct == SQLITE_INTEGER ? PK_COL_INT : ct == SQLITE_FLOAT ? PK_COL_REAL : PK_COL_TEXT;
-                names[i] = sqlite3_column_name(st, i);
-            }
-            t = pk_table_new(n, names, types);
-        }
-        long r = pk_table_add_row(t);
-        for (int i = 0; r >= 0 && i < n; i++) {
-            if (sqlite3_column_type(st, i) == SQLITE_BLOB)
-                pk_table_setf(t, (size_t)r, i, "<blob %d bytes>", sqlite3_column_bytes(st, i));
-            else
-                pk_table_set(t, (size_t)r, i, (const char *)sqlite3_column_text(st, i));
-        }
-    }
-    for (int i = 0; !t && i < n; i++)
-        names[i] = sqlite3_column_name(st, i);
-    if (!t)
-        t = pk_table_new(n, names, types);
-    free(names);
-    free(types);
-    if (step != SQLITE_DONE) {
-        rc = pk_error(ctx, sqlite3_errcode(store->db) == SQLITE_READONLY ? PK_ERR_READONLY : PK_ERR_DB,
-                      "sql: %s", sqlite3_errmsg(store->db));
-        pk_table_free(t);
-        goto done;
-    }
-    *out = t;
+    rc = pk_sql_table_from(store, st, NULL, "sql", out);
 done:
     sqlite3_finalize(st);
     sqlite3_exec(store->db, "PRAGMA query_only=0", NULL, NULL, NULL);

@@ -10,6 +10,7 @@
 
 #include "layer_int.h"
 #include "task_int.h"
+#include "sql_int.h"
 
 /* Task columns in the order of enum task_col; never user text. */
 const char *const pk_task_columns[TASK_NCOLS] = {
@@ -334,41 +335,6 @@ int pk_task_remove(struct pk_store *store, const char *id)
     return rc;
 }
 
-/* Run sql (with up to 4 text parameters, NULL-terminated) into a new table. */
-int pk_query_to_table(struct pk_store *store, const char *sql, const char *const *params,
-                      const enum pk_col_type *types, struct pk_table **out)
-{
-    sqlite3_stmt *st;
-    int rc = pk_sql_prepare(store, sql, &st);
-    if (rc != PK_OK)
-        return rc;
-    for (int i = 0; params && params[i]; i++)
-        pk_sql_bind_text(st, i + 1, params[i]);
-    int n = sqlite3_column_count(st);
-    const char **names = calloc((size_t)(n ? n : 1), sizeof *names);
-    for (int i = 0; names && i < n; i++)
-        names[i] = sqlite3_column_name(st, i);
-    struct pk_table *t = names ? pk_table_new(n, names, types) : NULL;
-    free(names);
-    int step = SQLITE_DONE;
-    while (t && (step = sqlite3_step(st)) == SQLITE_ROW) {
-        long r = pk_table_add_row(t);
-        for (int i = 0; r >= 0 && i < n; i++)
-            pk_table_set(t, (size_t)r, i, (const char *)sqlite3_column_text(st, i));
-    }
-    if (t && step != SQLITE_DONE)
-        rc = pk_error_db(store, "query");
-    sqlite3_finalize(st);
-    if (!t && rc == PK_OK)
-        rc = pk_error(store->ctx, PK_ERR_NOMEM, "out of memory");
-    if (rc != PK_OK) {
-        pk_table_free(t);
-        return rc;
-    }
-    *out = t;
-    return PK_OK;
-}
-
 int pk_task_show(struct pk_store *store, const char *id, struct pk_table **out)
 {
     char *vals[TASK_NCOLS];
@@ -380,6 +346,12 @@ int pk_task_show(struct pk_store *store, const char *id, struct pk_table **out)
         return pk_error(store->ctx, PK_ERR_NOTFOUND, "no task '%s' ('plankit task list' shows the tasks)", id);
     static const char *cols[] = {"property", "value"};
     struct pk_table *t = pk_table_new(2, cols, NULL);
+    if (!t) {
+        pk_task_values_release(vals);
+        return pk_error(store->ctx, PK_ERR_NOMEM, "out of memory");
+    }
+    /* (a row that cannot be added leaves r = -1, whose cells pk_table_set
+     * refuses, and sets t->failed, checked at the end) */
     long r = pk_table_add_row(t);
     pk_table_set(t, (size_t)r, 0, "id");
     pk_table_set(t, (size_t)r, 1, id);
@@ -390,37 +362,44 @@ int pk_task_show(struct pk_store *store, const char *id, struct pk_table **out)
     }
     pk_task_values_release(vals);
     sqlite3_stmt *st;
+    int step = SQLITE_DONE;
     rc = pk_sql_prepare(store, "SELECT l.name, k.layer_id, k.fid, k.role FROM pk_task_links k"
                                " JOIN pk_layers l ON l.id=k.layer_id WHERE k.task_id=? ORDER BY l.id, k.fid", &st);
     if (rc == PK_OK) {
         pk_sql_bind_text(st, 1, id);
-        while (sqlite3_step(st) == SQLITE_ROW) {
+        while ((step = sqlite3_step(st)) == SQLITE_ROW) {
             struct pk_layer_ref ref;
             const char *lname = (const char *)sqlite3_column_text(st, 0);
             long long fid = sqlite3_column_int64(st, 2);
             char *label = pk_layer_find(store, lname, &ref) == PK_OK ? pk_layer_feature_label(store, &ref, fid) : NULL;
+            pk_error_clear(store->ctx);
             r = pk_table_add_row(t);
             pk_table_set(t, (size_t)r, 0, "link");
             pk_table_setf(t, (size_t)r, 1, "%s:%lld%s%s%s (%s)", lname, fid, label ? " " : "",
                           label ? label : "", "", sqlite3_column_text(st, 3));
             free(label);
         }
+        if (step != SQLITE_DONE)
+            rc = pk_error_db(store, "task show");
         sqlite3_finalize(st);
     }
-    pk_error_clear(store->ctx);
     if (rc == PK_OK)
         rc = pk_sql_prepare(store, "SELECT id, coalesce(label,''), role, GeometryType(geom) FROM pk_task_footprints"
                                    " WHERE task_id=? ORDER BY id", &st);
     if (rc == PK_OK) {
         pk_sql_bind_text(st, 1, id);
-        while (sqlite3_step(st) == SQLITE_ROW) {
+        while ((step = sqlite3_step(st)) == SQLITE_ROW) {
             r = pk_table_add_row(t);
             pk_table_set(t, (size_t)r, 0, "footprint");
             pk_table_setf(t, (size_t)r, 1, "#%lld %s %s (%s)", sqlite3_column_int64(st, 0),
                           sqlite3_column_text(st, 3), sqlite3_column_text(st, 1), sqlite3_column_text(st, 2));
         }
+        if (step != SQLITE_DONE)
+            rc = pk_error_db(store, "task show");
         sqlite3_finalize(st);
     }
+    if (rc == PK_OK && t->failed)
+        rc = pk_error(store->ctx, PK_ERR_NOMEM, "out of memory");
     if (rc != PK_OK) {
         pk_table_free(t);
         return rc;
@@ -444,10 +423,12 @@ int pk_task_history(struct pk_store *store, const char *id, struct pk_table **ou
     if (rc != PK_OK)
         return rc;
     const char *params[] = {id, NULL};
-    return pk_query_to_table(store,
-                             "SELECT at, user, command, field, old_value AS old, new_value AS new FROM pk_history"
-                             " WHERE object_type='task' AND object_id=? ORDER BY id",
-                             params, NULL, out);
+    static const enum pk_col_type text[] = {PK_COL_TEXT, PK_COL_TEXT, PK_COL_TEXT, PK_COL_TEXT, PK_COL_TEXT,
+                                            PK_COL_TEXT};
+    return pk_sql_table(store,
+                        "SELECT at, user, command, field, old_value AS old, new_value AS new FROM pk_history"
+                        " WHERE object_type='task' AND object_id=? ORDER BY id",
+                        params, text, "task history", out);
 }
 
 int pk_task_list(struct pk_store *store, const struct pk_task_filter *f, struct pk_table **out)
@@ -498,7 +479,7 @@ int pk_task_list(struct pk_store *store, const struct pk_task_filter *f, struct 
         "  + (SELECT count(*) FROM pk_task_footprints p WHERE p.task_id=t.id) AS links"
         " FROM pk_tasks t WHERE %s ORDER BY t.rowid", where);
     sqlite3_free(where);
-    rc = pk_query_to_table(store, sql, params, types, out);
+    rc = pk_sql_table(store, sql, params, types, "task list", out);
     sqlite3_free(sql);
     return rc;
 }

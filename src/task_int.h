@@ -39,9 +39,4 @@ int pk_task_link_add(struct pk_store *store, const char *id, const char *layer, 
 int pk_task_footprint_add(struct pk_store *store, const char *id, OGRGeometryH geom,
                           OGRSpatialReferenceH srs, const char *label, const char *role, int log);
 
-/* Run sql with text parameters (NULL-terminated list) into a new table.
- * types may be NULL (all text). Caller frees *out with pk_table_free. */
-int pk_query_to_table(struct pk_store *store, const char *sql, const char *const *params,
-                      const enum pk_col_type *types, struct pk_table **out);
-
 #endif

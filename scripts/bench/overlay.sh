@@ -23,6 +23,9 @@
 #      GeoPandas load, so all start from identical valid geometry.
 #        plankit     plankit overlay intersection counties grid -o pieces
 #                    (--threads 1, and the default: one thread per CPU)
+#        plankit -o .gpkg  the same into a GeoPackage file (default threads),
+#                    with ogr2ogr copying that finished file as a reference
+#                    for the cost of writing the pieces alone (not a peer)
 #        SpatiaLite  overlay/sl_overlay.sql: CREATE TABLE AS SELECT ST_Intersection
 #                    through the R*Tree index (sqlite3 + mod_spatialite)
 #        PostGIS     overlay/pg_overlay.sql: CREATE TABLE AS SELECT ST_Intersection
@@ -277,6 +280,18 @@ for run in $(seq 1 "$runs"); do
             P -q -s "$work/run.sqlite" layer export pieces "$work/pk_t$threads.gpkg"
         fi
     done
+    # the same overlay written to a GeoPackage file instead of the store, and,
+    # for reference, ogr2ogr copying that finished file (the cost of writing
+    # the pieces alone)
+    rm -rf "$work/pk_file.gpkg" "$work/ogr_copy.gpkg"
+    cp "$work/base.sqlite" "$work/run.sqlite"
+    wait_quiet
+    timed pk_file "$bin" -s "$work/run.sqlite" overlay intersection counties grid -o "$work/pk_file.gpkg"
+    record overlay plankit-gpkg "$run" "$T_WALL" "$T_CPU" "$T_RSS" "$(plankit_pieces "$work/pk_file.err")" "$T_BUSY"
+    wait_quiet
+    timed ogr_copy ogr2ogr -f GPKG "$work/ogr_copy.gpkg" "$work/pk_file.gpkg"
+    record overlay ref-ogr2ogr-gpkg "$run" "$T_WALL" "$T_CPU" "$T_RSS" \
+        "$(ogrinfo -so -al "$work/ogr_copy.gpkg" | awk -F': ' '/^Feature Count/ {print $2}')" "$T_BUSY"
     if has_peer spatialite; then
         rm -f "$work/sl_run.sqlite"
         cp "$work/sl_base.sqlite" "$work/sl_run.sqlite"
@@ -317,7 +332,8 @@ cmp_import() {
     ogr2ogr -update -lco GEOMETRY_NAME=geom -nlt MULTIPOLYGON -a_srs EPSG:4326 -nln "$t" -sql "$sql" "$@" "$cmp" "$from"
 }
 cmp_import pk "$work/pk_tdefault.gpkg" "SELECT a_fid AS county_fid, cell_id, area_m2 AS own_area, geom FROM pieces"
-tools=pk
+cmp_import pkf "$work/pk_file.gpkg" "SELECT a_fid AS county_fid, cell_id, geom FROM result"
+tools="pk pkf"
 has_peer spatialite && { cmp_import sl "$work/sl_run.sqlite" "SELECT county_fid, cell_id, geom FROM pieces"; tools="$tools sl"; }
 has_peer postgis && { cmp_import pg "$(pg_dsn)" "SELECT county_fid, cell_id, geom FROM pieces"; tools="$tools pg"; }
 has_peer geopandas && { cmp_import gp "$work/gpd.gpkg" "SELECT county_fid, cell_id, geom FROM pieces"; tools="$tools gp"; }

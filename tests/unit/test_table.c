@@ -102,6 +102,46 @@ static void test_free_null(void **state)
     pk_table_free(NULL);
 }
 
+/* a failed add_row (-1) used as a row index, or any cell that does not
+ * exist, is refused: nothing is written and the table says it failed */
+static void test_bad_cells_refused(void **state)
+{
+    (void)state;
+    const char *names[] = {"k", "v"};
+    struct pk_table *t = pk_table_new(2, names, NULL);
+    assert_int_equal(t->failed, 0);
+    long bad = -1;
+    assert_int_equal(pk_table_set(t, (size_t)bad, 0, "x"), -1);
+    assert_int_equal(t->failed, 1);
+    t->failed = 0;
+    assert_int_equal(pk_table_setf(t, (size_t)bad, 1, "%d", 1), -1);
+    assert_int_equal(t->failed, 1);
+    assert_int_equal(pk_table_add_row(t), 0);
+    assert_int_equal(pk_table_set(t, 1, 0, "x"), -1);  /* row 1 does not exist yet */
+    assert_int_equal(pk_table_set(t, 0, 2, "x"), -1);  /* nor column 2 */
+    assert_int_equal(pk_table_set(t, 0, -1, "x"), -1);
+    assert_int_equal(pk_table_set(t, 0, 1, "ok"), 0);
+    assert_string_equal(pk_table_get(t, 0, 1), "ok");
+    assert_int_equal(t->nrows, 1);
+    pk_table_free(t);
+}
+
+static void test_append(void **state)
+{
+    (void)state;
+    const char *names[] = {"name", "n"};
+    struct pk_table *t = pk_table_new(2, names, NULL);
+    const char *row0[] = {"玉山镇", NULL}, *row1[] = {"x", "2"};
+    assert_int_equal(pk_table_append(t, row0), 0);
+    assert_int_equal(pk_table_append(t, row1), 1);
+    assert_int_equal(t->nrows, 2);
+    assert_string_equal(pk_table_get(t, 0, 0), "玉山镇");
+    assert_null(pk_table_get(t, 0, 1));
+    assert_string_equal(pk_table_get(t, 1, 1), "2");
+    assert_int_equal(t->failed, 0);
+    pk_table_free(t);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -110,6 +150,8 @@ int main(void)
         cmocka_unit_test(test_cells),
         cmocka_unit_test(test_growth_keeps_rows),
         cmocka_unit_test(test_free_null),
+        cmocka_unit_test(test_bad_cells_refused),
+        cmocka_unit_test(test_append),
     };
     return cmocka_run_group_tests_name("table", tests, NULL, NULL);
 }

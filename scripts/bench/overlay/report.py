@@ -10,6 +10,8 @@ import sys
 
 NAMES = {
     "plankit-tdefault": "plankit (default threads)", "plankit-t1": "plankit --threads 1",
+    "plankit-gpkg": "plankit -o pieces.gpkg (file output, default threads)",
+    "ref-ogr2ogr-gpkg": "ogr2ogr copy of plankit's .gpkg (reference: writing alone)", "pkf": "plankit -o pieces.gpkg",
     "plankit": "plankit", "spatialite": "SpatiaLite", "postgis": "PostGIS", "postgis-serial": "PostGIS, no parallel workers", "geopandas": "GeoPandas",
     "pk": "plankit", "sl": "SpatiaLite", "pg": "PostGIS", "gp": "GeoPandas",
 }
@@ -50,7 +52,7 @@ def main():
         hdr += " CPU ÷ plankit | others busy (cores) |"
         out.append(hdr)
         out.append("|" + "---|" * (hdr.count("|") - 1))
-        order = ["plankit-tdefault", "plankit-t1", "plankit", "postgis", "postgis-serial", "spatialite", "geopandas"]
+        order = ["plankit-tdefault", "plankit-t1", "plankit", "plankit-gpkg", "ref-ogr2ogr-gpkg", "postgis", "postgis-serial", "spatialite", "geopandas"]
         for tool in sorted(best, key=lambda t: order.index(t) if t in order else 99):
             r, med, n = best[tool]
             wall, cpu, rss = float(r[3]), float(r[4]), int(r[5]) / 1024
@@ -84,7 +86,7 @@ def main():
             out.append("")
             out.append("Checks against plankit: " + "; ".join(checks) + ".\n")
         if ref:
-            peers_best = {t: float(v[0][3]) for t, v in best.items() if not t.startswith("plankit")}
+            peers_best = {t: float(v[0][3]) for t, v in best.items() if not t.startswith(("plankit", "ref-"))}
             if peers_best:
                 slowest_ratio = min(peers_best.values()) / float(ref[0][3])
                 line = (f"Target: plankit (default threads) faster than every peer: "
