@@ -47,20 +47,23 @@ static void buffer_item(void *state, size_t i, void *arg)
         A->rc[i] = PK_ERR_GEOS;
         return;
     }
-    GEOSArea_r(h, b, &A->area[i]);
     if (GEOSisEmpty_r(h, b) == 1) {
         GEOSGeom_destroy_r(h, b);
         return;
     }
-    if (A->metric_out) {
+    if (A->metric_out) { /* to be merged: measured after the union */
         A->out[i] = b;
         return;
     }
-    GEOSGeometry *back = pk_transform_geom(t->ctx, t->from_m, b);
-    GEOSGeom_destroy_r(h, b);
+    GEOSGeometry *back = t->from_m ? pk_transform_geom(t->ctx, t->from_m, b) : b;
+    if (back != b)
+        GEOSGeom_destroy_r(h, b);
     A->out[i] = back ? pk_geom_promote_multi(t->ctx, back) : NULL;
+    /* measured as every command measures the stored result (layer info agrees) */
     if (!back)
         A->rc[i] = PK_ERR_DATA;
+    else
+        A->rc[i] = pk_worker_area(t, A->out[i], &A->area[i]);
 }
 
 static void dissolve_item(void *state, size_t i, void *arg)
@@ -86,13 +89,9 @@ static void dissolve_item(void *state, size_t i, void *arg)
     if (!u) /* no member has a geometry */
         return;
     u = pk_geom_is_polygonal(t->ctx, u) ? pk_geom_promote_multi(t->ctx, u) : u;
-    GEOSGeometry *mg = pk_transform_geom(t->ctx, t->to_m, u);
-    if (mg) {
-        if (pk_geom_is_polygonal(t->ctx, mg))
-            GEOSArea_r(h, mg, &A->area[i]);
-        GEOSGeom_destroy_r(h, mg);
-    }
     A->out[i] = u;
+    (void)h;
+    A->rc[i] = pk_worker_area(t, u, &A->area[i]);
 }
 
 static int setup(struct pk_store *store, struct analysis *A, const char *layer, size_t nitems)
@@ -218,7 +217,7 @@ int pk_buffer(struct pk_store *store, const struct pk_buffer_opts *o, long long 
                 continue;
             char fid[32], area[64];
             snprintf(fid, sizeof fid, "%lld", A.in.fids[i]);
-            snprintf(area, sizeof area, "%.6f", A.area[i]);
+            snprintf(area, sizeof area, "%.17g", A.area[i]);
             vals[0] = fid;
             for (int c = 0; c < A.in.ncols; c++)
                 vals[c + 1] = A.in.attrs[i * (size_t)A.in.ncols + (size_t)c];
@@ -241,16 +240,15 @@ int pk_buffer(struct pk_store *store, const struct pk_buffer_opts *o, long long 
         if (coll)
             GEOSGeom_destroy_r(h, coll);
         double area = 0;
-        struct pk_transform *from_m = NULL;
+        struct pk_worker w;
         if (!coll || (m > 0 && !u))
             rc = pk_error_geos(ctx, "buffer: cannot merge the buffers");
-        if (u && (rc = pk_transform_new(ctx, A.crs.metric_srid, A.crs.store_srid, &from_m)) == PK_OK) {
-            GEOSArea_r(h, u, &area);
-            back = pk_transform_geom(ctx, from_m, u);
-            if (!back)
-                rc = pk_errcode(ctx);
+        if (u && (rc = pk_worker_init(&w, ctx, &A.crs)) == PK_OK) {
+            back = w.from_m ? pk_transform_geom(ctx, w.from_m, u) : GEOSGeom_clone_r(h, u);
+            rc = back ? pk_worker_area(&w, back, &area) : pk_errcode(ctx);
         }
-        pk_transform_free(from_m);
+        if (u)
+            pk_worker_release(&w);
         if (u)
             GEOSGeom_destroy_r(h, u);
         struct pk_column cols[] = {{"features", "INTEGER"}, {"area_m2", "REAL"}};
@@ -258,7 +256,7 @@ int pk_buffer(struct pk_store *store, const struct pk_buffer_opts *o, long long 
             rc = pk_sink_open(store, o->out, NULL, source, cols, 2, &sink);
         char n[32], a[64];
         snprintf(n, sizeof n, "%zu", m);
-        snprintf(a, sizeof a, "%.6f", area);
+        snprintf(a, sizeof a, "%.17g", area);
         const char *vals[] = {n, a};
         if (rc == PK_OK && back)
             rc = pk_sink_write(sink, pk_geom_is_polygonal(ctx, back) ? (back = pk_geom_promote_multi(ctx, back)) : back, vals);
@@ -337,7 +335,7 @@ int pk_dissolve(struct pk_store *store, const struct pk_dissolve_opts *o, long l
         for (size_t g = 0; rc == PK_OK && g < ngroups; g++) {
             char n[32], a[64];
             snprintf(n, sizeof n, "%zu", A.nmembers[g]);
-            snprintf(a, sizeof a, "%.6f", A.area[g]);
+            snprintf(a, sizeof a, "%.17g", A.area[g]);
             const char *vals[3];
             int k = 0;
             if (col >= 0)

@@ -2,7 +2,8 @@
 # Every command measures the same area: on 0.5° cells and a zone with long
 # edges in an EPSG:4326 store (where a straight lon/lat edge is a curve in the
 # metric CRS), `coverage`, `query tasks --in` (share), `query zones`,
-# `overlay --summary` and `layer info` agree to 1e-9 relative, with an
+# `overlay --summary` and `layer info` (and the area_m2 that buffer and
+# dissolve record) agree to 1e-9 relative, with an
 # equal-area metric CRS (EPSG:6933) and a Gauss-Kruger zone (EPSG:4549), and
 # the pieces of each cell add up to the cell. The areas are also checked
 # against SpatiaLite SQL on geometry densified to 0.0005° (an independent
@@ -76,6 +77,15 @@ for r in csv.DictReader(sys.stdin):
 a = dict(l.split("|") for l in sys.argv[1].split()); b = dict(l.split("|") for l in sys.argv[2].split())
 for k in a: print(k + "|%.17g" % (float(a[k]) + float(b.get(k, 0))))' "$cov" "$rest")
     rel_eq "EPSG:$metric: inside + outside = the cell" "$cells" "$sum"
+    # buffer and dissolve record the area that layer info measures on their output
+    pk buffer zones 1000 -o zone_1km -q
+    pk dissolve cells -o all_cells -q
+    for out in zone_1km all_cells; do
+        t=$(spatialite_sql "SELECT table_name FROM pk_layers WHERE name='$out'")
+        rec=$(spatialite_sql "SELECT printf('%.12f', sum(area_m2) / 1e6) FROM $t")
+        info=$(pk layer info "$out" --format csv | awk -F, '$1 == "area_km2" {print $2}')
+        rel_eq "EPSG:$metric: $out's area_m2 = layer info" "a|$rec" "a|$info"
+    done
     # independent: SpatiaLite, cut in the store CRS, densified, transformed
     sql=$(spatialite_sql "SELECT c.name || '|' || printf('%.12f', ST_Area(ST_Transform(ST_Segmentize(
             ST_Intersection(c.geom, z.geom), 0.0005), $metric)) / 1e6)
