@@ -1,0 +1,27 @@
+/* webmap_int.h — shared inside the library by the preview page writer
+ * (preview.c) and the tile server (serve.c). */
+#ifndef PLANKIT_WEBMAP_INT_H
+#define PLANKIT_WEBMAP_INT_H
+
+#include <stddef.h>
+
+#include "plankit/webmap.h"
+
+/* The page's text, with "@STYLES@" where the styles go (webmap_page.c). */
+extern const char pk_webmap_page_template[];
+
+/* Read a whole file. Returns a NUL-terminated buffer the caller frees (its
+ * length in *len when len is not NULL), or NULL with the error in ctx
+ * (PK_ERR_NOTFOUND when it does not exist). */
+char *pk_webmap_read_file(struct pk_ctx *ctx, const char *path, size_t *len);
+
+/* 1 when name is a plain style name ([A-Za-z0-9_-], 1-64 characters). */
+int pk_webmap_name_ok(const char *name);
+
+/* What kind of tiles a path holds. */
+enum pk_tiles_kind { PK_TILES_NONE = 0, PK_TILES_MBTILES, PK_TILES_PMTILES, PK_TILES_DIR };
+/* The kind of `path` by its type and suffix; PK_TILES_NONE with the error in
+ * ctx when it is missing or none of them. */
+enum pk_tiles_kind pk_webmap_tiles_kind(struct pk_ctx *ctx, const char *path);
+
+#endif
