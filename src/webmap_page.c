@@ -15,6 +15,7 @@ const char pk_webmap_page_template[] =
     "<meta charset=\"utf-8\">\n"
     "<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\n"
     "<title>plankit web map</title>\n"
+    "<link rel=\"icon\" href=\"data:,\">\n"
     "<link rel=\"stylesheet\" href=\"maplibre-gl.css\">\n"
     "<script src=\"maplibre-gl.js\"></script>\n"
     "<style>\n"
