@@ -9,7 +9,7 @@ packages=(
   libgdal-dev gdal-bin libproj-dev proj-bin libgeos-dev
   libsqlite3-dev sqlite3 libspatialite-dev libsqlite3-mod-spatialite spatialite-bin
   libjson-c-dev libcmocka-dev libcairo2-dev libpango1.0-dev fonts-noto-cjk
-  libmicrohttpd-dev chromium
+  libmicrohttpd-dev chromium curl
 )
 
 missing=()
