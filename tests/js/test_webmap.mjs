@@ -41,6 +41,20 @@ const idle = () => page.evaluate(() => new Promise((resolve) => {
   if (done()) resolve(); else m.once('idle', resolve);
 }));
 
+// Do something to the map and wait for the 'idle' that follows it (a map
+// that looks idle right after a jump has not yet asked for its new tiles).
+async function andIdle(action) {
+  await page.evaluate(() => {
+    window.__idle = new Promise((resolve, reject) => {
+      window.plankitMap.once('idle', resolve);
+      setTimeout(() => reject(new Error('the map did not go idle in 60 s')), 60000);
+    });
+  });
+  await action();
+  await page.evaluate(() => window.__idle);
+}
+const jump = (center, zoom) => andIdle(() => page.evaluate(([c, z]) => window.plankitMap.jumpTo({ center: c, zoom: z }), [center, zoom]));
+
 // For every layer of the current style: [id, minzoom, maxzoom, rendered features].
 const rendered = () => page.evaluate(() => {
   const m = window.plankitMap;
@@ -60,8 +74,8 @@ async function openStyle(style) {
   problems.length = 0;
   await page.goto(`${url}?style=${style}`, { waitUntil: 'load' });
   await page.waitForFunction(() => window.plankitMap && window.plankitMap.isStyleLoaded(), null, { timeout: 60000 });
-  await page.evaluate(() => window.plankitMap.jumpTo({ center: [120.98, 31.38], zoom: 10 }));
   await idle();
+  await jump([120.98, 31.38], 10);
   ok(problems.length === 0, `${style}: idle with no console error and no failed request ${problems.join('; ')}`);
   ok(await page.evaluate((s) => window.plankitMap.getStyle().name === `plankit ${s}`, style), `${style}: style loaded`);
   await checkLayers(style, 10);
@@ -81,24 +95,19 @@ try {
     window.plankitMap.queryRenderedFeatures({ layers: ['metro_stations-circle'] })[0]?.geometry.coordinates);
   ok(Array.isArray(station), 'zones: a metro station is drawn');
   if (station) {
-    await page.evaluate((c) => window.plankitMap.jumpTo({ center: c, zoom: 12.5 }), station);
-    await idle();
+    await jump(station, 12.5);
     await checkLayers('zones', 12.5, 10);
   }
 
   // the layer switcher hides a group
-  await page.evaluate(() => window.plankitMap.jumpTo({ center: [120.98, 31.38], zoom: 10 }));
-  await idle();
-  await page.click('input[data-group="标注 labels"]');
-  await idle();
+  await jump([120.98, 31.38], 10);
+  await andIdle(() => page.click('input[data-group="标注 labels"]'));
   const hidden = await page.evaluate(() => window.plankitMap.queryRenderedFeatures({ layers: ['towns-label', 'zones-label'] }).length);
   const shown = await page.evaluate(() => window.plankitMap.queryRenderedFeatures({ layers: ['towns-fill'] }).length);
   ok(hidden === 0 && shown > 0, `layer switcher: labels hidden (${hidden} left), towns still drawn (${shown})`);
 
   // the style switcher
-  await page.selectOption('#style', 'tasks');
-  await page.waitForFunction(() => window.plankitMap.getStyle().name === 'plankit tasks', null, { timeout: 30000 });
-  await idle();
+  await andIdle(() => page.selectOption('#style', 'tasks'));
   ok(await page.evaluate(() => window.plankitMap.queryRenderedFeatures({ layers: ['tasks-zone-fill'] }).length > 0),
      'style switcher: the tasks style is drawn');
 
