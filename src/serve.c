@@ -1,6 +1,6 @@
 /* serve.c — `plankit serve`: a read-only HTTP server (libmicrohttpd, one
  * thread of its own) for vector tiles from an .mbtiles file, a z/x/y folder
- * or a whole .pmtiles file (Range requests), the styles with their tile URL
+ * or a .pmtiles file (its tiles, and the file whole with Range requests), the styles with their tile URL
  * pointing at the server, the web map page and the local maplibre-gl copy.
  * The library never prints: each request is reported through opts->log. */
 #include <arpa/inet.h>
@@ -24,6 +24,7 @@ struct pk_server {
     char *styles_dir, *maplibre_dir;
     char base[128];          /* http://HOST:PORT, when a request has no Host */
     sqlite3 *mbtiles;        /* used on the server's thread only */
+    struct pk_pmreader *pmtiles;
     int port;
     void (*log)(const char *line, void *arg);
     void *log_arg;
@@ -98,11 +99,18 @@ static int parse_tile(const char *p, int *z, long *x, long *y)
     return (*x < 0 || *y < 0 || *x >= side || *y >= side) ? -1 : 0;
 }
 
-/* The tile's bytes from the MBTiles file (TMS rows) or the z/x/y folder;
- * NULL with *len = 0 when there is no such tile. Caller frees. */
-static char *read_tile(struct pk_server *s, int z, long x, long y, size_t *len)
+/* The tile's bytes from the MBTiles file (TMS rows), the PMTiles archive or
+ * the z/x/y folder; NULL with *len = 0 when there is no such tile (*broken
+ * set when the archive could not be read). Caller frees. */
+static char *read_tile(struct pk_server *s, int z, long x, long y, size_t *len, int *broken)
 {
     *len = 0;
+    *broken = 0;
+    if (s->kind == PK_TILES_PMTILES) {
+        char *data = NULL;
+        *broken = pk_pmreader_tile(s->pmtiles, z, (uint32_t)x, (uint32_t)y, &data, len) < 0;
+        return data;
+    }
     if (s->kind == PK_TILES_DIR) {
         char path[4200];
         snprintf(path, sizeof path, "%s/%d/%ld/%ld.pbf", s->tiles, z, x, y);
@@ -136,12 +144,13 @@ static enum MHD_Result serve_tile(struct pk_server *s, struct MHD_Connection *c,
 {
     int z;
     long x, y;
-    if (s->kind == PK_TILES_PMTILES)
-        return reply_text(s, c, url, MHD_HTTP_NOT_FOUND, "these tiles are served whole at /tiles.pmtiles\n");
     if (parse_tile(url + strlen("/tiles"), &z, &x, &y) != 0)
         return reply_text(s, c, url, MHD_HTTP_BAD_REQUEST, "bad tile coordinates\n");
     size_t len;
-    char *data = read_tile(s, z, x, y, &len);
+    int broken;
+    char *data = read_tile(s, z, x, y, &len, &broken);
+    if (broken)
+        return reply_text(s, c, url, MHD_HTTP_INTERNAL_SERVER_ERROR, "the tile archive cannot be read\n");
     if (!data) {
         struct MHD_Response *r = MHD_create_response_from_buffer(0, (void *)"", MHD_RESPMEM_PERSISTENT);
         return reply(s, c, url, MHD_HTTP_NO_CONTENT, r, NULL);
@@ -289,6 +298,7 @@ static void free_server(struct pk_server *s)
         return;
     if (s->mbtiles)
         sqlite3_close(s->mbtiles);
+    pk_pmreader_close(s->pmtiles);
     free(s->tiles);
     free(s->styles_dir);
     free(s->maplibre_dir);
@@ -316,6 +326,8 @@ static int server_new(struct pk_ctx *ctx, const struct pk_serve_opts *opts, stru
             rc = pk_error(ctx, PK_ERR_DATA, "%s: not an MBTiles file: %s", s->tiles,
                           s->mbtiles ? sqlite3_errmsg(s->mbtiles) : "out of memory");
     }
+    if (rc == PK_OK && s->kind == PK_TILES_PMTILES)
+        rc = pk_pmreader_open(ctx, s->tiles, &s->pmtiles);
     if (rc != PK_OK) {
         free_server(s);
         return rc;

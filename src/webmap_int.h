@@ -4,6 +4,7 @@
 #define PLANKIT_WEBMAP_INT_H
 
 #include <stddef.h>
+#include <stdint.h>
 
 #include "plankit/webmap.h"
 
@@ -23,5 +24,15 @@ enum pk_tiles_kind { PK_TILES_NONE = 0, PK_TILES_MBTILES, PK_TILES_PMTILES, PK_T
 /* The kind of `path` by its type and suffix; PK_TILES_NONE with the error in
  * ctx when it is missing or none of them. */
 enum pk_tiles_kind pk_webmap_tiles_kind(struct pk_ctx *ctx, const char *path);
+
+/* PMTiles v3 tiles for the server (serve_pmtiles.c). */
+struct pk_pmreader;
+/* Open a PMTiles v3 archive; *out is closed with pk_pmreader_close. */
+int pk_pmreader_open(struct pk_ctx *ctx, const char *path, struct pk_pmreader **out);
+void pk_pmreader_close(struct pk_pmreader *r);
+/* Tile z/x/y (XYZ, a valid tile) as stored: returns 1 with *data (caller
+ * frees) and *len, 0 when the archive has no such tile, -1 when it cannot be
+ * read (damaged, I/O error, out of memory). Safe on any thread. */
+int pk_pmreader_tile(const struct pk_pmreader *r, int z, uint32_t x, uint32_t y, char **data, size_t *len);
 
 #endif

@@ -12,7 +12,7 @@ const char usage_serve[] =
     "Serve the vector tiles OUT (an .mbtiles or .pmtiles file) or DIR (a z/x/y folder), read-only,\n"
     "with the web map, until Ctrl-C:\n"
     "  /                           the web map page (styles zones, coverage, tasks)\n"
-    "  /tiles/{z}/{x}/{y}.pbf      a tile (gzip; 204 No Content where there is none)\n"
+    "  /tiles/{z}/{x}/{y}.pbf      a tile of any of them (gzip; 204 No Content where there is none)\n"
     "  /tiles.pmtiles              the .pmtiles file itself, with HTTP Range requests\n"
     "  /styles/NAME.json           a MapLibre style whose tile URL points at this server\n"
     "Prints the URL on stdout once listening; with -v one line per request on stderr.\n"

@@ -51,9 +51,9 @@ int pk_tiles_preview(struct pk_ctx *ctx, const struct pk_preview_opts *opts);
  *   /                          the page (pk_webmap_page, BASE = this server)
  *   /styles/NAME.json          a style with BASE = this server
  *   /maplibre-gl.js, .css      the local maplibre-gl copy
- *   /tiles/{z}/{x}/{y}.pbf     a tile of an .mbtiles file or a z/x/y folder
- *                              (Content-Encoding gzip; 204 when absent)
- *   /tiles.pmtiles             a .pmtiles file, with HTTP Range requests
+ *   /tiles/{z}/{x}/{y}.pbf     a tile of the .mbtiles or .pmtiles file or z/x/y
+ *                              folder (Content-Encoding gzip; 204 when absent)
+ *   /tiles.pmtiles             the .pmtiles file whole, with HTTP Range requests
  * Bad tile coordinates give 400, anything else 404, methods but GET and HEAD
  * 405. `log`, when set, gets one line per request, called on the server's
  * thread. */

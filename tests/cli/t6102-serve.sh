@@ -62,19 +62,45 @@ expect_eq "a folder: absent tile 204" 204 "$(status "${URL}tiles/3/2/6.pbf")"
 stop_server
 expect_eq "without -v no request is logged" "" "$(grep 'plankit serve:' "$WORK/serve.err")"
 
-# --- a PMTiles file: served whole, with Range requests
-head -c 100000 /dev/urandom >"$WORK/t.pmtiles"
-start_server "$WORK/t.pmtiles" || { not_ok "serve of PMTiles did not start"; finish; exit; }
+# --- a PMTiles v3 file (written here by Python from the spec): served whole
+# with Range requests, and its tiles at /tiles/{z}/{x}/{y}.pbf
+python3 - "$WORK/t.pmtiles" "$WORK/tile.gz" <<'PY'
+import gzip, struct, sys
+def varint(v):
+    out = b""
+    while True:
+        b, v = v & 0x7f, v >> 7
+        out += bytes([b | (0x80 if v else 0)])
+        if not v: return out
+t0, t1 = open(sys.argv[2], "rb").read(), gzip.compress(b"second tile" * 50)
+# tile ids: z0/0/0 = 0, z1/0/0 = 1 (the Hilbert curve starts at the origin)
+d = varint(2) + varint(0) + varint(1) + varint(1) + varint(1) + varint(len(t0)) + varint(len(t1)) + varint(1) + varint(0)
+root = gzip.compress(d)
+data = t0 + t1 + b"x" * 100000       # unreferenced bytes, to have something to ask ranges of
+h = b"PMTiles" + bytes([3]) + struct.pack("<QQQQQQQQQQQ", 127, len(root), 127 + len(root), 0, 127 + len(root), 0,
+                                        127 + len(root), len(data), 2, 2, 2)
+h += bytes([1, 2, 2, 1, 0, 1]) + bytes(127 - len(h) - 6)
+open(sys.argv[1], "wb").write(h + root + data)
+PY
+start_server "$WORK/t.pmtiles" || { not_ok "serve of PMTiles did not start"; cat "$WORK/serve.err"; finish; exit; }
+size=$(stat -c %s "$WORK/t.pmtiles")
 expect_eq "the whole file" "$(sha256sum <"$WORK/t.pmtiles")" "$(curl -s "${URL}tiles.pmtiles" | sha256sum)"
 curl -s -D "$WORK/h" -o "$WORK/body" -r 127-16510 "${URL}tiles.pmtiles"
 expect_grep "a range: 206" "^HTTP/1.1 206" "$WORK/h"
-expect_grep "its Content-Range" "^Content-Range: bytes 127-16510/100000" "$WORK/h"
+expect_grep "its Content-Range" "^Content-Range: bytes 127-16510/$size" "$WORK/h"
 expect_eq "its bytes" "$(tail -c +128 "$WORK/t.pmtiles" | head -c 16384 | sha256sum)" "$(sha256sum <"$WORK/body")"
 expect_eq "an open range" "$(tail -c +99001 "$WORK/t.pmtiles" | sha256sum)" "$(curl -s -r 99000- "${URL}tiles.pmtiles" | sha256sum)"
 expect_eq "a suffix range" "$(tail -c 10 "$WORK/t.pmtiles" | sha256sum)" "$(curl -s -r -10 "${URL}tiles.pmtiles" | sha256sum)"
 expect_eq "a range past the end: 416" 416 "$(status "${URL}tiles.pmtiles" -r 200000-)"
 expect_eq "a bad range: 416" 416 "$(status "${URL}tiles.pmtiles" -H 'Range: bytes=x-')"
+curl -s -D "$WORK/h" -o "$WORK/body" "${URL}tiles/0/0/0.pbf"
+expect_grep "a PMTiles tile: gzip" "^Content-Encoding: gzip" "$WORK/h"
+expect_eq "a PMTiles tile: its bytes" "$(sha256sum <"$WORK/tile.gz")" "$(sha256sum <"$WORK/body")"
+expect_eq "the second PMTiles tile" "second tile" "$(curl -s "${URL}tiles/1/0/0.pbf" | gunzip | head -c 11)"
+expect_eq "a tile the PMTiles file has not: 204" 204 "$(status "${URL}tiles/1/1/0.pbf")"
 stop_server
+head -c 300 /dev/urandom >"$WORK/random.pmtiles"
+expect_fail_unchanged "not a PMTiles file" "random.pmtiles: not a PMTiles v3 file" pk serve "$WORK/random.pmtiles" --port 0
 
 # --- errors
 expect_fail_unchanged "missing tiles" "nope.mbtiles" pk serve "$WORK/nope.mbtiles" --port 0
