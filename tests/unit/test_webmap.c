@@ -3,7 +3,8 @@
  * refuses (missing tiles, relative base URL, no maplibre-gl) without
  * writing the page; pk_webmap_style refuses names that are not plain; the
  * page cannot be cut short by a style's text; the server starts on a free
- * port and stops. */
+ * port and stops; the server's PMTiles reader finds every tile of an
+ * archive the PMTiles sink wrote with leaf directories, and no other. */
 #include <stdarg.h>
 #include <stddef.h>
 #include <setjmp.h>
@@ -17,6 +18,8 @@
 #include <unistd.h>
 
 #include "plankit/webmap.h"
+#include "tile_buf_int.h"
+#include "tile_sink_int.h"
 #include "webmap_int.h"
 
 static char tmp[256], styles[512], maplibre[512];
@@ -166,6 +169,68 @@ static void test_server_starts_and_stops(void **state)
     pk_serve_stop(NULL);
 }
 
+#define PM_MAXZOOM 8
+
+/* The tiles left out of the archive: about a third, scattered, so that the
+ * directory does not compress into the root and leaf directories are used. */
+static int left_out(int z, uint32_t x, uint32_t y)
+{
+    return z > 0 && ((x * 2654435761u) ^ (y * 40503u) ^ (uint32_t)z) % 3 == 0;
+}
+
+static void test_pmtiles_reader(void **state)
+{
+    struct pk_ctx *ctx = *state;
+    char path[512], text[64];
+    snprintf(path, sizeof path, "%s/t.pmtiles", tmp);
+    struct pk_tile_meta meta = {.name = "t", .bounds = {-180, -85, 180, 85}, .maxzoom = PM_MAXZOOM};
+    struct pk_tile_sink *sink = NULL;
+    struct pk_tbuf gz = {0};
+    assert_int_equal(pk_tile_pmtiles_ops.open(ctx, path, &meta, &sink), PK_OK);
+    for (int z = 0; z <= PM_MAXZOOM; z++) /* each tile with bytes of its own */
+        for (uint32_t x = 0; x < (1u << z); x++)
+            for (uint32_t y = 0; y < (1u << z); y++) {
+                if (left_out(z, x, y))
+                    continue;
+                snprintf(text, sizeof text, "tile %d/%u/%u", z, x, y);
+                assert_int_equal(pk_gzip(text, strlen(text), &gz), 0);
+                assert_int_equal(pk_tile_pmtiles_ops.put(sink, z, x, y, gz.data, gz.len), PK_OK);
+            }
+    assert_int_equal(pk_tile_pmtiles_ops.finish(sink), PK_OK);
+    struct pk_pmreader *r = NULL;
+    assert_int_equal(pk_pmreader_open(ctx, path, &r), PK_OK);
+    uint8_t h[127];
+    FILE *f = fopen(path, "rb");
+    assert_non_null(f);
+    assert_int_equal(fread(h, 1, sizeof h, f), sizeof h);
+    fclose(f);
+    assert_true(h[48] | h[49] | h[50]); /* leaf directories were written */
+    for (int z = 0; z <= PM_MAXZOOM; z++)
+        for (uint32_t x = 0; x < (1u << z); x += 1 + z / 4)
+            for (uint32_t y = 0; y < (1u << z); y += 1 + z / 5) {
+                char *data = NULL;
+                size_t len = 0;
+                int found = pk_pmreader_tile(r, z, x, y, &data, &len);
+                if (left_out(z, x, y)) {
+                    assert_int_equal(found, 0);
+                    assert_null(data);
+                    continue;
+                }
+                assert_int_equal(found, 1);
+                snprintf(text, sizeof text, "tile %d/%u/%u", z, x, y);
+                assert_int_equal(pk_gunzip(data, len, &gz), 0);
+                assert_int_equal(gz.len, strlen(text));
+                assert_memory_equal(gz.data, text, gz.len);
+                free(data);
+            }
+    char *data = NULL;
+    size_t len;
+    assert_int_equal(pk_pmreader_tile(r, PM_MAXZOOM + 1, 0, 1, &data, &len), 0);
+    pk_pmreader_close(r);
+    pk_tbuf_free(&gz);
+    assert_int_equal(pk_pmreader_open(ctx, styles, &r), PK_ERR_DATA); /* a folder is not an archive */
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -174,6 +239,7 @@ int main(void)
         cmocka_unit_test(test_style_names),
         cmocka_unit_test(test_page_cannot_be_cut),
         cmocka_unit_test(test_server_starts_and_stops),
+        cmocka_unit_test(test_pmtiles_reader),
     };
     return cmocka_run_group_tests(tests, setup, teardown);
 }
