@@ -217,13 +217,18 @@ static char *styles_object(struct pk_ctx *ctx, const char *styles_dir, const cha
     return buf;
 }
 
-char *pk_webmap_page(struct pk_ctx *ctx, const struct pk_webmap_assets *assets, const char *base)
+char *pk_webmap_page(struct pk_ctx *ctx, const struct pk_webmap_assets *assets, const char *base,
+                     const double *view)
 {
-    char *styles = styles_object(ctx, assets->styles_dir, base);
+    char *styles = styles_object(ctx, assets->styles_dir, base), text[128] = "null";
     if (!styles)
         return NULL;
-    char *page = replace_all(pk_webmap_page_template, "@STYLES@", styles);
+    if (view)
+        snprintf(text, sizeof text, "[%.7f, %.7f, %.7f, %.7f]", view[0], view[1], view[2], view[3]);
+    char *with_styles = replace_all(pk_webmap_page_template, "@STYLES@", styles);
+    char *page = with_styles ? replace_all(with_styles, "@VIEW@", text) : NULL;
     free(styles);
+    free(with_styles);
     if (!page)
         pk_error(ctx, PK_ERR_NOMEM, "out of memory");
     return page;
@@ -296,8 +301,11 @@ int pk_tiles_preview(struct pk_ctx *ctx, const struct pk_preview_opts *opts)
     const char *base = opts->base ? opts->base : DEFAULT_BASE;
     if (strncmp(base, "http://", 7) && strncmp(base, "https://", 8))
         return pk_error(ctx, PK_ERR_ARGS, "base URL '%s' must be absolute (http://HOST:PORT)", base);
-    if (pk_webmap_tiles_kind(ctx, opts->tiles) == PK_TILES_NONE)
+    enum pk_tiles_kind kind = pk_webmap_tiles_kind(ctx, opts->tiles);
+    if (kind == PK_TILES_NONE)
         return pk_errcode(ctx);
+    double view[4];
+    int has_view = pk_webmap_tiles_bounds(opts->tiles, kind, view);
     char clean[2048];
     snprintf(clean, sizeof clean, "%s", base);
     for (size_t n = strlen(clean); n > 0 && clean[n - 1] == '/'; n--)
@@ -309,7 +317,7 @@ int pk_tiles_preview(struct pk_ctx *ctx, const struct pk_preview_opts *opts)
         rc = copy_asset(ctx, opts->assets.maplibre_dir, opts->out_dir, "maplibre-gl.js");
     if (rc == PK_OK)
         rc = copy_asset(ctx, opts->assets.maplibre_dir, opts->out_dir, "maplibre-gl.css");
-    char *page = rc == PK_OK ? pk_webmap_page(ctx, &opts->assets, clean) : NULL;
+    char *page = rc == PK_OK ? pk_webmap_page(ctx, &opts->assets, clean, has_view ? view : NULL) : NULL;
     if (rc == PK_OK && !page)
         rc = pk_errcode(ctx);
     if (rc == PK_OK) {

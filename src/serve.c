@@ -26,6 +26,8 @@ struct pk_server {
     sqlite3 *mbtiles;        /* used on the server's thread only */
     struct pk_pmreader *pmtiles;
     int port;
+    double view[4];          /* where the page opens */
+    int has_view;
     void (*log)(const char *line, void *arg);
     void *log_arg;
 };
@@ -250,7 +252,7 @@ static enum MHD_Result serve_page(struct pk_server *s, struct MHD_Connection *c,
     request_base(s, c, base, sizeof base);
     struct pk_ctx *ctx = pk_ctx_new();
     struct pk_webmap_assets assets = {s->styles_dir, s->maplibre_dir};
-    char *page = ctx ? pk_webmap_page(ctx, &assets, base) : NULL;
+    char *page = ctx ? pk_webmap_page(ctx, &assets, base, s->has_view ? s->view : NULL) : NULL;
     pk_ctx_free(ctx);
     return reply_owned(s, c, url, page, page ? strlen(page) : 0, "text/html; charset=utf-8", 0);
 }
@@ -328,6 +330,8 @@ static int server_new(struct pk_ctx *ctx, const struct pk_serve_opts *opts, stru
     }
     if (rc == PK_OK && s->kind == PK_TILES_PMTILES)
         rc = pk_pmreader_open(ctx, s->tiles, &s->pmtiles);
+    if (rc == PK_OK)
+        s->has_view = pk_webmap_tiles_bounds(s->tiles, s->kind, s->view);
     if (rc != PK_OK) {
         free_server(s);
         return rc;

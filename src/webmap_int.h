@@ -25,6 +25,10 @@ enum pk_tiles_kind { PK_TILES_NONE = 0, PK_TILES_MBTILES, PK_TILES_PMTILES, PK_T
  * ctx when it is missing or none of them. */
 enum pk_tiles_kind pk_webmap_tiles_kind(struct pk_ctx *ctx, const char *path);
 
+/* The bounds (west, south, east, north) the tiles state in their metadata:
+ * 1 with bounds set, 0 when they state none usable (webmap_view.c). */
+int pk_webmap_tiles_bounds(const char *tiles, enum pk_tiles_kind kind, double bounds[4]);
+
 /* PMTiles v3 tiles for the server (serve_pmtiles.c). */
 struct pk_pmreader;
 /* Open a PMTiles v3 archive; *out is closed with pk_pmreader_close. */

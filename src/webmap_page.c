@@ -1,6 +1,7 @@
 /* webmap_page.c — the text of the web map page (index.html) that
  * pk_webmap_page fills in: "@STYLES@" becomes a JSON object {name: style}
- * of the embedded styles (tile URLs already absolute). The page shows the
+ * of the embedded styles (tile URLs already absolute), "@VIEW@" the bounds
+ * the page opens on. The page shows the
  * map with a style switcher, a switcher of each style's layer groups (the
  * layers' metadata "plankit:group") and a popup with the clicked features'
  * attributes (task ids listed apart). It exposes window.plankitMap for tests.
@@ -39,12 +40,14 @@ const char pk_webmap_page_template[] =
     "<div id=\"map\"></div>\n"
     "<script>\n"
     "const STYLES = @STYLES@;\n"
+    "const VIEW = @VIEW@;  /* [west, south, east, north] of the tiles, or null */\n"
     "const names = Object.keys(STYLES);\n"
     "const asked = new URLSearchParams(location.search).get('style');\n"
     "let current = names.includes(asked) ? asked : names[0];\n"
     "const first = STYLES[current];\n"
     "const map = new maplibregl.Map({\n"
-    "  container: 'map', style: first, center: first.center || [0, 0], zoom: first.zoom || 2,\n"
+    "  container: 'map', style: first,\n"
+    "  center: first.center || [0, 0], zoom: first.zoom || 2, bounds: VIEW || undefined,\n"
     "  localIdeographFontFamily: \"'Noto Sans CJK SC', 'Noto Sans SC', 'Source Han Sans SC', sans-serif\",\n"
     "  hash: true, attributionControl: {compact: true}\n"
     "});\n"

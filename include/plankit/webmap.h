@@ -24,10 +24,12 @@ struct pk_webmap_assets {
 };
 
 /* The page (index.html) for the styles of assets, each with BASE = base
- * (absolute, e.g. "http://127.0.0.1:8080", no trailing slash). The styles
- * are embedded, so the page also works opened as a file. Returns a
- * NUL-terminated string the caller frees, or NULL with the error in ctx. */
-char *pk_webmap_page(struct pk_ctx *ctx, const struct pk_webmap_assets *assets, const char *base);
+ * (absolute, e.g. "http://127.0.0.1:8080", no trailing slash), opening on
+ * view (bounds west, south, east, north; NULL: the first style's center and zoom).
+ * The styles are embedded, so the page also works opened as a file. Returns
+ * a NUL-terminated string the caller frees, or NULL with the error in ctx. */
+char *pk_webmap_page(struct pk_ctx *ctx, const struct pk_webmap_assets *assets, const char *base,
+                     const double *view);
 
 /* styles_dir/NAME.json with BASE = base. NAME is a plain name ([A-Za-z0-9_-]).
  * Returns a string the caller frees, or NULL (PK_ERR_NOTFOUND when there is
@@ -37,8 +39,9 @@ char *pk_webmap_style(struct pk_ctx *ctx, const char *styles_dir, const char *na
 /* `plankit tiles preview`: write out_dir/index.html, out_dir/styles/NAME.json
  * (BASE = base, where `plankit serve` serves the tiles) and out_dir/
  * maplibre-gl.js + .css for the tiles at `tiles` (checked to exist: an
- * .mbtiles or .pmtiles file or a z/x/y folder). Each file is written under a
- * temporary name and moved into place. */
+ * .mbtiles or .pmtiles file or a z/x/y folder); the page opens on the
+ * bounds the tiles' metadata states. Each file is written under a temporary name
+ * and moved into place. */
 struct pk_preview_opts {
     const char *tiles;
     const char *out_dir;

@@ -14,7 +14,8 @@ status() { local u=$1; shift; curl -s --path-as-is -o /dev/null -w '%{http_code}
 # --- an MBTiles file: one tile (z1, x1, TMS row 0 = XYZ y 1), gzip
 printf 'tile-bytes' | gzip -c >"$WORK/tile.gz"
 sqlite3 "$WORK/t.mbtiles" "CREATE TABLE metadata(name TEXT, value TEXT); CREATE TABLE tiles(zoom_level INTEGER,
-    tile_column INTEGER, tile_row INTEGER, tile_data BLOB); INSERT INTO tiles VALUES(1, 1, 0, readfile('$WORK/tile.gz'));"
+    tile_column INTEGER, tile_row INTEGER, tile_data BLOB); INSERT INTO tiles VALUES(1, 1, 0, readfile('$WORK/tile.gz'));
+    INSERT INTO metadata VALUES('bounds', '120.5,31,121.5,31.75');"
 start_server "$WORK/t.mbtiles" -v || { not_ok "serve did not start"; cat "$WORK/serve.err"; finish; exit; }
 expect_grep "the URL on stdout is a loopback one" '^http://127.0.0.1:[0-9]*/$' "$WORK/serve.out"
 curl -s -D "$WORK/h" -o "$WORK/body" "${URL}tiles/1/1/1.pbf"
@@ -43,6 +44,7 @@ expect_grep "the tile URL follows the Host asked for" "\"http://localhost:$port/
 curl -s "$URL" >"$WORK/index.html"
 expect_grep "the page" "maplibregl.Map" "$WORK/index.html"
 expect_grep "the page embeds the styles with absolute tile URLs" "\"${URL}tiles/{z}/{x}/{y}.pbf\"" "$WORK/index.html"
+expect_grep "the page opens on the tiles' bounds" "const VIEW = \[120.5000000, 31.0000000, 121.5000000, 31.7500000\]" "$WORK/index.html"
 expect_grep "the page uses the local maplibre-gl" '<script src="maplibre-gl.js">' "$WORK/index.html"
 expect_eq "the local maplibre-gl.js" 200 "$(status "${URL}maplibre-gl.js")"
 expect_eq "the local maplibre-gl.css" 200 "$(status "${URL}maplibre-gl.css")"
@@ -59,6 +61,7 @@ curl -s -D "$WORK/h" -o "$WORK/body" "${URL}tiles/3/2/5.pbf"
 expect_grep "a folder tile: gzip" "^Content-Encoding: gzip" "$WORK/h"
 expect_eq "a folder tile: its bytes" "$(sha256sum <"$WORK/tile.gz")" "$(sha256sum <"$WORK/body")"
 expect_eq "a folder: absent tile 204" 204 "$(status "${URL}tiles/3/2/6.pbf")"
+expect_eq "a folder without tiles.json: the styles' own view" "const VIEW = null;" "$(curl -s "$URL" | grep -o 'const VIEW = null;')"
 stop_server
 expect_eq "without -v no request is logged" "" "$(grep 'plankit serve:' "$WORK/serve.err")"
 

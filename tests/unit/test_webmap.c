@@ -140,7 +140,7 @@ static void test_page_cannot_be_cut(void **state)
     fputs("{\"name\": \"</script><script>alert(1)</script>\", \"layers\": []}", f);
     fclose(f);
     struct pk_webmap_assets assets = {dir, maplibre};
-    char *page = pk_webmap_page(ctx, &assets, "http://x");
+    char *page = pk_webmap_page(ctx, &assets, "http://x", NULL);
     assert_non_null(page);
     int closes = 0;
     for (const char *p = strstr(page, "</script>"); p; p = strstr(p + 1, "</script>"))
@@ -149,7 +149,7 @@ static void test_page_cannot_be_cut(void **state)
     assert_non_null(strstr(page, "<\\/script><script>alert(1)<\\/script>"));
     free(page);
     struct pk_webmap_assets none = {tmp, maplibre}; /* a folder without styles */
-    assert_null(pk_webmap_page(ctx, &none, "http://x"));
+    assert_null(pk_webmap_page(ctx, &none, "http://x", NULL));
     assert_int_equal(pk_errcode(ctx), PK_ERR_NOTFOUND);
 }
 
