@@ -51,3 +51,19 @@ Results in $out:
 $( [ -f "$out/key-areas-by-town.gpkg" ] && echo "  key-areas-by-town.gpkg    key areas split by town, with areas in m²")
 Try: $build/plankit -s $store task show PZ-01
 MSG
+
+# The web map (issue 10), once the tiler has landed: Kunshan vector tiles with
+# the task coverage of the towns, the tasks and the labels, and the preview.
+if "$plankit" help tiles >/dev/null 2>&1; then
+  echo
+  echo "== vector tiles and the web map"
+  "$plankit" -s "$store" tiles vector "$out/kunshan.mbtiles" --coverage towns --tasks --labels
+  if "$plankit" help tiles | grep -q preview; then
+    "$plankit" tiles preview "$out/kunshan.mbtiles" -o "$out/webmap"
+  fi
+  cat <<MSG
+  kunshan.mbtiles           vector tiles (zones, coverage of the towns, tasks, labels)
+Web map: $build/plankit serve $out/kunshan.mbtiles --port 8080
+  then open http://127.0.0.1:8080/ in a browser$( [ -d "$out/webmap" ] && echo " (or $out/webmap/index.html while it serves)")
+MSG
+fi

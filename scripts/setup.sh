@@ -9,6 +9,7 @@ packages=(
   libgdal-dev gdal-bin libproj-dev proj-bin libgeos-dev
   libsqlite3-dev sqlite3 libspatialite-dev libsqlite3-mod-spatialite spatialite-bin
   libjson-c-dev libcmocka-dev libcairo2-dev libpango1.0-dev fonts-noto-cjk
+  libmicrohttpd-dev chromium curl
 )
 
 missing=()
@@ -29,7 +30,9 @@ else
   DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq --no-install-recommends "${missing[@]}" >&2
 fi
 
-# Node.js for the JavaScript tests (tests/js): Debian's nodejs and npm when
+# Node.js for the JavaScript tests and the web map (tests/js: tile decoders,
+# the MapLibre style validator, maplibre-gl copied by `plankit tiles preview`
+# and `plankit serve`, playwright-core driving Debian's chromium): Debian's nodejs and npm when
 # node or npm is missing; then the packages pinned by tests/js/package-lock.json
 # with `npm ci`, skipped when node_modules was installed from that same lock.
 if ! command -v node >/dev/null 2>&1 || ! command -v npm >/dev/null 2>&1; then

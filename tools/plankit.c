@@ -6,6 +6,7 @@
 #include <unistd.h>
 
 #include "cli.h"
+#include "webmap_cli.h"
 
 struct command {
     const char *name;
@@ -24,6 +25,7 @@ static const struct command commands[] = {
     {"buffer", cmd_buffer, usage_buffer, "buffer a layer by a distance in metres (metric CRS)"},
     {"dissolve", cmd_dissolve, usage_dissolve, "merge a layer's features by a field"},
     {"sql", cmd_sql, usage_sql, "run a read-only SQL query (with SpatiaLite functions) on the store"},
+    {"serve", cmd_serve, usage_serve, "serve vector tiles, their styles and a web map on this machine"},
     {"check", cmd_check, usage_check, "check the store's integrity and plankit's invariants"},
     {"version", cmd_version, usage_version, "print plankit's version and its libraries'"},
 };
