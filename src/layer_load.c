@@ -808,12 +808,44 @@ static int finish_layer(struct loader *L)
         L->res.measure_srid_chosen = srid;
         pk_log(L->ctx, PK_LOG_INFO, "metric CRS set to EPSG:%d from the data's longitude %.2f", srid, x);
     }
-    char summary[256];
-    snprintf(summary, sizeof summary, "%lld features (%lld repaired, %lld empty) from %s",
-             L->res.stored, L->res.repaired, L->res.empty, L->opts->source);
+    char summary[512];
+    int n = snprintf(summary, sizeof summary, "%lld features (%lld repaired, %lld empty) from %s",
+                     L->res.stored, L->res.repaired, L->res.empty, L->opts->source);
+    if (L->existed && L->opts->mode == PK_LOAD_REPLACE && n > 0 && (size_t)n < sizeof summary)
+        snprintf(summary + n, sizeof summary - (size_t)n, "; key %s; %lld task link(s) re-matched, %lld removed",
+                 *L->res.key ? L->res.key : "(none)", L->res.links_kept, L->res.links_lost);
     if (rc == PK_OK)
         rc = pk_store_history(S, L->opts->mode == PK_LOAD_APPEND ? "layer append" : "layer load",
                               "layer", L->ref.name, NULL, NULL, summary);
+    return rc;
+}
+
+/* The layer's key once its rows are in: chosen for a new layer, links
+ * re-matched for a replaced one, still unique for an appended one. */
+static int settle_key(struct loader *L, const char *old_key)
+{
+    char key[128];
+    int rc;
+    if (L->existed && L->opts->mode == PK_LOAD_APPEND) {
+        if (!*L->ref.key)
+            return PK_OK;
+        rc = pk_layer_key_choose(L->store, &L->ref, L->ref.key, NULL, key, sizeof key);
+        if (rc != PK_OK)
+            pk_error_prefix(L->ctx, "%s: the appended features break the layer's key", L->label);
+        return rc;
+    }
+    rc = pk_layer_key_choose(L->store, &L->ref, L->opts->key, old_key, key, sizeof key);
+    if (rc != PK_OK) {
+        pk_error_prefix(L->ctx, "%s", L->label);
+        return rc;
+    }
+    snprintf(L->res.key, sizeof L->res.key, "%s", key);
+    if (!L->existed)
+        return pk_layer_key_set(L->store, &L->ref, key);
+    struct pk_relink relink;
+    rc = pk_layer_relink(L->store, &L->ref, old_key, key, L->opts->force, L->label, &relink);
+    L->res.links_kept = relink.kept;
+    L->res.links_lost = relink.lost;
     return rc;
 }
 
@@ -865,6 +897,9 @@ int pk_layer_load(struct pk_store *store, const struct pk_load_opts *opts,
     if (opts->kind && !kind_valid(opts->kind))
         return pk_error(L.ctx, PK_ERR_ARGS, "%s: invalid --kind '%s': use district, zone, line or point",
                         L.label, opts->kind);
+    if (opts->key && opts->mode == PK_LOAD_APPEND)
+        return pk_error(L.ctx, PK_ERR_ARGS, "%s: --key applies to a new or replaced layer, not to --append",
+                        L.label);
     if (opts->name && !pk_layer_name_valid(opts->name))
         return pk_error(L.ctx, PK_ERR_ARGS, "%s: invalid layer name '%s': use letters, digits, '_' "
                         "or '-', not starting with a digit", L.label, opts->name);
@@ -884,14 +919,20 @@ int pk_layer_load(struct pk_store *store, const struct pk_load_opts *opts,
      * dropped the layer since */
     if ((rc = find_existing(&L, name)) != PK_OK)
         goto done;
+    char old_key[128];
+    snprintf(old_key, sizeof old_key, "%s", L.ref.key);
     if (L.existed && opts->mode == PK_LOAD_APPEND)
         rc = map_existing_columns(&L);
-    else
+    else if (L.existed && (rc = pk_layer_key_set(store, &L.ref, old_key)) == PK_OK) /* links' keys now */
+        rc = create_layer(&L, name);
+    else if (!L.existed)
         rc = create_layer(&L, name);
     if (rc == PK_OK)
         rc = prepare_statements(&L);
     if (rc == PK_OK)
         rc = read_features(&L, progress, progress_arg);
+    if (rc == PK_OK)
+        rc = settle_key(&L, old_key);
     if (rc == PK_OK && progress && !progress(0.92, NULL, progress_arg))
         rc = pk_error(L.ctx, PK_ERR_CANCELLED, "%s: cancelled", L.label);
     if (rc == PK_OK)

@@ -22,7 +22,7 @@ int pk_layer_find(struct pk_store *store, const char *name, struct pk_layer_ref 
 {
     sqlite3_stmt *st;
     int rc = pk_sql_prepare(store, "SELECT id, name, table_name, kind, coalesce(geometry_type, ''),"
-                                   " feature_count FROM pk_layers WHERE name=?", &st);
+                                   " feature_count, coalesce(key_field, '') FROM pk_layers WHERE name=?", &st);
     if (rc != PK_OK)
         return rc;
     pk_sql_bind_text(st, 1, name);
@@ -34,6 +34,7 @@ int pk_layer_find(struct pk_store *store, const char *name, struct pk_layer_ref 
         snprintf(ref->kind, sizeof ref->kind, "%s", sqlite3_column_text(st, 3));
         snprintf(ref->geometry_type, sizeof ref->geometry_type, "%s", sqlite3_column_text(st, 4));
         ref->count = sqlite3_column_int64(st, 5);
+        snprintf(ref->key, sizeof ref->key, "%s", sqlite3_column_text(st, 6));
         /* the table name goes into SQL text: it must be what plankit made */
         const char *t = ref->table;
         size_t digits = strncmp(t, "lyr_", 4) ? 0 : strspn(t + 4, "0123456789");
@@ -259,6 +260,7 @@ int pk_layer_info(struct pk_store *store, const char *name, struct pk_table **ou
                     sqlite3_column_double(st, 8), sqlite3_column_double(st, 9),
                     sqlite3_column_double(st, 10));
             ROW("crs", "EPSG:%d", pk_store_srid(store));
+            ROW("key", "%s", *ref.key ? ref.key : "(none)");
             ROW("loaded_at", "%s", sqlite3_column_text(st, 11));
             ROW("repaired_features", "%lld", sqlite3_column_int64(st, 14));
             ROW("empty_features", "%lld", sqlite3_column_int64(st, 15));

@@ -109,8 +109,14 @@ static int insert_link(struct pk_store *store, const char *id, const struct pk_l
                        long long fid, const char *role, int *added, int log)
 {
     sqlite3_stmt *st;
-    int rc = pk_sql_prepare(store, "INSERT OR IGNORE INTO pk_task_links(task_id, layer_id, fid, role)"
-                                   " VALUES(?,?,?,?)", &st);
+    /* the feature's key value goes with the link: a reload re-matches by it */
+    char *sql = *ref->key ? sqlite3_mprintf("INSERT OR IGNORE INTO pk_task_links(task_id, layer_id, fid, role,"
+                                            " feature_key) VALUES(?1,?2,?3,?4, (SELECT CAST(\"%w\" AS TEXT)"
+                                            " FROM %s WHERE fid=?3))", ref->key, ref->table)
+                          : sqlite3_mprintf("INSERT OR IGNORE INTO pk_task_links(task_id, layer_id, fid, role)"
+                                            " VALUES(?1,?2,?3,?4)");
+    int rc = sql ? pk_sql_prepare(store, sql, &st) : pk_error(store->ctx, PK_ERR_NOMEM, "out of memory");
+    sqlite3_free(sql);
     if (rc != PK_OK)
         return rc;
     pk_sql_bind_text(st, 1, id);

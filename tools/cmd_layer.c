@@ -8,7 +8,8 @@
 #define USAGE_LOAD                                                                              \
     "plankit layer load SOURCE [--name N] [--title T] [--kind K] [--layer SRC_LAYER]\n"         \
     "                   [--where EXPR] [--select FIELDS] [--s_srs CRS] [--encoding ENC]\n"      \
-    "                   [--replace|--append] [--repair-method linework|structure]\n"           \
+    "                   [--key FIELD] [--replace [--force]|--append]\n"                          \
+    "                   [--repair-method linework|structure]\n"                                 \
     "  Load a layer from any source GDAL reads (Shapefile, GeoJSON, GeoPackage, FileGDB,\n"    \
     "  DXF, KML, CSV; .gz and .zip read in place), reprojected to the store CRS and\n"         \
     "  repaired with GEOS MakeValid, in one transaction.\n"                                    \
@@ -20,8 +21,15 @@
     "    --select F1,F2      keep only these attribute fields\n"                              \
     "    --s_srs CRS         the source's CRS when it declares none (or wrongly)\n"            \
     "    --encoding ENC      text encoding of the attributes, e.g. GBK\n"                      \
-    "    --replace           replace an existing layer of that name\n"                         \
-    "    --append            add the features to an existing layer\n"                          \
+    "    --key FIELD         field whose values name each feature for good (task links\n"     \
+    "                        follow it when the layer is replaced); default: the\n"            \
+    "                        previous key, else a unique code, id, 编码 or 行政区划代码\n"     \
+    "    --replace           replace an existing layer of that name: task links move to\n"    \
+    "                        the feature with the same key; refused if a link would be lost\n"\
+    "    --force             with --replace: replace even so (lost links go to the tasks'\n"  \
+    "                        history, 'plankit task history ID' shows them)\n"                \
+    "    --append            add the features to an existing layer (same geometry type,\n"   \
+    "                        same fields)\n"                                                   \
     "    --repair-method M   linework (default, keeps areas) or structure (faster)\n"          \
     "  Example: plankit layer load towns.shp --name towns --kind district --encoding GBK\n"
 
@@ -108,6 +116,8 @@ static int verb_load(struct cli *cli, int argc, char **argv)
         {"replace", no_argument, NULL, 'R'},
         {"append", no_argument, NULL, 'A'},
         {"repair-method", required_argument, NULL, 'M'},
+        {"key", required_argument, NULL, 'K'},
+        {"force", no_argument, NULL, 1001},
         CLI_COMMON_LONGOPTS,
         {NULL, 0, NULL, 0},
     };
@@ -125,6 +135,8 @@ static int verb_load(struct cli *cli, int argc, char **argv)
         case 'S': o.select = optarg; break;
         case 'r': o.s_srs = optarg; break;
         case 'e': o.encoding = optarg; break;
+        case 'K': o.key = optarg; break;
+        case 1001: o.force = 1; break;
         case 'R':
         case 'A':
             if (o.mode != PK_LOAD_CREATE)
@@ -143,6 +155,8 @@ static int verb_load(struct cli *cli, int argc, char **argv)
         return done;
     if (argc - optind != 1)
         return cli_usage_error("layer load", "expected one SOURCE");
+    if (o.force && o.mode != PK_LOAD_REPLACE)
+        return cli_usage_error("layer load", "--force goes with --replace");
     o.source = argv[optind];
     struct pk_store *store = cli_open_store(cli);
     if (!store)
@@ -160,6 +174,9 @@ static int verb_load(struct cli *cli, int argc, char **argv)
             fprintf(stderr, ", %lld repaired, %lld without geometry ('plankit layer issues %s')",
                     res.repaired, res.empty, res.name);
         fprintf(stderr, "\n");
+        if (o.mode == PK_LOAD_REPLACE && (res.links_kept || res.links_lost))
+            fprintf(stderr, "plankit: layer '%s': %lld task link(s) kept by key '%s', %lld removed\n", res.name,
+                    res.links_kept, *res.key ? res.key : "(none)", res.links_lost);
         if (res.measure_srid_chosen)
             fprintf(stderr, "plankit: metric CRS of the store set to EPSG:%d from the data's longitude\n",
                     res.measure_srid_chosen);

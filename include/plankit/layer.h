@@ -30,7 +30,10 @@ struct pk_load_opts {
     const char *encoding;   /* source text encoding, e.g. GBK */
     const char *provenance; /* free text kept in the registry */
     const char *accuracy;   /* free text kept in the registry */
+    const char *key;        /* field whose values identify features across reloads; NULL = the
+                               previous key, else a unique code/id/编码/行政区划代码 field */
     enum pk_load_mode mode;
+    int force;              /* replace even when task links are lost (they go to the history) */
     int repair_structure;   /* 1 = MakeValid "structure" method (faster, changes areas) */
 };
 
@@ -42,11 +45,16 @@ struct pk_load_result {
     long long dropped;    /* degenerate rings/lines removed */
     char name[128];       /* the layer name used */
     int measure_srid_chosen; /* non-zero when this load chose the store's metric CRS */
+    char key[128];        /* the layer's key field, "" when none */
+    long long links_kept; /* replace: task links re-matched by key */
+    long long links_lost; /* replace --force: task links removed (recorded in history) */
 };
 
 /* Load a layer in one transaction (nested in the caller's when one is open).
  * Repaired and empty features are logged as warnings and kept in
- * pk_load_issues. result may be NULL. */
+ * pk_load_issues. result may be NULL. Replacing a layer moves every task
+ * link to the new feature with the same key value; it fails (store
+ * unchanged) when a link would be lost, unless opts->force. */
 int pk_layer_load(struct pk_store *store, const struct pk_load_opts *opts,
                   struct pk_load_result *result, pk_progress_fn progress, void *progress_arg);
 
