@@ -391,19 +391,46 @@ done:
     return rc;
 }
 
-int pk_layer_drop(struct pk_store *store, const char *name)
+int pk_layer_drop(struct pk_store *store, const char *name, int force, long long *links_removed)
 {
     struct pk_layer_ref ref;
+    long long links = 0, removed = 0;
     int rc = pk_layer_find(store, name, &ref);
     if (rc != PK_OK || (rc = pk_store_begin(store)) != PK_OK)
         return rc;
-    rc = pk_layer_drop_tables(store, &ref, 0);
+    char *sql = sqlite3_mprintf("SELECT count(*) FROM pk_task_links WHERE layer_id=%lld", ref.id);
+    rc = sql ? pk_sql_int(store, sql, NULL, &links, NULL) : pk_error(store->ctx, PK_ERR_NOMEM, "out of memory");
+    sqlite3_free(sql);
+    if (rc == PK_OK && links > 0 && !force) {
+        sqlite3_stmt *st = NULL;
+        char *ids = NULL;
+        sql = sqlite3_mprintf("SELECT group_concat(task_id, ', '), (SELECT count(DISTINCT task_id) FROM"
+                              " pk_task_links WHERE layer_id=%lld) FROM (SELECT DISTINCT task_id FROM pk_task_links"
+                              " WHERE layer_id=%lld ORDER BY task_id LIMIT 10)", ref.id, ref.id);
+        if (sql && pk_sql_prepare(store, sql, &st) == PK_OK && sqlite3_step(st) == SQLITE_ROW)
+            ids = sqlite3_mprintf("%s%s", sqlite3_column_text(st, 0), sqlite3_column_int64(st, 1) > 10 ? ", ..." : "");
+        sqlite3_finalize(st);
+        sqlite3_free(sql);
+        rc = pk_error(store->ctx, PK_ERR_EXISTS, "layer drop: %lld task link(s) point at layer '%s' (tasks %s): "
+                      "give --force to drop it and remove the links (each is kept in its task's history)",
+                      links, name, ids ? ids : "?");
+        sqlite3_free(ids);
+    }
+    if (rc == PK_OK && links > 0)
+        rc = pk_layer_links_remove(store, &ref, "layer drop", "1", 1, &removed);
     if (rc == PK_OK)
-        rc = pk_store_history(store, "layer drop", "layer", name, NULL, NULL, NULL);
+        rc = pk_layer_drop_tables(store, &ref, 0);
+    if (rc == PK_OK) {
+        char what[64];
+        snprintf(what, sizeof what, "%lld task link(s) removed", removed);
+        rc = pk_store_history(store, "layer drop", "layer", name, NULL, NULL, removed ? what : NULL);
+    }
     if (rc == PK_OK)
         rc = pk_store_commit(store);
     else
         pk_store_rollback(store);
+    if (rc == PK_OK && links_removed)
+        *links_removed = removed;
     return rc;
 }
 

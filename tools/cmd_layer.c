@@ -59,8 +59,10 @@
     "  Example: plankit layer export towns towns.gpkg --t_srs EPSG:4549\n"
 
 #define USAGE_DROP                                                                              \
-    "plankit layer drop NAME\n"                                                                \
-    "  Remove a layer, its table and index from the store.\n"                                  \
+    "plankit layer drop NAME [--force]\n"                                                      \
+    "  Remove a layer, its table and index from the store. Refused while tasks are\n"          \
+    "  linked to its features, unless --force: the links are then removed and each is\n"      \
+    "  recorded in its task's history ('plankit task history ID') to be restored.\n"          \
     "  Example: plankit layer drop scratch\n"
 
 #define USAGE_RENAME                                                                            \
@@ -254,24 +256,48 @@ static int verb_export(struct cli *cli, int argc, char **argv)
     return EXIT_OK;
 }
 
-static int verb_drop_or_rename(struct cli *cli, int argc, char **argv, int rename)
+static int verb_drop(struct cli *cli, int argc, char **argv)
 {
-    int code = parse_simple(cli, argc, argv,
-                            rename ? "usage: " USAGE_RENAME USAGE_COMMON : "usage: " USAGE_DROP USAGE_COMMON,
-                            rename ? 2 : 1, rename ? "layer rename" : "layer drop");
+    static const struct option longopts[] = {{"force", no_argument, NULL, 1001}, CLI_COMMON_LONGOPTS,
+                                             {NULL, 0, NULL, 0}};
+    static const char usage[] = "usage: " USAGE_DROP USAGE_COMMON;
+    int opt, done = -1, force = 0;
+    optind = 1;
+    while ((opt = cli_getopt(cli, argc, argv, NULL, longopts, usage, &done)) != -1) {
+        if (opt != 1001)
+            return cli_usage_error("layer drop", "unknown option or missing value: '%s'", argv[optind - 1]);
+        force = 1;
+    }
+    if (done >= 0)
+        return done;
+    if (argc - optind != 1)
+        return cli_usage_error("layer drop", "expected 1 argument");
+    struct pk_store *store = cli_open_store(cli);
+    if (!store)
+        return EXIT_FAIL;
+    long long removed = 0;
+    int rc = pk_layer_drop(store, argv[optind], force, &removed);
+    pk_store_close(store);
+    if (rc != PK_OK)
+        return cli_fail(cli, rc);
+    if (removed && !cli->quiet)
+        fprintf(stderr, "plankit: layer '%s' dropped with %lld task link(s) (kept in the tasks' history)\n",
+                argv[optind], removed);
+    return EXIT_OK;
+}
+
+static int verb_rename(struct cli *cli, int argc, char **argv)
+{
+    int code = parse_simple(cli, argc, argv, "usage: " USAGE_RENAME USAGE_COMMON, 2, "layer rename");
     if (code >= 0)
         return code;
     struct pk_store *store = cli_open_store(cli);
     if (!store)
         return EXIT_FAIL;
-    int rc = rename ? pk_layer_rename(store, argv[optind], argv[optind + 1])
-                    : pk_layer_drop(store, argv[optind]);
+    int rc = pk_layer_rename(store, argv[optind], argv[optind + 1]);
     pk_store_close(store);
     return rc == PK_OK ? EXIT_OK : cli_fail(cli, rc);
 }
-
-static int verb_drop(struct cli *cli, int argc, char **argv) { return verb_drop_or_rename(cli, argc, argv, 0); }
-static int verb_rename(struct cli *cli, int argc, char **argv) { return verb_drop_or_rename(cli, argc, argv, 1); }
 
 static const struct {
     const char *name;

@@ -74,7 +74,10 @@ struct pk_export_opts {
 int pk_layer_export(struct pk_store *store, const char *name, const char *out_path,
                     const struct pk_export_opts *opts, pk_progress_fn progress, void *arg);
 
-int pk_layer_drop(struct pk_store *store, const char *name);
+/* Drop a layer. Fails when tasks are linked to it, unless force: the links
+ * are then removed and recorded in each task's history. *links_removed
+ * (may be NULL) counts them. */
+int pk_layer_drop(struct pk_store *store, const char *name, int force, long long *links_removed);
 int pk_layer_rename(struct pk_store *store, const char *old_name, const char *new_name);
 
 /* 1 if name is acceptable as a layer name (letters incl. CJK, digits, _ -). */
