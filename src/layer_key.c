@@ -71,14 +71,13 @@ int pk_layer_key_choose(struct pk_store *store, const struct pk_layer_ref *ref, 
     out[0] = '\0';
     if (requested) {
         if (!field_exists(store, ref, requested, field, sizeof field))
-            return pk_error(store->ctx, PK_ERR_ARGS, "--key: layer '%s' has no field '%s'", ref->name, requested);
+            return pk_error(store->ctx, PK_ERR_ARGS, "layer '%s' has no field '%s'", ref->name, requested);
         char *example = NULL;
         long long bad = key_conflicts(store, ref, field, &example);
         int rc = PK_OK;
         if (bad != 0)
-            rc = pk_error(store->ctx, PK_ERR_DATA, "--key %s: the values of field '%s' are not a key of layer "
-                          "'%s': %lld feature(s) have an empty or repeated value%s%s%s",
-                          requested, field, ref->name, bad, example ? " (e.g. '" : "",
+            rc = pk_error(store->ctx, PK_ERR_DATA, "field '%s' is not a key of layer '%s': %lld feature(s) "
+                          "repeat another's value or have none%s%s%s", field, ref->name, bad, example ? " (e.g. '" : "",
                           example ? (*example ? example : "(empty)") : "", example ? "')" : "");
         sqlite3_free(example);
         if (rc == PK_OK)

@@ -354,41 +354,83 @@ static int create_layer(struct loader *L, const char *name)
     return rc;
 }
 
-/* Appending: map source fields onto the existing columns by name. */
+/* Can a source field of type src_type go into a store column of type col? */
+static int type_fits(const char *col, const char *src_type)
+{
+    if (!strcmp(col, "TEXT") || !strcmp(col, src_type))
+        return 1;
+    return !strcmp(col, "REAL") && !strcmp(src_type, "INTEGER");
+}
+
+/* Is source field i one the load takes (all, or those in --select)? */
+static int field_selected(struct loader *L, OGRFeatureDefnH defn, int i, char **selected)
+{
+    return !selected || CSLFindString(selected, OGR_Fld_GetNameRef(OGR_FD_GetFieldDefn(defn, i))) >= 0;
+}
+
+/* Appending: the source's fields (after --select) must be the layer's, by
+ * name and with fitting types; map them onto the existing columns. */
 static int map_existing_columns(struct loader *L)
 {
     sqlite3_stmt *st;
     OGRFeatureDefnH defn = OGR_L_GetLayerDefn(L->lyr);
+    int nf = OGR_FD_GetFieldCount(defn);
+    char **selected = L->opts->select ? CSLTokenizeString2(L->opts->select, ",", CSLT_STRIPLEADSPACES | CSLT_STRIPENDSPACES) : NULL;
+    char missing[512] = "", extra[512] = "", mistyped[512] = "";
     int rc = pk_sql_prepare(L->store, "SELECT name, type FROM pk_fields WHERE layer_id=? ORDER BY position", &st);
-    if (rc != PK_OK)
+    if (rc != PK_OK) {
+        CSLDestroy(selected);
         return rc;
+    }
     sqlite3_bind_int64(st, 1, L->ref.id);
     for (int i = 0; i < L->ncols; i++)
         free(L->cols[i].name);
     free(L->cols);
-    L->cols = NULL;
     L->ncols = 0;
-    int cap = 16;
-    L->cols = calloc((size_t)cap, sizeof *L->cols);
-    while (L->cols && sqlite3_step(st) == SQLITE_ROW) {
+    int *used = calloc((size_t)nf + 1, sizeof *used);
+    L->cols = calloc((size_t)nf + 1, sizeof *L->cols);
+    if (!used || !L->cols)
+        rc = pk_error(L->ctx, PK_ERR_NOMEM, "out of memory");
+    while (rc == PK_OK && sqlite3_step(st) == SQLITE_ROW) {
         const char *name = (const char *)sqlite3_column_text(st, 0);
+        const char *type = (const char *)sqlite3_column_text(st, 1);
         int src = OGR_FD_GetFieldIndex(defn, name);
-        if (src < 0)
+        if (src < 0 || !field_selected(L, defn, src, selected)) {
+            snprintf(missing + strlen(missing), sizeof missing - strlen(missing), "%s%s", *missing ? ", " : "", name);
             continue;
-        if (L->ncols == cap) {
-            struct column *grown = realloc(L->cols, sizeof *grown * (size_t)(cap *= 2));
-            if (!grown)
-                break;
-            L->cols = grown;
         }
+        used[src] = 1;
+        const char *src_type = sql_type(OGR_Fld_GetType(OGR_FD_GetFieldDefn(defn, src)));
+        if (!type_fits(type, src_type)) {
+            snprintf(mistyped + strlen(mistyped), sizeof mistyped - strlen(mistyped), "%s%s is %s, not %s",
+                     *mistyped ? ", " : "", name, src_type, type);
+            continue;
+        }
+        if (L->ncols >= nf)
+            break;
         L->cols[L->ncols].src = src;
-        L->cols[L->ncols].name = strdup(name);
-        L->cols[L->ncols].type = !strcmp((const char *)sqlite3_column_text(st, 1), "INTEGER") ? "INTEGER"
-                                 : !strcmp((const char *)sqlite3_column_text(st, 1), "REAL") ? "REAL"
-                                 : !strcmp((const char *)sqlite3_column_text(st, 1), "BLOB") ? "BLOB" : "TEXT";
-        L->ncols++;
+        L->cols[L->ncols].type = !strcmp(type, "INTEGER") ? "INTEGER" : !strcmp(type, "REAL") ? "REAL"
+                                 : !strcmp(type, "BLOB") ? "BLOB" : "TEXT";
+        if (!(L->cols[L->ncols++].name = strdup(name)))
+            rc = pk_error(L->ctx, PK_ERR_NOMEM, "out of memory");
     }
     sqlite3_finalize(st);
+    for (int i = 0; rc == PK_OK && i < nf; i++)
+        if (!used[i] && field_selected(L, defn, i, selected))
+            snprintf(extra + strlen(extra), sizeof extra - strlen(extra), "%s%s", *extra ? ", " : "",
+                     OGR_Fld_GetNameRef(OGR_FD_GetFieldDefn(defn, i)));
+    free(used);
+    CSLDestroy(selected);
+    if (rc == PK_OK && (*missing || *extra || *mistyped))
+        rc = pk_error(L->ctx, PK_ERR_DATA, "%s: --append: the source's fields do not match layer '%s'%s%s%s%s%s%s "
+                      "('plankit layer info %s' lists its fields; --select picks the source's)",
+                      L->label, L->ref.name, *missing ? "; missing: " : "", missing, *extra ? "; not in the layer: " : "",
+                      extra, *mistyped ? "; other type: " : "", mistyped, L->ref.name);
+    if (rc != PK_OK)
+        return rc;
+    /* features must be of the layer's geometry type */
+    L->family = !strcmp(L->ref.geometry_type, "MULTIPOLYGON") ? 'A' : !strcmp(L->ref.geometry_type, "LINESTRING") ? 'L'
+                : !strcmp(L->ref.geometry_type, "POINT") ? 'P' : '\0';
     char *sql = sqlite3_mprintf("SELECT coalesce(max(fid), 0) + 1 FROM %s", L->ref.table);
     rc = pk_sql_int(L->store, sql, NULL, &L->next_fid, NULL);
     sqlite3_free(sql);
@@ -527,6 +569,12 @@ static char family_of(struct pk_ctx *ctx, const GEOSGeometry *g)
     }
 }
 
+static const char *family_type(char family)
+{
+    return family == 'A' ? "MULTIPOLYGON" : family == 'L' ? "LINESTRING" : family == 'P' ? "POINT"
+                                                                                       : "GEOMETRY";
+}
+
 /* One feature in flight: read by the main thread, its geometry prepared by
  * any pool thread, then stored by the main thread in read order. */
 struct item {
@@ -635,8 +683,17 @@ static int store_item(struct loader *L, struct item *it)
     if (rc != PK_OK)
         return rc;
     if (it->g) {
+        char family = family_of(L->ctx, it->g);
         if (!L->family)
-            L->family = family_of(L->ctx, it->g);
+            L->family = family;
+        else if (family != L->family && family != 'G' && L->family != 'G') {
+            feature_label(L, f, label, sizeof label);
+            return pk_error(L->ctx, PK_ERR_DATA, "%s %s: a %s among %s features: a layer holds one geometry "
+                            "type (%s)", L->label, label, family_type(family), family_type(L->family),
+                            L->existed && L->opts->mode == PK_LOAD_APPEND
+                                ? "append it to a layer of its type, or load it as a new layer"
+                                : "load each type as its own layer, choosing with --where");
+        }
         extend_extent(L, it->g);
     }
     sqlite3_bind_int64(L->insert, 1, fid);
@@ -761,12 +818,6 @@ static int read_features(struct loader *L, pk_progress_fn progress, void *arg)
     return rc;
 }
 
-static const char *family_type(char family)
-{
-    return family == 'A' ? "MULTIPOLYGON" : family == 'L' ? "LINESTRING" : family == 'P' ? "POINT"
-                                                                                       : "GEOMETRY";
-}
-
 /* Index (new tables), registry totals, metric CRS choice and history. */
 static int finish_layer(struct loader *L)
 {
@@ -836,7 +887,7 @@ static int settle_key(struct loader *L, const char *old_key)
     }
     rc = pk_layer_key_choose(L->store, &L->ref, L->opts->key, old_key, key, sizeof key);
     if (rc != PK_OK) {
-        pk_error_prefix(L->ctx, "%s", L->label);
+        pk_error_prefix(L->ctx, "%s%s%s", L->label, L->opts->key ? ": --key " : "", L->opts->key ? L->opts->key : "");
         return rc;
     }
     snprintf(L->res.key, sizeof L->res.key, "%s", key);

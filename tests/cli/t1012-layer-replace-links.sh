@@ -57,9 +57,9 @@ expect_fail_unchanged "replace where a linked key repeats is refused" "T2 -> tow
 towns nocode.geojson '[dict(f, properties={k: v for k, v in f["properties"].items() if k != "code"}) for f in features]'
 expect_fail_unchanged "replace with data lacking the key field is refused" "the new data lacks the layer's key field" \
     pk layer load nocode.geojson --name towns --replace
-expect_fail_unchanged "--key must name a field" "--key: layer 'towns' has no field 'nosuch'" \
+expect_fail_unchanged "--key must name a field" "--key nosuch: layer 'towns' has no field 'nosuch'" \
     pk layer load reversed.geojson --name towns --replace --key nosuch
-expect_fail_unchanged "--key must be unique" "the values of field 'category' are not a key" \
+expect_fail_unchanged "--key must be unique" "--key category: field 'category' is not a key of layer 'towns': 10 feature(s) repeat another's value or have none (e.g. 'development zone')" \
     pk layer load reversed.geojson --name towns --replace --key category
 expect_fail_unchanged "--force only with --replace" "--force goes with --replace" \
     pk layer load no-zz.geojson --name other --force
