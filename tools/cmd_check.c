@@ -6,8 +6,11 @@
 const char usage_check[] =
     "usage: plankit check [-s STORE] [--format table|csv|json]\n"
     "\n"
-    "Check the store: SQLite integrity, the layer registry against the tables,\n"
-    "spatial indexes present and up to date, every geometry valid, feature counts.\n"
+    "Check the store: SQLite integrity; the layer registry against the tables\n"
+    "(feature counts, extents, fields, geometry type, key field); spatial indexes\n"
+    "present and up to date; every geometry valid and inside the range of the\n"
+    "store CRS (its area of use from PROJ); task links pointing at features that\n"
+    "still exist with the key value they were made to.\n"
     "Prints one row per problem and exits 1 if there is any, 0 (and 'ok' on\n"
     "stderr) when the store is healthy.\n"
     "\n"
