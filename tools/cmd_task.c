@@ -17,11 +17,14 @@
     "    --citywide / --not-citywide   the task concerns the whole city\n"
 
 #define USAGE_IMPORT                                                                            \
-    "plankit task import FILE\n"                                                               \
+    "plankit task import FILE|- [--encoding ENC]\n"                                           \
     "  Import tasks from JSON (see layers/TASKS.md) or CSV (header: id,title,pillar,...,\n"    \
     "  links as layer:feature[:role];...), upserting by id in one transaction. A bad row is\n" \
-    "  reported with its line number and nothing is imported.\n"                               \
-    "  Example: plankit task import layers/kunshan-tasks.json\n"
+    "  reported with its line number and nothing is imported. '-' reads standard input.\n"   \
+    "  The text must be UTF-8, or give its encoding: --encoding GBK for a CSV saved by\n"     \
+    "  Chinese Excel (any iconv name: GB18030, BIG5, ...).\n"                                 \
+    "  Example: plankit task import layers/kunshan-tasks.json\n"                               \
+    "  Example: plankit task import 任务表.csv --encoding GBK\n"
 
 #define USAGE_ADD                                                                               \
     "plankit task add ID --title T [fields]\n"                                                 \
@@ -63,7 +66,7 @@ enum {
     OPT_TITLE = 1000, OPT_TITLE_EN, OPT_DESC, OPT_PILLAR, OPT_SECTION, OPT_SOURCE, OPT_LEAD, OPT_PARTNERS,
     OPT_START, OPT_END, OPT_STATUS, OPT_PROGRESS, OPT_TAGS, OPT_INDICATOR, OPT_CITYWIDE, OPT_NOT_CITYWIDE,
     OPT_YEAR, OPT_LAYER, OPT_FEATURE, OPT_TO, OPT_ROLE, OPT_GEOM, OPT_SSRS, OPT_LABEL, OPT_WHERE,
-    OPT_INTERSECTING, OPT_FROM, OPT_FOOTPRINT, OPT_ALL,
+    OPT_INTERSECTING, OPT_FROM, OPT_FOOTPRINT, OPT_ALL, OPT_ENCODING,
 };
 
 static const struct option task_longopts[] = {
@@ -81,7 +84,7 @@ static const struct option task_longopts[] = {
     {"s_srs", required_argument, NULL, OPT_SSRS}, {"label", required_argument, NULL, OPT_LABEL},
     {"where", required_argument, NULL, OPT_WHERE}, {"intersecting", required_argument, NULL, OPT_INTERSECTING},
     {"from", required_argument, NULL, OPT_FROM}, {"footprint", required_argument, NULL, OPT_FOOTPRINT},
-    {"all", no_argument, NULL, OPT_ALL},
+    {"all", no_argument, NULL, OPT_ALL}, {"encoding", required_argument, NULL, OPT_ENCODING},
     CLI_COMMON_LONGOPTS,
     {NULL, 0, NULL, 0},
 };
@@ -92,6 +95,7 @@ struct task_args {
     struct pk_task_filter filter;
     struct pk_attach_opts attach;
     const char *from;
+    const char *encoding;
     long long footprint;
     int all;
     char *partners, *tags, *indicators; /* owned JSON */
@@ -159,6 +163,7 @@ static int parse_task_args(struct cli *cli, int argc, char **argv, const char *v
         case OPT_FROM: a->from = optarg; break;
         case OPT_FOOTPRINT: a->footprint = strtoll(optarg, NULL, 10); break;
         case OPT_ALL: a->all = 1; break;
+        case OPT_ENCODING: a->encoding = optarg; break;
         default: return cli_usage_error(verb, "bad option");
         }
     }
@@ -200,6 +205,10 @@ static int run_verb(struct cli *cli, int argc, char **argv, const char *verb, in
         release_args(&a);
         return code;
     }
+    if (a.encoding && strcmp(verb, "import")) {
+        release_args(&a);
+        return cli_usage_error(cmd, "--encoding goes with task import");
+    }
     if (a.npositional != need_id) {
         release_args(&a);
         return cli_usage_error(cmd, need_id ? "expected one %s" : "unexpected argument",
@@ -217,7 +226,7 @@ static int run_verb(struct cli *cli, int argc, char **argv, const char *verb, in
     a.f.id = id;
     if (!strcmp(verb, "import")) {
         struct pk_task_import_result res;
-        rc = pk_task_import(store, id, &res);
+        rc = pk_task_import_encoded(store, id, a.encoding, &res);
         if (rc == PK_OK && !cli->quiet)
             fprintf(stderr, "plankit: imported '%s': %lld created, %lld updated, %lld unchanged, %lld links\n",
                     id, res.created, res.updated, res.unchanged, res.links);

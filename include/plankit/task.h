@@ -57,6 +57,11 @@ struct pk_task_import_result {
  * one transaction: a bad row is reported with its line (CSV) or index (JSON)
  * and nothing is imported. */
 int pk_task_import(struct pk_store *store, const char *path, struct pk_task_import_result *res);
+/* Same, from a file in `encoding` (any iconv name, e.g. GBK; NULL = UTF-8);
+ * path "-" reads standard input. Text that is not valid in the encoding
+ * (or not UTF-8 when none is given) is an error naming the line. */
+int pk_task_import_encoded(struct pk_store *store, const char *path, const char *encoding,
+                           struct pk_task_import_result *res);
 
 /* Turn "a,b,c" into a JSON array of strings. Caller frees with free(). */
 char *pk_task_list_json(const char *comma_list);
