@@ -35,9 +35,9 @@ int pk_layer_drop_tables(struct pk_store *store, const struct pk_layer_ref *ref,
  * Caller frees with free(). */
 char *pk_layer_feature_label(struct pk_store *store, const struct pk_layer_ref *ref, long long fid);
 
-/* Resolve a feature of a layer by fid, code or name (fields named code,
- * name or name_en). Errors: not found; ambiguous (the message lists every
- * match with its fid). */
+/* Resolve a feature of a layer by its key value (when the layer has a key),
+ * fid, code or name (fields named code, name or name_en). Errors: not found;
+ * ambiguous (the message lists every match with its fid). */
 int pk_feature_resolve(struct pk_store *store, const struct pk_layer_ref *ref, const char *text,
                        long long *fid);
 /* Parse "LAYER:FEATURE" and resolve both. */

@@ -245,6 +245,10 @@ static int read_csv(struct pk_store *store, const char *path, char *text, size_t
     size_t cap = 0;
     if (nh == 0 || CSLFindString(header, "id") < 0)
         rc = pk_error(ctx, PK_ERR_DATA, "task import '%s' line 1: the header must name an 'id' column", path);
+    else if (CSLFindString(header, "links") >= 0 && CSLFindString(header, "start") >= 0)
+        rc = pk_error(ctx, PK_ERR_DATA, "task import '%s' line 1: this is 'task list' output, whose links column "
+                      "counts links and which lacks most fields: importing it would lose them; write the tasks "
+                      "with 'plankit task export --format csv' instead", path);
     char **fields;
     while (rc == PK_OK && (fields = CSVReadParseLine3L(fp, 1 << 20, ",", 1, 0, 0, 0)) != NULL) {
         int nf = CSLCount(fields), lines = 1;
@@ -594,7 +598,10 @@ char *pk_task_indicators_json(struct pk_ctx *ctx, const char *spec)
             end++;
         json_object *o = json_object_new_object();
         json_object_object_add(o, "name", json_object_new_string(items[i]));
-        json_object_object_add(o, "target", json_object_new_double(target));
+        /* whole numbers as JSON integers, as the JSON format writes them */
+        int whole = target == (double)(long long)target && target > -1e15 && target < 1e15;
+        json_object_object_add(o, "target", whole ? json_object_new_int64((long long)target)
+                                                  : json_object_new_double(target));
         json_object_object_add(o, "unit", json_object_new_string(end));
         json_object_array_add(arr, o);
     }

@@ -39,6 +39,21 @@ int pk_feature_resolve(struct pk_store *store, const struct pk_layer_ref *ref, c
     char cols[3][128];
     int ncols = name_columns(store, ref, cols), rc;
     char *end, *sql;
+    if (*ref->key) { /* the key value first: what exports and histories write */
+        long long found = 0;
+        sql = sqlite3_mprintf("SELECT count(*), min(fid) FROM %s WHERE CAST(\"%w\" AS TEXT)=?", ref->table, ref->key);
+        sqlite3_stmt *st;
+        rc = sql ? pk_sql_prepare(store, sql, &st) : pk_error(store->ctx, PK_ERR_NOMEM, "out of memory");
+        sqlite3_free(sql);
+        if (rc != PK_OK)
+            return rc;
+        pk_sql_bind_text(st, 1, text);
+        if (sqlite3_step(st) == SQLITE_ROW && (found = sqlite3_column_int64(st, 0)) == 1)
+            *fid = sqlite3_column_int64(st, 1);
+        sqlite3_finalize(st);
+        if (found == 1)
+            return PK_OK;
+    }
     long long n = strtoll(text, &end, 10);
     if (*text && !*end) {
         long long found = 0;

@@ -2,6 +2,8 @@
  * remove, attach, detach, history. */
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
+#include <unistd.h>
 
 #include "cli.h"
 
@@ -25,6 +27,14 @@
     "  Chinese Excel (any iconv name: GB18030, BIG5, ...).\n"                                 \
     "  Example: plankit task import layers/kunshan-tasks.json\n"                               \
     "  Example: plankit task import 任务表.csv --encoding GBK\n"
+
+#define USAGE_EXPORT                                                                            \
+    "plankit task export [OUT|-] [--format csv|json]\n"                                       \
+    "  Write every task with its links (features named by the layer's key) and\n"             \
+    "  footprints in the format task import reads, to OUT or standard output. The\n"          \
+    "  format follows OUT's extension, else JSON. CSV (UTF-8 with a byte-order mark\n"        \
+    "  in a file, for Excel) cannot hold footprints: use JSON for those.\n"                   \
+    "  Example: plankit task export tasks.csv   (edit in Excel, then: task import tasks.csv)\n"
 
 #define USAGE_ADD                                                                               \
     "plankit task add ID --title T [fields]\n"                                                 \
@@ -59,7 +69,7 @@
     "\nOptions of every verb: -s/--store PATH, --format table|csv|json, --user NAME,\n"        \
     "-q/--quiet, -v/--verbose, -h/--help\n"
 
-const char usage_task[] = "usage: plankit task <verb> [options]\n\n" USAGE_IMPORT "\n" USAGE_ADD "\n"
+const char usage_task[] = "usage: plankit task <verb> [options]\n\n" USAGE_IMPORT "\n" USAGE_EXPORT "\n" USAGE_ADD "\n"
     USAGE_SHOW "\n" USAGE_LIST "\n" USAGE_ATTACH USAGE_COMMON;
 
 enum {
@@ -257,6 +267,64 @@ static int run_verb(struct cli *cli, int argc, char **argv, const char *verb, in
     return finish(cli, rc, t);
 }
 
+/* Write text to path under a temporary name moved into place; "-" or NULL
+ * is standard output. */
+static int write_out(const char *path, const char *text, int bom)
+{
+    if (!path || !strcmp(path, "-"))
+        return fputs(text, stdout) < 0 ? -1 : 0;
+    char tmp[4096];
+    snprintf(tmp, sizeof tmp, "%s.plankit-tmp", path);
+    FILE *fp = fopen(tmp, "wb");
+    if (!fp)
+        return -1;
+    int bad = (bom && fputs("\xEF\xBB\xBF", fp) < 0) || fputs(text, fp) < 0;
+    bad |= fclose(fp) != 0;
+    if (bad || rename(tmp, path) != 0) {
+        remove(tmp);
+        return -1;
+    }
+    return 0;
+}
+
+static int verb_export(struct cli *cli, int argc, char **argv)
+{
+    struct task_args a;
+    int code = parse_task_args(cli, argc, argv, "task export", "usage: " USAGE_EXPORT USAGE_COMMON, &a);
+    release_args(&a);
+    if (code >= 0)
+        return code;
+    if (a.npositional > 1)
+        return cli_usage_error("task export", "expected at most one OUT");
+    const char *out = a.npositional ? a.positional[0] : NULL;
+    const char *ext = out ? strrchr(out, '.') : NULL;
+    const char *format = cli->format == FMT_CSV ? "csv" : cli->format == FMT_JSON ? "json"
+                         : cli->format == FMT_GEOJSON ? NULL : ext && !strcasecmp(ext, ".csv") ? "csv" : "json";
+    if (!format)
+        return cli_usage_error("task export", "--format geojson: tasks are written as csv or json (task import's "
+                               "formats); 'plankit layer export' writes geometries");
+    if (out && !strcmp(out, "-"))
+        out = NULL;
+    if (out && access(out, F_OK) == 0)
+        return cli_fail(cli, pk_error(cli->ctx, PK_ERR_EXISTS, "task export: '%s' already exists: remove it first", out));
+    struct pk_store *store = cli_open_store(cli);
+    if (!store)
+        return EXIT_FAIL;
+    char *text = NULL;
+    int rc = pk_task_export(store, format, &text);
+    pk_store_close(store);
+    if (rc != PK_OK)
+        return cli_fail(cli, rc);
+    if (write_out(out, text, out && !strcmp(format, "csv")) != 0)
+        rc = pk_error(cli->ctx, PK_ERR_IO, "task export: cannot write '%s'", out ? out : "standard output");
+    free(text);
+    if (rc != PK_OK)
+        return cli_fail(cli, rc);
+    if (out && !cli->quiet)
+        fprintf(stderr, "plankit: tasks written to '%s' (%s)\n", out, format);
+    return EXIT_OK;
+}
+
 #define VERB(name, need_id) \
     static int verb_##name(struct cli *cli, int argc, char **argv) { return run_verb(cli, argc, argv, #name, need_id); }
 VERB(import, 1)
@@ -272,9 +340,9 @@ VERB(detach, 1)
 int cmd_task(struct cli *cli, int argc, char **argv)
 {
     static const char *const names[] = {"import", "add", "update", "show", "history", "remove", "list",
-                                        "attach", "detach"};
+                                        "attach", "detach", "export"};
     static int (*const fns[])(struct cli *, int, char **) = {
         verb_import, verb_add, verb_update, verb_show, verb_history, verb_remove, verb_list, verb_attach,
-        verb_detach};
+        verb_detach, verb_export};
     return cli_dispatch_verb(cli, "task", usage_task, argc, argv, names, fns, sizeof names / sizeof names[0]);
 }

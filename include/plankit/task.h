@@ -63,6 +63,13 @@ int pk_task_import(struct pk_store *store, const char *path, struct pk_task_impo
 int pk_task_import_encoded(struct pk_store *store, const char *path, const char *encoding,
                            struct pk_task_import_result *res);
 
+/* Every task, with the classifications, links (features named by the
+ * layer's key value, else fid) and footprints, in the format task import
+ * reads: format "json" or "csv". CSV cannot hold footprints, nor ';' inside
+ * list items or links: those are errors naming the task. *out: caller frees
+ * with free(). */
+int pk_task_export(struct pk_store *store, const char *format, char **out);
+
 /* Turn "a,b,c" into a JSON array of strings. Caller frees with free(). */
 char *pk_task_list_json(const char *comma_list);
 /* Turn "name=target unit;name2=target2 unit2" into a JSON indicators array;
