@@ -54,6 +54,12 @@ int cli_common_option(struct cli *cli, int opt, const char *usage, int *exit_now
 int cli_getopt(struct cli *cli, int argc, char **argv, const char *shortopts, const struct option *longopts,
                const char *usage, int *done);
 
+/* Check --status, --pillar and --lead filter values (each may point at
+ * NULL) against the store, replacing status and pillar by their canonical
+ * names; *owned receives the pillar's copy (free it). PK_OK or the error. */
+int cli_check_filters(struct pk_store *store, const char **status, const char **pillar, char **owned,
+                      const char *lead);
+
 /* Route library log messages to stderr at the level -q/-v ask for. */
 void cli_apply_log_level(struct cli *cli);
 /* Closest of names to name (edit distance), or NULL when none is close. */

@@ -225,3 +225,17 @@ int cli_parse_numbers(const char *s, double *out, int n)
     }
     return *s ? -1 : 0;
 }
+
+int cli_check_filters(struct pk_store *store, const char **status, const char **pillar, char **owned,
+                      const char *lead)
+{
+    int rc = PK_OK;
+    *owned = NULL;
+    if (*status)
+        rc = pk_task_check_status(pk_store_ctx(store), *status, status);
+    if (rc == PK_OK && *pillar && (rc = pk_task_check_pillar(store, *pillar, owned)) == PK_OK)
+        *pillar = *owned;
+    if (rc == PK_OK && lead)
+        rc = pk_task_check_lead(store, lead);
+    return rc;
+}

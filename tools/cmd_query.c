@@ -17,8 +17,10 @@ const char usage_coverage[] =
     "\n"
     "Options:\n"
     "  --by LAYER          the layer to report on (e.g. towns)\n"
-    "  --pillar P          only tasks of this classification (e.g. 品质之城)\n"
-    "  --status S          only tasks with this status\n"
+    "  --pillar P          only tasks of this classification (name, English name or code,\n"
+    "                      e.g. 品质之城 or PZ)\n"
+    "  --status S          only tasks with this status: planned, in_progress, done, delayed,\n"
+    "                      cancelled, or 计划中, 进行中, 已完成, 暂停, 已取消\n"
     "  --year Y            only tasks running in year Y\n"
     "  --include-citywide  count city-wide tasks too (they cover every feature)\n"
     "  --format FMT        table (default), csv, json, or geojson (with geometries)\n"
@@ -160,9 +162,15 @@ static int run_query(struct cli *cli, enum query_kind kind, struct query_args *a
     if (!store)
         return EXIT_FAIL;
     struct pk_table *t = NULL;
-    int rc = kind == Q_COVERAGE ? pk_coverage(store, &a->cov, &t, cli_progress, cli)
+    char *pillar = NULL;
+    int rc = cli_check_filters(store, &a->cov.status, &a->cov.classification, &pillar, NULL);
+    a->q.status = a->cov.status;
+    a->q.classification = a->cov.classification;
+    if (rc == PK_OK)
+        rc = kind == Q_COVERAGE ? pk_coverage(store, &a->cov, &t, cli_progress, cli)
              : kind == Q_TASKS  ? pk_query_tasks(store, &a->q, &t)
                                 : pk_query_zones(store, a->task, cli->format == FMT_GEOJSON, &t);
+    free(pillar);
     pk_store_close(store);
     return print_result(cli, rc, t);
 }

@@ -13,7 +13,8 @@
     "    --section S           plan section, e.g. 七、三     --source S       plan sentence\n"   \
     "    --lead DEPT           lead department             --partners A,B   partners\n"        \
     "    --start Y / --end Y   start and end year          --status S       planned,\n"        \
-    "                          in_progress, done, delayed, cancelled\n"                        \
+    "                          in_progress, done, delayed, cancelled (or 计划中, 进行中,\n"   \
+    "                          已完成, 暂停, 已取消)\n"                                        \
     "    --progress N          percent done, 0-100         --tags A,B       tags\n"            \
     "    --indicator \"NAME=TARGET UNIT;...\"  measurable targets, e.g. \"产值=1000 亿元\"\n"  \
     "    --citywide / --not-citywide   the task concerns the whole city\n"
@@ -50,8 +51,10 @@
     "  Example: plankit task history ZZ-03\n"
 
 #define USAGE_LIST                                                                              \
-    "plankit task list [--pillar P] [--status S] [--year Y] [--layer L --feature F]\n"         \
-    "  List tasks, optionally only those of a pillar, status, year or linked to a feature.\n"  \
+    "plankit task list [--pillar P] [--status S] [--lead DEPT] [--year Y]\n"                  \
+    "                  [--layer L --feature F]\n"                                             \
+    "  List tasks, optionally only those of a pillar (name, English name or code), status,\n" \
+    "  lead, year or linked to a feature. Unknown values are errors listing the known ones.\n" \
     "  Example: plankit task list --layer towns --feature 周庄镇 --format csv\n"
 
 #define USAGE_ATTACH                                                                            \
@@ -251,7 +254,12 @@ static int run_verb(struct cli *cli, int argc, char **argv, const char *verb, in
     } else if (!strcmp(verb, "remove")) {
         rc = pk_task_remove(store, id);
     } else if (!strcmp(verb, "list")) {
-        rc = pk_task_list(store, &a.filter, &t);
+        char *pillar = NULL;
+        a.filter.lead = a.f.lead;
+        rc = cli_check_filters(store, &a.filter.status, &a.filter.classification, &pillar, a.filter.lead);
+        if (rc == PK_OK)
+            rc = pk_task_list(store, &a.filter, &t);
+        free(pillar);
     } else if (!strcmp(verb, "attach")) {
         rc = pk_task_attach(store, id, &a.attach, &count);
         if (rc == PK_OK && !cli->quiet)
