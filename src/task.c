@@ -179,6 +179,20 @@ static int check_classification(struct pk_store *store, const char *id, const ch
     return rc;
 }
 
+/* A warning for a year outside the plan period (pk_meta plan_period,
+ * "2026-2030", set by a task file that declares it). */
+static void warn_outside_period(struct pk_store *store, const char *id, char *vals[TASK_NCOLS])
+{
+    char *period = pk_meta_get(store, "plan_period");
+    int from, to;
+    if (period && sscanf(period, "%d-%d", &from, &to) == 2)
+        for (int c = COL_START_YEAR; c <= COL_END_YEAR; c++)
+            if (vals[c] && (atoi(vals[c]) < from || atoi(vals[c]) > to))
+                pk_log(store->ctx, PK_LOG_WARN, "task '%s': %s %s is outside the plan period %d-%d", id,
+                       pk_task_columns[c], vals[c], from, to);
+    free(period);
+}
+
 int pk_task_upsert(struct pk_store *store, const char *id, char *vals[TASK_NCOLS],
                    const char *command, int mode, int *created, int *changed)
 {
@@ -189,6 +203,7 @@ int pk_task_upsert(struct pk_store *store, const char *id, char *vals[TASK_NCOLS
         return rc;
     if ((rc = check_classification(store, id, vals[COL_CLASSIFICATION])) != PK_OK)
         return rc;
+    warn_outside_period(store, id, vals);
     if ((rc = read_task(store, id, old, &exists)) != PK_OK)
         return rc;
     if (exists && mode == TASK_MUST_BE_NEW)

@@ -132,6 +132,19 @@ static int read_json(struct pk_store *store, const char *path, const char *text,
         tasks = root;
     else if (!json_object_object_get_ex(root, "tasks", &tasks) || !json_object_is_type(tasks, json_type_array))
         rc = pk_error(ctx, PK_ERR_DATA, "task import '%s': no \"tasks\" array", path);
+    json_object *period;
+    if (rc == PK_OK && tasks != root && json_object_object_get_ex(root, "plan_period", &period) &&
+        json_object_is_type(period, json_type_array) && json_object_array_length(period) == 2) {
+        long long from = json_object_get_int64(json_object_array_get_idx(period, 0));
+        long long to = json_object_get_int64(json_object_array_get_idx(period, 1));
+        char span[48];
+        snprintf(span, sizeof span, "%lld-%lld", from, to);
+        if (from < 1900 || to > 2200 || from > to)
+            rc = pk_error(ctx, PK_ERR_DATA, "task import '%s': \"plan_period\" %s is not two years, first to last",
+                          path, span);
+        else
+            rc = pk_meta_set(store, "plan_period", span);
+    }
     if (rc == PK_OK && tasks != root && json_object_object_get_ex(root, "classifications", &cls) &&
         json_object_is_type(cls, json_type_array)) {
         sqlite3_stmt *st;

@@ -80,20 +80,6 @@ struct query_args {
     int probes;
 };
 
-/* "500", "500m", "0.8km" -> metres; -1 if malformed. */
-static double parse_distance(const char *s)
-{
-    char *end;
-    double v = strtod(s, &end);
-    if (end == s || v < 0)
-        return -1;
-    if (!*end || !strcmp(end, "m"))
-        return v;
-    if (!strcmp(end, "km"))
-        return v * 1000;
-    return -1;
-}
-
 static int parse_query_args(struct cli *cli, int argc, char **argv, const char *verb, const char *usage,
                             struct query_args *a)
 {
@@ -106,9 +92,9 @@ static int parse_query_args(struct cli *cli, int argc, char **argv, const char *
         case OPT_PILLAR: a->cov.classification = a->q.classification = optarg; break;
         case OPT_STATUS: a->cov.status = a->q.status = optarg; break;
         case OPT_YEAR:
-            a->cov.year = a->q.year = atoi(optarg);
-            if (a->cov.year <= 0)
-                return cli_usage_error(verb, "--year '%s' is not a year", optarg);
+            if (cli_parse_year(optarg, &a->cov.year))
+                return cli_usage_error(verb, "--year '%s' is not a year (1900 to 2200)", optarg);
+            a->q.year = a->cov.year;
             break;
         case OPT_CITYWIDE: a->cov.include_citywide = a->q.include_citywide = 1; break;
         case OPT_IN: a->q.probe = PK_PROBE_IN; a->q.feature = optarg; a->probes++; break;
@@ -128,7 +114,7 @@ static int parse_query_args(struct cli *cli, int argc, char **argv, const char *
                 return cli_usage_error(verb, "--bbox expects WEST,SOUTH,EAST,NORTH");
             break;
         case OPT_DISTANCE:
-            if ((a->q.distance_m = parse_distance(optarg)) < 0)
+            if (cli_parse_metres(optarg, &a->q.distance_m) || a->q.distance_m < 0)
                 return cli_usage_error(verb, "--distance '%s': expected metres, e.g. 500m or 1.5km", optarg);
             break;
         case OPT_TASK: a->task = optarg; break;

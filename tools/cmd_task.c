@@ -1,5 +1,6 @@
 /* cmd_task.c — `plankit task <verb>`: import, add, update, show, list,
  * remove, attach, detach, history. */
+#include <limits.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
@@ -116,13 +117,10 @@ struct task_args {
     int npositional;
 };
 
-static int parse_int(const char *verb, const char *opt, const char *s, int *out)
+static int parse_year(const char *verb, const char *opt, const char *s, int *out)
 {
-    char *end;
-    long v = strtol(s, &end, 10);
-    if (!*s || *end)
-        return cli_usage_error(verb, "%s '%s' is not a whole number", opt, s);
-    *out = (int)v;
+    if (cli_parse_year(s, out))
+        return cli_usage_error(verb, "%s '%s' is not a year (1900 to 2200)", opt, s);
     return 0;
 }
 
@@ -131,7 +129,6 @@ static int parse_task_args(struct cli *cli, int argc, char **argv, const char *v
                            struct task_args *a)
 {
     int opt, done = -1;
-    char *end;
     memset(a, 0, sizeof *a);
     pk_task_fields_init(&a->f);
     optind = 1;
@@ -151,13 +148,12 @@ static int parse_task_args(struct cli *cli, int argc, char **argv, const char *v
             if (!(a->f.indicators_json = a->indicators = pk_task_indicators_json(cli->ctx, optarg)))
                 return cli_usage_error(verb, "--indicator: %s", pk_errmsg(cli->ctx));
             break;
-        case OPT_START: if (parse_int(verb, "--start", optarg, &a->f.start_year)) return EXIT_USAGE; break;
-        case OPT_END: if (parse_int(verb, "--end", optarg, &a->f.end_year)) return EXIT_USAGE; break;
-        case OPT_YEAR: if (parse_int(verb, "--year", optarg, &a->filter.year)) return EXIT_USAGE; break;
+        case OPT_START: if (parse_year(verb, "--start", optarg, &a->f.start_year)) return EXIT_USAGE; break;
+        case OPT_END: if (parse_year(verb, "--end", optarg, &a->f.end_year)) return EXIT_USAGE; break;
+        case OPT_YEAR: if (parse_year(verb, "--year", optarg, &a->filter.year)) return EXIT_USAGE; break;
         case OPT_STATUS: a->f.status = a->filter.status = optarg; break;
         case OPT_PROGRESS:
-            a->f.progress = strtod(optarg, &end);
-            if (!*optarg || *end)
+            if (cli_parse_numbers(optarg, &a->f.progress, 1))
                 return cli_usage_error(verb, "--progress '%s' is not a number", optarg);
             if (!(a->f.progress >= 0 && a->f.progress <= 100))
                 return cli_usage_error(verb, "--progress must be a number from 0 to 100");
@@ -174,7 +170,10 @@ static int parse_task_args(struct cli *cli, int argc, char **argv, const char *v
         case OPT_WHERE: a->attach.where_layer = optarg; break;
         case OPT_INTERSECTING: a->attach.intersecting = optarg; break;
         case OPT_FROM: a->from = optarg; break;
-        case OPT_FOOTPRINT: a->footprint = strtoll(optarg, NULL, 10); break;
+        case OPT_FOOTPRINT:
+            if (cli_parse_integer(optarg, 1, LLONG_MAX, &a->footprint))
+                return cli_usage_error(verb, "--footprint '%s' is not a footprint number, e.g. 1", optarg);
+            break;
         case OPT_ALL: a->all = 1; break;
         case OPT_ENCODING: a->encoding = optarg; break;
         default: return cli_usage_error(verb, "bad option");
