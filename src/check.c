@@ -9,8 +9,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include <proj.h>
-
+#include "crs_range_int.h"
 #include "layer_int.h"
 
 struct checker {
@@ -142,38 +141,12 @@ static void check_registry_facts(struct checker *C, const struct pk_layer_ref *r
     pk_error_clear(C->store->ctx);
 }
 
-/* The store CRS's area of use in its own coordinates, widened by half its
- * size each way for projected CRSs (their formulas hold well beyond it);
- * geographic CRSs also keep to -180..180, -90..90. 0 when PROJ cannot say. */
+/* The store CRS's range (see pk_crs_range). */
 static int crs_range(int srid, double b[4])
 {
     char code[32];
-    double w, s, e, n;
-    int ok = 0;
     snprintf(code, sizeof code, "EPSG:%d", srid);
-    PJ_CONTEXT *pc = proj_context_create();
-    proj_log_level(pc, PJ_LOG_NONE);
-    PJ *crs = proj_create(pc, code);
-    if (crs && proj_get_area_of_use(pc, crs, &w, &s, &e, &n, NULL) && w <= e) {
-        PJ_TYPE t = proj_get_type(crs);
-        if (t == PJ_TYPE_GEOGRAPHIC_2D_CRS || t == PJ_TYPE_GEOGRAPHIC_3D_CRS) {
-            b[0] = fmax(-180, w - 1), b[1] = fmax(-90, s - 1), b[2] = fmin(180, e + 1), b[3] = fmin(90, n + 1);
-            ok = 1;
-        } else {
-            PJ *tr = proj_create_crs_to_crs(pc, "EPSG:4326", code, NULL);
-            PJ *norm = tr ? proj_normalize_for_visualization(pc, tr) : NULL;
-            if (norm && proj_trans_bounds(pc, norm, PJ_FWD, w, s, e, n, &b[0], &b[1], &b[2], &b[3], 21)) {
-                double dx = (b[2] - b[0]) / 2, dy = (b[3] - b[1]) / 2;
-                b[0] -= dx, b[1] -= dy, b[2] += dx, b[3] += dy;
-                ok = isfinite(b[0]) && isfinite(b[1]) && isfinite(b[2]) && isfinite(b[3]);
-            }
-            proj_destroy(norm);
-            proj_destroy(tr);
-        }
-    }
-    proj_destroy(crs);
-    proj_context_destroy(pc);
-    return ok;
+    return pk_crs_range(code, b);
 }
 
 static void check_coordinates(struct checker *C, const struct pk_layer_ref *ref, const double b[4])

@@ -21,6 +21,7 @@
 #include <ogr_srs_api.h>
 
 #include "crs_int.h"
+#include "crs_range_int.h"
 #include "geom_int.h"
 #include "layer_int.h"
 #include "pool_int.h"
@@ -61,6 +62,10 @@ struct loader {
     struct pk_load_result res;
     char *src_def;             /* source CRS as WKT, for each thread's transform */
     char dst_def[32];
+    int has_range;             /* coordinates are checked against range (source CRS units) */
+    double range[4];
+    char crs_name[128];        /* the source CRS's name, for messages */
+    int metric_srid;           /* the store's metric CRS (0 = none yet), for hints */
 };
 
 int pk_layer_name_valid(const char *name)
@@ -201,11 +206,21 @@ static int setup_transform(struct loader *L)
         }
     } else {
         OGRSpatialReferenceH lsrs = OGR_L_GetSpatialRef(L->lyr);
+        OGREnvelope env;
+        char hint[300] = "give it with --s_srs";
+        if (!lsrs && OGR_L_GetExtent(L->lyr, &env, 1) == OGRERR_NONE)
+            pk_crs_hint((env.MinX + env.MaxX) / 2, (env.MinY + env.MaxY) / 2, L->metric_srid, hint, sizeof hint);
         if (!lsrs)
-            return pk_error(L->ctx, PK_ERR_DATA,
-                            "%s: the source has no CRS: give it with --s_srs, e.g. --s_srs EPSG:4549",
-                            L->label);
+            return pk_error(L->ctx, PK_ERR_DATA, "%s: the source has no CRS: %s", L->label, hint);
         src = OSRClone(lsrs);
+    }
+    {
+        char *def = NULL;
+        const char *wkt_opts[] = {"FORMAT=WKT2_2019", NULL};
+        OSRExportToWktEx(src, &def, wkt_opts);
+        L->has_range = def && pk_crs_range(def, L->range);
+        snprintf(L->crs_name, sizeof L->crs_name, "%s", OSRGetName(src) ? OSRGetName(src) : "the source CRS");
+        CPLFree(def);
     }
     if ((rc = pk_crs_from_epsg(L->ctx, pk_store_srid(L->store), &dst)) != PK_OK)
         goto done;
@@ -599,6 +614,29 @@ struct job {
     struct item *items;
 };
 
+/* The source coordinates lie within the source CRS's range (lon 500, lat
+ * 95, 1e308 or metres read as degrees do not): else an error with a guess
+ * of the CRS they are in. */
+static int check_range(const struct loader *L, struct pk_ctx *ctx, OGRGeometryH g)
+{
+    OGREnvelope e;
+    if (!L->has_range)
+        return PK_OK;
+    OGR_G_GetEnvelope(g, &e);
+    if (!isfinite(e.MinX) || !isfinite(e.MinY) || !isfinite(e.MaxX) || !isfinite(e.MaxY))
+        return PK_OK; /* the conversion reports non-finite coordinates */
+    const double *b = L->range;
+    if (e.MinX >= b[0] && e.MinY >= b[1] && e.MaxX <= b[2] && e.MaxY <= b[3])
+        return PK_OK;
+    int low = !(e.MinX >= b[0] && e.MinY >= b[1]);
+    double x = low ? e.MinX : e.MaxX, y = low ? e.MinY : e.MaxY;
+    char hint[300];
+    pk_crs_hint(x, y, L->metric_srid, hint, sizeof hint);
+    return pk_error(ctx, PK_ERR_DATA, "coordinates %.10g,%.10g are outside the range of %s (%.10g..%.10g, "
+                    "%.10g..%.10g), the CRS %s: %s", x, y, L->crs_name, b[0], b[2], b[1], b[3],
+                    L->opts->s_srs ? "given with --s_srs" : "the source declares or defaults to", hint);
+}
+
 static void prepare_item(void *vstate, size_t i, void *arg)
 {
     struct thread_state *ts = vstate;
@@ -616,6 +654,8 @@ static void prepare_item(void *vstate, size_t i, void *arg)
     }
     GEOSContextHandle_t h = pk_geos(ctx);
     OGRGeometryH src = OGR_F_GetGeometryRef(it->f);
+    if (src && !OGR_G_IsEmpty(src) && (it->rc = check_range(L, ctx, src)) != PK_OK)
+        goto fail;
     if (src && !OGR_G_IsEmpty(src)) {
         OGRGeometryH lin = NULL;
         if (OGR_G_HasCurveGeometry(src, 1))
@@ -942,6 +982,7 @@ int pk_layer_load(struct pk_store *store, const struct pk_load_opts *opts,
     L.store = store;
     L.ctx = pk_store_ctx(store);
     L.opts = opts;
+    L.metric_srid = pk_store_measure_srid(store);
     if (!opts->source)
         return pk_error(L.ctx, PK_ERR_ARGS, "layer load: no source given");
     snprintf(L.label, sizeof L.label, "layer load '%s'", opts->source);
