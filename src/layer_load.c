@@ -858,12 +858,46 @@ static int read_features(struct loader *L, pk_progress_fn progress, void *arg)
     return rc;
 }
 
+/* The kind follows the geometry when not given (points -> point, lines ->
+ * line, polygons -> zone); a given kind must fit it. */
+static int settle_kind(struct loader *L)
+{
+    static const char *const fits[][2] = {{"district", "A"}, {"zone", "A"}, {"line", "L"}, {"point", "P"}};
+    const char *kind = L->opts->kind;
+    char family = L->family;
+    if ((L->existed && L->opts->mode == PK_LOAD_APPEND) || (family != 'A' && family != 'L' && family != 'P'))
+        return PK_OK;
+    if (kind) {
+        for (size_t i = 0; i < sizeof fits / sizeof fits[0]; i++)
+            if (!strcmp(kind, fits[i][0]) && fits[i][1][0] != family)
+                return pk_error(L->ctx, PK_ERR_ARGS, "%s: --kind %s needs %s, but the features are %s: use "
+                                "--kind %s (or leave --kind out)", L->label, kind,
+                                fits[i][1][0] == 'A' ? "polygons" : fits[i][1][0] == 'L' ? "lines" : "points",
+                                family_type(family), family == 'A' ? "zone or district" : family == 'L' ? "line" : "point");
+        return PK_OK;
+    }
+    const char *from_geometry = family == 'A' ? "zone" : family == 'L' ? "line" : "point";
+    sqlite3_stmt *st;
+    int rc = pk_sql_prepare(L->store, "UPDATE pk_layers SET kind=? WHERE id=?", &st);
+    if (rc != PK_OK)
+        return rc;
+    pk_sql_bind_text(st, 1, from_geometry);
+    sqlite3_bind_int64(st, 2, L->ref.id);
+    if (sqlite3_step(st) != SQLITE_DONE)
+        rc = pk_error_db(L->store, "cannot record the layer kind");
+    sqlite3_finalize(st);
+    snprintf(L->ref.kind, sizeof L->ref.kind, "%s", from_geometry);
+    return rc;
+}
+
 /* Index (new tables), registry totals, metric CRS choice and history. */
 static int finish_layer(struct loader *L)
 {
     struct pk_store *S = L->store;
-    int rc = PK_OK;
+    int rc = settle_kind(L);
     char *sql;
+    if (rc != PK_OK)
+        return rc;
     if (!(L->existed && L->opts->mode == PK_LOAD_APPEND)) {
         sql = sqlite3_mprintf("SELECT CreateSpatialIndex('%q', 'geom')", L->ref.table);
         rc = pk_sql_exec(S, sql);
