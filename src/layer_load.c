@@ -150,9 +150,19 @@ static int open_source(struct loader *L)
             if (!L->ds)
                 return pk_error_gdal(L->ctx, L->label);
         }
-    } else if (o->encoding && strcasecmp(o->encoding, "UTF-8") && strcasecmp(o->encoding, "UTF8")) {
-        L->recode_from = strdup(o->encoding);
+    } else if (!strcmp(driver, "CSV")) {
+        /* coordinates in X/Y, lon/lat or 经度/纬度 columns make points */
+        open_opts = CSLSetNameValue(open_opts, "X_POSSIBLE_NAMES", "x,lon,lng,long,longitude,经度,东经,x坐标,横坐标");
+        open_opts = CSLSetNameValue(open_opts, "Y_POSSIBLE_NAMES", "y,lat,latitude,纬度,北纬,y坐标,纵坐标");
+        GDALClose(L->ds);
+        L->ds = GDALOpenEx(path, GDAL_OF_VECTOR | GDAL_OF_READONLY, NULL, (const char *const *)open_opts, NULL);
+        CSLDestroy(open_opts);
+        if (!L->ds)
+            return pk_error_gdal(L->ctx, L->label);
     }
+    if (strcmp(driver, "ESRI Shapefile") && o->encoding && strcasecmp(o->encoding, "UTF-8") &&
+        strcasecmp(o->encoding, "UTF8"))
+        L->recode_from = strdup(o->encoding);
     return PK_OK;
 }
 
@@ -179,6 +189,16 @@ static int pick_layer(struct loader *L)
     }
     L->lyr = GDALDatasetGetLayer(L->ds, 0);
     return PK_OK;
+}
+
+/* A layer holds geometries: a source without any (a CSV without coordinate
+ * columns, a lone DBF) is an error, not a layer of empty features. */
+static int require_geometry(struct loader *L)
+{
+    if (OGR_FD_GetGeomFieldCount(OGR_L_GetLayerDefn(L->lyr)) > 0)
+        return PK_OK;
+    return pk_error(L->ctx, PK_ERR_DATA, "%s: the source has no geometry: a CSV needs coordinate columns named "
+                    "X and Y, lon and lat, or 经度 and 纬度, or a WKT column", L->label);
 }
 
 static int apply_filter(struct loader *L)
@@ -1029,7 +1049,7 @@ int pk_layer_load(struct pk_store *store, const struct pk_load_opts *opts,
     if (opts->name && !pk_layer_name_valid(opts->name))
         return pk_error(L.ctx, PK_ERR_ARGS, "%s: invalid layer name '%s': use letters, digits, '_' "
                         "or '-', not starting with a digit", L.label, opts->name);
-    if ((rc = open_source(&L)) != PK_OK || (rc = pick_layer(&L)) != PK_OK ||
+    if ((rc = open_source(&L)) != PK_OK || (rc = pick_layer(&L)) != PK_OK || (rc = require_geometry(&L)) != PK_OK ||
         (rc = apply_filter(&L)) != PK_OK || (rc = setup_transform(&L)) != PK_OK)
         goto done;
     if (opts->name)

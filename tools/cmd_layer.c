@@ -31,6 +31,7 @@
     "    --append            add the features to an existing layer (same geometry type,\n"   \
     "                        same fields)\n"                                                   \
     "    --repair-method M   linework (default, keeps areas) or structure (faster)\n"          \
+    "  A CSV's points come from columns named X/Y, lon/lat or 经度/纬度 (or a WKT column).\n"\
     "  Example: plankit layer load towns.shp --name towns --kind district --encoding GBK\n"
 
 #define USAGE_LIST                                                                              \
