@@ -14,6 +14,7 @@ struct pk_layer_ref {
     char geometry_type[32];
     long long count;
     char key[128];      /* key field name, "" when the layer has none */
+    char name_field[128]; /* field naming features (name, 名称, ...), "" when none */
 };
 
 /* Find a layer by name. PK_ERR_NOTFOUND (message names it and suggests
@@ -52,6 +53,11 @@ int pk_layer_key_choose(struct pk_store *store, const struct pk_layer_ref *ref, 
 /* Record key ("" or NULL = none) in the registry and refresh every link's
  * feature_key from it (inside the caller's transaction). */
 int pk_layer_key_set(struct pk_store *store, const struct pk_layer_ref *ref, const char *key);
+
+/* The field that names the layer's features: `requested` (an error unless
+ * it is a field), else the first field called name, 名称, mc, name_zh or
+ * 名字 (any case); recorded in the registry ("" = none) and in ref. */
+int pk_layer_name_field_set(struct pk_store *store, struct pk_layer_ref *ref, const char *requested);
 
 struct pk_relink {
     long long kept; /* links re-matched to a feature of the new rows */

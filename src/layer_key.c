@@ -1,5 +1,6 @@
-/* layer_key.c — the stable feature key of a layer, and keeping task links on
- * the same features when a layer's rows are replaced or dropped.
+/* layer_key.c — the fields that identify a layer's features: its stable key
+ * and its name field; and keeping task links on the same features when a
+ * layer's rows are replaced or dropped.
  *
  * A link stores the fid it points at (what the engines read) and the value
  * of the layer's key field at the time it was made (pk_task_links.feature_key).
@@ -96,6 +97,27 @@ int pk_layer_key_choose(struct pk_store *store, const struct pk_layer_ref *ref, 
             return PK_OK;
         }
     return PK_OK;
+}
+
+int pk_layer_name_field_set(struct pk_store *store, struct pk_layer_ref *ref, const char *requested)
+{
+    static const char *const defaults[] = {"name", "名称", "mc", "name_zh", "名字", NULL};
+    char field[128] = "";
+    if (requested && !field_exists(store, ref, requested, field, sizeof field))
+        return pk_error(store->ctx, PK_ERR_ARGS, "--name-field: layer '%s' has no field '%s'", ref->name, requested);
+    for (int i = 0; !requested && !*field && defaults[i]; i++)
+        field_exists(store, ref, defaults[i], field, sizeof field);
+    sqlite3_stmt *st;
+    int rc = pk_sql_prepare(store, "UPDATE pk_layers SET name_field=? WHERE id=?", &st);
+    if (rc != PK_OK)
+        return rc;
+    pk_sql_bind_text(st, 1, *field ? field : NULL);
+    sqlite3_bind_int64(st, 2, ref->id);
+    if (sqlite3_step(st) != SQLITE_DONE)
+        rc = pk_error_db(store, "cannot record the name field");
+    sqlite3_finalize(st);
+    snprintf(ref->name_field, sizeof ref->name_field, "%s", field);
+    return rc;
 }
 
 int pk_layer_key_set(struct pk_store *store, const struct pk_layer_ref *ref, const char *key)

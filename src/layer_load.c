@@ -299,6 +299,12 @@ static int plan_columns(struct loader *L)
         CSLDestroy(selected);
         return pk_error(L->ctx, PK_ERR_NOMEM, "out of memory");
     }
+    if (L->opts->name_field && (OGR_FD_GetFieldIndex(defn, L->opts->name_field) < 0 ||
+                                (selected && CSLFindString(selected, L->opts->name_field) < 0))) {
+        rc = pk_error(L->ctx, PK_ERR_ARGS, "%s: --name-field: no field '%s' in the source%s", L->label,
+                      L->opts->name_field, selected ? " (or it is not in --select)" : "");
+        goto done;
+    }
     for (int i = 0; selected && selected[i]; i++)
         if (OGR_FD_GetFieldIndex(defn, selected[i]) < 0) {
             rc = pk_error(L->ctx, PK_ERR_ARGS, "%s: --select: no field '%s' in the source", L->label,
@@ -309,8 +315,9 @@ static int plan_columns(struct loader *L)
     for (int i = 0; i < nf; i++) {
         OGRFieldDefnH fd = OGR_FD_GetFieldDefn(defn, i);
         const char *fname = OGR_Fld_GetNameRef(fd);
-        if (L->name_field < 0 && (!strcasecmp(fname, "name") || !strcmp(fname, "名称") ||
-                                  !strcasecmp(fname, "name_zh") || !strcasecmp(fname, "mc")))
+        if (L->opts->name_field ? !strcasecmp(fname, L->opts->name_field)
+                                : L->name_field < 0 && (!strcasecmp(fname, "name") || !strcmp(fname, "名称") ||
+                                                        !strcasecmp(fname, "name_zh") || !strcasecmp(fname, "mc")))
             L->name_field = i;
         if (selected && CSLFindString(selected, fname) < 0)
             continue;
@@ -985,6 +992,9 @@ static int settle_key(struct loader *L, const char *old_key)
         return rc;
     }
     snprintf(L->res.key, sizeof L->res.key, "%s", key);
+    if ((rc = pk_layer_name_field_set(L->store, &L->ref, L->opts->name_field)) != PK_OK)
+        return rc;
+    snprintf(L->res.name_field, sizeof L->res.name_field, "%s", L->ref.name_field);
     if (!L->existed)
         return pk_layer_key_set(L->store, &L->ref, key);
     struct pk_relink relink;
@@ -1043,9 +1053,9 @@ int pk_layer_load(struct pk_store *store, const struct pk_load_opts *opts,
     if (opts->kind && !kind_valid(opts->kind))
         return pk_error(L.ctx, PK_ERR_ARGS, "%s: invalid --kind '%s': use district, zone, line or point",
                         L.label, opts->kind);
-    if (opts->key && opts->mode == PK_LOAD_APPEND)
-        return pk_error(L.ctx, PK_ERR_ARGS, "%s: --key applies to a new or replaced layer, not to --append",
-                        L.label);
+    if ((opts->key || opts->name_field) && opts->mode == PK_LOAD_APPEND)
+        return pk_error(L.ctx, PK_ERR_ARGS, "%s: --%s applies to a new or replaced layer, not to --append",
+                        L.label, opts->key ? "key" : "name-field");
     if (opts->name && !pk_layer_name_valid(opts->name))
         return pk_error(L.ctx, PK_ERR_ARGS, "%s: invalid layer name '%s': use letters, digits, '_' "
                         "or '-', not starting with a digit", L.label, opts->name);

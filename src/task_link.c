@@ -18,16 +18,18 @@
 #include "spatial_int.h"
 #include "task_int.h"
 
-/* Columns a feature can be named by, present in this layer. */
-static int name_columns(struct pk_store *store, const struct pk_layer_ref *ref, char cols[3][128])
+/* Columns a feature can be named by, present in this layer: code, the
+ * layer's name field (name, 名称, ... or --name-field), name, name_en. */
+static int name_columns(struct pk_store *store, const struct pk_layer_ref *ref, char cols[4][128])
 {
     sqlite3_stmt *st;
     int n = 0;
-    if (pk_sql_prepare(store, "SELECT name FROM pk_fields WHERE layer_id=? AND lower(name) IN"
-                              " ('code','name','name_en') ORDER BY position", &st) != PK_OK)
+    if (pk_sql_prepare(store, "SELECT name FROM pk_fields WHERE layer_id=?1 AND (lower(name) IN"
+                              " ('code','name','name_en') OR name=?2) ORDER BY name<>?2, position", &st) != PK_OK)
         return 0;
     sqlite3_bind_int64(st, 1, ref->id);
-    while (n < 3 && sqlite3_step(st) == SQLITE_ROW)
+    pk_sql_bind_text(st, 2, ref->name_field);
+    while (n < 4 && sqlite3_step(st) == SQLITE_ROW)
         snprintf(cols[n++], 128, "%s", sqlite3_column_text(st, 0));
     sqlite3_finalize(st);
     return n;
@@ -36,7 +38,7 @@ static int name_columns(struct pk_store *store, const struct pk_layer_ref *ref, 
 int pk_feature_resolve(struct pk_store *store, const struct pk_layer_ref *ref, const char *text,
                        long long *fid)
 {
-    char cols[3][128];
+    char cols[4][128];
     int ncols = name_columns(store, ref, cols), rc;
     char *end, *sql;
     if (*ref->key) { /* the key value first: what exports and histories write */
@@ -76,7 +78,8 @@ int pk_feature_resolve(struct pk_store *store, const struct pk_layer_ref *ref, c
         sqlite3_free(where);
         where = w;
     }
-    sql = sqlite3_mprintf("SELECT fid, \"%w\" FROM %s WHERE %s ORDER BY fid", cols[ncols > 1 ? 1 : 0],
+    /* matches are told apart by their key (unique), else the first name column */
+    sql = sqlite3_mprintf("SELECT fid, \"%w\" FROM %s WHERE %s ORDER BY fid", *ref->key ? ref->key : cols[0],
                           ref->table, where);
     sqlite3_free(where);
     sqlite3_stmt *st;

@@ -8,7 +8,7 @@
 #define USAGE_LOAD                                                                              \
     "plankit layer load SOURCE [--name N] [--title T] [--kind K] [--layer SRC_LAYER]\n"         \
     "                   [--where EXPR] [--select FIELDS] [--s_srs CRS] [--encoding ENC]\n"      \
-    "                   [--key FIELD] [--replace [--force]|--append]\n"                          \
+    "                   [--name-field F] [--key FIELD] [--replace [--force]|--append]\n"        \
     "                   [--repair-method linework|structure]\n"                                 \
     "  Load a layer from any source GDAL reads (Shapefile, GeoJSON, GeoPackage, FileGDB,\n"    \
     "  DXF, KML, CSV; .gz and .zip read in place), reprojected to the store CRS and\n"         \
@@ -21,6 +21,8 @@
     "    --select F1,F2      keep only these attribute fields\n"                              \
     "    --s_srs CRS         the source's CRS when it declares none (or wrongly)\n"            \
     "    --encoding ENC      text encoding of the attributes, e.g. GBK\n"                      \
+    "    --name-field F      field naming the features in messages, coverage and LAYER:NAME\n"\
+    "                        references (default: name, 名称, NAME, mc, name_zh or 名字)\n"    \
     "    --key FIELD         field whose values name each feature for good (task links\n"     \
     "                        follow it when the layer is replaced); default: the\n"            \
     "                        previous key, else a unique code, id, 编码 or 行政区划代码\n"     \
@@ -120,6 +122,7 @@ static int verb_load(struct cli *cli, int argc, char **argv)
         {"append", no_argument, NULL, 'A'},
         {"repair-method", required_argument, NULL, 'M'},
         {"key", required_argument, NULL, 'K'},
+        {"name-field", required_argument, NULL, 1002},
         {"force", no_argument, NULL, 1001},
         CLI_COMMON_LONGOPTS,
         {NULL, 0, NULL, 0},
@@ -139,6 +142,7 @@ static int verb_load(struct cli *cli, int argc, char **argv)
         case 'r': o.s_srs = optarg; break;
         case 'e': o.encoding = optarg; break;
         case 'K': o.key = optarg; break;
+        case 1002: o.name_field = optarg; break;
         case 1001: o.force = 1; break;
         case 'R':
         case 'A':

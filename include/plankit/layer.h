@@ -30,6 +30,7 @@ struct pk_load_opts {
     const char *encoding;   /* source text encoding, e.g. GBK */
     const char *provenance; /* free text kept in the registry */
     const char *accuracy;   /* free text kept in the registry */
+    const char *name_field; /* field naming the features; NULL = name, 名称, NAME, mc, ... */
     const char *key;        /* field whose values identify features across reloads; NULL = the
                                previous key, else a unique code/id/编码/行政区划代码 field */
     enum pk_load_mode mode;
@@ -46,6 +47,7 @@ struct pk_load_result {
     char name[128];       /* the layer name used */
     int measure_srid_chosen; /* non-zero when this load chose the store's metric CRS */
     char key[128];        /* the layer's key field, "" when none */
+    char name_field[128]; /* the field naming the features, "" when none */
     long long links_kept; /* replace: task links re-matched by key */
     long long links_lost; /* replace --force: task links removed (recorded in history) */
 };
