@@ -69,8 +69,11 @@ int cmd_check(struct cli *cli, int argc, char **argv)
         fprintf(stderr, "plankit: error: store '%s' has %zu problem(s)\n", cli->store_path,
                 problems->nrows);
         code = EXIT_FAIL;
-    } else if (!cli->quiet) {
-        fprintf(stderr, "plankit: store '%s' ok\n", cli->store_path);
+    } else {
+        if (cli->format == FMT_JSON || cli->format == FMT_CSV)
+            cli_print_table(cli, problems); /* [] or the header: a healthy store is still valid output */
+        if (!cli->quiet)
+            fprintf(stderr, "plankit: store '%s' ok\n", cli->store_path);
     }
     pk_table_free(problems);
     return code;

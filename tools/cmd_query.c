@@ -233,5 +233,9 @@ int cmd_sql(struct cli *cli, int argc, char **argv)
     struct pk_table *t = NULL;
     int rc = pk_sql_readonly(store, argv[optind], &t);
     pk_store_close(store);
+    if (rc != PK_OK) { /* a bad or refused statement is a failed command, not a usage error */
+        cli_fail(cli, rc);
+        return EXIT_FAIL;
+    }
     return print_result(cli, rc, t);
 }
