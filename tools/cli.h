@@ -61,6 +61,10 @@ int cli_parse_integer(const char *s, long long min, long long max, long long *ou
 int cli_parse_year(const char *s, int *out);
 int cli_parse_metres(const char *s, double *out);
 
+/* For commands whose output has no geometry: a usage error when --format
+ * geojson was asked for (returns EXIT_USAGE), else -1. */
+int cli_refuse_geojson(struct cli *cli, const char *cmd);
+
 /* Check --status, --pillar and --lead filter values (each may point at
  * NULL) against the store, replacing status and pillar by their canonical
  * names; *owned receives the pillar's copy (free it). PK_OK or the error. */

@@ -285,3 +285,10 @@ int cli_parse_metres(const char *s, double *out)
     *out = v;
     return 0;
 }
+
+int cli_refuse_geojson(struct cli *cli, const char *cmd)
+{
+    if (cli->format != FMT_GEOJSON)
+        return -1;
+    return cli_usage_error(cmd, "--format geojson: '%s' prints no geometries: use table, csv or json", cmd);
+}

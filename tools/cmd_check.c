@@ -54,6 +54,8 @@ int cmd_check(struct cli *cli, int argc, char **argv)
         return done;
     if (optind < argc)
         return cli_usage_error("check", "unexpected argument '%s'", argv[optind]);
+    if ((done = cli_refuse_geojson(cli, "check")) >= 0)
+        return done;
     struct pk_store *store = cli_open_store(cli);
     if (!store)
         return EXIT_FAIL;

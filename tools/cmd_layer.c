@@ -95,7 +95,7 @@ static int parse_simple(struct cli *cli, int argc, char **argv, const char *usag
         return done;
     if (argc - optind != nargs)
         return cli_usage_error(verb, "expected %d argument%s", nargs, nargs == 1 ? "" : "s");
-    return -1;
+    return cli_refuse_geojson(cli, verb);
 }
 
 static int print_and_free(struct cli *cli, int rc, struct pk_table *t)

@@ -215,6 +215,8 @@ static int run_verb(struct cli *cli, int argc, char **argv, const char *verb, in
     char cmd[32];
     snprintf(cmd, sizeof cmd, "task %s", verb);
     int code = parse_task_args(cli, argc, argv, cmd, usage_task, &a);
+    if (code < 0)
+        code = cli_refuse_geojson(cli, cmd);
     if (code >= 0) {
         release_args(&a);
         return code;
