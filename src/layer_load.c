@@ -68,21 +68,57 @@ struct loader {
     int metric_srid;           /* the store's metric CRS (0 = none yet), for hints */
 };
 
-int pk_layer_name_valid(const char *name)
+/* Bytes of an invisible or control character of UTF-8 text at p (C1
+ * controls, no-break and ideographic spaces, soft hyphen, zero-width and
+ * direction marks, word joiners, the byte-order mark), else 0. */
+static int invisible_at(const unsigned char *p)
 {
+    unsigned cp;
+    int n;
+    if (p[0] < 0xC0)
+        return 0;
+    if (p[0] < 0xE0)
+        cp = ((p[0] & 0x1Fu) << 6) | (p[1] & 0x3Fu), n = 2;
+    else if (p[0] < 0xF0)
+        cp = ((p[0] & 0x0Fu) << 12) | ((p[1] & 0x3Fu) << 6) | (p[2] & 0x3Fu), n = 3;
+    else
+        return 0;
+    int hidden = (cp >= 0x80 && cp <= 0xA0) || cp == 0xAD || (cp >= 0x200B && cp <= 0x200F) ||
+                 (cp >= 0x2028 && cp <= 0x202F) || (cp >= 0x2060 && cp <= 0x206F) || cp == 0x3000 ||
+                 cp == 0xFEFF || cp == 0x115F || cp == 0x1160 || cp == 0x3164;
+    return hidden ? n : 0;
+}
+
+const char *pk_layer_name_problem(const char *name)
+{
+    static const char *const reserved[] = {"geometry_columns", "spatial_ref_sys", "spatialite_history",
+                                           "views_geometry_columns", "virts_geometry_columns", "geom_cols_ref_sys",
+                                           "spatial_ref_sys_aux", "sql_statements_log", "data_licenses",
+                                           "ElementaryGeometries", "KNN", "KNN2", "SpatialIndex", NULL};
     size_t n = strlen(name);
     if (n == 0 || n > 120 || !CPLIsUTF8(name, -1))
-        return 0;
+        return "use 1 to 120 characters of UTF-8 text";
     if ((name[0] >= '0' && name[0] <= '9') || name[0] == '-')
-        return 0;
+        return "use letters, digits, '_' or '-', not starting with a digit or '-'";
     for (const unsigned char *p = (const unsigned char *)name; *p; p++) {
-        if (*p >= 0x80 || (*p >= 'a' && *p <= 'z') || (*p >= 'A' && *p <= 'Z') ||
-            (*p >= '0' && *p <= '9') || *p == '_' || *p == '-')
+        if (invisible_at(p))
+            return "it holds an invisible or control character";
+        if (*p >= 0x80 || (*p >= 'a' && *p <= 'z') || (*p >= 'A' && *p <= 'Z') || (*p >= '0' && *p <= '9') ||
+            *p == '_' || *p == '-')
             continue;
-        return 0;
+        return "use letters, digits, '_' or '-', not starting with a digit or '-'";
     }
-    return 1;
+    size_t digits = strncasecmp(name, "lyr_", 4) ? 0 : strspn(name + 4, "0123456789");
+    if (!strncasecmp(name, "sqlite_", 7) || !strncasecmp(name, "pk_", 3) || !strncasecmp(name, "idx_", 4) ||
+        !strncasecmp(name, "gpkg_", 5) || !strncasecmp(name, "rtree_", 6) || (digits && !name[4 + digits]))
+        return "it is reserved (sqlite_*, pk_*, idx_*, gpkg_*, rtree_* and lyr_N are the store's own tables)";
+    for (int i = 0; reserved[i]; i++)
+        if (!strcasecmp(name, reserved[i]))
+            return "it is reserved (a SpatiaLite table)";
+    return NULL;
 }
+
+int pk_layer_name_valid(const char *name) { return pk_layer_name_problem(name) == NULL; }
 
 static int kind_valid(const char *kind)
 {
@@ -1057,8 +1093,8 @@ int pk_layer_load(struct pk_store *store, const struct pk_load_opts *opts,
         return pk_error(L.ctx, PK_ERR_ARGS, "%s: --%s applies to a new or replaced layer, not to --append",
                         L.label, opts->key ? "key" : "name-field");
     if (opts->name && !pk_layer_name_valid(opts->name))
-        return pk_error(L.ctx, PK_ERR_ARGS, "%s: invalid layer name '%s': use letters, digits, '_' "
-                        "or '-', not starting with a digit", L.label, opts->name);
+        return pk_error(L.ctx, PK_ERR_ARGS, "%s: invalid layer name '%s': %s", L.label, opts->name,
+                        pk_layer_name_problem(opts->name));
     if ((rc = open_source(&L)) != PK_OK || (rc = pick_layer(&L)) != PK_OK || (rc = require_geometry(&L)) != PK_OK ||
         (rc = apply_filter(&L)) != PK_OK || (rc = setup_transform(&L)) != PK_OK)
         goto done;
@@ -1066,6 +1102,11 @@ int pk_layer_load(struct pk_store *store, const struct pk_load_opts *opts,
         snprintf(name, sizeof name, "%s", opts->name);
     else
         default_name(opts, OGR_L_GetName(L.lyr), name, sizeof name);
+    if (!pk_layer_name_valid(name)) {
+        rc = pk_error(L.ctx, PK_ERR_ARGS, "%s: the layer name '%s' (from the file name) is not usable: %s; "
+                      "give one with --name", L.label, name, pk_layer_name_problem(name));
+        goto done;
+    }
 
     if ((rc = find_existing(&L, name)) != PK_OK || (rc = plan_columns(&L)) != PK_OK ||
         (rc = pk_store_begin(store)) != PK_OK)

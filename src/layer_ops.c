@@ -22,7 +22,8 @@ int pk_layer_find(struct pk_store *store, const char *name, struct pk_layer_ref 
 {
     sqlite3_stmt *st;
     int rc = pk_sql_prepare(store, "SELECT id, name, table_name, kind, coalesce(geometry_type, ''),"
-                                   " feature_count, coalesce(key_field, ''), coalesce(name_field, '') FROM pk_layers WHERE name=?", &st);
+                                   " feature_count, coalesce(key_field, ''), coalesce(name_field, '') FROM pk_layers"
+                                   " WHERE name=?1 COLLATE NOCASE ORDER BY name=?1 DESC LIMIT 1", &st);
     if (rc != PK_OK)
         return rc;
     pk_sql_bind_text(st, 1, name);
@@ -177,7 +178,7 @@ int pk_layer_issues(struct pk_store *store, const char *name, struct pk_table **
                        "SELECT fid, source_fid, coalesce(feature_name, '') AS name, issue, detail"
                        " FROM pk_load_issues WHERE layer_id=(SELECT id FROM pk_layers WHERE name=?)"
                        " ORDER BY fid",
-                       name, types, out);
+                       ref.name, types, out);
 }
 
 /* Sum of areas (m²) and lengths (m) of a layer in the store's metric CRS.
@@ -488,7 +489,7 @@ int pk_layer_drop(struct pk_store *store, const char *name, int force, long long
     if (rc == PK_OK) {
         char what[64];
         snprintf(what, sizeof what, "%lld task link(s) removed", removed);
-        rc = pk_store_history(store, "layer drop", "layer", name, NULL, NULL, removed ? what : NULL);
+        rc = pk_store_history(store, "layer drop", "layer", ref.name, NULL, NULL, removed ? what : NULL);
     }
     if (rc == PK_OK)
         rc = pk_store_commit(store);
@@ -506,9 +507,9 @@ int pk_layer_rename(struct pk_store *store, const char *old_name, const char *ne
     if (rc != PK_OK)
         return rc;
     if (!pk_layer_name_valid(new_name))
-        return pk_error(store->ctx, PK_ERR_ARGS, "invalid layer name '%s': use letters, digits, '_' "
-                        "or '-', not starting with a digit", new_name);
-    if (pk_layer_find(store, new_name, &other) == PK_OK)
+        return pk_error(store->ctx, PK_ERR_ARGS, "invalid layer name '%s': %s", new_name,
+                        pk_layer_name_problem(new_name));
+    if (pk_layer_find(store, new_name, &other) == PK_OK && other.id != ref.id)
         return pk_error(store->ctx, PK_ERR_EXISTS, "layer '%s' already exists", new_name);
     pk_error_clear(store->ctx);
     if ((rc = pk_store_begin(store)) != PK_OK)
@@ -523,7 +524,7 @@ int pk_layer_rename(struct pk_store *store, const char *old_name, const char *ne
         sqlite3_finalize(st);
     }
     if (rc == PK_OK)
-        rc = pk_store_history(store, "layer rename", "layer", new_name, "name", old_name, new_name);
+        rc = pk_store_history(store, "layer rename", "layer", new_name, "name", ref.name, new_name);
     if (rc == PK_OK)
         rc = pk_store_commit(store);
     else

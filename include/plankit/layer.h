@@ -82,8 +82,11 @@ int pk_layer_export(struct pk_store *store, const char *name, const char *out_pa
 int pk_layer_drop(struct pk_store *store, const char *name, int force, long long *links_removed);
 int pk_layer_rename(struct pk_store *store, const char *old_name, const char *new_name);
 
-/* 1 if name is acceptable as a layer name (letters incl. CJK, digits, _ -). */
+/* 1 if name is acceptable as a layer name (letters incl. CJK, digits, _ -;
+ * no invisible characters; not a name the store uses for its own tables). */
 int pk_layer_name_valid(const char *name);
+/* Why a name is not acceptable (static text), or NULL when it is. */
+const char *pk_layer_name_problem(const char *name);
 
 /* Consistency check of the whole store: SQLite integrity, registry vs
  * tables, spatial indexes, geometry validity, counts. Problems go into *out
