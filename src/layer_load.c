@@ -508,7 +508,7 @@ static int map_existing_columns(struct loader *L)
         return rc;
     /* features must be of the layer's geometry type */
     L->family = !strcmp(L->ref.geometry_type, "MULTIPOLYGON") ? 'A' : !strcmp(L->ref.geometry_type, "LINESTRING") ? 'L'
-                : !strcmp(L->ref.geometry_type, "POINT") ? 'P' : '\0';
+                : !strcmp(L->ref.geometry_type, "POINT") ? 'P' : 'G';
     char *sql = sqlite3_mprintf("SELECT coalesce(max(fid), 0) + 1 FROM %s", L->ref.table);
     rc = pk_sql_int(L->store, sql, NULL, &L->next_fid, NULL);
     sqlite3_free(sql);
@@ -787,15 +787,16 @@ static int store_item(struct loader *L, struct item *it)
         return rc;
     if (it->g) {
         char family = family_of(L->ctx, it->g);
+        int appending = L->existed && L->opts->mode == PK_LOAD_APPEND;
         if (!L->family)
             L->family = family;
-        else if (family != L->family && family != 'G' && L->family != 'G') {
+        else if (family != L->family && family != 'G' && L->family != 'G' && appending) {
             feature_label(L, f, label, sizeof label);
             return pk_error(L->ctx, PK_ERR_DATA, "%s %s: a %s among %s features: a layer holds one geometry "
-                            "type (%s)", L->label, label, family_type(family), family_type(L->family),
-                            L->existed && L->opts->mode == PK_LOAD_APPEND
-                                ? "append it to a layer of its type, or load it as a new layer"
-                                : "load each type as its own layer, choosing with --where");
+                            "type (append it to a layer of its type, or load it as a new layer)", L->label, label,
+                            family_type(family), family_type(L->family));
+        } else if (family != L->family) {
+            L->family = 'G'; /* a new layer of mixed types is registered as GEOMETRY */
         }
         extend_extent(L, it->g);
     }
