@@ -1,16 +1,22 @@
 /* check.c — `plankit check`: SQLite integrity plus plankit's own invariants
- * (registry matches tables, spatial indexes present and consistent,
- * geometries valid, feature counts right, no orphan layer tables). */
+ * (registry matches tables: counts, fields, extent, geometry type and key;
+ * spatial indexes present and consistent; geometries valid and inside the
+ * store CRS's range; task links pointing at existing features; no orphan
+ * layer tables). Reading only: whatever a QGIS user did to the tables. */
+#include <math.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include "crs_range_int.h"
 #include "layer_int.h"
 
 struct checker {
     struct pk_store *store;
     struct pk_table *problems;
+    int has_range;      /* range known: coordinates are checked against it */
+    double range[4];    /* the store CRS's range, see crs_range */
 };
 
 static void problem(struct checker *C, const char *object, const char *fmt, ...)
@@ -54,6 +60,145 @@ static void check_integrity(struct checker *C)
     sqlite3_finalize(st);
 }
 
+/* Every registered field is a column and every column (but fid and geom) a
+ * registered field. */
+static void check_fields(struct checker *C, const struct pk_layer_ref *ref)
+{
+    sqlite3_stmt *st;
+    char *sql = sqlite3_mprintf("SELECT 'registered field ' || f.name || ' is not a column of ' || '%q'"
+                                " FROM pk_fields f WHERE f.layer_id=%lld AND f.name NOT IN"
+                                " (SELECT name FROM pragma_table_info('%q'))"
+                                " UNION ALL SELECT 'column ' || c.name || ' of ' || '%q' || ' is not a registered field'"
+                                " FROM pragma_table_info('%q') c WHERE c.name NOT IN ('fid', 'geom') AND c.name NOT IN"
+                                " (SELECT name FROM pk_fields WHERE layer_id=%lld)",
+                                ref->table, ref->id, ref->table, ref->table, ref->table, ref->id);
+    if (sql && pk_sql_prepare(C->store, sql, &st) == PK_OK) {
+        while (sqlite3_step(st) == SQLITE_ROW)
+            problem(C, ref->name, "%s", sqlite3_column_text(st, 0));
+        sqlite3_finalize(st);
+    }
+    pk_error_clear(C->store->ctx);
+    sqlite3_free(sql);
+}
+
+/* The registry's extent is the rows'. */
+static void check_extent(struct checker *C, const struct pk_layer_ref *ref)
+{
+    sqlite3_stmt *st;
+    char *sql = sqlite3_mprintf(
+        "SELECT l.min_x, l.min_y, l.max_x, l.max_y, t.x0, t.y0, t.x1, t.y1 FROM pk_layers l,"
+        " (SELECT min(MbrMinX(geom)) x0, min(MbrMinY(geom)) y0, max(MbrMaxX(geom)) x1, max(MbrMaxY(geom)) y1"
+        "  FROM %s) t WHERE l.id=%lld", ref->table, ref->id);
+    if (sql && pk_sql_prepare(C->store, sql, &st) == PK_OK) {
+        if (sqlite3_step(st) == SQLITE_ROW)
+            for (int i = 0; i < 4; i++) {
+                double reg = sqlite3_column_double(st, i), act = sqlite3_column_double(st, i + 4);
+                int nulls = (sqlite3_column_type(st, i) == SQLITE_NULL) + (sqlite3_column_type(st, i + 4) == SQLITE_NULL);
+                if (nulls == 1 || (nulls == 0 && fabs(reg - act) > 1e-9 * fmax(1, fabs(act)))) {
+                    problem(C, ref->name, "registry extent %.6f,%.6f,%.6f,%.6f differs from the rows' "
+                            "%.6f,%.6f,%.6f,%.6f", sqlite3_column_double(st, 0), sqlite3_column_double(st, 1),
+                            sqlite3_column_double(st, 2), sqlite3_column_double(st, 3), sqlite3_column_double(st, 4),
+                            sqlite3_column_double(st, 5), sqlite3_column_double(st, 6), sqlite3_column_double(st, 7));
+                    break;
+                }
+            }
+        sqlite3_finalize(st);
+    }
+    pk_error_clear(C->store->ctx);
+    sqlite3_free(sql);
+}
+
+/* The rows are of the registered geometry type; the key is still a key. */
+static void check_registry_facts(struct checker *C, const struct pk_layer_ref *ref)
+{
+    sqlite3_stmt *st;
+    char *sql;
+    const char *gt = ref->geometry_type;
+    const char *allowed = !strcmp(gt, "MULTIPOLYGON") ? "'POLYGON','MULTIPOLYGON'"
+                          : !strcmp(gt, "LINESTRING") ? "'LINESTRING','MULTILINESTRING'"
+                          : !strcmp(gt, "POINT") ? "'POINT','MULTIPOINT'" : NULL;
+    if (allowed) {
+        sql = sqlite3_mprintf("WITH bad AS (SELECT fid, geom FROM %s WHERE geom IS NOT NULL AND GeometryType(geom)"
+                              " NOT IN (%s)) SELECT (SELECT count(*) FROM bad), fid, GeometryType(geom) FROM bad"
+                              " ORDER BY fid LIMIT 1", ref->table, allowed);
+        if (sql && pk_sql_prepare(C->store, sql, &st) == PK_OK) {
+            if (sqlite3_step(st) == SQLITE_ROW && sqlite3_column_int64(st, 0) > 0)
+                problem(C, ref->name, "%lld feature(s) are not of the layer's geometry type %s (e.g. fid %lld is %s)",
+                        sqlite3_column_int64(st, 0), gt, sqlite3_column_int64(st, 1), sqlite3_column_text(st, 2));
+            sqlite3_finalize(st);
+        }
+        sqlite3_free(sql);
+    }
+    if (*ref->key) {
+        sql = sqlite3_mprintf("SELECT count(*) - count(DISTINCT CAST(\"%w\" AS TEXT)) FROM %s", ref->key, ref->table);
+        int ok = 0;
+        long long repeated = sql ? scalar(C, sql, &ok) : -1;
+        sqlite3_free(sql);
+        if (!ok || repeated != 0)
+            problem(C, ref->name, "key field '%s' %s", ref->key,
+                    ok ? "has empty or repeated values: task links cannot follow a reload" : "is not a column");
+    }
+    pk_error_clear(C->store->ctx);
+}
+
+/* The store CRS's range (see pk_crs_range). */
+static int crs_range(int srid, double b[4])
+{
+    char code[32];
+    snprintf(code, sizeof code, "EPSG:%d", srid);
+    return pk_crs_range(code, b);
+}
+
+static void check_coordinates(struct checker *C, const struct pk_layer_ref *ref, const double b[4])
+{
+    sqlite3_stmt *st;
+    char *sql = sqlite3_mprintf("WITH bad AS (SELECT fid, geom FROM %s WHERE geom IS NOT NULL AND NOT"
+                                " (MbrMinX(geom) >= %.17g AND MbrMinY(geom) >= %.17g AND MbrMaxX(geom) <= %.17g"
+                                " AND MbrMaxY(geom) <= %.17g)) SELECT (SELECT count(*) FROM bad), fid,"
+                                " printf('%%g,%%g,%%g,%%g', MbrMinX(geom), MbrMinY(geom), MbrMaxX(geom), MbrMaxY(geom))"
+                                " FROM bad ORDER BY fid LIMIT 1", ref->table, b[0], b[1], b[2], b[3]);
+    if (sql && pk_sql_prepare(C->store, sql, &st) == PK_OK) {
+        if (sqlite3_step(st) == SQLITE_ROW && sqlite3_column_int64(st, 0) > 0)
+            problem(C, ref->name, "%lld feature(s) have coordinates outside the range of EPSG:%d (%g,%g,%g,%g), "
+                    "e.g. fid %lld with extent %s", sqlite3_column_int64(st, 0), pk_store_srid(C->store),
+                    b[0], b[1], b[2], b[3], sqlite3_column_int64(st, 1), sqlite3_column_text(st, 2));
+        sqlite3_finalize(st);
+    }
+    pk_error_clear(C->store->ctx);
+    sqlite3_free(sql);
+}
+
+/* Links to features that no longer exist, or whose key value changed. */
+static void check_links(struct checker *C, const struct pk_layer_ref *ref)
+{
+    sqlite3_stmt *st;
+    char *sql = *ref->key
+        ? sqlite3_mprintf("SELECT k.task_id, k.fid, k.role, k.feature_key, t.fid IS NOT NULL, CAST(t.\"%w\" AS TEXT)"
+                          " FROM pk_task_links k LEFT JOIN %s t ON t.fid=k.fid WHERE k.layer_id=%lld AND"
+                          " (t.fid IS NULL OR k.feature_key IS NOT CAST(t.\"%w\" AS TEXT)) ORDER BY k.task_id, k.fid",
+                          ref->key, ref->table, ref->id, ref->key)
+        : sqlite3_mprintf("SELECT k.task_id, k.fid, k.role, k.feature_key, 0, NULL FROM pk_task_links k"
+                          " WHERE k.layer_id=%lld AND k.fid NOT IN (SELECT fid FROM %s) ORDER BY k.task_id, k.fid",
+                          ref->id, ref->table);
+    if (sql && pk_sql_prepare(C->store, sql, &st) == PK_OK) {
+        while (sqlite3_step(st) == SQLITE_ROW) {
+            char object[160];
+            snprintf(object, sizeof object, "task %s", sqlite3_column_text(st, 0));
+            const char *key = (const char *)sqlite3_column_text(st, 3);
+            if (!sqlite3_column_int(st, 4))
+                problem(C, object, "link (%s) to %s:%lld%s%s%s points at a feature that no longer exists", sqlite3_column_text(st, 2),
+                        ref->name, sqlite3_column_int64(st, 1), key ? " (key " : "", key ? key : "", key ? ")" : "");
+            else
+                problem(C, object, "link (%s) to %s:%lld was made to key '%s' but the feature's %s is now '%s'",
+                        sqlite3_column_text(st, 2), ref->name, sqlite3_column_int64(st, 1), key ? key : "",
+                        ref->key, sqlite3_column_text(st, 5) ? (const char *)sqlite3_column_text(st, 5) : "");
+        }
+        sqlite3_finalize(st);
+    }
+    pk_error_clear(C->store->ctx);
+    sqlite3_free(sql);
+}
+
 static void check_layer(struct checker *C, const struct pk_layer_ref *ref)
 {
     int ok;
@@ -70,6 +215,8 @@ static void check_layer(struct checker *C, const struct pk_layer_ref *ref)
     sqlite3_free(sql);
     if (n != ref->count)
         problem(C, ref->name, "registry says %lld features, table has %lld", ref->count, n);
+    else
+        check_extent(C, ref); /* rows added or removed change it too: one problem, one line */
     sql = sqlite3_mprintf("SELECT spatial_index_enabled FROM geometry_columns"
                           " WHERE f_table_name='%q' AND f_geometry_column='geom'", ref->table);
     long long idx = scalar(C, sql, &ok);
@@ -95,15 +242,21 @@ static void check_layer(struct checker *C, const struct pk_layer_ref *ref)
     sqlite3_free(sql);
     if (invalid > 0)
         problem(C, ref->name, "%lld invalid geometries", invalid);
+    check_fields(C, ref);
+    check_registry_facts(C, ref);
+    if (C->has_range)
+        check_coordinates(C, ref, C->range);
+    check_links(C, ref);
 }
 
 int pk_store_check(struct pk_store *store, struct pk_table **out, pk_progress_fn progress, void *arg)
 {
     static const char *cols[] = {"object", "problem"};
-    struct checker C = {store, pk_table_new(2, cols, NULL)};
+    struct checker C = {store, pk_table_new(2, cols, NULL), 0, {0, 0, 0, 0}};
     sqlite3_stmt *st;
     if (!C.problems)
         return pk_error(store->ctx, PK_ERR_NOMEM, "out of memory");
+    C.has_range = crs_range(pk_store_srid(store), C.range);
     check_integrity(&C);
     int rc = pk_sql_prepare(store, "SELECT name FROM pk_layers ORDER BY id", &st);
     long long nlayers = 0, done = 0;
@@ -128,6 +281,9 @@ int pk_store_check(struct pk_store *store, struct pk_table **out, pk_progress_fn
     long long orphans = scalar(&C, "SELECT count(*) FROM pk_fields WHERE layer_id NOT IN (SELECT id FROM pk_layers)", &ok);
     if (orphans > 0)
         problem(&C, "pk_fields", "%lld field rows of unknown layers", orphans);
+    long long stray = scalar(&C, "SELECT count(*) FROM pk_task_links WHERE layer_id NOT IN (SELECT id FROM pk_layers)", &ok);
+    if (stray > 0)
+        problem(&C, "pk_task_links", "%lld task link(s) to layers not in the registry", stray);
     if (rc != PK_OK) {
         pk_table_free(C.problems);
         return rc;

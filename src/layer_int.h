@@ -13,6 +13,8 @@ struct pk_layer_ref {
     char kind[16];
     char geometry_type[32];
     long long count;
+    char key[128];      /* key field name, "" when the layer has none */
+    char name_field[128]; /* field naming features (name, 名称, ...), "" when none */
 };
 
 /* Find a layer by name. PK_ERR_NOTFOUND (message names it and suggests
@@ -34,12 +36,45 @@ int pk_layer_drop_tables(struct pk_store *store, const struct pk_layer_ref *ref,
  * Caller frees with free(). */
 char *pk_layer_feature_label(struct pk_store *store, const struct pk_layer_ref *ref, long long fid);
 
-/* Resolve a feature of a layer by fid, code or name (fields named code,
- * name or name_en). Errors: not found; ambiguous (the message lists every
- * match with its fid). */
+/* Resolve a feature of a layer by its key value (when the layer has a key),
+ * fid, code or name (fields named code, name or name_en). Errors: not found;
+ * ambiguous (the message lists every match with its fid). */
 int pk_feature_resolve(struct pk_store *store, const struct pk_layer_ref *ref, const char *text,
                        long long *fid);
 /* Parse "LAYER:FEATURE" and resolve both. */
 int pk_feature_ref(struct pk_store *store, const char *spec, struct pk_layer_ref *ref, long long *fid);
+
+/* The key field for a layer whose rows are in its table: `requested` (an
+ * error unless it exists and every row has a distinct non-empty value),
+ * else `previous` when it still is a key, else the first field named code,
+ * id, 编码 or 行政区划代码 (any case) that is one. out is "" when none is. */
+int pk_layer_key_choose(struct pk_store *store, const struct pk_layer_ref *ref, const char *requested,
+                        const char *previous, char *out, size_t size);
+/* Record key ("" or NULL = none) in the registry and refresh every link's
+ * feature_key from it (inside the caller's transaction). */
+int pk_layer_key_set(struct pk_store *store, const struct pk_layer_ref *ref, const char *key);
+
+/* The field that names the layer's features: `requested` (an error unless
+ * it is a field), else the first field called name, 名称, mc, name_zh or
+ * 名字 (any case); recorded in the registry ("" = none) and in ref. */
+int pk_layer_name_field_set(struct pk_store *store, struct pk_layer_ref *ref, const char *requested);
+
+struct pk_relink {
+    long long kept; /* links re-matched to a feature of the new rows */
+    long long lost; /* links removed (with force) */
+};
+/* After a layer's rows were replaced: move each link to the row whose value
+ * of old_key equals the link's feature_key. Links without exactly one such
+ * row are lost: an error naming them (label prefixes it) unless force, when
+ * they are removed with a history row each. Then new_key becomes the key. */
+int pk_layer_relink(struct pk_store *store, const struct pk_layer_ref *ref, const char *old_key,
+                    const char *new_key, int force, const char *label, struct pk_relink *out);
+/* Remove the links of a layer matching the SQL condition `where` (plankit's
+ * own text, on pk_task_links columns), logging a warning and a history row
+ * under `command` for each ("towns:ZP 周庄镇 (located-in)": the key, else
+ * the fid; the feature's name when with_label and the rows are the linked
+ * ones); *removed counts them. */
+int pk_layer_links_remove(struct pk_store *store, const struct pk_layer_ref *ref, const char *command,
+                          const char *where, int with_label, long long *removed);
 
 #endif

@@ -21,6 +21,7 @@
 #include <ogr_srs_api.h>
 
 #include "crs_int.h"
+#include "crs_range_int.h"
 #include "geom_int.h"
 #include "layer_int.h"
 #include "pool_int.h"
@@ -61,23 +62,63 @@ struct loader {
     struct pk_load_result res;
     char *src_def;             /* source CRS as WKT, for each thread's transform */
     char dst_def[32];
+    int has_range;             /* coordinates are checked against range (source CRS units) */
+    double range[4];
+    char crs_name[128];        /* the source CRS's name, for messages */
+    int metric_srid;           /* the store's metric CRS (0 = none yet), for hints */
 };
 
-int pk_layer_name_valid(const char *name)
+/* Bytes of an invisible or control character of UTF-8 text at p (C1
+ * controls, no-break and ideographic spaces, soft hyphen, zero-width and
+ * direction marks, word joiners, the byte-order mark), else 0. */
+static int invisible_at(const unsigned char *p)
 {
+    unsigned cp;
+    int n;
+    if (p[0] < 0xC0)
+        return 0;
+    if (p[0] < 0xE0)
+        cp = ((p[0] & 0x1Fu) << 6) | (p[1] & 0x3Fu), n = 2;
+    else if (p[0] < 0xF0)
+        cp = ((p[0] & 0x0Fu) << 12) | ((p[1] & 0x3Fu) << 6) | (p[2] & 0x3Fu), n = 3;
+    else
+        return 0;
+    int hidden = (cp >= 0x80 && cp <= 0xA0) || cp == 0xAD || (cp >= 0x200B && cp <= 0x200F) ||
+                 (cp >= 0x2028 && cp <= 0x202F) || (cp >= 0x2060 && cp <= 0x206F) || cp == 0x3000 ||
+                 cp == 0xFEFF || cp == 0x115F || cp == 0x1160 || cp == 0x3164;
+    return hidden ? n : 0;
+}
+
+const char *pk_layer_name_problem(const char *name)
+{
+    static const char *const reserved[] = {"geometry_columns", "spatial_ref_sys", "spatialite_history",
+                                           "views_geometry_columns", "virts_geometry_columns", "geom_cols_ref_sys",
+                                           "spatial_ref_sys_aux", "sql_statements_log", "data_licenses",
+                                           "ElementaryGeometries", "KNN", "KNN2", "SpatialIndex", NULL};
     size_t n = strlen(name);
     if (n == 0 || n > 120 || !CPLIsUTF8(name, -1))
-        return 0;
+        return "use 1 to 120 characters of UTF-8 text";
     if ((name[0] >= '0' && name[0] <= '9') || name[0] == '-')
-        return 0;
+        return "use letters, digits, '_' or '-', not starting with a digit or '-'";
     for (const unsigned char *p = (const unsigned char *)name; *p; p++) {
-        if (*p >= 0x80 || (*p >= 'a' && *p <= 'z') || (*p >= 'A' && *p <= 'Z') ||
-            (*p >= '0' && *p <= '9') || *p == '_' || *p == '-')
+        if (invisible_at(p))
+            return "it holds an invisible or control character";
+        if (*p >= 0x80 || (*p >= 'a' && *p <= 'z') || (*p >= 'A' && *p <= 'Z') || (*p >= '0' && *p <= '9') ||
+            *p == '_' || *p == '-')
             continue;
-        return 0;
+        return "use letters, digits, '_' or '-', not starting with a digit or '-'";
     }
-    return 1;
+    size_t digits = strncasecmp(name, "lyr_", 4) ? 0 : strspn(name + 4, "0123456789");
+    if (!strncasecmp(name, "sqlite_", 7) || !strncasecmp(name, "pk_", 3) || !strncasecmp(name, "idx_", 4) ||
+        !strncasecmp(name, "gpkg_", 5) || !strncasecmp(name, "rtree_", 6) || (digits && !name[4 + digits]))
+        return "it is reserved (sqlite_*, pk_*, idx_*, gpkg_*, rtree_* and lyr_N are the store's own tables)";
+    for (int i = 0; reserved[i]; i++)
+        if (!strcasecmp(name, reserved[i]))
+            return "it is reserved (a SpatiaLite table)";
+    return NULL;
 }
+
+int pk_layer_name_valid(const char *name) { return pk_layer_name_problem(name) == NULL; }
 
 static int kind_valid(const char *kind)
 {
@@ -145,9 +186,19 @@ static int open_source(struct loader *L)
             if (!L->ds)
                 return pk_error_gdal(L->ctx, L->label);
         }
-    } else if (o->encoding && strcasecmp(o->encoding, "UTF-8") && strcasecmp(o->encoding, "UTF8")) {
-        L->recode_from = strdup(o->encoding);
+    } else if (!strcmp(driver, "CSV")) {
+        /* coordinates in X/Y, lon/lat or 经度/纬度 columns make points */
+        open_opts = CSLSetNameValue(open_opts, "X_POSSIBLE_NAMES", "x,lon,lng,long,longitude,经度,东经,x坐标,横坐标");
+        open_opts = CSLSetNameValue(open_opts, "Y_POSSIBLE_NAMES", "y,lat,latitude,纬度,北纬,y坐标,纵坐标");
+        GDALClose(L->ds);
+        L->ds = GDALOpenEx(path, GDAL_OF_VECTOR | GDAL_OF_READONLY, NULL, (const char *const *)open_opts, NULL);
+        CSLDestroy(open_opts);
+        if (!L->ds)
+            return pk_error_gdal(L->ctx, L->label);
     }
+    if (strcmp(driver, "ESRI Shapefile") && o->encoding && strcasecmp(o->encoding, "UTF-8") &&
+        strcasecmp(o->encoding, "UTF8"))
+        L->recode_from = strdup(o->encoding);
     return PK_OK;
 }
 
@@ -176,6 +227,16 @@ static int pick_layer(struct loader *L)
     return PK_OK;
 }
 
+/* A layer holds geometries: a source without any (a CSV without coordinate
+ * columns, a lone DBF) is an error, not a layer of empty features. */
+static int require_geometry(struct loader *L)
+{
+    if (OGR_FD_GetGeomFieldCount(OGR_L_GetLayerDefn(L->lyr)) > 0)
+        return PK_OK;
+    return pk_error(L->ctx, PK_ERR_DATA, "%s: the source has no geometry: a CSV needs coordinate columns named "
+                    "X and Y, lon and lat, or 经度 and 纬度, or a WKT column", L->label);
+}
+
 static int apply_filter(struct loader *L)
 {
     if (!L->opts->where)
@@ -201,11 +262,21 @@ static int setup_transform(struct loader *L)
         }
     } else {
         OGRSpatialReferenceH lsrs = OGR_L_GetSpatialRef(L->lyr);
+        OGREnvelope env;
+        char hint[300] = "give it with --s_srs";
+        if (!lsrs && OGR_L_GetExtent(L->lyr, &env, 1) == OGRERR_NONE)
+            pk_crs_hint((env.MinX + env.MaxX) / 2, (env.MinY + env.MaxY) / 2, L->metric_srid, hint, sizeof hint);
         if (!lsrs)
-            return pk_error(L->ctx, PK_ERR_DATA,
-                            "%s: the source has no CRS: give it with --s_srs, e.g. --s_srs EPSG:4549",
-                            L->label);
+            return pk_error(L->ctx, PK_ERR_DATA, "%s: the source has no CRS: %s", L->label, hint);
         src = OSRClone(lsrs);
+    }
+    {
+        char *def = NULL;
+        const char *wkt_opts[] = {"FORMAT=WKT2_2019", NULL};
+        OSRExportToWktEx(src, &def, wkt_opts);
+        L->has_range = def && pk_crs_range(def, L->range);
+        snprintf(L->crs_name, sizeof L->crs_name, "%s", OSRGetName(src) ? OSRGetName(src) : "the source CRS");
+        CPLFree(def);
     }
     if ((rc = pk_crs_from_epsg(L->ctx, pk_store_srid(L->store), &dst)) != PK_OK)
         goto done;
@@ -264,6 +335,12 @@ static int plan_columns(struct loader *L)
         CSLDestroy(selected);
         return pk_error(L->ctx, PK_ERR_NOMEM, "out of memory");
     }
+    if (L->opts->name_field && (OGR_FD_GetFieldIndex(defn, L->opts->name_field) < 0 ||
+                                (selected && CSLFindString(selected, L->opts->name_field) < 0))) {
+        rc = pk_error(L->ctx, PK_ERR_ARGS, "%s: --name-field: no field '%s' in the source%s", L->label,
+                      L->opts->name_field, selected ? " (or it is not in --select)" : "");
+        goto done;
+    }
     for (int i = 0; selected && selected[i]; i++)
         if (OGR_FD_GetFieldIndex(defn, selected[i]) < 0) {
             rc = pk_error(L->ctx, PK_ERR_ARGS, "%s: --select: no field '%s' in the source", L->label,
@@ -274,8 +351,9 @@ static int plan_columns(struct loader *L)
     for (int i = 0; i < nf; i++) {
         OGRFieldDefnH fd = OGR_FD_GetFieldDefn(defn, i);
         const char *fname = OGR_Fld_GetNameRef(fd);
-        if (L->name_field < 0 && (!strcasecmp(fname, "name") || !strcmp(fname, "名称") ||
-                                  !strcasecmp(fname, "name_zh") || !strcasecmp(fname, "mc")))
+        if (L->opts->name_field ? !strcasecmp(fname, L->opts->name_field)
+                                : L->name_field < 0 && (!strcasecmp(fname, "name") || !strcmp(fname, "名称") ||
+                                                        !strcasecmp(fname, "name_zh") || !strcasecmp(fname, "mc")))
             L->name_field = i;
         if (selected && CSLFindString(selected, fname) < 0)
             continue;
@@ -354,41 +432,83 @@ static int create_layer(struct loader *L, const char *name)
     return rc;
 }
 
-/* Appending: map source fields onto the existing columns by name. */
+/* Can a source field of type src_type go into a store column of type col? */
+static int type_fits(const char *col, const char *src_type)
+{
+    if (!strcmp(col, "TEXT") || !strcmp(col, src_type))
+        return 1;
+    return !strcmp(col, "REAL") && !strcmp(src_type, "INTEGER");
+}
+
+/* Is source field i one the load takes (all, or those in --select)? */
+static int field_selected(struct loader *L, OGRFeatureDefnH defn, int i, char **selected)
+{
+    return !selected || CSLFindString(selected, OGR_Fld_GetNameRef(OGR_FD_GetFieldDefn(defn, i))) >= 0;
+}
+
+/* Appending: the source's fields (after --select) must be the layer's, by
+ * name and with fitting types; map them onto the existing columns. */
 static int map_existing_columns(struct loader *L)
 {
     sqlite3_stmt *st;
     OGRFeatureDefnH defn = OGR_L_GetLayerDefn(L->lyr);
+    int nf = OGR_FD_GetFieldCount(defn);
+    char **selected = L->opts->select ? CSLTokenizeString2(L->opts->select, ",", CSLT_STRIPLEADSPACES | CSLT_STRIPENDSPACES) : NULL;
+    char missing[512] = "", extra[512] = "", mistyped[512] = "";
     int rc = pk_sql_prepare(L->store, "SELECT name, type FROM pk_fields WHERE layer_id=? ORDER BY position", &st);
-    if (rc != PK_OK)
+    if (rc != PK_OK) {
+        CSLDestroy(selected);
         return rc;
+    }
     sqlite3_bind_int64(st, 1, L->ref.id);
     for (int i = 0; i < L->ncols; i++)
         free(L->cols[i].name);
     free(L->cols);
-    L->cols = NULL;
     L->ncols = 0;
-    int cap = 16;
-    L->cols = calloc((size_t)cap, sizeof *L->cols);
-    while (L->cols && sqlite3_step(st) == SQLITE_ROW) {
+    int *used = calloc((size_t)nf + 1, sizeof *used);
+    L->cols = calloc((size_t)nf + 1, sizeof *L->cols);
+    if (!used || !L->cols)
+        rc = pk_error(L->ctx, PK_ERR_NOMEM, "out of memory");
+    while (rc == PK_OK && sqlite3_step(st) == SQLITE_ROW) {
         const char *name = (const char *)sqlite3_column_text(st, 0);
+        const char *type = (const char *)sqlite3_column_text(st, 1);
         int src = OGR_FD_GetFieldIndex(defn, name);
-        if (src < 0)
+        if (src < 0 || !field_selected(L, defn, src, selected)) {
+            snprintf(missing + strlen(missing), sizeof missing - strlen(missing), "%s%s", *missing ? ", " : "", name);
             continue;
-        if (L->ncols == cap) {
-            struct column *grown = realloc(L->cols, sizeof *grown * (size_t)(cap *= 2));
-            if (!grown)
-                break;
-            L->cols = grown;
         }
+        used[src] = 1;
+        const char *src_type = sql_type(OGR_Fld_GetType(OGR_FD_GetFieldDefn(defn, src)));
+        if (!type_fits(type, src_type)) {
+            snprintf(mistyped + strlen(mistyped), sizeof mistyped - strlen(mistyped), "%s%s is %s, not %s",
+                     *mistyped ? ", " : "", name, src_type, type);
+            continue;
+        }
+        if (L->ncols >= nf)
+            break;
         L->cols[L->ncols].src = src;
-        L->cols[L->ncols].name = strdup(name);
-        L->cols[L->ncols].type = !strcmp((const char *)sqlite3_column_text(st, 1), "INTEGER") ? "INTEGER"
-                                 : !strcmp((const char *)sqlite3_column_text(st, 1), "REAL") ? "REAL"
-                                 : !strcmp((const char *)sqlite3_column_text(st, 1), "BLOB") ? "BLOB" : "TEXT";
-        L->ncols++;
+        L->cols[L->ncols].type = !strcmp(type, "INTEGER") ? "INTEGER" : !strcmp(type, "REAL") ? "REAL"
+                                 : !strcmp(type, "BLOB") ? "BLOB" : "TEXT";
+        if (!(L->cols[L->ncols++].name = strdup(name)))
+            rc = pk_error(L->ctx, PK_ERR_NOMEM, "out of memory");
     }
     sqlite3_finalize(st);
+    for (int i = 0; rc == PK_OK && i < nf; i++)
+        if (!used[i] && field_selected(L, defn, i, selected))
+            snprintf(extra + strlen(extra), sizeof extra - strlen(extra), "%s%s", *extra ? ", " : "",
+                     OGR_Fld_GetNameRef(OGR_FD_GetFieldDefn(defn, i)));
+    free(used);
+    CSLDestroy(selected);
+    if (rc == PK_OK && (*missing || *extra || *mistyped))
+        rc = pk_error(L->ctx, PK_ERR_DATA, "%s: --append: the source's fields do not match layer '%s'%s%s%s%s%s%s "
+                      "('plankit layer info %s' lists its fields; --select picks the source's)",
+                      L->label, L->ref.name, *missing ? "; missing: " : "", missing, *extra ? "; not in the layer: " : "",
+                      extra, *mistyped ? "; other type: " : "", mistyped, L->ref.name);
+    if (rc != PK_OK)
+        return rc;
+    /* features must be of the layer's geometry type */
+    L->family = !strcmp(L->ref.geometry_type, "MULTIPOLYGON") ? 'A' : !strcmp(L->ref.geometry_type, "LINESTRING") ? 'L'
+                : !strcmp(L->ref.geometry_type, "POINT") ? 'P' : 'G';
     char *sql = sqlite3_mprintf("SELECT coalesce(max(fid), 0) + 1 FROM %s", L->ref.table);
     rc = pk_sql_int(L->store, sql, NULL, &L->next_fid, NULL);
     sqlite3_free(sql);
@@ -527,6 +647,12 @@ static char family_of(struct pk_ctx *ctx, const GEOSGeometry *g)
     }
 }
 
+static const char *family_type(char family)
+{
+    return family == 'A' ? "MULTIPOLYGON" : family == 'L' ? "LINESTRING" : family == 'P' ? "POINT"
+                                                                                       : "GEOMETRY";
+}
+
 /* One feature in flight: read by the main thread, its geometry prepared by
  * any pool thread, then stored by the main thread in read order. */
 struct item {
@@ -551,6 +677,29 @@ struct job {
     struct item *items;
 };
 
+/* The source coordinates lie within the source CRS's range (lon 500, lat
+ * 95, 1e308 or metres read as degrees do not): else an error with a guess
+ * of the CRS they are in. */
+static int check_range(const struct loader *L, struct pk_ctx *ctx, OGRGeometryH g)
+{
+    OGREnvelope e;
+    if (!L->has_range)
+        return PK_OK;
+    OGR_G_GetEnvelope(g, &e);
+    if (!isfinite(e.MinX) || !isfinite(e.MinY) || !isfinite(e.MaxX) || !isfinite(e.MaxY))
+        return PK_OK; /* the conversion reports non-finite coordinates */
+    const double *b = L->range;
+    if (e.MinX >= b[0] && e.MinY >= b[1] && e.MaxX <= b[2] && e.MaxY <= b[3])
+        return PK_OK;
+    int low = !(e.MinX >= b[0] && e.MinY >= b[1]);
+    double x = low ? e.MinX : e.MaxX, y = low ? e.MinY : e.MaxY;
+    char hint[300];
+    pk_crs_hint(x, y, L->metric_srid, hint, sizeof hint);
+    return pk_error(ctx, PK_ERR_DATA, "coordinates %.10g,%.10g are outside the range of %s (%.10g..%.10g, "
+                    "%.10g..%.10g), the CRS %s: %s", x, y, L->crs_name, b[0], b[2], b[1], b[3],
+                    L->opts->s_srs ? "given with --s_srs" : "the source declares or defaults to", hint);
+}
+
 static void prepare_item(void *vstate, size_t i, void *arg)
 {
     struct thread_state *ts = vstate;
@@ -568,6 +717,8 @@ static void prepare_item(void *vstate, size_t i, void *arg)
     }
     GEOSContextHandle_t h = pk_geos(ctx);
     OGRGeometryH src = OGR_F_GetGeometryRef(it->f);
+    if (src && !OGR_G_IsEmpty(src) && (it->rc = check_range(L, ctx, src)) != PK_OK)
+        goto fail;
     if (src && !OGR_G_IsEmpty(src)) {
         OGRGeometryH lin = NULL;
         if (OGR_G_HasCurveGeometry(src, 1))
@@ -635,8 +786,18 @@ static int store_item(struct loader *L, struct item *it)
     if (rc != PK_OK)
         return rc;
     if (it->g) {
+        char family = family_of(L->ctx, it->g);
+        int appending = L->existed && L->opts->mode == PK_LOAD_APPEND;
         if (!L->family)
-            L->family = family_of(L->ctx, it->g);
+            L->family = family;
+        else if (family != L->family && family != 'G' && L->family != 'G' && appending) {
+            feature_label(L, f, label, sizeof label);
+            return pk_error(L->ctx, PK_ERR_DATA, "%s %s: a %s among %s features: a layer holds one geometry "
+                            "type (append it to a layer of its type, or load it as a new layer)", L->label, label,
+                            family_type(family), family_type(L->family));
+        } else if (family != L->family) {
+            L->family = 'G'; /* a new layer of mixed types is registered as GEOMETRY */
+        }
         extend_extent(L, it->g);
     }
     sqlite3_bind_int64(L->insert, 1, fid);
@@ -761,18 +922,46 @@ static int read_features(struct loader *L, pk_progress_fn progress, void *arg)
     return rc;
 }
 
-static const char *family_type(char family)
+/* The kind follows the geometry when not given (points -> point, lines ->
+ * line, polygons -> zone); a given kind must fit it. */
+static int settle_kind(struct loader *L)
 {
-    return family == 'A' ? "MULTIPOLYGON" : family == 'L' ? "LINESTRING" : family == 'P' ? "POINT"
-                                                                                       : "GEOMETRY";
+    static const char *const fits[][2] = {{"district", "A"}, {"zone", "A"}, {"line", "L"}, {"point", "P"}};
+    const char *kind = L->opts->kind;
+    char family = L->family;
+    if ((L->existed && L->opts->mode == PK_LOAD_APPEND) || (family != 'A' && family != 'L' && family != 'P'))
+        return PK_OK;
+    if (kind) {
+        for (size_t i = 0; i < sizeof fits / sizeof fits[0]; i++)
+            if (!strcmp(kind, fits[i][0]) && fits[i][1][0] != family)
+                return pk_error(L->ctx, PK_ERR_ARGS, "%s: --kind %s needs %s, but the features are %s: use "
+                                "--kind %s (or leave --kind out)", L->label, kind,
+                                fits[i][1][0] == 'A' ? "polygons" : fits[i][1][0] == 'L' ? "lines" : "points",
+                                family_type(family), family == 'A' ? "zone or district" : family == 'L' ? "line" : "point");
+        return PK_OK;
+    }
+    const char *from_geometry = family == 'A' ? "zone" : family == 'L' ? "line" : "point";
+    sqlite3_stmt *st;
+    int rc = pk_sql_prepare(L->store, "UPDATE pk_layers SET kind=? WHERE id=?", &st);
+    if (rc != PK_OK)
+        return rc;
+    pk_sql_bind_text(st, 1, from_geometry);
+    sqlite3_bind_int64(st, 2, L->ref.id);
+    if (sqlite3_step(st) != SQLITE_DONE)
+        rc = pk_error_db(L->store, "cannot record the layer kind");
+    sqlite3_finalize(st);
+    snprintf(L->ref.kind, sizeof L->ref.kind, "%s", from_geometry);
+    return rc;
 }
 
 /* Index (new tables), registry totals, metric CRS choice and history. */
 static int finish_layer(struct loader *L)
 {
     struct pk_store *S = L->store;
-    int rc = PK_OK;
+    int rc = settle_kind(L);
     char *sql;
+    if (rc != PK_OK)
+        return rc;
     if (!(L->existed && L->opts->mode == PK_LOAD_APPEND)) {
         sql = sqlite3_mprintf("SELECT CreateSpatialIndex('%q', 'geom')", L->ref.table);
         rc = pk_sql_exec(S, sql);
@@ -808,12 +997,47 @@ static int finish_layer(struct loader *L)
         L->res.measure_srid_chosen = srid;
         pk_log(L->ctx, PK_LOG_INFO, "metric CRS set to EPSG:%d from the data's longitude %.2f", srid, x);
     }
-    char summary[256];
-    snprintf(summary, sizeof summary, "%lld features (%lld repaired, %lld empty) from %s",
-             L->res.stored, L->res.repaired, L->res.empty, L->opts->source);
+    char summary[512];
+    int n = snprintf(summary, sizeof summary, "%lld features (%lld repaired, %lld empty) from %s",
+                     L->res.stored, L->res.repaired, L->res.empty, L->opts->source);
+    if (L->existed && L->opts->mode == PK_LOAD_REPLACE && n > 0 && (size_t)n < sizeof summary)
+        snprintf(summary + n, sizeof summary - (size_t)n, "; key %s; %lld task link(s) re-matched, %lld removed",
+                 *L->res.key ? L->res.key : "(none)", L->res.links_kept, L->res.links_lost);
     if (rc == PK_OK)
         rc = pk_store_history(S, L->opts->mode == PK_LOAD_APPEND ? "layer append" : "layer load",
                               "layer", L->ref.name, NULL, NULL, summary);
+    return rc;
+}
+
+/* The layer's key once its rows are in: chosen for a new layer, links
+ * re-matched for a replaced one, still unique for an appended one. */
+static int settle_key(struct loader *L, const char *old_key)
+{
+    char key[128];
+    int rc;
+    if (L->existed && L->opts->mode == PK_LOAD_APPEND) {
+        if (!*L->ref.key)
+            return PK_OK;
+        rc = pk_layer_key_choose(L->store, &L->ref, L->ref.key, NULL, key, sizeof key);
+        if (rc != PK_OK)
+            pk_error_prefix(L->ctx, "%s: the appended features break the layer's key", L->label);
+        return rc;
+    }
+    rc = pk_layer_key_choose(L->store, &L->ref, L->opts->key, old_key, key, sizeof key);
+    if (rc != PK_OK) {
+        pk_error_prefix(L->ctx, "%s%s%s", L->label, L->opts->key ? ": --key " : "", L->opts->key ? L->opts->key : "");
+        return rc;
+    }
+    snprintf(L->res.key, sizeof L->res.key, "%s", key);
+    if ((rc = pk_layer_name_field_set(L->store, &L->ref, L->opts->name_field)) != PK_OK)
+        return rc;
+    snprintf(L->res.name_field, sizeof L->res.name_field, "%s", L->ref.name_field);
+    if (!L->existed)
+        return pk_layer_key_set(L->store, &L->ref, key);
+    struct pk_relink relink;
+    rc = pk_layer_relink(L->store, &L->ref, old_key, key, L->opts->force, L->label, &relink);
+    L->res.links_kept = relink.kept;
+    L->res.links_lost = relink.lost;
     return rc;
 }
 
@@ -859,22 +1083,31 @@ int pk_layer_load(struct pk_store *store, const struct pk_load_opts *opts,
     L.store = store;
     L.ctx = pk_store_ctx(store);
     L.opts = opts;
+    L.metric_srid = pk_store_measure_srid(store);
     if (!opts->source)
         return pk_error(L.ctx, PK_ERR_ARGS, "layer load: no source given");
     snprintf(L.label, sizeof L.label, "layer load '%s'", opts->source);
     if (opts->kind && !kind_valid(opts->kind))
         return pk_error(L.ctx, PK_ERR_ARGS, "%s: invalid --kind '%s': use district, zone, line or point",
                         L.label, opts->kind);
+    if ((opts->key || opts->name_field) && opts->mode == PK_LOAD_APPEND)
+        return pk_error(L.ctx, PK_ERR_ARGS, "%s: --%s applies to a new or replaced layer, not to --append",
+                        L.label, opts->key ? "key" : "name-field");
     if (opts->name && !pk_layer_name_valid(opts->name))
-        return pk_error(L.ctx, PK_ERR_ARGS, "%s: invalid layer name '%s': use letters, digits, '_' "
-                        "or '-', not starting with a digit", L.label, opts->name);
-    if ((rc = open_source(&L)) != PK_OK || (rc = pick_layer(&L)) != PK_OK ||
+        return pk_error(L.ctx, PK_ERR_ARGS, "%s: invalid layer name '%s': %s", L.label, opts->name,
+                        pk_layer_name_problem(opts->name));
+    if ((rc = open_source(&L)) != PK_OK || (rc = pick_layer(&L)) != PK_OK || (rc = require_geometry(&L)) != PK_OK ||
         (rc = apply_filter(&L)) != PK_OK || (rc = setup_transform(&L)) != PK_OK)
         goto done;
     if (opts->name)
         snprintf(name, sizeof name, "%s", opts->name);
     else
         default_name(opts, OGR_L_GetName(L.lyr), name, sizeof name);
+    if (!pk_layer_name_valid(name)) {
+        rc = pk_error(L.ctx, PK_ERR_ARGS, "%s: the layer name '%s' (from the file name) is not usable: %s; "
+                      "give one with --name", L.label, name, pk_layer_name_problem(name));
+        goto done;
+    }
 
     if ((rc = find_existing(&L, name)) != PK_OK || (rc = plan_columns(&L)) != PK_OK ||
         (rc = pk_store_begin(store)) != PK_OK)
@@ -884,14 +1117,20 @@ int pk_layer_load(struct pk_store *store, const struct pk_load_opts *opts,
      * dropped the layer since */
     if ((rc = find_existing(&L, name)) != PK_OK)
         goto done;
+    char old_key[128];
+    snprintf(old_key, sizeof old_key, "%s", L.ref.key);
     if (L.existed && opts->mode == PK_LOAD_APPEND)
         rc = map_existing_columns(&L);
-    else
+    else if (L.existed && (rc = pk_layer_key_set(store, &L.ref, old_key)) == PK_OK) /* links' keys now */
+        rc = create_layer(&L, name);
+    else if (!L.existed)
         rc = create_layer(&L, name);
     if (rc == PK_OK)
         rc = prepare_statements(&L);
     if (rc == PK_OK)
         rc = read_features(&L, progress, progress_arg);
+    if (rc == PK_OK)
+        rc = settle_key(&L, old_key);
     if (rc == PK_OK && progress && !progress(0.92, NULL, progress_arg))
         rc = pk_error(L.ctx, PK_ERR_CANCELLED, "%s: cancelled", L.label);
     if (rc == PK_OK)

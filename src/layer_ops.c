@@ -23,7 +23,8 @@ int pk_layer_find(struct pk_store *store, const char *name, struct pk_layer_ref 
 {
     sqlite3_stmt *st;
     int rc = pk_sql_prepare(store, "SELECT id, name, table_name, kind, coalesce(geometry_type, ''),"
-                                   " feature_count FROM pk_layers WHERE name=?", &st);
+                                   " feature_count, coalesce(key_field, ''), coalesce(name_field, '') FROM pk_layers"
+                                   " WHERE name=?1 COLLATE NOCASE ORDER BY name=?1 DESC LIMIT 1", &st);
     if (rc != PK_OK)
         return rc;
     pk_sql_bind_text(st, 1, name);
@@ -35,6 +36,8 @@ int pk_layer_find(struct pk_store *store, const char *name, struct pk_layer_ref 
         snprintf(ref->kind, sizeof ref->kind, "%s", sqlite3_column_text(st, 3));
         snprintf(ref->geometry_type, sizeof ref->geometry_type, "%s", sqlite3_column_text(st, 4));
         ref->count = sqlite3_column_int64(st, 5);
+        snprintf(ref->key, sizeof ref->key, "%s", sqlite3_column_text(st, 6));
+        snprintf(ref->name_field, sizeof ref->name_field, "%s", sqlite3_column_text(st, 7));
         /* the table name goes into SQL text: it must be what plankit made */
         const char *t = ref->table;
         size_t digits = strncmp(t, "lyr_", 4) ? 0 : strspn(t + 4, "0123456789");
@@ -108,20 +111,17 @@ int pk_layer_drop_tables(struct pk_store *store, const struct pk_layer_ref *ref,
 
 char *pk_layer_feature_label(struct pk_store *store, const struct pk_layer_ref *ref, long long fid)
 {
-    long long has = 0;
     char *label = NULL;
     sqlite3_stmt *st;
-    char *sql = sqlite3_mprintf("SELECT count(*) FROM pk_fields WHERE layer_id=%lld AND name='name'",
-                                ref->id);
-    pk_sql_int(store, sql, NULL, &has, NULL);
-    sqlite3_free(sql);
-    if (!has)
+    if (!*ref->name_field)
         return NULL;
-    sql = sqlite3_mprintf("SELECT name FROM %s WHERE fid=%lld", ref->table, fid);
-    if (pk_sql_prepare(store, sql, &st) == PK_OK && sqlite3_step(st) == SQLITE_ROW &&
-        sqlite3_column_text(st, 0))
-        label = strdup((const char *)sqlite3_column_text(st, 0));
-    sqlite3_finalize(st);
+    char *sql = sqlite3_mprintf("SELECT \"%w\" FROM %s WHERE fid=%lld", ref->name_field, ref->table, fid);
+    if (sql && pk_sql_prepare(store, sql, &st) == PK_OK) {
+        if (sqlite3_step(st) == SQLITE_ROW && sqlite3_column_text(st, 0))
+            label = strdup((const char *)sqlite3_column_text(st, 0));
+        sqlite3_finalize(st);
+    }
+    pk_error_clear(store->ctx);
     sqlite3_free(sql);
     return label;
 }
@@ -163,7 +163,7 @@ int pk_layer_issues(struct pk_store *store, const char *name, struct pk_table **
         return rc;
     static const enum pk_col_type types[] = {PK_COL_INT, PK_COL_INT, PK_COL_TEXT, PK_COL_TEXT,
                                              PK_COL_TEXT};
-    const char *params[] = {name, NULL};
+    const char *params[] = {ref.name, NULL}; /* the registered name (names compare case-insensitively) */
     return pk_sql_table(store,
                        "SELECT fid, source_fid, coalesce(feature_name, '') AS name, issue, detail"
                        " FROM pk_load_issues WHERE layer_id=(SELECT id FROM pk_layers WHERE name=?)"
@@ -249,6 +249,8 @@ int pk_layer_info(struct pk_store *store, const char *name, struct pk_table **ou
                     sqlite3_column_double(st, 8), sqlite3_column_double(st, 9),
                     sqlite3_column_double(st, 10));
             ROW("crs", "EPSG:%d", pk_store_srid(store));
+            ROW("key", "%s", *ref.key ? ref.key : "(none)");
+            ROW("name_field", "%s", *ref.name_field ? ref.name_field : "(none)");
             ROW("loaded_at", "%s", sqlite3_column_text(st, 11));
             ROW("repaired_features", "%lld", sqlite3_column_int64(st, 14));
             ROW("empty_features", "%lld", sqlite3_column_int64(st, 15));
@@ -283,6 +285,63 @@ int pk_layer_info(struct pk_store *store, const char *name, struct pk_table **ou
     }
     *out = t;
     return PK_OK;
+}
+
+/* Cut a field name to at most max bytes on a UTF-8 character boundary. */
+static void cut_utf8(char *s, size_t max)
+{
+    size_t n = strlen(s);
+    if (n <= max)
+        return;
+    n = max;
+    while (n > 0 && ((unsigned char)s[n] & 0xC0) == 0x80)
+        n--;
+    s[n] = '\0';
+}
+
+/* For a shapefile (field names of at most 10 bytes): a SELECT renaming the
+ * layer's fields to names cut on UTF-8 character boundaries (GDAL cuts
+ * bytes, leaving broken characters), made unique with _1, _2, ...
+ * Caller frees with sqlite3_free; NULL on error (in ctx). */
+static char *shapefile_select(struct pk_store *store, const struct pk_layer_ref *ref)
+{
+    sqlite3_stmt *st;
+    char names[256][16];
+    int n = 0;
+    char *sql = sqlite3_mprintf("SELECT geom");
+    if (pk_sql_prepare(store, "SELECT name FROM pk_fields WHERE layer_id=? ORDER BY position", &st) != PK_OK) {
+        sqlite3_free(sql);
+        return NULL;
+    }
+    sqlite3_bind_int64(st, 1, ref->id);
+    while (sql && n < 256 && sqlite3_step(st) == SQLITE_ROW) {
+        const char *field = (const char *)sqlite3_column_text(st, 0);
+        char cut[16];
+        snprintf(cut, sizeof cut, "%.15s", field);
+        cut_utf8(cut, 10);
+        for (int k = 1, taken = 1; taken; k++) {
+            taken = 0;
+            for (int i = 0; i < n && !taken; i++)
+                taken = !strcasecmp(names[i], cut);
+            if (taken) {
+                char suffix[8];
+                snprintf(suffix, sizeof suffix, "_%d", k);
+                snprintf(cut, sizeof cut, "%.15s", field);
+                cut_utf8(cut, 10 - strlen(suffix));
+                strcat(cut, suffix);
+            }
+        }
+        snprintf(names[n++], sizeof names[0], "%s", cut);
+        char *next = sqlite3_mprintf("%s, \"%w\" AS \"%w\"", sql, field, cut);
+        sqlite3_free(sql);
+        sql = next;
+    }
+    sqlite3_finalize(st);
+    char *full = sql ? sqlite3_mprintf("%s FROM %s", sql, ref->table) : NULL;
+    sqlite3_free(sql);
+    if (!full)
+        pk_error(store->ctx, PK_ERR_NOMEM, "out of memory");
+    return full;
 }
 
 int pk_layer_export(struct pk_store *store, const char *name, const char *out_path,
@@ -341,10 +400,19 @@ int pk_layer_export(struct pk_store *store, const char *name, const char *out_pa
         argv = CSLAddString(argv, "GEOMETRY=AS_WKT");
     }
     if (!strcasecmp(format, "ESRI Shapefile")) {
+        char *select = shapefile_select(store, &ref);
+        if (!select) {
+            rc = pk_errcode(ctx);
+            goto done;
+        }
         argv = CSLAddString(argv, "-lco");
-        argv = CSLAddString(argv, "ENCODING=UTF-8");
+        argv = CSLAddString(argv, "ENCODING=UTF-8"); /* also writes the .cpg */
+        argv = CSLAddString(argv, "-sql");
+        argv = CSLAddString(argv, select);
+        sqlite3_free(select);
+    } else {
+        argv = CSLAddString(argv, ref.table);
     }
-    argv = CSLAddString(argv, ref.table);
     GDALVectorTranslateOptions *vto = GDALVectorTranslateOptionsNew(argv, NULL);
     if (!vto) {
         rc = pk_error_gdal(ctx, "layer export");
@@ -379,19 +447,46 @@ done:
     return rc;
 }
 
-int pk_layer_drop(struct pk_store *store, const char *name)
+int pk_layer_drop(struct pk_store *store, const char *name, int force, long long *links_removed)
 {
     struct pk_layer_ref ref;
+    long long links = 0, removed = 0;
     int rc = pk_layer_find(store, name, &ref);
     if (rc != PK_OK || (rc = pk_store_begin(store)) != PK_OK)
         return rc;
-    rc = pk_layer_drop_tables(store, &ref, 0);
+    char *sql = sqlite3_mprintf("SELECT count(*) FROM pk_task_links WHERE layer_id=%lld", ref.id);
+    rc = sql ? pk_sql_int(store, sql, NULL, &links, NULL) : pk_error(store->ctx, PK_ERR_NOMEM, "out of memory");
+    sqlite3_free(sql);
+    if (rc == PK_OK && links > 0 && !force) {
+        sqlite3_stmt *st = NULL;
+        char *ids = NULL;
+        sql = sqlite3_mprintf("SELECT group_concat(task_id, ', '), (SELECT count(DISTINCT task_id) FROM"
+                              " pk_task_links WHERE layer_id=%lld) FROM (SELECT DISTINCT task_id FROM pk_task_links"
+                              " WHERE layer_id=%lld ORDER BY task_id LIMIT 10)", ref.id, ref.id);
+        if (sql && pk_sql_prepare(store, sql, &st) == PK_OK && sqlite3_step(st) == SQLITE_ROW)
+            ids = sqlite3_mprintf("%s%s", sqlite3_column_text(st, 0), sqlite3_column_int64(st, 1) > 10 ? ", ..." : "");
+        sqlite3_finalize(st);
+        sqlite3_free(sql);
+        rc = pk_error(store->ctx, PK_ERR_EXISTS, "layer drop: %lld task link(s) point at layer '%s' (tasks %s): "
+                      "give --force to drop it and remove the links (each is kept in its task's history)",
+                      links, name, ids ? ids : "?");
+        sqlite3_free(ids);
+    }
+    if (rc == PK_OK && links > 0)
+        rc = pk_layer_links_remove(store, &ref, "layer drop", "1", 1, &removed);
     if (rc == PK_OK)
-        rc = pk_store_history(store, "layer drop", "layer", name, NULL, NULL, NULL);
+        rc = pk_layer_drop_tables(store, &ref, 0);
+    if (rc == PK_OK) {
+        char what[64];
+        snprintf(what, sizeof what, "%lld task link(s) removed", removed);
+        rc = pk_store_history(store, "layer drop", "layer", ref.name, NULL, NULL, removed ? what : NULL);
+    }
     if (rc == PK_OK)
         rc = pk_store_commit(store);
     else
         pk_store_rollback(store);
+    if (rc == PK_OK && links_removed)
+        *links_removed = removed;
     return rc;
 }
 
@@ -402,9 +497,9 @@ int pk_layer_rename(struct pk_store *store, const char *old_name, const char *ne
     if (rc != PK_OK)
         return rc;
     if (!pk_layer_name_valid(new_name))
-        return pk_error(store->ctx, PK_ERR_ARGS, "invalid layer name '%s': use letters, digits, '_' "
-                        "or '-', not starting with a digit", new_name);
-    if (pk_layer_find(store, new_name, &other) == PK_OK)
+        return pk_error(store->ctx, PK_ERR_ARGS, "invalid layer name '%s': %s", new_name,
+                        pk_layer_name_problem(new_name));
+    if (pk_layer_find(store, new_name, &other) == PK_OK && other.id != ref.id)
         return pk_error(store->ctx, PK_ERR_EXISTS, "layer '%s' already exists", new_name);
     pk_error_clear(store->ctx);
     if ((rc = pk_store_begin(store)) != PK_OK)
@@ -419,7 +514,7 @@ int pk_layer_rename(struct pk_store *store, const char *old_name, const char *ne
         sqlite3_finalize(st);
     }
     if (rc == PK_OK)
-        rc = pk_store_history(store, "layer rename", "layer", new_name, "name", old_name, new_name);
+        rc = pk_store_history(store, "layer rename", "layer", new_name, "name", ref.name, new_name);
     if (rc == PK_OK)
         rc = pk_store_commit(store);
     else

@@ -6,7 +6,9 @@
  */
 #include <stdio.h>
 
-#include "store_int.h"
+#include <stdlib.h>
+
+#include "layer_int.h"
 
 struct migration {
     const char *sql;
@@ -22,6 +24,85 @@ static int add_footprint_geometry(struct pk_store *store)
     int rc = pk_sql_exec(store, sql);
     sqlite3_free(sql);
     return rc;
+}
+
+/* Every existing layer gets its default key (a unique code/id field) and
+ * every link the key value of the feature it points at. */
+static int add_feature_keys(struct pk_store *store)
+{
+    sqlite3_stmt *st;
+    char **names = NULL;
+    size_t n = 0, cap = 0;
+    int rc = pk_sql_prepare(store, "SELECT name FROM pk_layers ORDER BY id", &st);
+    while (rc == PK_OK && sqlite3_step(st) == SQLITE_ROW) {
+        if (n == cap) {
+            char **grown = realloc(names, (cap = cap ? cap * 2 : 16) * sizeof *names);
+            if (!grown) {
+                rc = pk_error(store->ctx, PK_ERR_NOMEM, "out of memory");
+                break;
+            }
+            names = grown;
+        }
+        if (!(names[n++] = sqlite3_mprintf("%s", sqlite3_column_text(st, 0))))
+            rc = pk_error(store->ctx, PK_ERR_NOMEM, "out of memory");
+    }
+    sqlite3_finalize(st);
+    for (size_t i = 0; rc == PK_OK && i < n; i++) {
+        struct pk_layer_ref ref;
+        char key[128];
+        if (pk_layer_find(store, names[i], &ref) != PK_OK) { /* damaged: `check` reports it */
+            pk_error_clear(store->ctx);
+            continue;
+        }
+        if (pk_layer_key_choose(store, &ref, NULL, NULL, key, sizeof key) != PK_OK)
+            key[0] = '\0';
+        pk_error_clear(store->ctx);
+        rc = pk_layer_key_set(store, &ref, key);
+    }
+    for (size_t i = 0; i < n; i++)
+        sqlite3_free(names[i]);
+    free(names);
+    return rc;
+}
+
+/* Every existing layer gets its default name field (name, 名称, mc, ...). */
+static int add_name_fields(struct pk_store *store)
+{
+    sqlite3_stmt *st;
+    size_t n = 0, cap = 0;
+    int rc = pk_sql_prepare(store, "SELECT name FROM pk_layers ORDER BY id", &st);
+    char **names = NULL;
+    while (rc == PK_OK && sqlite3_step(st) == SQLITE_ROW) {
+        if (n == cap) {
+            char **grown = realloc(names, (cap = cap ? cap * 2 : 16) * sizeof *names);
+            if (!grown) {
+                rc = pk_error(store->ctx, PK_ERR_NOMEM, "out of memory");
+                break;
+            }
+            names = grown;
+        }
+        if (!(names[n++] = sqlite3_mprintf("%s", sqlite3_column_text(st, 0))))
+            rc = pk_error(store->ctx, PK_ERR_NOMEM, "out of memory");
+    }
+    sqlite3_finalize(st);
+    for (size_t i = 0; rc == PK_OK && i < n; i++) {
+        struct pk_layer_ref ref;
+        if (pk_layer_find(store, names[i], &ref) != PK_OK) { /* damaged: `check` reports it */
+            pk_error_clear(store->ctx);
+            continue;
+        }
+        rc = pk_layer_name_field_set(store, &ref, NULL);
+    }
+    for (size_t i = 0; i < n; i++)
+        sqlite3_free(names[i]);
+    free(names);
+    return rc;
+}
+
+static int add_identity_fields(struct pk_store *store)
+{
+    int rc = add_feature_keys(store);
+    return rc == PK_OK ? add_name_fields(store) : rc;
 }
 
 static const struct migration migrations[] = {
@@ -103,6 +184,11 @@ static const struct migration migrations[] = {
      "  role TEXT NOT NULL DEFAULT 'site');"
      "CREATE INDEX pk_task_footprints_task ON pk_task_footprints(task_id);",
      add_footprint_geometry},
+    /* 3: a stable feature key per layer, kept with each task link, and the
+     * field that names a layer's features */
+    {"ALTER TABLE pk_layers ADD COLUMN key_field TEXT;"
+     "ALTER TABLE pk_task_links ADD COLUMN feature_key TEXT;"
+     "ALTER TABLE pk_layers ADD COLUMN name_field TEXT;", add_identity_fields},
 };
 
 #define N_MIGRATIONS ((int)(sizeof migrations / sizeof migrations[0]))

@@ -38,15 +38,6 @@ int pk_task_id_valid(const char *id)
     return 1;
 }
 
-static int status_valid(const char *s)
-{
-    static const char *ok[] = {"planned", "in_progress", "done", "delayed", "cancelled"};
-    for (size_t i = 0; i < sizeof ok / sizeof ok[0]; i++)
-        if (!strcmp(s, ok[i]))
-            return 1;
-    return 0;
-}
-
 void pk_task_values_release(char *vals[TASK_NCOLS])
 {
     for (int i = 0; i < TASK_NCOLS; i++) {
@@ -89,9 +80,17 @@ int pk_task_validate(struct pk_ctx *ctx, const char *id, char *vals[TASK_NCOLS])
 {
     if (!pk_task_id_valid(id))
         return pk_error(ctx, PK_ERR_ARGS, "invalid task id '%s': use letters, digits, '-', '_' or '.'", id);
-    if (vals[COL_STATUS] && !status_valid(vals[COL_STATUS]))
-        return pk_error(ctx, PK_ERR_ARGS, "task '%s': invalid status '%s': use planned, in_progress, "
-                        "done, delayed or cancelled", id, vals[COL_STATUS]);
+    if (vals[COL_STATUS]) {
+        const char *status = pk_task_status_canonical(vals[COL_STATUS]);
+        if (!status)
+            return pk_error(ctx, PK_ERR_ARGS, "task '%s': invalid status '%s': use %s", id, vals[COL_STATUS],
+                            pk_task_status_help());
+        char *copy = strdup(status);
+        if (!copy)
+            return pk_error(ctx, PK_ERR_NOMEM, "out of memory");
+        free(vals[COL_STATUS]);
+        vals[COL_STATUS] = copy;
+    }
     if (vals[COL_PROGRESS]) {
         char *end;
         double p = strtod(vals[COL_PROGRESS], &end);
@@ -181,6 +180,20 @@ static int check_classification(struct pk_store *store, const char *id, const ch
     return rc;
 }
 
+/* A warning for a year outside the plan period (pk_meta plan_period,
+ * "2026-2030", set by a task file that declares it). */
+static void warn_outside_period(struct pk_store *store, const char *id, char *vals[TASK_NCOLS])
+{
+    char *period = pk_meta_get(store, "plan_period");
+    int from, to;
+    if (period && sscanf(period, "%d-%d", &from, &to) == 2)
+        for (int c = COL_START_YEAR; c <= COL_END_YEAR; c++)
+            if (vals[c] && (atoi(vals[c]) < from || atoi(vals[c]) > to))
+                pk_log(store->ctx, PK_LOG_WARN, "task '%s': %s %s is outside the plan period %d-%d", id,
+                       pk_task_columns[c], vals[c], from, to);
+    free(period);
+}
+
 int pk_task_upsert(struct pk_store *store, const char *id, char *vals[TASK_NCOLS],
                    const char *command, int mode, int *created, int *changed)
 {
@@ -191,6 +204,7 @@ int pk_task_upsert(struct pk_store *store, const char *id, char *vals[TASK_NCOLS
         return rc;
     if ((rc = check_classification(store, id, vals[COL_CLASSIFICATION])) != PK_OK)
         return rc;
+    warn_outside_period(store, id, vals);
     if ((rc = read_task(store, id, old, &exists)) != PK_OK)
         return rc;
     if (exists && mode == TASK_MUST_BE_NEW)
@@ -448,6 +462,11 @@ int pk_task_list(struct pk_store *store, const struct pk_task_filter *f, struct 
         w = sqlite3_mprintf("%s AND t.status=?%d", where, np + 1);
         sqlite3_free(where), where = w;
         params[np++] = f->status;
+    }
+    if (f && f->lead) {
+        w = sqlite3_mprintf("%s AND t.lead=?%d", where, np + 1);
+        sqlite3_free(where), where = w;
+        params[np++] = f->lead;
     }
     if (f && f->year) {
         snprintf(year, sizeof year, "%d", f->year);

@@ -1,7 +1,10 @@
 /* task_import.c — `plankit task import`: tasks from JSON (plankit's task
  * format, see layers/TASKS.md) or CSV (read with GDAL's CSV tokenizer), upserted
  * by id in one transaction. Any bad row stops the import with its line (CSV)
- * or position (JSON) and nothing is written. */
+ * or position (JSON) and nothing is written. The file (or standard input) is
+ * read whole, recoded from --encoding, and must then be valid UTF-8. */
+#include <errno.h>
+#include <iconv.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -116,21 +119,32 @@ static int json_row(struct pk_ctx *ctx, const char *path, json_object *o, struct
     return PK_OK;
 }
 
-static int read_json(struct pk_store *store, const char *path, struct row **rows, size_t *n)
+static int read_json(struct pk_store *store, const char *path, const char *text, struct row **rows, size_t *n)
 {
     struct pk_ctx *ctx = store->ctx;
-    json_object *root = json_object_from_file(path), *tasks = NULL, *cls;
+    enum json_tokener_error jerr = json_tokener_success;
+    json_object *root = json_tokener_parse_verbose(text, &jerr), *tasks = NULL, *cls;
     int rc = PK_OK;
-    if (!root) {
-        char why[256]; /* json-c's message ends with a newline: errors are one line */
-        snprintf(why, sizeof why, "%s", json_util_get_last_err() ? json_util_get_last_err() : "cannot parse");
-        why[strcspn(why, "\r\n")] = '\0';
-        return pk_error(ctx, PK_ERR_DATA, "task import '%s': invalid JSON: %s", path, why);
-    }
+    if (!root)
+        return pk_error(ctx, PK_ERR_DATA, "task import '%s': invalid JSON: %s", path,
+                        jerr != json_tokener_success ? json_tokener_error_desc(jerr) : "cannot parse");
     if (json_object_is_type(root, json_type_array))
         tasks = root;
     else if (!json_object_object_get_ex(root, "tasks", &tasks) || !json_object_is_type(tasks, json_type_array))
         rc = pk_error(ctx, PK_ERR_DATA, "task import '%s': no \"tasks\" array", path);
+    json_object *period;
+    if (rc == PK_OK && tasks != root && json_object_object_get_ex(root, "plan_period", &period) &&
+        json_object_is_type(period, json_type_array) && json_object_array_length(period) == 2) {
+        long long from = json_object_get_int64(json_object_array_get_idx(period, 0));
+        long long to = json_object_get_int64(json_object_array_get_idx(period, 1));
+        char span[48];
+        snprintf(span, sizeof span, "%lld-%lld", from, to);
+        if (from < 1900 || to > 2200 || from > to)
+            rc = pk_error(ctx, PK_ERR_DATA, "task import '%s': \"plan_period\" %s is not two years, first to last",
+                          path, span);
+        else
+            rc = pk_meta_set(store, "plan_period", span);
+    }
     if (rc == PK_OK && tasks != root && json_object_object_get_ex(root, "classifications", &cls) &&
         json_object_is_type(cls, json_type_array)) {
         sqlite3_stmt *st;
@@ -230,17 +244,24 @@ static int csv_row(struct pk_ctx *ctx, const char *path, char **header, char **f
     return PK_OK;
 }
 
-static int read_csv(struct pk_store *store, const char *path, struct row **rows, size_t *n)
+static int read_csv(struct pk_store *store, const char *path, char *text, size_t len, struct row **rows,
+                    size_t *n)
 {
     struct pk_ctx *ctx = store->ctx;
-    VSILFILE *fp = VSIFOpenL(path, "rb");
+    char mem[64];
+    snprintf(mem, sizeof mem, "/vsimem/plankit-task-import-%p.csv", (void *)text);
+    VSILFILE *fp = VSIFileFromMemBuffer(mem, (GByte *)text, (vsi_l_offset)len, FALSE);
     if (!fp)
-        return pk_error(ctx, PK_ERR_NOTFOUND, "task import '%s': file not found", path);
+        return pk_error(ctx, PK_ERR_NOMEM, "out of memory");
     char **header = CSVReadParseLine3L(fp, 1 << 20, ",", 1, 0, 0, 1);
     int rc = PK_OK, line = 2, nh = CSLCount(header);
     size_t cap = 0;
     if (nh == 0 || CSLFindString(header, "id") < 0)
         rc = pk_error(ctx, PK_ERR_DATA, "task import '%s' line 1: the header must name an 'id' column", path);
+    else if (CSLFindString(header, "links") >= 0 && CSLFindString(header, "start") >= 0)
+        rc = pk_error(ctx, PK_ERR_DATA, "task import '%s' line 1: this is 'task list' output, whose links column "
+                      "counts links and which lacks most fields: importing it would lose them; write the tasks "
+                      "with 'plankit task export --format csv' instead", path);
     char **fields;
     while (rc == PK_OK && (fields = CSVReadParseLine3L(fp, 1 << 20, ",", 1, 0, 0, 0)) != NULL) {
         int nf = CSLCount(fields), lines = 1;
@@ -277,6 +298,7 @@ static int read_csv(struct pk_store *store, const char *path, struct row **rows,
     }
     CSLDestroy(header);
     VSIFCloseL(fp);
+    VSIUnlink(mem);
     return rc;
 }
 
@@ -360,28 +382,162 @@ static int write_footprints(struct pk_store *store, const char *path, struct row
     return rc;
 }
 
+/* The whole file, or standard input for "-", NUL-terminated. *out: caller
+ * frees with free(). */
+static int read_all(struct pk_ctx *ctx, const char *path, char **out, size_t *len)
+{
+    int is_stdin = !strcmp(path, "-");
+    FILE *fp = is_stdin ? stdin : fopen(path, "rb");
+    size_t cap = 1 << 16, n = 0, got;
+    char *buf = malloc(cap);
+    if (!fp) {
+        free(buf);
+        return pk_error(ctx, PK_ERR_NOTFOUND, "task import '%s': file not found", path);
+    }
+    while (buf && (got = fread(buf + n, 1, cap - n - 1, fp)) > 0) {
+        n += got;
+        if (cap - n - 1 == 0) {
+            char *grown = realloc(buf, cap *= 2);
+            if (!grown)
+                free(buf);
+            buf = grown;
+        }
+    }
+    int failed = buf && ferror(fp);
+    if (!is_stdin)
+        fclose(fp);
+    if (!buf)
+        return pk_error(ctx, PK_ERR_NOMEM, "out of memory");
+    if (failed) {
+        free(buf);
+        return pk_error(ctx, PK_ERR_IO, "task import '%s': cannot read it", path);
+    }
+    buf[n] = '\0';
+    *out = buf;
+    *len = n;
+    return PK_OK;
+}
+
+/* Line number (from 1) of byte offset off. */
+static int line_of(const char *text, size_t off)
+{
+    int line = 1;
+    for (size_t i = 0; i < off; i++)
+        line += text[i] == '\n';
+    return line;
+}
+
+/* Offset of the first byte that is not well-formed UTF-8, or len. */
+static size_t utf8_invalid_at(const unsigned char *s, size_t len)
+{
+    size_t i = 0;
+    while (i < len) {
+        unsigned char c = s[i];
+        int more = c < 0x80 ? 0 : (c & 0xE0) == 0xC0 && c >= 0xC2 ? 1 : (c & 0xF0) == 0xE0 ? 2
+                   : (c & 0xF8) == 0xF0 && c <= 0xF4 ? 3 : -1;
+        if (more < 0 || i + (size_t)more >= len + (more ? 0 : 1))
+            return i;
+        for (int k = 1; k <= more; k++)
+            if (i + (size_t)k >= len || (s[i + k] & 0xC0) != 0x80)
+                return i;
+        if ((more == 2 && ((c == 0xE0 && s[i + 1] < 0xA0) || (c == 0xED && s[i + 1] >= 0xA0))) ||
+            (more == 3 && ((c == 0xF0 && s[i + 1] < 0x90) || (c == 0xF4 && s[i + 1] >= 0x90))))
+            return i;
+        i += (size_t)more + 1;
+    }
+    return len;
+}
+
+/* Recode *text from `encoding` to UTF-8 in place (a new buffer). */
+static int recode(struct pk_ctx *ctx, const char *path, const char *encoding, char **text, size_t *len)
+{
+    iconv_t cd = iconv_open("UTF-8", encoding);
+    if (cd == (iconv_t)-1)
+        return pk_error(ctx, PK_ERR_ARGS, "task import: unknown --encoding '%s' (e.g. GBK, GB18030, BIG5, UTF-8)",
+                        encoding);
+    size_t cap = *len * 2 + 16, in_left = *len, out_left = cap - 1;
+    char *out = malloc(cap), *in = *text, *o = out;
+    int rc = PK_OK;
+    if (!out)
+        rc = pk_error(ctx, PK_ERR_NOMEM, "out of memory");
+    while (rc == PK_OK && in_left > 0 && iconv(cd, &in, &in_left, &o, &out_left) == (size_t)-1) {
+        if (errno == E2BIG) {
+            size_t used = (size_t)(o - out);
+            char *grown = realloc(out, cap *= 2);
+            if (!grown) {
+                rc = pk_error(ctx, PK_ERR_NOMEM, "out of memory");
+                break;
+            }
+            out = grown, o = out + used, out_left = cap - used - 1;
+        } else {
+            rc = pk_error(ctx, PK_ERR_DATA, "task import '%s' line %d: the text is not valid %s", path,
+                          line_of(*text, (size_t)(in - *text)), encoding);
+        }
+    }
+    iconv_close(cd);
+    if (rc != PK_OK) {
+        free(out);
+        return rc;
+    }
+    *o = '\0';
+    free(*text);
+    *text = out;
+    *len = (size_t)(o - out);
+    return PK_OK;
+}
+
+/* The file's text as UTF-8 without a byte-order mark. *text: caller frees. */
+static int read_text(struct pk_ctx *ctx, const char *path, const char *encoding, char **text, size_t *len)
+{
+    int rc = read_all(ctx, path, text, len);
+    int utf8 = !encoding || !strcasecmp(encoding, "UTF-8") || !strcasecmp(encoding, "UTF8");
+    if (rc == PK_OK && !utf8)
+        rc = recode(ctx, path, encoding, text, len);
+    if (rc != PK_OK)
+        return rc;
+    if (*len >= 3 && !memcmp(*text, "\xEF\xBB\xBF", 3)) {
+        memmove(*text, *text + 3, *len - 2);
+        *len -= 3;
+    }
+    size_t bad = utf8_invalid_at((const unsigned char *)*text, *len);
+    if (bad < *len || strlen(*text) != *len) {
+        int line = line_of(*text, bad < *len ? bad : strlen(*text));
+        free(*text);
+        *text = NULL;
+        return bad < *len ? pk_error(ctx, PK_ERR_DATA, "task import '%s' line %d: the text is not UTF-8: give the "
+                                     "file's encoding with --encoding, e.g. --encoding GBK", path, line)
+                          : pk_error(ctx, PK_ERR_DATA, "task import '%s' line %d: a NUL byte: not a text file (or "
+                                     "UTF-16: save it as UTF-8)", path, line);
+    }
+    return PK_OK;
+}
+
 int pk_task_import(struct pk_store *store, const char *path, struct pk_task_import_result *res)
+{
+    return pk_task_import_encoded(store, path, NULL, res);
+}
+
+int pk_task_import_encoded(struct pk_store *store, const char *path, const char *encoding,
+                           struct pk_task_import_result *res)
 {
     struct pk_ctx *ctx = store->ctx;
     struct row *rows = NULL;
-    size_t n = 0;
+    size_t n = 0, len = 0;
+    char *text = NULL;
     int rc;
     struct pk_task_import_result local = {0};
     if (!res)
         res = &local;
     memset(res, 0, sizeof *res);
-    FILE *probe = fopen(path, "rb");
-    if (!probe)
-        return pk_error(ctx, PK_ERR_NOTFOUND, "task import '%s': file not found", path);
-    int c;
-    do
-        c = fgetc(probe);
-    while (c == ' ' || c == '\n' || c == '\r' || c == '\t' || c == 0xEF || c == 0xBB || c == 0xBF);
-    fclose(probe);
-    int is_json = c == '{' || c == '[';
-    if ((rc = pk_store_begin(store)) != PK_OK)
+    if ((rc = read_text(ctx, path, encoding, &text, &len)) != PK_OK)
         return rc;
-    rc = is_json ? read_json(store, path, &rows, &n) : read_csv(store, path, &rows, &n);
+    const char *first = text + strspn(text, " \t\r\n");
+    int is_json = *first == '{' || *first == '[';
+    if ((rc = pk_store_begin(store)) != PK_OK) {
+        free(text);
+        return rc;
+    }
+    rc = is_json ? read_json(store, path, text, &rows, &n) : read_csv(store, path, text, len, &rows, &n);
     if (rc == PK_OK && n == 0)
         rc = pk_error(ctx, PK_ERR_DATA, "task import '%s': no tasks in the file", path);
     for (size_t i = 0; rc == PK_OK && i < n; i++)
@@ -409,6 +565,7 @@ int pk_task_import(struct pk_store *store, const char *path, struct pk_task_impo
     for (size_t i = 0; i < n; i++)
         row_release(&rows[i]);
     free(rows);
+    free(text);
     if (rc == PK_OK)
         rc = pk_store_commit(store);
     else
@@ -454,7 +611,10 @@ char *pk_task_indicators_json(struct pk_ctx *ctx, const char *spec)
             end++;
         json_object *o = json_object_new_object();
         json_object_object_add(o, "name", json_object_new_string(items[i]));
-        json_object_object_add(o, "target", json_object_new_double(target));
+        /* whole numbers as JSON integers, as the JSON format writes them */
+        int whole = target == (double)(long long)target && target > -1e15 && target < 1e15;
+        json_object_object_add(o, "target", whole ? json_object_new_int64((long long)target)
+                                                  : json_object_new_double(target));
         json_object_object_add(o, "unit", json_object_new_string(end));
         json_object_array_add(arr, o);
     }

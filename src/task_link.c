@@ -18,16 +18,18 @@
 #include "spatial_int.h"
 #include "task_int.h"
 
-/* Columns a feature can be named by, present in this layer. */
-static int name_columns(struct pk_store *store, const struct pk_layer_ref *ref, char cols[3][128])
+/* Columns a feature can be named by, present in this layer: code, the
+ * layer's name field (name, 名称, ... or --name-field), name, name_en. */
+static int name_columns(struct pk_store *store, const struct pk_layer_ref *ref, char cols[4][128])
 {
     sqlite3_stmt *st;
     int n = 0;
-    if (pk_sql_prepare(store, "SELECT name FROM pk_fields WHERE layer_id=? AND lower(name) IN"
-                              " ('code','name','name_en') ORDER BY position", &st) != PK_OK)
+    if (pk_sql_prepare(store, "SELECT name FROM pk_fields WHERE layer_id=?1 AND (lower(name) IN"
+                              " ('code','name','name_en') OR name=?2) ORDER BY name<>?2, position", &st) != PK_OK)
         return 0;
     sqlite3_bind_int64(st, 1, ref->id);
-    while (n < 3 && sqlite3_step(st) == SQLITE_ROW)
+    pk_sql_bind_text(st, 2, ref->name_field);
+    while (n < 4 && sqlite3_step(st) == SQLITE_ROW)
         snprintf(cols[n++], 128, "%s", sqlite3_column_text(st, 0));
     sqlite3_finalize(st);
     return n;
@@ -36,9 +38,24 @@ static int name_columns(struct pk_store *store, const struct pk_layer_ref *ref, 
 int pk_feature_resolve(struct pk_store *store, const struct pk_layer_ref *ref, const char *text,
                        long long *fid)
 {
-    char cols[3][128];
+    char cols[4][128];
     int ncols = name_columns(store, ref, cols), rc;
     char *end, *sql;
+    if (*ref->key) { /* the key value first: what exports and histories write */
+        long long found = 0;
+        sql = sqlite3_mprintf("SELECT count(*), min(fid) FROM %s WHERE CAST(\"%w\" AS TEXT)=?", ref->table, ref->key);
+        sqlite3_stmt *st;
+        rc = sql ? pk_sql_prepare(store, sql, &st) : pk_error(store->ctx, PK_ERR_NOMEM, "out of memory");
+        sqlite3_free(sql);
+        if (rc != PK_OK)
+            return rc;
+        pk_sql_bind_text(st, 1, text);
+        if (sqlite3_step(st) == SQLITE_ROW && (found = sqlite3_column_int64(st, 0)) == 1)
+            *fid = sqlite3_column_int64(st, 1);
+        sqlite3_finalize(st);
+        if (found == 1)
+            return PK_OK;
+    }
     long long n = strtoll(text, &end, 10);
     if (*text && !*end) {
         long long found = 0;
@@ -61,7 +78,8 @@ int pk_feature_resolve(struct pk_store *store, const struct pk_layer_ref *ref, c
         sqlite3_free(where);
         where = w;
     }
-    sql = sqlite3_mprintf("SELECT fid, \"%w\" FROM %s WHERE %s ORDER BY fid", cols[ncols > 1 ? 1 : 0],
+    /* matches are told apart by their key (unique), else the first name column */
+    sql = sqlite3_mprintf("SELECT fid, \"%w\" FROM %s WHERE %s ORDER BY fid", *ref->key ? ref->key : cols[0],
                           ref->table, where);
     sqlite3_free(where);
     sqlite3_stmt *st;
@@ -109,8 +127,14 @@ static int insert_link(struct pk_store *store, const char *id, const struct pk_l
                        long long fid, const char *role, int *added, int log)
 {
     sqlite3_stmt *st;
-    int rc = pk_sql_prepare(store, "INSERT OR IGNORE INTO pk_task_links(task_id, layer_id, fid, role)"
-                                   " VALUES(?,?,?,?)", &st);
+    /* the feature's key value goes with the link: a reload re-matches by it */
+    char *sql = *ref->key ? sqlite3_mprintf("INSERT OR IGNORE INTO pk_task_links(task_id, layer_id, fid, role,"
+                                            " feature_key) VALUES(?1,?2,?3,?4, (SELECT CAST(\"%w\" AS TEXT)"
+                                            " FROM %s WHERE fid=?3))", ref->key, ref->table)
+                          : sqlite3_mprintf("INSERT OR IGNORE INTO pk_task_links(task_id, layer_id, fid, role)"
+                                            " VALUES(?1,?2,?3,?4)");
+    int rc = sql ? pk_sql_prepare(store, sql, &st) : pk_error(store->ctx, PK_ERR_NOMEM, "out of memory");
+    sqlite3_free(sql);
     if (rc != PK_OK)
         return rc;
     pk_sql_bind_text(st, 1, id);

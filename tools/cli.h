@@ -54,6 +54,23 @@ int cli_common_option(struct cli *cli, int opt, const char *usage, int *exit_now
 int cli_getopt(struct cli *cli, int argc, char **argv, const char *shortopts, const struct option *longopts,
                const char *usage, int *done);
 
+/* Strict number options: the whole text is the number, in range, finite;
+ * 0 on success, -1 otherwise. Years are 1900..2200. Metres: "500", "500m"
+ * or "1.5km", at most 20 000 km either way (callers check the sign). */
+int cli_parse_integer(const char *s, long long min, long long max, long long *out);
+int cli_parse_year(const char *s, int *out);
+int cli_parse_metres(const char *s, double *out);
+
+/* For commands whose output has no geometry: a usage error when --format
+ * geojson was asked for (returns EXIT_USAGE), else -1. */
+int cli_refuse_geojson(struct cli *cli, const char *cmd);
+
+/* Check --status, --pillar and --lead filter values (each may point at
+ * NULL) against the store, replacing status and pillar by their canonical
+ * names; *owned receives the pillar's copy (free it). PK_OK or the error. */
+int cli_check_filters(struct pk_store *store, const char **status, const char **pillar, char **owned,
+                      const char *lead);
+
 /* Route library log messages to stderr at the level -q/-v ask for. */
 void cli_apply_log_level(struct cli *cli);
 /* Closest of names to name (edit distance), or NULL when none is close. */

@@ -1,5 +1,8 @@
 /* cli_util.c — option helpers, store opening, error reporting and the
  * terminal progress bar shared by all commands. */
+#include <errno.h>
+#include <limits.h>
+#include <math.h>
 #include <signal.h>
 #include <stdarg.h>
 #include <stdlib.h>
@@ -213,8 +216,9 @@ int cli_parse_numbers(const char *s, double *out, int n)
 {
     char *end;
     for (int i = 0; i < n; i++) {
+        errno = 0;
         out[i] = strtod(s, &end);
-        if (end == s)
+        if (end == s || errno == ERANGE || !isfinite(out[i]))
             return -1;
         s = end;
         if (i + 1 < n) {
@@ -224,4 +228,67 @@ int cli_parse_numbers(const char *s, double *out, int n)
         }
     }
     return *s ? -1 : 0;
+}
+
+int cli_check_filters(struct pk_store *store, const char **status, const char **pillar, char **owned,
+                      const char *lead)
+{
+    int rc = PK_OK;
+    *owned = NULL;
+    if (*status)
+        rc = pk_task_check_status(pk_store_ctx(store), *status, status);
+    if (rc == PK_OK && *pillar && (rc = pk_task_check_pillar(store, *pillar, owned)) == PK_OK)
+        *pillar = *owned;
+    if (rc == PK_OK && lead)
+        rc = pk_task_check_lead(store, lead);
+    return rc;
+}
+
+int cli_parse_integer(const char *s, long long min, long long max, long long *out)
+{
+    char *end;
+    const char *p = s;
+    if (*p == '+' || *p == '-')
+        p++;
+    if (*p < '0' || *p > '9')
+        return -1;
+    errno = 0;
+    long long v = strtoll(s, &end, 10);
+    if (*end || errno == ERANGE || v < min || v > max)
+        return -1;
+    *out = v;
+    return 0;
+}
+
+int cli_parse_year(const char *s, int *out)
+{
+    long long v;
+    if (cli_parse_integer(s, 1900, 2200, &v))
+        return -1;
+    *out = (int)v;
+    return 0;
+}
+
+int cli_parse_metres(const char *s, double *out)
+{
+    char *end;
+    errno = 0;
+    double v = strtod(s, &end);
+    if (end == s || errno == ERANGE || !isfinite(v))
+        return -1;
+    if (!strcmp(end, "km"))
+        v *= 1000;
+    else if (*end && strcmp(end, "m"))
+        return -1;
+    if (!isfinite(v) || fabs(v) > 2e7) /* half the earth's circumference */
+        return -1;
+    *out = v;
+    return 0;
+}
+
+int cli_refuse_geojson(struct cli *cli, const char *cmd)
+{
+    if (cli->format != FMT_GEOJSON)
+        return -1;
+    return cli_usage_error(cmd, "--format geojson: '%s' prints no geometries: use table, csv or json", cmd);
 }

@@ -6,8 +6,11 @@
 const char usage_check[] =
     "usage: plankit check [-s STORE] [--format table|csv|json]\n"
     "\n"
-    "Check the store: SQLite integrity, the layer registry against the tables,\n"
-    "spatial indexes present and up to date, every geometry valid, feature counts.\n"
+    "Check the store: SQLite integrity; the layer registry against the tables\n"
+    "(feature counts, extents, fields, geometry type, key field); spatial indexes\n"
+    "present and up to date; every geometry valid and inside the range of the\n"
+    "store CRS (its area of use from PROJ); task links pointing at features that\n"
+    "still exist with the key value they were made to.\n"
     "Prints one row per problem and exits 1 if there is any, 0 (and 'ok' on\n"
     "stderr) when the store is healthy.\n"
     "\n"
@@ -51,6 +54,8 @@ int cmd_check(struct cli *cli, int argc, char **argv)
         return done;
     if (optind < argc)
         return cli_usage_error("check", "unexpected argument '%s'", argv[optind]);
+    if ((done = cli_refuse_geojson(cli, "check")) >= 0)
+        return done;
     struct pk_store *store = cli_open_store(cli);
     if (!store)
         return EXIT_FAIL;
@@ -66,8 +71,11 @@ int cmd_check(struct cli *cli, int argc, char **argv)
         fprintf(stderr, "plankit: error: store '%s' has %zu problem(s)\n", cli->store_path,
                 problems->nrows);
         code = EXIT_FAIL;
-    } else if (!cli->quiet) {
-        fprintf(stderr, "plankit: store '%s' ok\n", cli->store_path);
+    } else {
+        if (cli->format == FMT_JSON || cli->format == FMT_CSV)
+            cli_print_table(cli, problems); /* [] or the header: a healthy store is still valid output */
+        if (!cli->quiet)
+            fprintf(stderr, "plankit: store '%s' ok\n", cli->store_path);
     }
     pk_table_free(problems);
     return code;

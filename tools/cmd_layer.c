@@ -8,7 +8,8 @@
 #define USAGE_LOAD                                                                              \
     "plankit layer load SOURCE [--name N] [--title T] [--kind K] [--layer SRC_LAYER]\n"         \
     "                   [--where EXPR] [--select FIELDS] [--s_srs CRS] [--encoding ENC]\n"      \
-    "                   [--replace|--append] [--repair-method linework|structure]\n"           \
+    "                   [--name-field F] [--key FIELD] [--replace [--force]|--append]\n"        \
+    "                   [--repair-method linework|structure]\n"                                 \
     "  Load a layer from any source GDAL reads (Shapefile, GeoJSON, GeoPackage, FileGDB,\n"    \
     "  DXF, KML, CSV; .gz and .zip read in place), reprojected to the store CRS and\n"         \
     "  repaired with GEOS MakeValid, in one transaction.\n"                                    \
@@ -20,9 +21,19 @@
     "    --select F1,F2      keep only these attribute fields\n"                              \
     "    --s_srs CRS         the source's CRS when it declares none (or wrongly)\n"            \
     "    --encoding ENC      text encoding of the attributes, e.g. GBK\n"                      \
-    "    --replace           replace an existing layer of that name\n"                         \
-    "    --append            add the features to an existing layer\n"                          \
+    "    --name-field F      field naming the features in messages, coverage and LAYER:NAME\n"\
+    "                        references (default: name, 名称, NAME, mc, name_zh or 名字)\n"    \
+    "    --key FIELD         field whose values name each feature for good (task links\n"     \
+    "                        follow it when the layer is replaced); default: the\n"            \
+    "                        previous key, else a unique code, id, 编码 or 行政区划代码\n"     \
+    "    --replace           replace an existing layer of that name: task links move to\n"    \
+    "                        the feature with the same key; refused if a link would be lost\n"\
+    "    --force             with --replace: replace even so (lost links go to the tasks'\n"  \
+    "                        history, 'plankit task history ID' shows them)\n"                \
+    "    --append            add the features to an existing layer (same geometry type,\n"   \
+    "                        same fields)\n"                                                   \
     "    --repair-method M   linework (default, keeps areas) or structure (faster)\n"          \
+    "  A CSV's points come from columns named X/Y, lon/lat or 经度/纬度 (or a WKT column).\n"\
     "  Example: plankit layer load towns.shp --name towns --kind district --encoding GBK\n"
 
 #define USAGE_LIST                                                                              \
@@ -54,8 +65,10 @@
     "  Example: plankit layer export towns towns.gpkg --t_srs EPSG:4549\n"
 
 #define USAGE_DROP                                                                              \
-    "plankit layer drop NAME\n"                                                                \
-    "  Remove a layer, its table and index from the store.\n"                                  \
+    "plankit layer drop NAME [--force]\n"                                                      \
+    "  Remove a layer, its table and index from the store. Refused while tasks are\n"          \
+    "  linked to its features, unless --force: the links are then removed and each is\n"      \
+    "  recorded in its task's history ('plankit task history ID') to be restored.\n"          \
     "  Example: plankit layer drop scratch\n"
 
 #define USAGE_RENAME                                                                            \
@@ -85,7 +98,7 @@ static int parse_simple(struct cli *cli, int argc, char **argv, const char *usag
         return done;
     if (argc - optind != nargs)
         return cli_usage_error(verb, "expected %d argument%s", nargs, nargs == 1 ? "" : "s");
-    return -1;
+    return cli_refuse_geojson(cli, verb);
 }
 
 static int print_and_free(struct cli *cli, int rc, struct pk_table *t)
@@ -111,6 +124,9 @@ static int verb_load(struct cli *cli, int argc, char **argv)
         {"replace", no_argument, NULL, 'R'},
         {"append", no_argument, NULL, 'A'},
         {"repair-method", required_argument, NULL, 'M'},
+        {"key", required_argument, NULL, 'K'},
+        {"name-field", required_argument, NULL, 1002},
+        {"force", no_argument, NULL, 1001},
         CLI_COMMON_LONGOPTS,
         {NULL, 0, NULL, 0},
     };
@@ -128,6 +144,9 @@ static int verb_load(struct cli *cli, int argc, char **argv)
         case 'S': o.select = optarg; break;
         case 'r': o.s_srs = optarg; break;
         case 'e': o.encoding = optarg; break;
+        case 'K': o.key = optarg; break;
+        case 1002: o.name_field = optarg; break;
+        case 1001: o.force = 1; break;
         case 'R':
         case 'A':
             if (o.mode != PK_LOAD_CREATE)
@@ -146,6 +165,8 @@ static int verb_load(struct cli *cli, int argc, char **argv)
         return done;
     if (argc - optind != 1)
         return cli_usage_error("layer load", "expected one SOURCE");
+    if (o.force && o.mode != PK_LOAD_REPLACE)
+        return cli_usage_error("layer load", "--force goes with --replace");
     o.source = argv[optind];
     struct pk_store *store = cli_open_store(cli);
     if (!store)
@@ -163,6 +184,9 @@ static int verb_load(struct cli *cli, int argc, char **argv)
             fprintf(stderr, ", %lld repaired, %lld without geometry ('plankit layer issues %s')",
                     res.repaired, res.empty, res.name);
         fprintf(stderr, "\n");
+        if (o.mode == PK_LOAD_REPLACE && (res.links_kept || res.links_lost))
+            fprintf(stderr, "plankit: layer '%s': %lld task link(s) kept by key '%s', %lld removed\n", res.name,
+                    res.links_kept, *res.key ? res.key : "(none)", res.links_lost);
         if (res.measure_srid_chosen)
             fprintf(stderr, "plankit: metric CRS of the store set to EPSG:%d from the data's longitude\n",
                     res.measure_srid_chosen);
@@ -240,24 +264,48 @@ static int verb_export(struct cli *cli, int argc, char **argv)
     return EXIT_OK;
 }
 
-static int verb_drop_or_rename(struct cli *cli, int argc, char **argv, int rename)
+static int verb_drop(struct cli *cli, int argc, char **argv)
 {
-    int code = parse_simple(cli, argc, argv,
-                            rename ? "usage: " USAGE_RENAME USAGE_COMMON : "usage: " USAGE_DROP USAGE_COMMON,
-                            rename ? 2 : 1, rename ? "layer rename" : "layer drop");
+    static const struct option longopts[] = {{"force", no_argument, NULL, 1001}, CLI_COMMON_LONGOPTS,
+                                             {NULL, 0, NULL, 0}};
+    static const char usage[] = "usage: " USAGE_DROP USAGE_COMMON;
+    int opt, done = -1, force = 0;
+    optind = 1;
+    while ((opt = cli_getopt(cli, argc, argv, NULL, longopts, usage, &done)) != -1) {
+        if (opt != 1001)
+            return cli_usage_error("layer drop", "unknown option or missing value: '%s'", argv[optind - 1]);
+        force = 1;
+    }
+    if (done >= 0)
+        return done;
+    if (argc - optind != 1)
+        return cli_usage_error("layer drop", "expected 1 argument");
+    struct pk_store *store = cli_open_store(cli);
+    if (!store)
+        return EXIT_FAIL;
+    long long removed = 0;
+    int rc = pk_layer_drop(store, argv[optind], force, &removed);
+    pk_store_close(store);
+    if (rc != PK_OK)
+        return cli_fail(cli, rc);
+    if (removed && !cli->quiet)
+        fprintf(stderr, "plankit: layer '%s' dropped with %lld task link(s) (kept in the tasks' history)\n",
+                argv[optind], removed);
+    return EXIT_OK;
+}
+
+static int verb_rename(struct cli *cli, int argc, char **argv)
+{
+    int code = parse_simple(cli, argc, argv, "usage: " USAGE_RENAME USAGE_COMMON, 2, "layer rename");
     if (code >= 0)
         return code;
     struct pk_store *store = cli_open_store(cli);
     if (!store)
         return EXIT_FAIL;
-    int rc = rename ? pk_layer_rename(store, argv[optind], argv[optind + 1])
-                    : pk_layer_drop(store, argv[optind]);
+    int rc = pk_layer_rename(store, argv[optind], argv[optind + 1]);
     pk_store_close(store);
     return rc == PK_OK ? EXIT_OK : cli_fail(cli, rc);
 }
-
-static int verb_drop(struct cli *cli, int argc, char **argv) { return verb_drop_or_rename(cli, argc, argv, 0); }
-static int verb_rename(struct cli *cli, int argc, char **argv) { return verb_drop_or_rename(cli, argc, argv, 1); }
 
 static const struct {
     const char *name;

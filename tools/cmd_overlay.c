@@ -111,7 +111,7 @@ struct an_args {
 static int parse(struct cli *cli, int argc, char **argv, const char *cmd, const char *usage, struct an_args *a)
 {
     int opt, done = -1;
-    char *end;
+    long long n;
     memset(a, 0, sizeof *a);
     optind = 1;
     while ((opt = cli_getopt(cli, argc, argv, "o:", longopts, usage, &done)) != -1) {
@@ -121,22 +121,21 @@ static int parse(struct cli *cli, int argc, char **argv, const char *cmd, const 
         case OPT_WHERE_A: a->ov.where_a = optarg; break;
         case OPT_WHERE_B: a->ov.where_b = optarg; break;
         case OPT_THREADS:
-            a->ov.threads = (int)strtol(optarg, &end, 10);
-            if (*end || a->ov.threads < 1 || a->ov.threads > 256)
+            if (cli_parse_integer(optarg, 1, 256, &n))
                 return cli_usage_error(cmd, "--threads takes a number from 1 to 256");
+            a->ov.threads = (int)n;
             break;
         case OPT_MIN_AREA:
-            a->ov.min_area = strtod(optarg, &end);
-            if (end == optarg || *end || a->ov.min_area < 0)
+            if (cli_parse_numbers(optarg, &a->ov.min_area, 1) || a->ov.min_area < 0)
                 return cli_usage_error(cmd, "--min-area takes square metres, e.g. 1");
             break;
         case OPT_SUMMARY: a->ov.summary = 1; break;
         case OPT_LONG: a->ov.summary_long = 1; break;
         case OPT_DISSOLVE: a->buf.dissolve = 1; break;
         case OPT_SEGMENTS:
-            a->buf.quadsegs = (int)strtol(optarg, &end, 10);
-            if (*end || a->buf.quadsegs < 1 || a->buf.quadsegs > 1000)
+            if (cli_parse_integer(optarg, 1, 1000, &n))
                 return cli_usage_error(cmd, "--segments takes a number from 1 to 1000");
+            a->buf.quadsegs = (int)n;
             break;
         case OPT_BY: a->dis.by = optarg; break;
         default: return cli_usage_error(cmd, "bad option");
@@ -206,11 +205,8 @@ int cmd_buffer(struct cli *cli, int argc, char **argv)
         return cli_usage_error("buffer", "expected LAYER DISTANCE");
     if (!a.buf.out)
         return cli_usage_error("buffer", "give -o OUT (a new layer name or a file)");
-    char *end;
-    double d = strtod(a.pos[1], &end);
-    if (end == a.pos[1] || (*end && strcmp(end, "m") && strcmp(end, "km")))
+    if (cli_parse_metres(a.pos[1], &a.buf.distance_m))
         return cli_usage_error("buffer", "DISTANCE '%s' is not metres, e.g. 500, 500m or 1.5km", a.pos[1]);
-    a.buf.distance_m = !strcmp(end, "km") ? d * 1000 : d;
     a.buf.layer = a.pos[0];
     struct pk_store *store = cli_open_store(cli);
     if (!store)

@@ -17,10 +17,17 @@ const char usage_coverage[] =
     "A note on stderr names the schematic layers the result rests on (LAYER and the\n"
     "layers tasks link to whose accuracy class is 'schematic ±km'; -q hides it).\n"
     "\n"
+    "Linked features count as covered in full, whatever the link's role: a task linked to\n"
+    "a whole town (role located-in, covers, serves or affects) covers 100 % of that town.\n"
+    "To count only where a task acts, give it a footprint (task attach --geom) or link it\n"
+    "to a zone (e.g. a key_areas feature) rather than to the town.\n"
+    "\n"
     "Options:\n"
     "  --by LAYER          the layer to report on (e.g. towns)\n"
-    "  --pillar P          only tasks of this classification (e.g. 品质之城)\n"
-    "  --status S          only tasks with this status\n"
+    "  --pillar P          only tasks of this classification (name, English name or code,\n"
+    "                      e.g. 品质之城 or PZ)\n"
+    "  --status S          only tasks with this status: planned, in_progress, done, delayed,\n"
+    "                      cancelled, or 计划中, 进行中, 已完成, 暂停, 已取消\n"
     "  --year Y            only tasks running in year Y\n"
     "  --include-citywide  count city-wide tasks too (they cover every feature)\n"
     "  --format FMT        table (default), csv, json, or geojson (with geometries)\n"
@@ -82,20 +89,6 @@ struct query_args {
     int probes;
 };
 
-/* "500", "500m", "0.8km" -> metres; -1 if malformed. */
-static double parse_distance(const char *s)
-{
-    char *end;
-    double v = strtod(s, &end);
-    if (end == s || v < 0)
-        return -1;
-    if (!*end || !strcmp(end, "m"))
-        return v;
-    if (!strcmp(end, "km"))
-        return v * 1000;
-    return -1;
-}
-
 static int parse_query_args(struct cli *cli, int argc, char **argv, const char *verb, const char *usage,
                             struct query_args *a)
 {
@@ -108,9 +101,9 @@ static int parse_query_args(struct cli *cli, int argc, char **argv, const char *
         case OPT_PILLAR: a->cov.classification = a->q.classification = optarg; break;
         case OPT_STATUS: a->cov.status = a->q.status = optarg; break;
         case OPT_YEAR:
-            a->cov.year = a->q.year = atoi(optarg);
-            if (a->cov.year <= 0)
-                return cli_usage_error(verb, "--year '%s' is not a year", optarg);
+            if (cli_parse_year(optarg, &a->cov.year))
+                return cli_usage_error(verb, "--year '%s' is not a year (1900 to 2200)", optarg);
+            a->q.year = a->cov.year;
             break;
         case OPT_CITYWIDE: a->cov.include_citywide = a->q.include_citywide = 1; break;
         case OPT_IN: a->q.probe = PK_PROBE_IN; a->q.feature = optarg; a->probes++; break;
@@ -130,7 +123,7 @@ static int parse_query_args(struct cli *cli, int argc, char **argv, const char *
                 return cli_usage_error(verb, "--bbox expects WEST,SOUTH,EAST,NORTH");
             break;
         case OPT_DISTANCE:
-            if ((a->q.distance_m = parse_distance(optarg)) < 0)
+            if (cli_parse_metres(optarg, &a->q.distance_m) || a->q.distance_m < 0)
                 return cli_usage_error(verb, "--distance '%s': expected metres, e.g. 500m or 1.5km", optarg);
             break;
         case OPT_TASK: a->task = optarg; break;
@@ -192,11 +185,17 @@ static int run_query(struct cli *cli, enum query_kind kind, struct query_args *a
     if (!store)
         return EXIT_FAIL;
     struct pk_table *t = NULL;
-    int rc = kind == Q_COVERAGE ? pk_coverage(store, &a->cov, &t, cli_progress, cli)
+    char *pillar = NULL;
+    int rc = cli_check_filters(store, &a->cov.status, &a->cov.classification, &pillar, NULL);
+    a->q.status = a->cov.status;
+    a->q.classification = a->cov.classification;
+    if (rc == PK_OK)
+        rc = kind == Q_COVERAGE ? pk_coverage(store, &a->cov, &t, cli_progress, cli)
              : kind == Q_TASKS  ? pk_query_tasks(store, &a->q, &t)
                                 : pk_query_zones(store, a->task, cli->format == FMT_GEOJSON, &t);
     if (rc == PK_OK)
         note_schematic(cli, store, kind, a, t);
+    free(pillar);
     pk_store_close(store);
     return print_result(cli, rc, t);
 }
@@ -273,5 +272,9 @@ int cmd_sql(struct cli *cli, int argc, char **argv)
     struct pk_table *t = NULL;
     int rc = pk_sql_readonly(store, argv[optind], &t);
     pk_store_close(store);
+    if (rc != PK_OK) { /* a bad or refused statement is a failed command, not a usage error */
+        cli_fail(cli, rc);
+        return EXIT_FAIL;
+    }
     return print_result(cli, rc, t);
 }

@@ -1,7 +1,10 @@
 /* cmd_task.c — `plankit task <verb>`: import, add, update, show, list,
  * remove, attach, detach, history. */
+#include <limits.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
+#include <unistd.h>
 
 #include "cli.h"
 
@@ -11,17 +14,29 @@
     "    --section S           plan section, e.g. 七、三     --source S       plan sentence\n"   \
     "    --lead DEPT           lead department             --partners A,B   partners\n"        \
     "    --start Y / --end Y   start and end year          --status S       planned,\n"        \
-    "                          in_progress, done, delayed, cancelled\n"                        \
+    "                          in_progress, done, delayed, cancelled (or 计划中, 进行中,\n"   \
+    "                          已完成, 暂停, 已取消)\n"                                        \
     "    --progress N          percent done, 0-100         --tags A,B       tags\n"            \
     "    --indicator \"NAME=TARGET UNIT;...\"  measurable targets, e.g. \"产值=1000 亿元\"\n"  \
     "    --citywide / --not-citywide   the task concerns the whole city\n"
 
 #define USAGE_IMPORT                                                                            \
-    "plankit task import FILE\n"                                                               \
+    "plankit task import FILE|- [--encoding ENC]\n"                                           \
     "  Import tasks from JSON (see layers/TASKS.md) or CSV (header: id,title,pillar,...,\n"    \
     "  links as layer:feature[:role];...), upserting by id in one transaction. A bad row is\n" \
-    "  reported with its line number and nothing is imported.\n"                               \
-    "  Example: plankit task import layers/kunshan-tasks.json\n"
+    "  reported with its line number and nothing is imported. '-' reads standard input.\n"   \
+    "  The text must be UTF-8, or give its encoding: --encoding GBK for a CSV saved by\n"     \
+    "  Chinese Excel (any iconv name: GB18030, BIG5, ...).\n"                                 \
+    "  Example: plankit task import layers/kunshan-tasks.json\n"                               \
+    "  Example: plankit task import 任务表.csv --encoding GBK\n"
+
+#define USAGE_EXPORT                                                                            \
+    "plankit task export [OUT|-] [--format csv|json]\n"                                       \
+    "  Write every task with its links (features named by the layer's key) and\n"             \
+    "  footprints in the format task import reads, to OUT or standard output. The\n"          \
+    "  format follows OUT's extension, else JSON. CSV (UTF-8 with a byte-order mark\n"        \
+    "  in a file, for Excel) cannot hold footprints: use JSON for those.\n"                   \
+    "  Example: plankit task export tasks.csv   (edit in Excel, then: task import tasks.csv)\n"
 
 #define USAGE_ADD                                                                               \
     "plankit task add ID --title T [fields]\n"                                                 \
@@ -37,8 +52,10 @@
     "  Example: plankit task history ZZ-03\n"
 
 #define USAGE_LIST                                                                              \
-    "plankit task list [--pillar P] [--status S] [--year Y] [--layer L --feature F]\n"         \
-    "  List tasks, optionally only those of a pillar, status, year or linked to a feature.\n"  \
+    "plankit task list [--pillar P] [--status S] [--lead DEPT] [--year Y]\n"                  \
+    "                  [--layer L --feature F]\n"                                             \
+    "  List tasks, optionally only those of a pillar (name, English name or code), status,\n" \
+    "  lead, year or linked to a feature. Unknown values are errors listing the known ones.\n" \
     "  Example: plankit task list --layer towns --feature 周庄镇 --format csv\n"
 
 #define USAGE_ATTACH                                                                            \
@@ -47,7 +64,9 @@
     "plankit task attach ID --where LAYER --intersecting LAYER:FEATURE [--role R]\n"           \
     "  Link a task to a feature (by name, code or id), give it its own footprint(s), or\n"     \
     "  link it to every feature of LAYER that overlaps a feature. Roles: located-in\n"         \
-    "  (default), serves, affects, or your own. WKT is in the store CRS unless --s_srs;\n"     \
+    "  (default: the task is in that place), covers (it covers the whole feature), serves,\n" \
+    "  affects, or your own; coverage counts any linked feature as covered in full\n"        \
+    "  ('plankit coverage --help'). WKT is in the store CRS unless --s_srs;\n"                \
     "  GeoJSON in EPSG:4326; a file in its own CRS.\n"                                         \
     "plankit task detach ID --from LAYER:FEATURE | --footprint N | --all\n"                    \
     "  Example: plankit task attach PZ-01 --where towns --intersecting key_areas:QYG-CBD\n"
@@ -56,14 +75,14 @@
     "\nOptions of every verb: -s/--store PATH, --format table|csv|json, --user NAME,\n"        \
     "-q/--quiet, -v/--verbose, -h/--help\n"
 
-const char usage_task[] = "usage: plankit task <verb> [options]\n\n" USAGE_IMPORT "\n" USAGE_ADD "\n"
+const char usage_task[] = "usage: plankit task <verb> [options]\n\n" USAGE_IMPORT "\n" USAGE_EXPORT "\n" USAGE_ADD "\n"
     USAGE_SHOW "\n" USAGE_LIST "\n" USAGE_ATTACH USAGE_COMMON;
 
 enum {
     OPT_TITLE = 1000, OPT_TITLE_EN, OPT_DESC, OPT_PILLAR, OPT_SECTION, OPT_SOURCE, OPT_LEAD, OPT_PARTNERS,
     OPT_START, OPT_END, OPT_STATUS, OPT_PROGRESS, OPT_TAGS, OPT_INDICATOR, OPT_CITYWIDE, OPT_NOT_CITYWIDE,
     OPT_YEAR, OPT_LAYER, OPT_FEATURE, OPT_TO, OPT_ROLE, OPT_GEOM, OPT_SSRS, OPT_LABEL, OPT_WHERE,
-    OPT_INTERSECTING, OPT_FROM, OPT_FOOTPRINT, OPT_ALL,
+    OPT_INTERSECTING, OPT_FROM, OPT_FOOTPRINT, OPT_ALL, OPT_ENCODING,
 };
 
 static const struct option task_longopts[] = {
@@ -81,7 +100,7 @@ static const struct option task_longopts[] = {
     {"s_srs", required_argument, NULL, OPT_SSRS}, {"label", required_argument, NULL, OPT_LABEL},
     {"where", required_argument, NULL, OPT_WHERE}, {"intersecting", required_argument, NULL, OPT_INTERSECTING},
     {"from", required_argument, NULL, OPT_FROM}, {"footprint", required_argument, NULL, OPT_FOOTPRINT},
-    {"all", no_argument, NULL, OPT_ALL},
+    {"all", no_argument, NULL, OPT_ALL}, {"encoding", required_argument, NULL, OPT_ENCODING},
     CLI_COMMON_LONGOPTS,
     {NULL, 0, NULL, 0},
 };
@@ -92,6 +111,7 @@ struct task_args {
     struct pk_task_filter filter;
     struct pk_attach_opts attach;
     const char *from;
+    const char *encoding;
     long long footprint;
     int all;
     char *partners, *tags, *indicators; /* owned JSON */
@@ -99,13 +119,10 @@ struct task_args {
     int npositional;
 };
 
-static int parse_int(const char *verb, const char *opt, const char *s, int *out)
+static int parse_year(const char *verb, const char *opt, const char *s, int *out)
 {
-    char *end;
-    long v = strtol(s, &end, 10);
-    if (!*s || *end)
-        return cli_usage_error(verb, "%s '%s' is not a whole number", opt, s);
-    *out = (int)v;
+    if (cli_parse_year(s, out))
+        return cli_usage_error(verb, "%s '%s' is not a year (1900 to 2200)", opt, s);
     return 0;
 }
 
@@ -114,7 +131,6 @@ static int parse_task_args(struct cli *cli, int argc, char **argv, const char *v
                            struct task_args *a)
 {
     int opt, done = -1;
-    char *end;
     memset(a, 0, sizeof *a);
     pk_task_fields_init(&a->f);
     optind = 1;
@@ -134,13 +150,12 @@ static int parse_task_args(struct cli *cli, int argc, char **argv, const char *v
             if (!(a->f.indicators_json = a->indicators = pk_task_indicators_json(cli->ctx, optarg)))
                 return cli_usage_error(verb, "--indicator: %s", pk_errmsg(cli->ctx));
             break;
-        case OPT_START: if (parse_int(verb, "--start", optarg, &a->f.start_year)) return EXIT_USAGE; break;
-        case OPT_END: if (parse_int(verb, "--end", optarg, &a->f.end_year)) return EXIT_USAGE; break;
-        case OPT_YEAR: if (parse_int(verb, "--year", optarg, &a->filter.year)) return EXIT_USAGE; break;
+        case OPT_START: if (parse_year(verb, "--start", optarg, &a->f.start_year)) return EXIT_USAGE; break;
+        case OPT_END: if (parse_year(verb, "--end", optarg, &a->f.end_year)) return EXIT_USAGE; break;
+        case OPT_YEAR: if (parse_year(verb, "--year", optarg, &a->filter.year)) return EXIT_USAGE; break;
         case OPT_STATUS: a->f.status = a->filter.status = optarg; break;
         case OPT_PROGRESS:
-            a->f.progress = strtod(optarg, &end);
-            if (!*optarg || *end)
+            if (cli_parse_numbers(optarg, &a->f.progress, 1))
                 return cli_usage_error(verb, "--progress '%s' is not a number", optarg);
             if (!(a->f.progress >= 0 && a->f.progress <= 100))
                 return cli_usage_error(verb, "--progress must be a number from 0 to 100");
@@ -157,8 +172,12 @@ static int parse_task_args(struct cli *cli, int argc, char **argv, const char *v
         case OPT_WHERE: a->attach.where_layer = optarg; break;
         case OPT_INTERSECTING: a->attach.intersecting = optarg; break;
         case OPT_FROM: a->from = optarg; break;
-        case OPT_FOOTPRINT: a->footprint = strtoll(optarg, NULL, 10); break;
+        case OPT_FOOTPRINT:
+            if (cli_parse_integer(optarg, 1, LLONG_MAX, &a->footprint))
+                return cli_usage_error(verb, "--footprint '%s' is not a footprint number, e.g. 1", optarg);
+            break;
         case OPT_ALL: a->all = 1; break;
+        case OPT_ENCODING: a->encoding = optarg; break;
         default: return cli_usage_error(verb, "bad option");
         }
     }
@@ -196,9 +215,15 @@ static int run_verb(struct cli *cli, int argc, char **argv, const char *verb, in
     char cmd[32];
     snprintf(cmd, sizeof cmd, "task %s", verb);
     int code = parse_task_args(cli, argc, argv, cmd, usage_task, &a);
+    if (code < 0)
+        code = cli_refuse_geojson(cli, cmd);
     if (code >= 0) {
         release_args(&a);
         return code;
+    }
+    if (a.encoding && strcmp(verb, "import")) {
+        release_args(&a);
+        return cli_usage_error(cmd, "--encoding goes with task import");
     }
     if (a.npositional != need_id) {
         release_args(&a);
@@ -217,7 +242,7 @@ static int run_verb(struct cli *cli, int argc, char **argv, const char *verb, in
     a.f.id = id;
     if (!strcmp(verb, "import")) {
         struct pk_task_import_result res;
-        rc = pk_task_import(store, id, &res);
+        rc = pk_task_import_encoded(store, id, a.encoding, &res);
         if (rc == PK_OK && !cli->quiet)
             fprintf(stderr, "plankit: imported '%s': %lld created, %lld updated, %lld unchanged, %lld links\n",
                     id, res.created, res.updated, res.unchanged, res.links);
@@ -232,7 +257,12 @@ static int run_verb(struct cli *cli, int argc, char **argv, const char *verb, in
     } else if (!strcmp(verb, "remove")) {
         rc = pk_task_remove(store, id);
     } else if (!strcmp(verb, "list")) {
-        rc = pk_task_list(store, &a.filter, &t);
+        char *pillar = NULL;
+        a.filter.lead = a.f.lead;
+        rc = cli_check_filters(store, &a.filter.status, &a.filter.classification, &pillar, a.filter.lead);
+        if (rc == PK_OK)
+            rc = pk_task_list(store, &a.filter, &t);
+        free(pillar);
     } else if (!strcmp(verb, "attach")) {
         rc = pk_task_attach(store, id, &a.attach, &count);
         if (rc == PK_OK && !cli->quiet)
@@ -246,6 +276,64 @@ static int run_verb(struct cli *cli, int argc, char **argv, const char *verb, in
     pk_store_close(store);
     release_args(&a);
     return finish(cli, rc, t);
+}
+
+/* Write text to path under a temporary name moved into place; "-" or NULL
+ * is standard output. */
+static int write_out(const char *path, const char *text, int bom)
+{
+    if (!path || !strcmp(path, "-"))
+        return fputs(text, stdout) < 0 ? -1 : 0;
+    char tmp[4096];
+    snprintf(tmp, sizeof tmp, "%s.plankit-tmp", path);
+    FILE *fp = fopen(tmp, "wb");
+    if (!fp)
+        return -1;
+    int bad = (bom && fputs("\xEF\xBB\xBF", fp) < 0) || fputs(text, fp) < 0;
+    bad |= fclose(fp) != 0;
+    if (bad || rename(tmp, path) != 0) {
+        remove(tmp);
+        return -1;
+    }
+    return 0;
+}
+
+static int verb_export(struct cli *cli, int argc, char **argv)
+{
+    struct task_args a;
+    int code = parse_task_args(cli, argc, argv, "task export", "usage: " USAGE_EXPORT USAGE_COMMON, &a);
+    release_args(&a);
+    if (code >= 0)
+        return code;
+    if (a.npositional > 1)
+        return cli_usage_error("task export", "expected at most one OUT");
+    const char *out = a.npositional ? a.positional[0] : NULL;
+    const char *ext = out ? strrchr(out, '.') : NULL;
+    const char *format = cli->format == FMT_CSV ? "csv" : cli->format == FMT_JSON ? "json"
+                         : cli->format == FMT_GEOJSON ? NULL : ext && !strcasecmp(ext, ".csv") ? "csv" : "json";
+    if (!format)
+        return cli_usage_error("task export", "--format geojson: tasks are written as csv or json (task import's "
+                               "formats); 'plankit layer export' writes geometries");
+    if (out && !strcmp(out, "-"))
+        out = NULL;
+    if (out && access(out, F_OK) == 0)
+        return cli_fail(cli, pk_error(cli->ctx, PK_ERR_EXISTS, "task export: '%s' already exists: remove it first", out));
+    struct pk_store *store = cli_open_store(cli);
+    if (!store)
+        return EXIT_FAIL;
+    char *text = NULL;
+    int rc = pk_task_export(store, format, &text);
+    pk_store_close(store);
+    if (rc != PK_OK)
+        return cli_fail(cli, rc);
+    if (write_out(out, text, out && !strcmp(format, "csv")) != 0)
+        rc = pk_error(cli->ctx, PK_ERR_IO, "task export: cannot write '%s'", out ? out : "standard output");
+    free(text);
+    if (rc != PK_OK)
+        return cli_fail(cli, rc);
+    if (out && !cli->quiet)
+        fprintf(stderr, "plankit: tasks written to '%s' (%s)\n", out, format);
+    return EXIT_OK;
 }
 
 #define VERB(name, need_id) \
@@ -263,9 +351,9 @@ VERB(detach, 1)
 int cmd_task(struct cli *cli, int argc, char **argv)
 {
     static const char *const names[] = {"import", "add", "update", "show", "history", "remove", "list",
-                                        "attach", "detach"};
+                                        "attach", "detach", "export"};
     static int (*const fns[])(struct cli *, int, char **) = {
         verb_import, verb_add, verb_update, verb_show, verb_history, verb_remove, verb_list, verb_attach,
-        verb_detach};
+        verb_detach, verb_export};
     return cli_dispatch_verb(cli, "task", usage_task, argc, argv, names, fns, sizeof names / sizeof names[0]);
 }

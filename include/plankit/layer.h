@@ -30,7 +30,11 @@ struct pk_load_opts {
     const char *encoding;   /* source text encoding, e.g. GBK */
     const char *provenance; /* free text kept in the registry */
     const char *accuracy;   /* free text kept in the registry */
+    const char *name_field; /* field naming the features; NULL = name, 名称, NAME, mc, ... */
+    const char *key;        /* field whose values identify features across reloads; NULL = the
+                               previous key, else a unique code/id/编码/行政区划代码 field */
     enum pk_load_mode mode;
+    int force;              /* replace even when task links are lost (they go to the history) */
     int repair_structure;   /* 1 = MakeValid "structure" method (faster, changes areas) */
 };
 
@@ -42,11 +46,17 @@ struct pk_load_result {
     long long dropped;    /* degenerate rings/lines removed */
     char name[128];       /* the layer name used */
     int measure_srid_chosen; /* non-zero when this load chose the store's metric CRS */
+    char key[128];        /* the layer's key field, "" when none */
+    char name_field[128]; /* the field naming the features, "" when none */
+    long long links_kept; /* replace: task links re-matched by key */
+    long long links_lost; /* replace --force: task links removed (recorded in history) */
 };
 
 /* Load a layer in one transaction (nested in the caller's when one is open).
  * Repaired and empty features are logged as warnings and kept in
- * pk_load_issues. result may be NULL. */
+ * pk_load_issues. result may be NULL. Replacing a layer moves every task
+ * link to the new feature with the same key value; it fails (store
+ * unchanged) when a link would be lost, unless opts->force. */
 int pk_layer_load(struct pk_store *store, const struct pk_load_opts *opts,
                   struct pk_load_result *result, pk_progress_fn progress, void *progress_arg);
 
@@ -69,11 +79,17 @@ struct pk_export_opts {
 int pk_layer_export(struct pk_store *store, const char *name, const char *out_path,
                     const struct pk_export_opts *opts, pk_progress_fn progress, void *arg);
 
-int pk_layer_drop(struct pk_store *store, const char *name);
+/* Drop a layer. Fails when tasks are linked to it, unless force: the links
+ * are then removed and recorded in each task's history. *links_removed
+ * (may be NULL) counts them. */
+int pk_layer_drop(struct pk_store *store, const char *name, int force, long long *links_removed);
 int pk_layer_rename(struct pk_store *store, const char *old_name, const char *new_name);
 
-/* 1 if name is acceptable as a layer name (letters incl. CJK, digits, _ -). */
+/* 1 if name is acceptable as a layer name (letters incl. CJK, digits, _ -;
+ * no invisible characters; not a name the store uses for its own tables). */
 int pk_layer_name_valid(const char *name);
+/* Why a name is not acceptable (static text), or NULL when it is. */
+const char *pk_layer_name_problem(const char *name);
 
 /* Consistency check of the whole store: SQLite integrity, registry vs
  * tables, spatial indexes, geometry validity, counts. Problems go into *out

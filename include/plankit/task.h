@@ -47,8 +47,22 @@ struct pk_task_filter {
     int year;                   /* 0 = any: else start_year <= year <= end_year */
     const char *layer;          /* with feature: tasks linked to that feature */
     const char *feature;        /* name, code or fid */
+    const char *lead;           /* NULL = any */
 };
 int pk_task_list(struct pk_store *store, const struct pk_task_filter *filter, struct pk_table **out);
+
+/* Filter values. A status is English (planned, in_progress, done, delayed,
+ * cancelled, any case) or Chinese (计划中, 进行中, 已完成, 暂停, 已取消, ...):
+ * the canonical English name, static, or NULL when unknown. */
+const char *pk_task_status_canonical(const char *text);
+/* "planned (计划中), in_progress (进行中), ...": for messages. Static. */
+const char *pk_task_status_help(void);
+/* Errors (PK_ERR_ARGS) list the known values. *canonical is static. */
+int pk_task_check_status(struct pk_ctx *ctx, const char *text, const char **canonical);
+/* A pillar by name, English name or code; *canonical: its name, caller frees with free(). */
+int pk_task_check_pillar(struct pk_store *store, const char *text, char **canonical);
+/* A lead department some task has. */
+int pk_task_check_lead(struct pk_store *store, const char *text);
 
 struct pk_task_import_result {
     long long created, updated, unchanged, links, footprints;
@@ -57,6 +71,18 @@ struct pk_task_import_result {
  * one transaction: a bad row is reported with its line (CSV) or index (JSON)
  * and nothing is imported. */
 int pk_task_import(struct pk_store *store, const char *path, struct pk_task_import_result *res);
+/* Same, from a file in `encoding` (any iconv name, e.g. GBK; NULL = UTF-8);
+ * path "-" reads standard input. Text that is not valid in the encoding
+ * (or not UTF-8 when none is given) is an error naming the line. */
+int pk_task_import_encoded(struct pk_store *store, const char *path, const char *encoding,
+                           struct pk_task_import_result *res);
+
+/* Every task, with the classifications, links (features named by the
+ * layer's key value, else fid) and footprints, in the format task import
+ * reads: format "json" or "csv". CSV cannot hold footprints, nor ';' inside
+ * list items or links: those are errors naming the task. *out: caller frees
+ * with free(). */
+int pk_task_export(struct pk_store *store, const char *format, char **out);
 
 /* Turn "a,b,c" into a JSON array of strings. Caller frees with free(). */
 char *pk_task_list_json(const char *comma_list);

@@ -35,7 +35,7 @@ expect_fail_unchanged "an empty file" "layer load '.*empty.geojson': not a vecto
 
 # no CRS: a CSV with a WKT column
 printf 'name,WKT\na,"POINT (121 31.3)"\nb,"POINT (121.1 31.4)"\n' >"$WORK/nocrs.csv"
-expect_fail_unchanged "a source without CRS" "the source has no CRS: give it with --s_srs" pk layer load "$WORK/nocrs.csv"
+expect_fail_unchanged "a source without CRS" "the source has no CRS: the coordinates look like degrees: give --s_srs EPSG:4490 (CGCS2000) or EPSG:4326 (WGS84)" pk layer load "$WORK/nocrs.csv"
 expect_eq "... exits 1" 1 "$(pk layer load "$WORK/nocrs.csv" 2>/dev/null; echo $?)"
 # unknown CRS codes
 expect_fail_unchanged "--s_srs EPSG:999999" "--s_srs: unknown CRS 'EPSG:999999'" \

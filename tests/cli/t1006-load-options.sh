@@ -65,9 +65,14 @@ gzip -c "$LAYERS/kunshan-places.geojson" >"$WORK/places.geojson.gz"
 pk layer load "$WORK/places.geojson.gz" -q
 expect_eq "a .geojson.gz loads, named after its stem" 15 "$(reg places feature_count)"
 
-# --append: the features get new fids after the largest
+# --append: the features get new fids after the largest (the same towns
+# under other codes: the layer's key, code, stays unique)
 T=$(table 区镇)
-pk layer load "$LAYERS/kunshan-towns.geojson" --name 区镇 --append >"$WORK/out" 2>"$WORK/err"
+python3 -c 'import json, sys
+d = json.load(open(sys.argv[1], encoding="utf-8"))
+for f in d["features"]: f["properties"]["code"] += "-2"
+json.dump(d, open(sys.argv[2], "w", encoding="utf-8"), ensure_ascii=False)' "$LAYERS/kunshan-towns.geojson" "$WORK/towns2.geojson"
+pk layer load "$WORK/towns2.geojson" --name 区镇 --append >"$WORK/out" 2>"$WORK/err"
 expect_eq "--append exits 0" 0 $?
 expect_eq "--append adds the features" 24 "$(reg 区镇 feature_count)"
 expect_eq "the registry count is the table's" 24 "$(sqlite3 "$PLANKIT_STORE" "SELECT count(*) FROM $T")"
@@ -78,15 +83,15 @@ expect_eq "the first features keep their fids" "昆山开发区 昆山开发区"
     "$(sqlite3 "$PLANKIT_STORE" "SELECT (SELECT name FROM $T WHERE fid = 1) || ' ' || (SELECT name FROM $T WHERE fid = 13)")"
 # after deleting the last feature, the next append still continues after the largest
 sqlite3 "$PLANKIT_STORE" "DELETE FROM $T WHERE fid > 20; UPDATE pk_layers SET feature_count = 20 WHERE name = '区镇'"
-pk layer load "$LAYERS/kunshan-towns.geojson" --name 区镇 --append --where "code = 'KSKFQ'" -q
+pk layer load "$WORK/towns2.geojson" --name 区镇 --append --where "code = 'JX-2'" -q
 expect_eq "an append after deletions takes the next fid" 21 \
-    "$(sqlite3 "$PLANKIT_STORE" "SELECT fid FROM $T WHERE code = 'KSKFQ' ORDER BY fid DESC LIMIT 1")"
-# --append from a source without some of the layer's fields: those are NULL
-printf '{"type":"FeatureCollection","features":[{"type":"Feature","properties":{"name":"新镇","extra":1},"geometry":{"type":"Polygon","coordinates":[[[121,31.3],[121.01,31.3],[121.01,31.31],[121,31.3]]]}}]}\n' \
+    "$(sqlite3 "$PLANKIT_STORE" "SELECT fid FROM $T WHERE code = 'JX-2' ORDER BY fid DESC LIMIT 1")"
+# --append from a source with other fields: --select picks the layer's (t1014 has the refusals)
+printf '{"type":"FeatureCollection","features":[{"type":"Feature","properties":{"name":"新镇","code":"XZ","extra":1},"geometry":{"type":"Polygon","coordinates":[[[121,31.3],[121.01,31.3],[121.01,31.31],[121,31.3]]]}}]}\n' \
     >"$WORK/new.geojson"
-pk layer load "$WORK/new.geojson" --name slim --append -q
-expect_eq "--append from a source with fewer fields" 13 "$(reg slim feature_count)"
-expect_eq "... fills what it has, NULL for the rest, ignores the others" "13|新镇|" \
+pk layer load "$WORK/new.geojson" --name slim --append --select name,code -q
+expect_eq "--append from a source with more fields, with --select" 13 "$(reg slim feature_count)"
+expect_eq "... stores the selected ones" "13|新镇|XZ" \
     "$(sqlite3 "$PLANKIT_STORE" "SELECT fid, name, code FROM $(table slim) WHERE fid = 13")"
 expect_eq "... and adds no column" "fid,name,code,geom" "$(columns slim)"
 expect_eq "--append records history" 3 \

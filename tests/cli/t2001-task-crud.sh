@@ -26,7 +26,7 @@ for pair in "title=固本升级 集群" "title_en=Upgrade the cluster" "descript
     "progress=12.5" 'tags=["电子信息","AI终端"]' "citywide=0"; do
     expect_eq "show: ${pair%%=*}" "${pair#*=}" "$(prop ZZ-01 "${pair%%=*}")"
 done
-expect_eq "show: indicators as JSON objects" '[{"name": "产值", "target": 1000.0, "unit": "亿元"}, {"name": "企业", "target": 5.0, "unit": "家"}]' \
+expect_eq "show: indicators as JSON objects" '[{"name": "产值", "target": 1000, "unit": "亿元"}, {"name": "企业", "target": 5, "unit": "家"}]' \
     "$(prop ZZ-01 indicators | python3 -c 'import json, sys; print(json.dumps(json.load(sys.stdin), ensure_ascii=False))')"
 expect_eq "the row in pk_tasks (SQL)" "智造之城|2026|2030|in_progress|12.5" \
     "$(spatialite_sql "SELECT classification, start_year, end_year, status, progress FROM pk_tasks WHERE id='ZZ-01'")"

@@ -24,7 +24,7 @@ expect_eq "a quoted description with quotes" 'a "quoted" word, and a comma' "$(p
 expect_eq "a description over two lines" "two
 lines" "$(prop C-02 description)"
 expect_eq "partners: ';' separated in CSV, a JSON list in the store" '["市住建局","市交通局"]' "$(prop C-01 partners)"
-expect_eq "indicators" '[{"name":"产值","target":1000.0,"unit":"亿元"},{"name":"企业","target":5.0,"unit":"家"}]' \
+expect_eq "indicators" '[{"name":"产值","target":1000,"unit":"亿元"},{"name":"企业","target":5,"unit":"家"}]' \
     "$(prop C-01 indicators)"
 expect_eq "links with roles (by name, code)" "squares:1 A (located-in)
 marks:3 Twin (serves)" "$(prop C-01 link)"

@@ -493,12 +493,12 @@ static void test_list_filters(void **state)
         struct pk_task_filter filter;
         const char *expect;
     } cases[] = {
-        {{NULL, NULL, 0, NULL, NULL}, "L1,L2,L3"},
-        {{"甲", NULL, 0, NULL, NULL}, "L1,L3"},
-        {{NULL, "done", 0, NULL, NULL}, "L2,L3"},
-        {{"甲", "done", 0, NULL, NULL}, "L3"},
-        {{NULL, NULL, 2027, NULL, NULL}, "L1,L2"},
-        {{NULL, NULL, 0, "squares", "SQ-B"}, "L3"},
+        {{NULL, NULL, 0, NULL, NULL, NULL}, "L1,L2,L3"},
+        {{"甲", NULL, 0, NULL, NULL, NULL}, "L1,L3"},
+        {{NULL, "done", 0, NULL, NULL, NULL}, "L2,L3"},
+        {{"甲", "done", 0, NULL, NULL, NULL}, "L3"},
+        {{NULL, NULL, 2027, NULL, NULL, NULL}, "L1,L2"},
+        {{NULL, NULL, 0, "squares", "SQ-B", NULL}, "L3"},
     };
     for (size_t c = 0; c < sizeof cases / sizeof cases[0]; c++) {
         struct pk_table *tb = NULL;
@@ -511,7 +511,7 @@ static void test_list_filters(void **state)
         assert_string_equal(got, cases[c].expect);
         pk_table_free(tb);
     }
-    struct pk_task_filter bad = {NULL, NULL, 0, "squares", NULL};
+    struct pk_task_filter bad = {NULL, NULL, 0, "squares", NULL, NULL};
     struct pk_table *tb = NULL;
     assert_int_equal(pk_task_list(f->store, &bad, &tb), PK_ERR_ARGS);
 }

@@ -1,0 +1,294 @@
+/* task_export.c — `plankit task export`: every task with its classifications,
+ * links and footprints in the format `task import` reads (JSON as in
+ * layers/TASKS.md, or CSV), so a planner can edit the tasks elsewhere (Excel)
+ * and import them back. Links name features by the layer's key value (the
+ * fid when the layer has no key), so they survive a reload of the layer. */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <json-c/json.h>
+
+#include "layer_int.h"
+#include "task_int.h"
+
+/* Columns of the CSV, in order; the task columns use pk_task_columns names
+ * except classification, written as pillar (both are read). */
+static const char *const csv_header[] = {
+    "id", "title", "title_en", "description", "pillar", "section", "source", "lead", "partners",
+    "start_year", "end_year", "status", "progress", "indicators", "tags", "citywide", "links", NULL,
+};
+
+/* Growing text buffer. */
+struct text {
+    char *s;
+    size_t len, cap;
+    int oom;
+};
+
+static void put(struct text *t, const char *s, size_t n)
+{
+    if (t->oom)
+        return;
+    if (t->len + n + 1 > t->cap) {
+        size_t cap = t->cap ? t->cap : 4096;
+        while (cap < t->len + n + 1)
+            cap *= 2;
+        char *grown = realloc(t->s, cap);
+        if (!grown) {
+            t->oom = 1;
+            return;
+        }
+        t->s = grown, t->cap = cap;
+    }
+    memcpy(t->s + t->len, s, n);
+    t->len += n;
+    t->s[t->len] = '\0';
+}
+
+/* One CSV field, quoted when it holds a comma, quote, line break or edge space. */
+static void put_csv(struct text *t, const char *v, int first)
+{
+    if (!first)
+        put(t, ",", 1);
+    if (!v)
+        return;
+    size_t n = strlen(v);
+    int quote = strpbrk(v, ",\"\r\n") || (n && (v[0] == ' ' || v[n - 1] == ' '));
+    if (!quote) {
+        put(t, v, n);
+        return;
+    }
+    put(t, "\"", 1);
+    for (const char *p = v; *p; p++) {
+        if (*p == '"')
+            put(t, "\"\"", 2);
+        else
+            put(t, p, 1);
+    }
+    put(t, "\"", 1);
+}
+
+/* A JSON array of strings as "a;b;c"; an error when an item holds ';'. */
+static int join_list(struct pk_ctx *ctx, const char *id, const char *what, const char *json, struct text *out)
+{
+    json_object *arr = json ? json_tokener_parse(json) : NULL;
+    int rc = PK_OK;
+    for (size_t i = 0; arr && i < json_object_array_length(arr); i++) {
+        const char *item = json_object_get_string(json_object_array_get_idx(arr, i));
+        if (item && strchr(item, ';')) {
+            rc = pk_error(ctx, PK_ERR_DATA, "task export: task '%s': %s '%s' holds ';', which separates items "
+                          "in CSV: use --format json", id, what, item);
+            break;
+        }
+        if (i)
+            put(out, ";", 1);
+        put(out, item ? item : "", strlen(item ? item : ""));
+    }
+    json_object_put(arr);
+    return rc;
+}
+
+/* Indicators as "name=target unit;..." (what the CSV import reads). */
+static int join_indicators(struct pk_ctx *ctx, const char *id, const char *json, struct text *out)
+{
+    json_object *arr = json ? json_tokener_parse(json) : NULL, *v;
+    int rc = PK_OK;
+    for (size_t i = 0; arr && i < json_object_array_length(arr); i++) {
+        json_object *o = json_object_array_get_idx(arr, i);
+        const char *name = json_object_object_get_ex(o, "name", &v) ? json_object_get_string(v) : "";
+        const char *unit = json_object_object_get_ex(o, "unit", &v) ? json_object_get_string(v) : "";
+        double target = json_object_object_get_ex(o, "target", &v) ? json_object_get_double(v) : 0;
+        if (strpbrk(name, ";=") || strchr(unit, ';')) {
+            rc = pk_error(ctx, PK_ERR_DATA, "task export: task '%s': indicator '%s' holds ';' or '=', which CSV "
+                          "uses as separators: use --format json", id, name);
+            break;
+        }
+        char buf[64];
+        snprintf(buf, sizeof buf, "=%.15g%s", target, *unit ? " " : "");
+        if (i)
+            put(out, ";", 1);
+        put(out, name, strlen(name));
+        put(out, buf, strlen(buf));
+        put(out, unit, strlen(unit));
+    }
+    json_object_put(arr);
+    return rc;
+}
+
+static const char *link_select =
+    "SELECT l.name, coalesce(k.feature_key, CAST(k.fid AS TEXT)), k.role FROM pk_task_links k"
+    " JOIN pk_layers l ON l.id=k.layer_id WHERE k.task_id=? ORDER BY l.name, 2, k.role";
+
+static const char *task_select =
+    "SELECT id, title, title_en, description, classification, section, source, lead, partners,"
+    " start_year, end_year, status, progress, indicators, tags, citywide FROM pk_tasks ORDER BY rowid";
+
+/* One CSV row: the task columns of `st` (task_select) and its links. */
+static int csv_task(struct pk_store *store, sqlite3_stmt *st, sqlite3_stmt *links, struct text *out)
+{
+    const char *id = (const char *)sqlite3_column_text(st, 0);
+    int rc = PK_OK;
+    for (int c = 0; rc == PK_OK && c < 16; c++) {
+        const char *v = (const char *)sqlite3_column_text(st, c);
+        struct text part = {0};
+        if (c == 8 || c == 14)
+            rc = join_list(store->ctx, id, c == 8 ? "partner" : "tag", v, &part);
+        else if (c == 13)
+            rc = join_indicators(store->ctx, id, v, &part);
+        else if (c == 15)
+            put(&part, v && atoi(v) ? "true" : "false", v && atoi(v) ? 4 : 5);
+        else if (c == 12 && v) {
+            char num[32];
+            snprintf(num, sizeof num, "%.10g", sqlite3_column_double(st, c));
+            put(&part, num, strlen(num));
+        } else if (v)
+            put(&part, v, strlen(v));
+        put_csv(out, part.s ? part.s : "", c == 0);
+        free(part.s);
+    }
+    struct text list = {0};
+    pk_sql_bind_text(links, 1, id);
+    for (int i = 0; rc == PK_OK && sqlite3_step(links) == SQLITE_ROW; i++) {
+        const char *parts[3];
+        for (int k = 0; k < 3; k++)
+            parts[k] = (const char *)sqlite3_column_text(links, k);
+        if (strchr(parts[1], ';') || strchr(parts[2], ':') || strchr(parts[2], ';'))
+            rc = pk_error(store->ctx, PK_ERR_DATA, "task export: task '%s': the link to %s:%s (%s) holds ';' or "
+                          "':', which CSV uses as separators: use --format json", id, parts[0], parts[1], parts[2]);
+        for (int k = 0; k < 3; k++) {
+            if (k || i)
+                put(&list, k ? ":" : ";", 1);
+            put(&list, parts[k], strlen(parts[k]));
+        }
+    }
+    sqlite3_reset(links);
+    put_csv(out, list.s ? list.s : "", 0);
+    free(list.s);
+    put(out, "\n", 1);
+    return rc;
+}
+
+static json_object *json_task(sqlite3_stmt *st, sqlite3_stmt *links, sqlite3_stmt *fps, int srid)
+{
+    static const char *keys[] = {"id", "title", "title_en", "description", "pillar", "section", "source", "lead",
+                                 "partners", "start_year", "end_year", "status", "progress", "indicators", "tags",
+                                 "citywide"};
+    json_object *o = json_object_new_object();
+    for (int c = 0; o && c < 16; c++) {
+        if (sqlite3_column_type(st, c) == SQLITE_NULL)
+            continue;
+        const char *v = (const char *)sqlite3_column_text(st, c);
+        json_object *j = c == 8 || c == 13 || c == 14 ? json_tokener_parse(v)
+                         : c == 9 || c == 10 ? json_object_new_int64(sqlite3_column_int64(st, c))
+                         : c == 12 ? json_object_new_double(sqlite3_column_double(st, c))
+                         : c == 15 ? json_object_new_boolean(sqlite3_column_int(st, c))
+                         : json_object_new_string(v);
+        json_object_object_add(o, keys[c], j);
+    }
+    json_object *arr = json_object_new_array();
+    pk_sql_bind_text(links, 1, (const char *)sqlite3_column_text(st, 0));
+    while (sqlite3_step(links) == SQLITE_ROW) {
+        json_object *l = json_object_new_object();
+        json_object_object_add(l, "layer", json_object_new_string((const char *)sqlite3_column_text(links, 0)));
+        json_object_object_add(l, "feature", json_object_new_string((const char *)sqlite3_column_text(links, 1)));
+        json_object_object_add(l, "role", json_object_new_string((const char *)sqlite3_column_text(links, 2)));
+        json_object_array_add(arr, l);
+    }
+    sqlite3_reset(links);
+    json_object_object_add(o, "links", arr);
+    arr = json_object_new_array();
+    char crs[32];
+    snprintf(crs, sizeof crs, "EPSG:%d", srid);
+    pk_sql_bind_text(fps, 1, (const char *)sqlite3_column_text(st, 0));
+    while (sqlite3_step(fps) == SQLITE_ROW) {
+        json_object *f = json_object_new_object();
+        json_object_object_add(f, "geometry", json_tokener_parse((const char *)sqlite3_column_text(fps, 0)));
+        if (sqlite3_column_type(fps, 1) != SQLITE_NULL)
+            json_object_object_add(f, "label", json_object_new_string((const char *)sqlite3_column_text(fps, 1)));
+        json_object_object_add(f, "role", json_object_new_string((const char *)sqlite3_column_text(fps, 2)));
+        json_object_object_add(f, "crs", json_object_new_string(crs));
+        json_object_array_add(arr, f);
+    }
+    sqlite3_reset(fps);
+    if (json_object_array_length(arr))
+        json_object_object_add(o, "footprints", arr);
+    else
+        json_object_put(arr);
+    return o;
+}
+
+static json_object *json_classifications(struct pk_store *store)
+{
+    sqlite3_stmt *st;
+    json_object *arr = json_object_new_array();
+    if (pk_sql_prepare(store, "SELECT name, name_en, code FROM pk_classifications ORDER BY rowid", &st) != PK_OK)
+        return arr;
+    static const char *keys[] = {"name", "name_en", "code"};
+    while (sqlite3_step(st) == SQLITE_ROW) {
+        json_object *c = json_object_new_object();
+        for (int k = 0; k < 3; k++)
+            if (sqlite3_column_type(st, k) != SQLITE_NULL)
+                json_object_object_add(c, keys[k], json_object_new_string((const char *)sqlite3_column_text(st, k)));
+        json_object_array_add(arr, c);
+    }
+    sqlite3_finalize(st);
+    return arr;
+}
+
+int pk_task_export(struct pk_store *store, const char *format, char **out)
+{
+    struct pk_ctx *ctx = store->ctx;
+    int csv = !strcmp(format, "csv");
+    sqlite3_stmt *st = NULL, *links = NULL, *fps = NULL;
+    *out = NULL;
+    if (!csv && strcmp(format, "json"))
+        return pk_error(ctx, PK_ERR_ARGS, "task export: format '%s': use csv or json", format);
+    long long with_fp = 0;
+    int rc = pk_sql_int(store, "SELECT count(DISTINCT task_id) FROM pk_task_footprints", NULL, &with_fp, NULL);
+    if (rc == PK_OK && csv && with_fp > 0)
+        return pk_error(ctx, PK_ERR_DATA, "task export: %lld task(s) have footprints, which CSV cannot hold: use "
+                        "--format json", with_fp);
+    if (rc == PK_OK)
+        rc = pk_sql_prepare(store, task_select, &st);
+    if (rc == PK_OK)
+        rc = pk_sql_prepare(store, link_select, &links);
+    if (rc == PK_OK)
+        rc = pk_sql_prepare(store, "SELECT AsGeoJSON(geom, 15), label, role FROM pk_task_footprints"
+                                   " WHERE task_id=? ORDER BY id", &fps);
+    struct text text = {0};
+    json_object *root = NULL, *tasks = NULL;
+    if (rc == PK_OK && csv) {
+        for (int i = 0; csv_header[i]; i++)
+            put_csv(&text, csv_header[i], i == 0);
+        put(&text, "\n", 1);
+    } else if (rc == PK_OK) {
+        root = json_object_new_object();
+        json_object_object_add(root, "classifications", json_classifications(store));
+        tasks = json_object_new_array();
+        json_object_object_add(root, "tasks", tasks);
+    }
+    while (rc == PK_OK && sqlite3_step(st) == SQLITE_ROW) {
+        if (csv)
+            rc = csv_task(store, st, links, &text);
+        else
+            json_object_array_add(tasks, json_task(st, links, fps, pk_store_srid(store)));
+    }
+    if (rc == PK_OK && root) {
+        const char *s = json_object_to_json_string_ext(root, JSON_C_TO_STRING_PRETTY | JSON_C_TO_STRING_NOSLASHESCAPE);
+        put(&text, s, strlen(s));
+        put(&text, "\n", 1);
+    }
+    json_object_put(root);
+    sqlite3_finalize(st);
+    sqlite3_finalize(links);
+    sqlite3_finalize(fps);
+    if (rc == PK_OK && text.oom)
+        rc = pk_error(ctx, PK_ERR_NOMEM, "out of memory");
+    if (rc != PK_OK) {
+        free(text.s);
+        return rc;
+    }
+    *out = text.s ? text.s : strdup("");
+    return *out ? PK_OK : pk_error(ctx, PK_ERR_NOMEM, "out of memory");
+}
