@@ -142,11 +142,12 @@ static int load_links(struct pk_store *store, struct pk_cover_set *cs, const str
             cur->layer_id = layer_id;
             cur->fid = fid;
             snprintf(cur->what, sizeof cur->what, "%s:%lld", ref.name, fid);
-            char *label = pk_layer_feature_label(store, &ref, fid);
-            if (label) {
+            char *label = NULL;
+            if ((rc = pk_layer_feature_label(store, &ref, fid, &label)) != PK_OK)
+                break;
+            if (label)
                 snprintf(cur->what, sizeof cur->what, "%s:%s", ref.name, label);
-                free(label);
-            }
+            free(label);
         }
         rc = src_add_task(cs, cur, t);
     }

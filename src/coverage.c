@@ -441,14 +441,9 @@ static int keep_feature(void *arg, struct pk_feature *pf)
 static int read_features(struct coverage *C)
 {
     struct pk_store *S = C->store;
-    long long has_name = 0;
     int rc;
-    char id[32];
-    snprintf(id, sizeof id, "%lld", C->layer.id);
-    if ((rc = pk_sql_int(S, "SELECT count(*) FROM pk_fields WHERE layer_id=CAST(?1 AS INTEGER) AND name='name'", id,
-                         &has_name, NULL)) != PK_OK)
-        return rc;
-    struct pk_reader_spec spec = {&C->layer, 1, has_name ? "name" : NULL, 0, NULL};
+    /* the layer's name field (name, 名称, NAME, mc or --name-field) */
+    struct pk_reader_spec spec = {&C->layer, 1, *C->layer.name_field ? C->layer.name_field : NULL, 0, NULL};
     struct pk_reader *r = NULL;
     if ((rc = pk_reader_new(pk_store_ctx(S), S->db, &spec, &r)) == PK_OK)
         rc = pk_reader_all(r, keep_feature, C);

@@ -32,9 +32,11 @@ int pk_layer_create_table(struct pk_store *store, struct pk_layer_ref *ref, int 
 /* Drop a layer's table, index and registry row (inside the caller's transaction). */
 int pk_layer_drop_tables(struct pk_store *store, const struct pk_layer_ref *ref, int keep_registry);
 
-/* The display name of feature fid: its name-like attribute, else NULL.
- * Caller frees with free(). */
-char *pk_layer_feature_label(struct pk_store *store, const struct pk_layer_ref *ref, long long fid);
+/* The display name of feature fid (its layer's name field) in *out, NULL
+ * when the layer has no name field or the feature no name; caller frees
+ * *out with free(). PK_OK, or an error (out of memory, a read that failed):
+ * a missing name and a failure are told apart. */
+int pk_layer_feature_label(struct pk_store *store, const struct pk_layer_ref *ref, long long fid, char **out);
 
 /* Resolve a feature of a layer by its key value (when the layer has a key),
  * fid, code or name (fields named code, name or name_en). Errors: not found;

@@ -150,7 +150,9 @@ static char *link_text(struct pk_store *store, const struct pk_layer_ref *ref, s
     long long fid = sqlite3_column_int64(row, 1);
     const char *role = (const char *)sqlite3_column_text(row, 2);
     const char *key = (const char *)sqlite3_column_text(row, 3);
-    char *label = with_label ? pk_layer_feature_label(store, ref, fid) : NULL;
+    char *label = NULL;
+    if (with_label && pk_layer_feature_label(store, ref, fid, &label) != PK_OK)
+        return NULL; /* the caller reports a NULL text as out of memory or a failed read */
     char *text = key ? sqlite3_mprintf("%s:%s%s%s (%s)", ref->name, key, label ? " " : "", label ? label : "", role)
                      : sqlite3_mprintf("%s:%lld%s%s (%s)", ref->name, fid, label ? " " : "", label ? label : "",
                                        role);

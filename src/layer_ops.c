@@ -109,21 +109,25 @@ int pk_layer_drop_tables(struct pk_store *store, const struct pk_layer_ref *ref,
     return rc;
 }
 
-char *pk_layer_feature_label(struct pk_store *store, const struct pk_layer_ref *ref, long long fid)
+int pk_layer_feature_label(struct pk_store *store, const struct pk_layer_ref *ref, long long fid, char **out)
 {
-    char *label = NULL;
     sqlite3_stmt *st;
+    *out = NULL;
     if (!*ref->name_field)
-        return NULL;
+        return PK_OK;
     char *sql = sqlite3_mprintf("SELECT \"%w\" FROM %s WHERE fid=%lld", ref->name_field, ref->table, fid);
-    if (sql && pk_sql_prepare(store, sql, &st) == PK_OK) {
-        if (sqlite3_step(st) == SQLITE_ROW && sqlite3_column_text(st, 0))
-            label = strdup((const char *)sqlite3_column_text(st, 0));
-        sqlite3_finalize(st);
-    }
-    pk_error_clear(store->ctx);
+    int rc = sql ? pk_sql_prepare(store, sql, &st) : pk_error(store->ctx, PK_ERR_NOMEM, "out of memory");
     sqlite3_free(sql);
-    return label;
+    if (rc != PK_OK)
+        return rc;
+    int step = sqlite3_step(st);
+    const unsigned char *text = step == SQLITE_ROW ? sqlite3_column_text(st, 0) : NULL;
+    if (step != SQLITE_ROW && step != SQLITE_DONE)
+        rc = pk_error_db(store, "cannot read a feature's name");
+    else if (text && !(*out = strdup((const char *)text)))
+        rc = pk_error(store->ctx, PK_ERR_NOMEM, "out of memory");
+    sqlite3_finalize(st);
+    return rc;
 }
 
 /* The accuracy class of a layer, from the free text of its registry

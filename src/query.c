@@ -454,7 +454,9 @@ static int zone_row(struct zq *Z, struct pk_table *tb, const struct zone_hit *e,
     int rc = pk_spatial_feature(Z->sp, &e->layer, e->fid, &zg);
     double za = rc == PK_OK && zg ? overlap_area(Z->sp, Z->ctx, zg) : 0;
     double a = e->full ? za : e->pieces ? overlap_area(Z->sp, Z->ctx, e->pieces) : 0;
-    char *label = rc == PK_OK ? pk_layer_feature_label(Z->store, &e->layer, e->fid) : NULL;
+    char *label = NULL;
+    if (rc == PK_OK)
+        rc = pk_layer_feature_label(Z->store, &e->layer, e->fid, &label);
     char *gj = rc == PK_OK && with_geometry && zg ? geojson_wgs84(Z->sp, zg) : NULL;
     long r = rc == PK_OK ? pk_table_add_row(tb) : -1;
     if (rc == PK_OK && (za < 0 || a < 0 || (with_geometry && zg && !gj)))

@@ -385,7 +385,9 @@ int pk_task_show(struct pk_store *store, const char *id, struct pk_table **out)
             struct pk_layer_ref ref;
             const char *lname = (const char *)sqlite3_column_text(st, 0);
             long long fid = sqlite3_column_int64(st, 2);
-            char *label = pk_layer_find(store, lname, &ref) == PK_OK ? pk_layer_feature_label(store, &ref, fid) : NULL;
+            char *label = NULL;
+            if (pk_layer_find(store, lname, &ref) == PK_OK)
+                pk_layer_feature_label(store, &ref, fid, &label); /* a name to show when there is one */
             pk_error_clear(store->ctx);
             r = pk_table_add_row(t);
             pk_table_set(t, (size_t)r, 0, "link");

@@ -236,13 +236,20 @@ static int read_geometries(struct pk_store *store, const struct pk_attach_opts *
             if (!geom)
                 continue;
             if (*n == cap) {
-                cap = cap ? cap * 2 : 16;
-                *geoms = realloc(*geoms, cap * sizeof **geoms);
+                size_t grown_cap = cap ? cap * 2 : 16;
+                OGRGeometryH *grown = realloc(*geoms, grown_cap * sizeof **geoms);
+                if (!grown) {
+                    OGR_G_DestroyGeometry(geom);
+                    rc = pk_error(ctx, PK_ERR_NOMEM, "out of memory");
+                    break;
+                }
+                *geoms = grown;
+                cap = grown_cap;
             }
             (*geoms)[(*n)++] = geom;
         }
         GDALClose(ds);
-        if (*n == 0)
+        if (rc == PK_OK && *n == 0)
             rc = pk_error(ctx, PK_ERR_DATA, "task attach --geom '%s': no geometry in the file", o->geom);
         return rc;
     }
@@ -261,7 +268,10 @@ static int read_geometries(struct pk_store *store, const struct pk_attach_opts *
         if (!*srs)
             rc = pk_crs_from_epsg(ctx, pk_store_srid(store), srs);
     }
-    *geoms = malloc(sizeof **geoms);
+    if (!(*geoms = malloc(sizeof **geoms))) {
+        OGR_G_DestroyGeometry(geom);
+        return pk_error(ctx, PK_ERR_NOMEM, "out of memory");
+    }
     (*geoms)[0] = geom;
     *n = 1;
     return rc;

@@ -8,8 +8,8 @@
  * can do without that memory, in the same answer as a run without the
  * failure — must not crash or leak (ASan/LSan), and must leave the store
  * file byte-identical. The loop ends at the first N the command does not
- * reach. Commands: layer load, coverage, overlay (and query tasks and
- * zones, task attach: see main). */
+ * reach. Commands: layer load, coverage, query tasks and zones, overlay
+ * and task attach. */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -17,6 +17,7 @@
 #include <cmocka.h>
 
 #include <execinfo.h>
+#include <math.h>
 
 #include "plankit/overlay.h"
 #include "plankit/query.h"
@@ -108,6 +109,9 @@ static void write_bytes(const char *path, const unsigned char *bytes, long n)
     fclose(fp);
 }
 
+/* The same answer: equal text, and numbers of REAL columns equal to 1e-12
+ * relative (a path taken when memory ran out, e.g. GEOS instead of the
+ * rectangle clipper, may round the last digits differently). */
 static int tables_equal(const struct pk_table *a, const struct pk_table *b)
 {
     if (!a || !b)
@@ -117,7 +121,13 @@ static int tables_equal(const struct pk_table *a, const struct pk_table *b)
     for (size_t r = 0; r < a->nrows; r++)
         for (int c = 0; c < a->ncols; c++) {
             const char *x = pk_table_get(a, r, c), *y = pk_table_get(b, r, c);
-            if ((x == NULL) != (y == NULL) || (x && strcmp(x, y)))
+            if ((x == NULL) != (y == NULL))
+                return 0;
+            if (!x || !strcmp(x, y))
+                continue;
+            char *ex, *ey;
+            double dx = strtod(x, &ex), dy = strtod(y, &ey);
+            if (a->types[c] != PK_COL_REAL || *ex || *ey || fabs(dx - dy) > 1e-12 * fmax(fabs(dx), fabs(dy)))
                 return 0;
         }
     return 1;
@@ -165,7 +175,8 @@ static void every_allocation(struct fixture *f, const struct op *op)
         }
         if (rc == PK_OK) {
             if (!tables_equal(t, ref))
-                fail_msg("%s: allocation %ld failed, yet it reported success with another answer", op->name, n);
+                fail_msg("%s: allocation %ld failed, yet it reported success with another answer (%zu rows, not %zu)",
+                         op->name, n, t ? t->nrows : 0, ref ? ref->nrows : 0);
         } else {
             long got = file_size(p, &after);
             if (got != size || memcmp(after, base, (size_t)size) != 0) { /* a failed write leaves no trace */
@@ -193,15 +204,14 @@ static int op_load(struct fixture *f, struct pk_table **out)
     return fx_load(f, "zones.geojson", "zones", "zone");
 }
 
+/* One command: a footprint (the store CRS's own, reprojection-free) */
 static int op_attach(struct fixture *f, struct pk_table **out)
 {
     (void)out;
     long long count = 0;
-    struct pk_attach_opts to = {.to = "squares:A"};
-    int rc = pk_task_attach(f->store, "T1", &to, &count);
     struct pk_attach_opts geom = {.geom = "POLYGON((600100 3430100, 600300 3430100, 600300 3430300, 600100 3430100))",
                                   .s_srs = "EPSG:4549"};
-    return rc == PK_OK ? pk_task_attach(f->store, "T1", &geom, &count) : rc;
+    return pk_task_attach(f->store, "T1", &geom, &count);
 }
 
 static int op_coverage(struct fixture *f, struct pk_table **out)
@@ -252,9 +262,9 @@ static void test_every_allocation_fails_once(void **state)
     struct pk_attach_opts to = {.to = "zones:Z"};
     assert_int_equal(pk_task_attach(f.store, "T1", &to, &count), PK_OK);
     every_allocation(&f, &coverage);
-    (void)query;
+    every_allocation(&f, &query);
     every_allocation(&f, &overlay);
-    (void)attach;
+    every_allocation(&f, &attach);
     fx_close(&f);
 }
 
