@@ -17,6 +17,7 @@ struct analysis {
     struct pk_worker_conf crs;
     double distance;
     int quadsegs;
+    int threads;                /* the option: 0 = one per CPU */
     int metric_out;             /* keep results in the metric CRS (for a later union) */
     size_t nitems;              /* length of out, area and rc */
     GEOSGeometry **out;         /* per item result */
@@ -129,7 +130,7 @@ static int run_pool(struct analysis *A, size_t n, pk_pool_item_fn fn, pk_progres
     struct pk_ctx *ctx = pk_store_ctx(A->store);
     struct pk_worker main_state;
     pk_worker_init(&main_state, ctx, &A->crs);
-    struct pk_pool *pool = pk_pool_new(pk_pool_default_threads(), pk_worker_new, pk_worker_free, &A->crs);
+    struct pk_pool *pool = pk_pool_new(pk_pool_threads(A->threads), pk_worker_new, pk_worker_free, &A->crs);
     int rc = main_state.rc != PK_OK ? main_state.rc : pool ? PK_OK : pk_error(ctx, PK_ERR_NOMEM, "out of memory");
     for (size_t start = 0; rc == PK_OK && start < n; start += 256) {
         size_t len = n - start < 256 ? n - start : 256;
@@ -192,6 +193,7 @@ int pk_buffer(struct pk_store *store, const struct pk_buffer_opts *o, long long 
     rc = pk_ov_input_open(store, o->layer, NULL, "_buffer_input", 0, &A.in);
     if (rc == PK_OK)
         rc = setup(store, &A, o->layer, A.in.n);
+    A.threads = o->threads;
     A.distance = o->distance_m;
     A.quadsegs = o->quadsegs > 0 ? o->quadsegs : 8;
     A.metric_out = o->dissolve;
@@ -319,6 +321,7 @@ int pk_dissolve(struct pk_store *store, const struct pk_dissolve_opts *o, long l
         }
         if (rc == PK_OK)
             rc = setup(store, &A, o->layer, ngroups);
+        A.threads = o->threads;
     }
     if (rc == PK_OK)
         rc = run_pool(&A, ngroups, dissolve_item, progress, arg);

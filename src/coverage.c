@@ -595,7 +595,7 @@ int pk_coverage(struct pk_store *store, const struct pk_coverage_opts *opts, str
     int main_ready = 0;
     if (rc == PK_OK && (rc = pk_worker_init(&main_state, ctx, &C.conf)) == PK_OK) {
         main_ready = 1;
-        pool = pk_pool_new(pk_pool_default_threads(), pk_worker_new, pk_worker_free, &C.conf);
+        pool = pk_pool_new(pk_pool_threads(opts->threads), pk_worker_new, pk_worker_free, &C.conf);
         rc = pool ? compute_all(&C, pool, &main_state, progress, arg) : pk_error(ctx, PK_ERR_NOMEM, "out of memory");
     }
     pk_pool_free(pool);

@@ -68,8 +68,7 @@ struct pk_ctx *pk_ctx_new(void)
         CPLPushErrorHandler(gdal_error_handler);
     ctx->gdal_prev = gdal_contexts;
     gdal_contexts = ctx;
-    const char *user = getenv("USER");
-    pk_ctx_set_user(ctx, user && *user ? user : "unknown");
+    pk_ctx_set_user(ctx, "unknown"); /* the front end sets the user (the CLI: --user or $USER) */
     return ctx;
 }
 

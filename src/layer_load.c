@@ -877,7 +877,7 @@ static int read_features(struct loader *L, pk_progress_fn progress, void *arg)
                         ? OGR_L_GetFeatureCount(L->lyr, 1) : -1;
     struct thread_state main_state = {L->ctx, L->tr, PK_OK};
     /* one worker per CPU; the main thread does the I/O alongside them */
-    struct pk_pool *pool = pk_pool_new(pk_pool_default_threads() + 1, thread_init, thread_fini, L);
+    struct pk_pool *pool = pk_pool_new(pk_pool_threads(L->opts->threads) + 1, thread_init, thread_fini, L);
     struct item *bufs[2] = {calloc(LOAD_BATCH, sizeof **bufs), calloc(LOAD_BATCH, sizeof **bufs)};
     struct job jobs[2] = {{L, bufs[0]}, {L, bufs[1]}};
     size_t counts[2] = {0, 0}, cur = 0;

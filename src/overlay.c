@@ -687,7 +687,7 @@ static int run(struct overlay *O, struct pk_overlay_result *res, struct pk_table
     plan_operation(O);
     struct pk_worker main_state;
     int rc = pk_worker_init(&main_state, ctx, &O->crs);
-    int threads = o->threads > 0 ? o->threads : pk_pool_default_threads();
+    int threads = pk_pool_threads(o->threads);
     struct pk_pool *pool = rc == PK_OK ? pk_pool_new(threads, pk_worker_new, pk_worker_free, &O->crs) : NULL;
     O->a_area = calloc(O->A.n ? O->A.n : 1, sizeof *O->a_area);
     O->items[0] = calloc(CHUNK, sizeof *O->items[0]);
@@ -743,7 +743,7 @@ int pk_overlay(struct pk_store *store, const struct pk_overlay_opts *o, struct p
         return pk_error(ctx, PK_ERR_ARGS, "overlay: the store has no metric CRS yet (load a layer first)");
     O.store = store;
     O.o = o;
-    O.verify = getenv("PLANKIT_OVERLAY_VERIFY") && *getenv("PLANKIT_OVERLAY_VERIFY") == '1';
+    O.verify = o->verify;
     pk_worker_conf_init(&O.crs, store);
     /* worker threads read through their own connections, which see committed
      * data only: not when the caller has a transaction open, nor without a

@@ -137,11 +137,10 @@ void pk_pool_free(struct pk_pool *p)
     free(p);
 }
 
-int pk_pool_default_threads(void)
+int pk_pool_threads(int requested)
 {
-    const char *env = getenv("PLANKIT_THREADS");
-    if (env && atoi(env) > 0)
-        return atoi(env);
+    if (requested > 0)
+        return requested > 256 ? 256 : requested;
     long n = sysconf(_SC_NPROCESSORS_ONLN);
     return n > 0 ? (int)(n > 64 ? 64 : n) : 1;
 }

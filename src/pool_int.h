@@ -27,7 +27,9 @@ void pk_pool_start(struct pk_pool *pool, size_t n, pk_pool_item_fn fn, void *arg
 void pk_pool_wait(struct pk_pool *pool, void *caller_state);
 /* Stop and join the workers (fini runs in each); accepts NULL. */
 void pk_pool_free(struct pk_pool *pool);
-/* Threads to use: $PLANKIT_THREADS if set, else the number of online CPUs. */
-int pk_pool_default_threads(void);
+/* Threads to use: requested when above 0 (an option of the engine; the
+ * library reads no environment: the CLI turns $PLANKIT_THREADS into it),
+ * else one per online CPU. */
+int pk_pool_threads(int requested);
 
 #endif

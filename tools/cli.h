@@ -29,6 +29,8 @@ struct cli {
     enum cli_format format;
     int progress_tty;        /* stderr is a terminal and not -q */
     char cmd[64];            /* "layer load": the command (and verb) running, for messages */
+    int threads;             /* $PLANKIT_THREADS (0: one per CPU), passed to the engines' options */
+    int overlay_verify;      /* $PLANKIT_OVERLAY_VERIFY=1 */
 };
 
 /* Options every command accepts; append to a command's long option table. */

@@ -131,7 +131,7 @@ static int verb_load(struct cli *cli, int argc, char **argv)
         {NULL, 0, NULL, 0},
     };
     static const char usage[] = "usage: " USAGE_LOAD USAGE_COMMON;
-    struct pk_load_opts o = {0};
+    struct pk_load_opts o = {.threads = cli->threads};
     int opt, done = -1;
     optind = 1;
     while ((opt = cli_getopt(cli, argc, argv, NULL, longopts, usage, &done)) != -1) {

@@ -113,6 +113,8 @@ static int parse(struct cli *cli, int argc, char **argv, const char *cmd, const 
     int opt, done = -1;
     long long n;
     memset(a, 0, sizeof *a);
+    a->ov.threads = a->buf.threads = a->dis.threads = cli->threads; /* --threads overrides */
+    a->ov.verify = cli->overlay_verify;
     optind = 1;
     while ((opt = cli_getopt(cli, argc, argv, "o:", longopts, usage, &done)) != -1) {
         switch (opt) {

@@ -94,6 +94,7 @@ static int parse_query_args(struct cli *cli, int argc, char **argv, const char *
 {
     int opt, done = -1;
     memset(a, 0, sizeof *a);
+    a->cov.threads = cli->threads;
     optind = 1;
     while ((opt = cli_getopt(cli, argc, argv, NULL, query_longopts, usage, &done)) != -1) {
         switch (opt) {

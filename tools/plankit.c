@@ -144,6 +144,18 @@ int main(int argc, char **argv)
     int i = 1, rc;
 
     cli.store_path = getenv("PLANKIT_STORE");
+    /* the environment is read here, never in the library: it becomes options */
+    const char *threads = getenv("PLANKIT_THREADS"), *verify = getenv("PLANKIT_OVERLAY_VERIFY");
+    if (threads && *threads) {
+        char *end;
+        long n = strtol(threads, &end, 10);
+        if (*end || n < 1 || n > 256) {
+            fprintf(stderr, "plankit: error: PLANKIT_THREADS='%.20s': give a whole number from 1 to 256\n", threads);
+            return EXIT_USAGE;
+        }
+        cli.threads = (int)n;
+    }
+    cli.overlay_verify = verify && !strcmp(verify, "1");
     if (!cli.store_path || !*cli.store_path)
         cli.store_path = "plan.sqlite";
     /* global options before the command */
@@ -185,6 +197,9 @@ int main(int argc, char **argv)
         fprintf(stderr, "plankit: error: out of memory\n");
         return EXIT_FAIL;
     }
+    const char *user = getenv("USER"); /* --user before the command sets it too */
+    if (user && *user)
+        pk_ctx_set_user(cli.ctx, user);
     cli.progress_tty = isatty(STDERR_FILENO) && !cli.quiet;
     struct sigaction sa;
     memset(&sa, 0, sizeof sa);

@@ -35,6 +35,7 @@ struct pk_load_opts {
                                previous key, else a unique code/id/编码/行政区划代码 field */
     enum pk_load_mode mode;
     int force;              /* replace even when task links are lost (they go to the history) */
+    int threads;            /* repair threads; 0 = one per CPU */
     int repair_structure;   /* 1 = MakeValid "structure" method (faster, changes areas) */
 };
 

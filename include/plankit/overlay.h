@@ -40,7 +40,8 @@ struct pk_overlay_opts {
     const char *out;          /* new store layer name, or a file path; NULL with summary only */
     const char *fields;       /* "a.name,b.code,kind": keep only these attributes; NULL = all */
     const char *where_a, *where_b; /* SQL conditions on the layers' attributes (read-only) */
-    int threads;              /* 0 = default (PLANKIT_THREADS or the CPU count) */
+    int threads;              /* 0 = one per CPU */
+    int verify;               /* check every piece of the rectangle clipper against GEOSIntersection */
     double min_area;          /* pieces smaller than this (m²) are dropped and counted as slivers */
     int summary;              /* build the A × B area matrix */
     int summary_long;         /* matrix as one row per pair instead of one column per B feature */
@@ -67,6 +68,7 @@ struct pk_buffer_opts {
     int dissolve;             /* merge all buffers into one feature */
     const char *out;
     int quadsegs;             /* segments per quarter circle; 0 = 8 */
+    int threads;              /* 0 = one per CPU */
 };
 int pk_buffer(struct pk_store *store, const struct pk_buffer_opts *opts, long long *count,
               pk_progress_fn progress, void *arg);
@@ -75,6 +77,7 @@ struct pk_dissolve_opts {
     const char *layer;
     const char *by;           /* field to group by; NULL = everything into one feature */
     const char *out;
+    int threads;              /* 0 = one per CPU */
 };
 int pk_dissolve(struct pk_store *store, const struct pk_dissolve_opts *opts, long long *count,
                 pk_progress_fn progress, void *arg);

@@ -28,6 +28,7 @@ struct pk_coverage_opts {
     int include_citywide;
     int with_geometry;         /* add a GeoJSON geometry column */
     int gaps_only;             /* only features no task touches */
+    int threads;               /* 0 = one per CPU */
 };
 
 /* One row per feature (fid, name, tasks, task_ids, area_km2, covered_km2,

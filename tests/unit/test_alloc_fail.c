@@ -216,7 +216,7 @@ static int op_attach(struct fixture *f, struct pk_table **out)
 
 static int op_coverage(struct fixture *f, struct pk_table **out)
 {
-    struct pk_coverage_opts o = {.by_layer = "squares", .with_geometry = 1};
+    struct pk_coverage_opts o = {.by_layer = "squares", .with_geometry = 1, .threads = 2};
     return pk_coverage(f->store, &o, out, NULL, NULL);
 }
 
@@ -270,7 +270,6 @@ static void test_every_allocation_fails_once(void **state)
 
 int main(void)
 {
-    setenv("PLANKIT_THREADS", "2", 1);
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_every_allocation_fails_once),
     };

@@ -283,9 +283,8 @@ static void test_grid_threads(void **state)
     GEOSGeometry *u = GEOSUnaryUnion_r(h, all);
     GEOSGeom_destroy_r(h, all);
 
-    struct pk_coverage_opts o = {.by_layer = "grid"};
+    struct pk_coverage_opts o = {.by_layer = "grid", .threads = 1};
     struct pk_table *ref = NULL;
-    setenv("PLANKIT_THREADS", "1", 1);
     assert_int_equal(pk_coverage(f->store, &o, &ref, NULL, NULL), PK_OK);
     assert_int_equal(ref->nrows, 144 + 2);
     int cov = pk_table_col(ref, "covered_km2");
@@ -305,10 +304,10 @@ static void test_grid_threads(void **state)
     assert_true(fabs(atof(pk_table_get(ref, ref->nrows - 1, cov)) - total) < 1e-5);
     GEOSGeom_destroy_r(h, u);
 
-    static const char *threads[] = {"2", "3", "5"};
+    static const int threads[] = {2, 3, 5};
     for (size_t k = 0; k < 3; k++) {
         struct pk_table *t = NULL;
-        setenv("PLANKIT_THREADS", threads[k], 1);
+        o.threads = threads[k];
         assert_int_equal(pk_coverage(f->store, &o, &t, NULL, NULL), PK_OK);
         assert_int_equal(t->nrows, ref->nrows);
         for (size_t r = 0; r < t->nrows; r++)
@@ -318,7 +317,6 @@ static void test_grid_threads(void **state)
             }
         pk_table_free(t);
     }
-    unsetenv("PLANKIT_THREADS");
     pk_table_free(ref);
 }
 

@@ -575,14 +575,12 @@ static void test_load_thread_count_independent(void **state)
     struct fx *f = *state;
     char src[400];
     path_in(f, "cells.geojson", src, sizeof src);
-    const char *threads[] = {"1", "3"};
+    const int threads[] = {1, 3};
     const char *names[] = {"t1", "t3"};
     for (int i = 0; i < 2; i++) {
-        setenv("PLANKIT_THREADS", threads[i], 1);
-        struct pk_load_opts o = {.source = src, .name = names[i]};
+        struct pk_load_opts o = {.source = src, .name = names[i], .threads = threads[i]};
         assert_int_equal(pk_layer_load(f->store, &o, NULL, NULL, NULL), PK_OK);
     }
-    unsetenv("PLANKIT_THREADS");
     struct pk_layer_ref a, b;
     assert_int_equal(pk_layer_find(f->store, "t1", &a), PK_OK);
     assert_int_equal(pk_layer_find(f->store, "t3", &b), PK_OK);
