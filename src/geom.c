@@ -5,6 +5,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "blob_int.h"
 #include "geom_int.h"
 
 /* Copy the points of an OGR curve into a GEOS coordinate sequence, closing
@@ -280,24 +281,21 @@ int pk_geom_make_valid(struct pk_ctx *ctx, GEOSGeometry **g, enum pk_repair_meth
     return PK_OK;
 }
 
-int pk_geom_bind_wkb(struct pk_ctx *ctx, GEOSWKBWriter *writer, sqlite3_stmt *st, int idx,
-                     const GEOSGeometry *g)
+int pk_geom_bind_blob(struct pk_ctx *ctx, sqlite3_stmt *st, int idx, const GEOSGeometry *g, int srid)
 {
+    unsigned char *blob = NULL;
     size_t size = 0;
-    unsigned char *wkb = GEOSWKBWriter_write_r(pk_geos(ctx), writer, g, &size);
-    if (!wkb)
-        return pk_error_geos(ctx, "cannot encode geometry");
-    sqlite3_bind_blob(st, idx, wkb, (int)size, SQLITE_TRANSIENT);
-    GEOSFree_r(pk_geos(ctx), wkb);
+    int rc = pk_blob_from_geos(pk_geos(ctx), g, srid, &blob, &size);
+    if (rc == PK_ERR_NOMEM)
+        return pk_error(ctx, rc, "out of memory");
+    if (rc != PK_OK)
+        return pk_error(ctx, rc, "cannot store an empty geometry or one of an unsupported type");
+    if (size > 0x7fffffff) {
+        free(blob);
+        return pk_error(ctx, PK_ERR_DATA, "a geometry of %zu bytes is too large to store", size);
+    }
+    /* SQLite takes the buffer and frees it, also when binding fails */
+    if (sqlite3_bind_blob(st, idx, blob, (int)size, free) != SQLITE_OK)
+        return pk_error(ctx, PK_ERR_DB, "cannot bind a geometry");
     return PK_OK;
-}
-
-GEOSGeometry *pk_geom_from_column(struct pk_ctx *ctx, GEOSWKBReader *reader, sqlite3_stmt *st,
-                                  int col)
-{
-    const unsigned char *wkb = sqlite3_column_blob(st, col);
-    int size = sqlite3_column_bytes(st, col);
-    if (!wkb || size <= 0)
-        return NULL;
-    return GEOSWKBReader_read_r(pk_geos(ctx), reader, wkb, (size_t)size);
 }

@@ -45,13 +45,10 @@ GEOSGeometry *pk_geom_promote_multi(struct pk_ctx *ctx, GEOSGeometry *g);
 /* 1 if the GEOS type is Polygon or MultiPolygon. */
 int pk_geom_is_polygonal(struct pk_ctx *ctx, const GEOSGeometry *g);
 
-/* Bind g as ISO WKB to a statement parameter (SQLITE_TRANSIENT copy). */
-int pk_geom_bind_wkb(struct pk_ctx *ctx, GEOSWKBWriter *writer, sqlite3_stmt *st, int idx,
-                     const GEOSGeometry *g);
+/* Bind g (2D, not empty) as the SpatiaLite BLOB the store keeps, in EPSG:srid,
+ * encoded by blob.c (no GeomFromWKB round trip in SQL). PK_OK, or an error
+ * in ctx. */
+int pk_geom_bind_blob(struct pk_ctx *ctx, sqlite3_stmt *st, int idx, const GEOSGeometry *g, int srid);
 
-/* Read a WKB column into GEOS. Caller frees with GEOSGeom_destroy_r; NULL if
- * the column is NULL or unreadable. */
-GEOSGeometry *pk_geom_from_column(struct pk_ctx *ctx, GEOSWKBReader *reader, sqlite3_stmt *st,
-                                  int col);
 
 #endif

@@ -25,6 +25,7 @@
 #include "geom_int.h"
 #include "layer_int.h"
 #include "pool_int.h"
+#include "worker_int.h"
 
 #define ISSUES_LOGGED_INDIVIDUALLY 10
 #define LOAD_BATCH 256
@@ -54,7 +55,6 @@ struct loader {
     long long next_fid;
     sqlite3_stmt *insert;
     sqlite3_stmt *issue;
-    GEOSWKBWriter *wkb;
     double ext[4];
     int has_ext;
     char family;               /* first geometry family seen: 'A'rea, 'L'ine, 'P'oint */
@@ -526,8 +526,7 @@ static int prepare_statements(struct loader *L)
         names = n2;
         params = p2;
     }
-    char *sql = sqlite3_mprintf("INSERT INTO %s(%s, geom) VALUES(%s, GeomFromWKB(?, %d))",
-                                L->ref.table, names, params, pk_store_srid(L->store));
+    char *sql = sqlite3_mprintf("INSERT INTO %s(%s, geom) VALUES(%s, ?)", L->ref.table, names, params);
     int rc = pk_sql_prepare(L->store, sql, &L->insert);
     sqlite3_free(sql);
     sqlite3_free(names);
@@ -535,7 +534,6 @@ static int prepare_statements(struct loader *L)
     if (rc == PK_OK)
         rc = pk_sql_prepare(L->store, "INSERT INTO pk_load_issues(layer_id, fid, source_fid,"
                                       " feature_name, issue, detail) VALUES(?,?,?,?,?,?)", &L->issue);
-    L->wkb = GEOSWKBWriter_create_r(pk_geos(L->ctx));
     return rc;
 }
 
@@ -664,12 +662,6 @@ struct item {
     char detail[512];   /* repair reason, or the error message when rc != PK_OK */
 };
 
-struct thread_state {
-    struct pk_ctx *ctx;
-    struct pk_transform *tr;
-    int init_rc;
-};
-
 /* Geometry work for one feature: OGR -> GEOS, reproject, repair. Runs in any
  * thread with that thread's GEOS handle and PROJ context. */
 struct job {
@@ -702,16 +694,17 @@ static int check_range(const struct loader *L, struct pk_ctx *ctx, OGRGeometryH 
 
 static void prepare_item(void *vstate, size_t i, void *arg)
 {
-    struct thread_state *ts = vstate;
+    struct pk_worker *w = vstate;
     struct job *J = arg;
     struct loader *L = J->L;
     struct item *it = &J->items[i];
-    struct pk_ctx *ctx = ts ? ts->ctx : NULL;
+    struct pk_ctx *ctx = w ? w->ctx : NULL;
+    struct pk_transform *tr = NULL;
 
     it->fix = PK_GEOM_OK;
     it->detail[0] = '\0';
-    if (!ts || ts->init_rc != PK_OK) {
-        it->rc = ts ? ts->init_rc : PK_ERR_NOMEM;
+    if (!w || w->rc != PK_OK || (L->src_def && !(tr = pk_worker_transform_from(w, L->src_def, &it->rc)))) {
+        it->rc = w && w->rc == PK_OK && it->rc != PK_OK ? it->rc : PK_ERR_NOMEM;
         snprintf(it->detail, sizeof it->detail, "cannot start a worker thread");
         return;
     }
@@ -728,8 +721,8 @@ static void prepare_item(void *vstate, size_t i, void *arg)
         if (it->rc != PK_OK)
             goto fail;
     }
-    if (it->g && ts->tr) {
-        GEOSGeometry *t = pk_transform_geom(ctx, ts->tr, it->g);
+    if (it->g && tr) {
+        GEOSGeometry *t = pk_transform_geom(ctx, tr, it->g);
         GEOSGeom_destroy_r(h, it->g);
         if (!(it->g = t)) {
             it->rc = pk_error(ctx, PK_ERR_DATA, "cannot reproject to EPSG:%d: coordinates outside "
@@ -804,7 +797,7 @@ static int store_item(struct loader *L, struct item *it)
     if ((rc = bind_fields(L, f, label)) != PK_OK)
         return rc;
     if (it->g)
-        rc = pk_geom_bind_wkb(L->ctx, L->wkb, L->insert, L->ncols + 2, it->g);
+        rc = pk_geom_bind_blob(L->ctx, L->insert, L->ncols + 2, it->g, pk_store_srid(L->store));
     else
         sqlite3_bind_null(L->insert, L->ncols + 2);
     if (rc == PK_OK && sqlite3_step(L->insert) != SQLITE_DONE) {
@@ -816,31 +809,6 @@ static int store_item(struct loader *L, struct item *it)
     if (rc == PK_OK)
         L->res.stored++;
     return rc;
-}
-
-/* Worker thread state: its own context (GEOS handle, GDAL error handler)
- * and PROJ transform, made and freed in that thread. */
-static void *thread_init(void *arg)
-{
-    struct loader *L = arg;
-    struct thread_state *ts = calloc(1, sizeof *ts);
-    if (!ts)
-        return NULL;
-    ts->ctx = pk_ctx_new();
-    ts->init_rc = ts->ctx ? PK_OK : PK_ERR_NOMEM;
-    if (ts->ctx && L->src_def)
-        ts->init_rc = pk_transform_new_defs(ts->ctx, L->src_def, L->dst_def, &ts->tr);
-    return ts;
-}
-
-static void thread_fini(void *state)
-{
-    struct thread_state *ts = state;
-    if (!ts)
-        return;
-    pk_transform_free(ts->tr);
-    pk_ctx_free(ts->ctx);
-    free(ts);
 }
 
 static void release_batch(struct loader *L, struct item *items, size_t n)
@@ -875,15 +843,23 @@ static int read_features(struct loader *L, pk_progress_fn progress, void *arg)
 {
     GIntBig total = OGR_L_TestCapability(L->lyr, OLCFastFeatureCount)
                         ? OGR_L_GetFeatureCount(L->lyr, 1) : -1;
-    struct thread_state main_state = {L->ctx, L->tr, PK_OK};
-    /* one worker per CPU; the main thread does the I/O alongside them */
-    struct pk_pool *pool = pk_pool_new(pk_pool_threads(L->opts->threads) + 1, thread_init, thread_fini, L);
+    /* one worker per CPU (pk_worker: its own context and the source -> store
+     * transform, made once); the main thread does the I/O alongside them */
+    struct pk_worker_conf conf;
+    struct pk_worker main_state;
+    pk_worker_conf_init(&conf, L->store);
+    if (pk_worker_init(&main_state, L->ctx, &conf) != PK_OK) {
+        pk_worker_release(&main_state);
+        return pk_errcode(L->ctx);
+    }
+    struct pk_pool *pool = pk_pool_new(pk_pool_threads(L->opts->threads) + 1, pk_worker_new, pk_worker_free, &conf);
     struct item *bufs[2] = {calloc(LOAD_BATCH, sizeof **bufs), calloc(LOAD_BATCH, sizeof **bufs)};
     struct job jobs[2] = {{L, bufs[0]}, {L, bufs[1]}};
     size_t counts[2] = {0, 0}, cur = 0;
     int rc = PK_OK, eof = 0;
     if (!pool || !bufs[0] || !bufs[1]) {
         pk_pool_free(pool);
+        pk_worker_release(&main_state);
         free(bufs[0]);
         free(bufs[1]);
         return pk_error(L->ctx, PK_ERR_NOMEM, "out of memory");
@@ -912,6 +888,7 @@ static int read_features(struct loader *L, pk_progress_fn progress, void *arg)
     release_batch(L, bufs[0], counts[0]);
     release_batch(L, bufs[1], counts[1]);
     pk_pool_free(pool);
+    pk_worker_release(&main_state);
     free(bufs[0]);
     free(bufs[1]);
     if (rc == PK_OK && CPLGetLastErrorType() == CE_Failure)
@@ -1045,8 +1022,6 @@ static void loader_release(struct loader *L)
 {
     sqlite3_finalize(L->insert);
     sqlite3_finalize(L->issue);
-    if (L->wkb)
-        GEOSWKBWriter_destroy_r(pk_geos(L->ctx), L->wkb);
     for (int i = 0; i < L->ncols; i++)
         free(L->cols[i].name);
     free(L->cols);

@@ -16,6 +16,8 @@
 #include "measure_int.h"
 #include "geom_int.h"
 #include "layer_int.h"
+#include "worker_int.h"
+#include "reader_int.h"
 #include "sink_int.h"
 #include "sql_int.h"
 
@@ -179,46 +181,45 @@ int pk_layer_issues(struct pk_store *store, const char *name, struct pk_table **
  * Areas are measured as the overlay measures its pieces (measure.c: along
  * the curves store-CRS edges become), so an identity's pieces add up to
  * them; lengths are those of the transformed vertices' chords. */
+/* Reader callback: add a feature's area and length. */
+struct sums {
+    struct pk_worker *w;
+    double area, length;
+};
+
+static int add_measures(void *arg, struct pk_feature *f)
+{
+    struct sums *S = arg;
+    double a = 0, l = 0;
+    int rc = f->geom ? pk_worker_area(S->w, f->geom, &a) : PK_OK;
+    if (rc == PK_OK && f->geom)
+        rc = pk_worker_length(S->w, f->geom, &l);
+    S->area += a;
+    S->length += l;
+    return rc;
+}
+
 static int measure_layer(struct pk_store *store, const struct pk_layer_ref *ref, double *area,
                          double *length)
 {
-    struct pk_ctx *ctx = store->ctx;
-    GEOSContextHandle_t h = pk_geos(ctx);
-    struct pk_transform *tr = NULL;
-    struct pk_measure measure;
-    sqlite3_stmt *st = NULL;
     *area = *length = 0;
     if (!pk_store_measure_srid(store))
         return PK_OK;
-    int rc = pk_transform_new(ctx, pk_store_srid(store), pk_store_measure_srid(store), &tr);
-    if (rc != PK_OK)
-        return rc;
-    pk_measure_init(&measure, pk_store_srid(store) == pk_store_measure_srid(store) ? NULL : tr);
-    char *sql = sqlite3_mprintf("SELECT AsBinary(geom) FROM %s WHERE geom IS NOT NULL", ref->table);
-    rc = pk_sql_prepare(store, sql, &st);
-    sqlite3_free(sql);
-    GEOSWKBReader *reader = GEOSWKBReader_create_r(h);
-    while (rc == PK_OK && sqlite3_step(st) == SQLITE_ROW) {
-        GEOSGeometry *g = pk_geom_from_column(ctx, reader, st, 0);
-        int polygonal = g && pk_geom_is_polygonal(ctx, g);
-        GEOSGeometry *m = g && !polygonal ? pk_transform_geom(ctx, tr, g) : NULL;
-        double a = 0, l = 0;
-        if (polygonal && !pk_measure_geom(&measure, h, g, &a))
-            rc = pk_error(ctx, PK_ERR_DATA, "layer '%s': a feature cannot be transformed to EPSG:%d", ref->name,
-                          pk_store_measure_srid(store));
-        else if (m)
-            GEOSLength_r(h, m, &l);
-        *area += a;
-        *length += l;
-        if (m)
-            GEOSGeom_destroy_r(h, m);
-        if (g)
-            GEOSGeom_destroy_r(h, g);
-    }
-    GEOSWKBReader_destroy_r(h, reader);
-    sqlite3_finalize(st);
-    pk_measure_release(&measure);
-    pk_transform_free(tr);
+    struct pk_worker_conf conf;
+    struct pk_worker w;
+    struct pk_reader *r = NULL;
+    struct pk_reader_spec spec = {ref, 1, NULL, 0, NULL};
+    struct sums S = {&w, 0, 0};
+    pk_worker_conf_init(&conf, store);
+    int rc = pk_worker_init(&w, store->ctx, &conf); /* measured as every command measures */
+    if (rc == PK_OK)
+        rc = pk_reader_new(store->ctx, store->db, &spec, &r);
+    if (rc == PK_OK)
+        rc = pk_reader_all(r, add_measures, &S);
+    pk_reader_free(r);
+    pk_worker_release(&w);
+    *area = S.area;
+    *length = S.length;
     return rc;
 }
 

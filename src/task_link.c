@@ -340,21 +340,16 @@ int pk_task_footprint_add(struct pk_store *store, const char *id, OGRGeometryH g
     int rc = footprint_geometry(store, geom, srs, &g);
     if (rc != PK_OK)
         return rc;
-    GEOSWKBWriter *wkb = GEOSWKBWriter_create_r(pk_geos(ctx));
-    char *sql = sqlite3_mprintf("INSERT INTO pk_task_footprints(task_id, label, role, geom)"
-                                " VALUES(?, ?, ?, GeomFromWKB(?, %d))", pk_store_srid(store));
-    rc = pk_sql_prepare(store, sql, &st);
-    sqlite3_free(sql);
+    rc = pk_sql_prepare(store, "INSERT INTO pk_task_footprints(task_id, label, role, geom) VALUES(?, ?, ?, ?)", &st);
     if (rc == PK_OK) {
         pk_sql_bind_text(st, 1, id);
         pk_sql_bind_text(st, 2, label);
         pk_sql_bind_text(st, 3, role ? role : "site");
-        rc = pk_geom_bind_wkb(ctx, wkb, st, 4, g);
+        rc = pk_geom_bind_blob(ctx, st, 4, g, pk_store_srid(store));
         if (rc == PK_OK && sqlite3_step(st) != SQLITE_DONE)
             rc = pk_error_db(store, "cannot store footprint");
     }
     sqlite3_finalize(st);
-    GEOSWKBWriter_destroy_r(pk_geos(ctx), wkb);
     GEOSGeom_destroy_r(pk_geos(ctx), g);
     if (rc == PK_OK && log) {
         char what[64];

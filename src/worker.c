@@ -55,6 +55,8 @@ void pk_worker_release(struct pk_worker *w)
     pk_transform_free(w->from_m);
     for (int i = 0; i < w->nout; i++)
         pk_transform_free(w->out[i].tr);
+    pk_transform_free(w->in_tr);
+    free(w->in_def);
     if (w->own_ctx)
         pk_ctx_free(w->ctx);
     memset(w, 0, sizeof *w);
@@ -99,6 +101,28 @@ struct pk_transform *pk_worker_transform(struct pk_worker *w, int srid, int *rc)
     w->out[w->nout].srid = srid;
     w->out[w->nout++].tr = tr;
     return tr;
+}
+
+struct pk_transform *pk_worker_transform_from(struct pk_worker *w, const char *def, int *rc)
+{
+    *rc = PK_OK;
+    if (w->in_def && !strcmp(w->in_def, def))
+        return w->in_tr;
+    pk_transform_free(w->in_tr);
+    free(w->in_def);
+    w->in_tr = NULL;
+    if (!(w->in_def = strdup(def))) {
+        *rc = pk_error(w->ctx, PK_ERR_NOMEM, "out of memory");
+        return NULL;
+    }
+    char to[32];
+    snprintf(to, sizeof to, "EPSG:%d", w->conf.store_srid);
+    if ((*rc = pk_transform_new_defs(w->ctx, def, to, &w->in_tr)) != PK_OK) {
+        free(w->in_def);
+        w->in_def = NULL;
+        return NULL;
+    }
+    return w->in_tr;
 }
 
 int pk_worker_area(struct pk_worker *w, const GEOSGeometry *g, double *area)

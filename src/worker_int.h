@@ -33,6 +33,8 @@ struct pk_worker {
     struct pk_measure measure;          /* metric areas of store-CRS polygons */
     sqlite3 *reader;                    /* read-only connection, opened on first use */
     struct { int srid; struct pk_transform *tr; } out[PK_WORKER_MAX_CRS]; /* store -> srid */
+    char *in_def;                       /* the source CRS of in_tr (a loader's input) */
+    struct pk_transform *in_tr;         /* in_def -> the store CRS */
     int nout;
     int own_ctx;
     int rc;                             /* PK_OK when ready */
@@ -55,6 +57,11 @@ sqlite3 *pk_worker_reader(struct pk_worker *w);
  * (borrowed, valid until release); NULL for srid = the store's own CRS, or
  * with the error in w->ctx (then *rc is set) when it cannot be made. */
 struct pk_transform *pk_worker_transform(struct pk_worker *w, int srid, int *rc);
+/* The transform from a CRS definition PROJ reads (WKT, "EPSG:N": a loaded
+ * file's CRS) to the store CRS, made on first use and kept for that
+ * definition (borrowed, valid until release or a call with another
+ * definition); NULL with the error in w->ctx and *rc. */
+struct pk_transform *pk_worker_transform_from(struct pk_worker *w, const char *def, int *rc);
 /* Area in m² of the polygonal parts of g (store CRS), measured along the
  * curves its edges make in the metric CRS (measure.c): the one measuring
  * routine of every command. Lines and points measure 0. Returns PK_OK, or an

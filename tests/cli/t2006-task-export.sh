@@ -12,8 +12,8 @@ pk -s "$s1" task export "$WORK/a.json" -q
 check "export to csv" pk -s "$s1" task export "$WORK/a.csv"
 expect_grep "... says where" "tasks written to '.*a.csv' (csv)" "$WORK/.err"
 expect_eq "the CSV file starts with a UTF-8 byte-order mark (for Excel)" "efbbbf" "$(head -c 3 "$WORK/a.csv" | od -An -tx1 | tr -d ' \n')"
-expect_eq "80 tasks in the JSON" 80 "$(python3 -c 'import json, sys; print(len(json.load(open(sys.argv[1]))["tasks"]))' "$WORK/a.json")"
-expect_eq "81 lines in the CSV" 81 "$(grep -c '' "$WORK/a.csv")"
+expect_eq "91 tasks in the JSON" 91 "$(python3 -c 'import json, sys; print(len(json.load(open(sys.argv[1]))["tasks"]))' "$WORK/a.json")"
+expect_eq "92 lines in the CSV" 92 "$(grep -c '' "$WORK/a.csv")"
 expect_eq "every link is in the JSON" \
     "$(python3 -c 'import json, sys; print(sum(len(t["links"]) for t in json.load(open(sys.argv[1]))["tasks"]))' "$LAYERS/kunshan-tasks.json")" \
     "$(python3 -c 'import json, sys; print(sum(len(t["links"]) for t in json.load(open(sys.argv[1]))["tasks"]))' "$WORK/a.json")"
@@ -22,9 +22,9 @@ expect_eq "to standard output: the same rows, no byte-order mark" "$(tail -c +4 
 
 # the same store: nothing changes
 pk -s "$s1" task import "$WORK/a.json" 2>"$WORK/err"
-expect_grep "re-importing the JSON export changes nothing" "0 created, 0 updated, 80 unchanged" "$WORK/err"
+expect_grep "re-importing the JSON export changes nothing" "0 created, 0 updated, 91 unchanged" "$WORK/err"
 pk -s "$s1" task import "$WORK/a.csv" 2>"$WORK/err"
-expect_grep "re-importing the CSV export changes nothing" "0 created, 0 updated, 80 unchanged" "$WORK/err"
+expect_grep "re-importing the CSV export changes nothing" "0 created, 0 updated, 91 unchanged" "$WORK/err"
 
 # another store, its layers loaded in another order (other fids)
 fresh() {
@@ -70,7 +70,7 @@ for r in rows[1:]:
 csv.writer(open(sys.argv[2], "w", encoding="utf-8-sig", newline="")).writerows(rows)
 PY
 pk -s "$s1" task import "$WORK/edited.csv" 2>"$WORK/err"
-expect_grep "an edited CSV updates one task" "0 created, 1 updated, 79 unchanged" "$WORK/err"
+expect_grep "an edited CSV updates one task" "0 created, 1 updated, 90 unchanged" "$WORK/err"
 expect_eq "... the status and progress" "in_progress|35.0" "$(sqlite3 "$s1" "SELECT status, progress FROM pk_tasks WHERE id='ZZ-01'")"
 
 # what cannot round-trip
