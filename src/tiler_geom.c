@@ -212,9 +212,9 @@ static GEOSCoordSequence *part_at_zoom(GEOSContextHandle_t h, const struct tl_fe
     return seq;
 }
 
-/* A one-unit square of zoom z's grid at f's label point. */
-static GEOSGeometry *tiny_square(GEOSContextHandle_t h, const struct tl_feature *f, const struct tl_grid *grid, int z)
+GEOSGeometry *tl_feature_square(struct pk_ctx *ctx, const struct tl_feature *f, const struct tl_grid *grid, int z)
 {
+    GEOSContextHandle_t h = pk_geos(ctx);
     int64_t x0 = tl_at_zoom(f->label[0], grid, z), y0 = tl_at_zoom(f->label[1], grid, z);
     static const int dx[5] = {0, 0, 1, 1, 0}, dy[5] = {0, 1, 1, 0, 0};
     GEOSCoordSequence *seq = GEOSCoordSeq_create_r(h, 5, 2);
@@ -318,7 +318,7 @@ int tl_feature_at_zoom(struct pk_ctx *ctx, const struct tl_feature *f, const str
     }
     if (rc == PK_OK && f->type == PK_MVT_POLYGON && !any_area && f->npts > 0) {
         *tiny = 1;
-        if (!(ps.g[ps.n++] = tiny_square(h, f, grid, z)))
+        if (!(ps.g[ps.n++] = tl_feature_square(ctx, f, grid, z)))
             rc = PK_ERR_GEOS;
     }
     static const int multi[4] = {0, GEOS_MULTIPOINT, GEOS_MULTILINESTRING, GEOS_MULTIPOLYGON};

@@ -66,6 +66,10 @@ int tl_feature_set_geom(struct pk_ctx *ctx, struct tl_feature *f, const struct t
 int tl_feature_at_zoom(struct pk_ctx *ctx, const struct tl_feature *f, const struct tl_grid *grid, int z,
                        GEOSGeometry **out, int *tiny);
 
+/* A one-unit square of zoom z's grid at f's label point (EPSG:3857
+ * metres). Caller frees with GEOSGeom_destroy_r; NULL on a GEOS failure. */
+GEOSGeometry *tl_feature_square(struct pk_ctx *ctx, const struct tl_feature *f, const struct tl_grid *grid, int z);
+
 /* Grid point of f's label at zoom z: the tile (x, y) holding it. */
 void tl_label_tile(const struct tl_feature *f, const struct tl_grid *grid, int z, uint32_t *tx, uint32_t *ty);
 

@@ -90,16 +90,14 @@ static int make_pairs(struct pk_ctx *ctx, const struct tl_run *R, int z, struct 
     return PK_OK;
 }
 
-/* Feature f in tile z/x/y of t: on the grid, clipped, encoded. */
-static int add_feature(struct pk_worker *w, const struct tl_run *R, int z, struct tile_job *t,
-                       const struct tl_feature *f, struct pk_mvt_layer *layer, struct pk_mvt_geom *mg)
+/* g (feature f on zoom z's grid; taken) clipped to tile t and added to
+ * layer; *written tells whether anything of it was left to write. */
+static int clip_and_add(struct pk_worker *w, int z, struct tile_job *t, const struct tl_feature *f, GEOSGeometry *g,
+                        struct pk_mvt_layer *layer, struct pk_mvt_geom *mg, int *written, int *clipped)
 {
     GEOSContextHandle_t h = pk_geos(w->ctx);
-    GEOSGeometry *g = NULL, *c = NULL;
-    int tiny = 0, rc = tl_feature_at_zoom(w->ctx, f, R->grid, z, &g, &tiny);
-    if (rc != PK_OK || !g)
-        return rc;
-    rc = pk_tile_clip(w->ctx, g, z, t->x, t->y, TL_EXTENT, TL_BUFFER, &c);
+    GEOSGeometry *c = NULL;
+    int rc = pk_tile_clip(w->ctx, g, z, t->x, t->y, TL_EXTENT, TL_BUFFER, &c);
     if (rc == PK_ERR_GEOS && f->type == PK_MVT_POLYGON) { /* a polygon the grid made too invalid to clip */
         GEOSGeometry *v = GEOSMakeValid_r(h, g);
         rc = v ? pk_tile_clip(w->ctx, v, z, t->x, t->y, TL_EXTENT, TL_BUFFER, &c) : rc;
@@ -107,20 +105,48 @@ static int add_feature(struct pk_worker *w, const struct tl_run *R, int z, struc
             GEOSGeom_destroy_r(h, v);
     }
     GEOSGeom_destroy_r(h, g);
+    *written = 0;
+    *clipped = c != NULL;
     if (rc != PK_OK || !c)
         return rc;
     rc = pk_mvt_geom_from_geos(h, c, mg);
     GEOSGeom_destroy_r(h, c);
-    struct pk_mvt_drops drops = {0};
+    size_t before = pk_mvt_layer_nfeatures(layer);
     if (rc == PK_OK)
-        rc = pk_mvt_layer_add_feature(layer, 1, (uint64_t)f->fid, mg, f->attrs, (size_t)f->nattrs, &drops);
-    t->dropped += (long long)drops.features;
-    if (rc == PK_OK && tiny) {
-        uint32_t lx, ly;
-        tl_label_tile(f, R->grid, z, &lx, &ly);
-        t->tiny += lx == t->x && ly == t->y;
-    }
+        rc = pk_mvt_layer_add_feature(layer, 1, (uint64_t)f->fid, mg, f->attrs, (size_t)f->nattrs, NULL);
+    *written = pk_mvt_layer_nfeatures(layer) > before;
     return rc == PK_OK ? PK_OK : pk_error(w->ctx, rc, "cannot encode feature %lld", f->fid);
+}
+
+/* Feature f in tile z/x/y of t: on the grid, clipped, encoded. A polygon
+ * of which nothing is left in the tile that holds its label point (it
+ * collapsed on the grid, or making it valid emptied it) is written there as
+ * a one-unit square instead, and counted; other collapsed pieces are
+ * counted as dropped. */
+static int add_feature(struct pk_worker *w, const struct tl_run *R, int z, struct tile_job *t,
+                       const struct tl_feature *f, struct pk_mvt_layer *layer, struct pk_mvt_geom *mg)
+{
+    GEOSGeometry *g = NULL;
+    int tiny = 0, written = 0, clipped = 0, rc = tl_feature_at_zoom(w->ctx, f, R->grid, z, &g, &tiny);
+    if (rc == PK_OK && g)
+        rc = clip_and_add(w, z, t, f, g, layer, mg, &written, &clipped);
+    if (rc != PK_OK || f->type != PK_MVT_POLYGON) {
+        t->dropped += clipped && !written;
+        return rc;
+    }
+    uint32_t lx, ly;
+    tl_label_tile(f, R->grid, z, &lx, &ly);
+    int home = lx == t->x && ly == t->y;
+    if (!written && home && !tiny) { /* nothing left where it should show: the square */
+        if (!(g = tl_feature_square(w->ctx, f, R->grid, z)))
+            return pk_error_geos(w->ctx, "cannot make a square");
+        tiny = 1;
+        int square_clipped;
+        rc = clip_and_add(w, z, t, f, g, layer, mg, &written, &square_clipped);
+    }
+    t->tiny += tiny && home && written;
+    t->dropped += clipped && !written;
+    return rc;
 }
 
 static void make_tile(void *state, size_t i, void *arg)
@@ -217,6 +243,8 @@ int tl_tile_zoom(struct tl_run *R, int z)
         struct zoom_job J = {R, z, pairs, tiles};
         pk_pool_run(R->pool, R->main_w, n, make_tile, &J);
         rc = write_batch(R, z, tiles, n);
+        if (rc == PK_OK && R->sink->ops == &pk_tile_mbtiles_ops)
+            rc = pk_mbtiles_checkpoint(R->sink); /* what a resume after a crash finds */
         for (size_t i = 0; i < n; i++)
             pk_tbuf_free(&tiles[i].gz);
         double frac = ((double)(z - R->opts->minzoom) + (double)p / (double)npairs) /
