@@ -10,7 +10,9 @@
 #include <sys/stat.h>
 
 #include "tile_clip_int.h"
+#include "tiler_snap_int.h"
 #include "tiler_zoom_int.h"
+
 
 static int check_opts(struct pk_ctx *ctx, const struct pk_tiles_opts *o)
 {
@@ -27,6 +29,8 @@ static int check_opts(struct pk_ctx *ctx, const struct pk_tiles_opts *o)
                         b[0], b[1], b[2], b[3]);
     if (o->resume && pk_tile_sink_for_path(o->output) != &pk_tile_mbtiles_ops)
         return pk_error(ctx, PK_ERR_ARGS, "tiles: --resume works with .mbtiles outputs only");
+    if (!(o->snap_m >= 0 && o->snap_m <= 10000))
+        return pk_error(ctx, PK_ERR_ARGS, "tiles: snap distance %g m: expected 0 to 10000 metres", o->snap_m);
     if (o->resume && o->force)
         return pk_error(ctx, PK_ERR_ARGS, "tiles: --resume and --force exclude each other");
     struct stat st;
@@ -134,11 +138,29 @@ static int open_sink(struct tl_run *R, const struct pk_tile_meta *m)
     return ops->open(R->ctx, o->output, m, &R->sink);
 }
 
+/* Snap each store layer's polygons to each other (tiler_snap.c); the
+ * features of a layer are consecutive in F. */
+static int snap_layers(struct tl_run *R, struct tl_features *F)
+{
+    double unit_m = 2 * PK_MERCATOR_HALF / R->grid->units;
+    int32_t tol = (int32_t)(R->opts->snap_m / unit_m + 0.5);
+    for (size_t a = 0, b; a < F->n; a = b) {
+        for (b = a + 1; b < F->n && F->f[b].layer == F->f[a].layer;)
+            b++;
+        int rc = tol > 0 ? tl_snap_polygons(R->ctx, F, a, b, tol) : PK_OK;
+        if (rc != PK_OK)
+            return rc;
+    }
+    return PK_OK;
+}
+
 /* Read everything, open the sink and make every zoom. */
 static int run(struct pk_store *store, struct tl_run *R, struct tl_features *F)
 {
     struct pk_ctx *ctx = R->ctx;
     int rc = tl_read_features(store, R->pool, R->main_w, R->L, R->grid, F);
+    if (rc == PK_OK)
+        rc = snap_layers(R, F);
     if (rc == PK_OK && R->L->coverage >= 0)
         rc = tl_add_coverage(store, R->L, F);
     if (rc == PK_OK && R->L->tasks >= 0)

@@ -335,3 +335,23 @@ int tl_feature_at_zoom(struct pk_ctx *ctx, const struct tl_feature *f, const str
         return pk_error(ctx, rc, "out of memory");
     return rc == PK_OK ? PK_OK : pk_error_geos(ctx, "cannot build a feature on the tile grid");
 }
+
+int tl_make_valid(struct pk_ctx *ctx, GEOSGeometry **g)
+{
+    GEOSContextHandle_t h = pk_geos(ctx);
+    char valid = GEOSisValid_r(h, *g);
+    if (valid == 1)
+        return PK_OK;
+    GEOSMakeValidParams *p = GEOSMakeValidParams_create_r(h);
+    GEOSGeometry *v = NULL;
+    if (p && GEOSMakeValidParams_setMethod_r(h, p, GEOS_MAKE_VALID_STRUCTURE) &&
+        GEOSMakeValidParams_setKeepCollapsed_r(h, p, 0))
+        v = GEOSMakeValidWithParams_r(h, *g, p);
+    if (p)
+        GEOSMakeValidParams_destroy_r(h, p);
+    if (!v)
+        return pk_error_geos(ctx, "cannot make a polygon valid on the tile grid");
+    GEOSGeom_destroy_r(h, *g);
+    *g = v;
+    return PK_OK;
+}

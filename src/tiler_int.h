@@ -70,6 +70,12 @@ int tl_feature_at_zoom(struct pk_ctx *ctx, const struct tl_feature *f, const str
  * metres). Caller frees with GEOSGeom_destroy_r; NULL on a GEOS failure. */
 GEOSGeometry *tl_feature_square(struct pk_ctx *ctx, const struct tl_feature *f, const struct tl_grid *grid, int z);
 
+/* Make a polygonal *g valid keeping every area its exterior rings cover
+ * (GEOS's "structure" method: shells unioned, holes subtracted), so a ring
+ * that folds over itself on a coarse grid does not open a hole between
+ * neighbours as the linework method would. *g is replaced. */
+int tl_make_valid(struct pk_ctx *ctx, GEOSGeometry **g);
+
 /* Grid point of f's label at zoom z: the tile (x, y) holding it. */
 void tl_label_tile(const struct tl_feature *f, const struct tl_grid *grid, int z, uint32_t *tx, uint32_t *ty);
 

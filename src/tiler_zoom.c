@@ -128,6 +128,8 @@ static int add_feature(struct pk_worker *w, const struct tl_run *R, int z, struc
 {
     GEOSGeometry *g = NULL;
     int tiny = 0, written = 0, clipped = 0, rc = tl_feature_at_zoom(w->ctx, f, R->grid, z, &g, &tiny);
+    if (rc == PK_OK && g && f->type == PK_MVT_POLYGON)
+        rc = tl_make_valid(w->ctx, &g);
     if (rc == PK_OK && g)
         rc = clip_and_add(w, z, t, f, g, layer, mg, &written, &clipped);
     if (rc != PK_OK || f->type != PK_MVT_POLYGON) {

@@ -20,6 +20,8 @@
     "    --coverage LAYER      add tasks, task_ids and share (as 'plankit coverage') to LAYER\n"  \
     "    --tasks               add a 'tasks' layer: each task's zones and footprints\n"           \
     "    --labels              add a 'labels' layer: a point inside each polygon, with its name\n" \
+    "    --snap METRES         first make neighbouring polygons' vertices closer than this one\n" \
+    "                          (borders from two sources or repaired; default 0: off)\n"        \
     "    --threads N           worker threads (default: one per CPU)\n"                           \
     "    --resume              finish an interrupted .mbtiles export (OUT.part)\n"                \
     "    --force               replace an existing OUT\n"                                         \
@@ -30,7 +32,7 @@ const char usage_tiles[] = "usage: plankit tiles <verb> [options]\n\n" USAGE_VEC
     "\nOptions of every verb: -s/--store PATH, -q/--quiet, -v/--verbose, -h/--help\n";
 
 enum { OPT_MINZOOM = 1000, OPT_MAXZOOM, OPT_BBOX, OPT_FIELDS, OPT_COVERAGE, OPT_TASKS, OPT_LABELS, OPT_THREADS,
-       OPT_RESUME, OPT_FORCE };
+       OPT_RESUME, OPT_FORCE, OPT_SNAP };
 
 static const struct option vector_longopts[] = {
     {"output", required_argument, NULL, 'o'}, {"minzoom", required_argument, NULL, OPT_MINZOOM},
@@ -38,7 +40,7 @@ static const struct option vector_longopts[] = {
     {"fields", required_argument, NULL, OPT_FIELDS}, {"coverage", required_argument, NULL, OPT_COVERAGE},
     {"tasks", no_argument, NULL, OPT_TASKS}, {"labels", no_argument, NULL, OPT_LABELS},
     {"threads", required_argument, NULL, OPT_THREADS}, {"resume", no_argument, NULL, OPT_RESUME},
-    {"force", no_argument, NULL, OPT_FORCE}, CLI_COMMON_LONGOPTS, {NULL, 0, NULL, 0},
+    {"force", no_argument, NULL, OPT_FORCE}, {"snap", required_argument, NULL, OPT_SNAP}, CLI_COMMON_LONGOPTS, {NULL, 0, NULL, 0},
 };
 
 static int parse_count(const char *opt, const char *s, int *out)
@@ -84,6 +86,13 @@ static int parse_vector(struct cli *cli, int argc, char **argv, struct vector_ar
         case OPT_THREADS: if (parse_count("--threads", optarg, &a->o.threads)) return EXIT_USAGE; break;
         case OPT_RESUME: a->o.resume = 1; break;
         case OPT_FORCE: a->o.force = 1; break;
+        case OPT_SNAP: {
+            char *end;
+            a->o.snap_m = strtod(optarg, &end);
+            if (end == optarg || *end)
+                return cli_usage_error("tiles vector", "--snap '%s' is not a distance in metres", optarg);
+            break;
+        }
         default: return EXIT_USAGE;
         }
     }

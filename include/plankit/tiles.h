@@ -11,7 +11,9 @@
  * Shared borders: every coordinate is snapped once to an integer grid of the
  * world at each zoom (4096 units per tile), a function of the point alone,
  * so two polygons that share a border in the store share it exactly in
- * every tile. Polygons that collapse below one tile unit at a zoom are kept
+ * every tile (near-coincident borders are made shared first with snap_m).
+ * Polygons made invalid by the grid are repaired keeping all the area
+ * their exterior rings cover, so a fold does not open a gap. Polygons that collapse below one tile unit at a zoom are kept
  * as a one-unit square at their point on surface (counted); nothing
  * disappears without being counted.
  */
@@ -39,6 +41,9 @@ struct pk_tiles_opts {
     const char *coverage_layer; /* add tasks, task_ids, share to this layer's features; NULL = none */
     int tasks;                  /* add the `tasks` tile layer */
     int labels;                 /* add the `labels` point tile layer */
+    double snap_m;              /* make vertices of neighbouring polygons closer than this (metres, Web
+                                 * Mercator) one, and put them into each other's edges, so borders two
+                                 * sources or a repair made slightly different are shared; 0 = off */
     int threads;                /* 0 = one per CPU */
     int resume;                 /* go on with an interrupted .mbtiles export */
     int force;                  /* replace an existing output */
