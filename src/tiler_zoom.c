@@ -90,64 +90,159 @@ static int make_pairs(struct pk_ctx *ctx, const struct tl_run *R, int z, struct 
     return PK_OK;
 }
 
-/* g (feature f on zoom z's grid; taken) clipped to tile t and added to
- * layer; *written tells whether anything of it was left to write. */
-static int clip_and_add(struct pk_worker *w, int z, struct tile_job *t, const struct tl_feature *f, GEOSGeometry *g,
-                        struct pk_mvt_layer *layer, struct pk_mvt_geom *mg, int *written, int *clipped)
+/* One feature of a tile: its piece in tile coordinates (owned; NULL when
+ * nothing of it is in the tile) and whether that piece is the one-unit
+ * square of a polygon too small for the zoom. */
+struct piece {
+    const struct tl_feature *f;
+    GEOSGeometry *g;
+    int square;
+    int home;                    /* the tile holds the feature's label point */
+};
+
+/* g (feature f on zoom z's grid; taken) clipped to tile t: *out in tile
+ * coordinates, NULL when nothing is in the tile. */
+static int clip(struct pk_worker *w, int z, const struct tile_job *t, const struct tl_feature *f, GEOSGeometry *g,
+                GEOSGeometry **out)
 {
     GEOSContextHandle_t h = pk_geos(w->ctx);
-    GEOSGeometry *c = NULL;
-    int rc = pk_tile_clip(w->ctx, g, z, t->x, t->y, TL_EXTENT, TL_BUFFER, &c);
+    int rc = pk_tile_clip(w->ctx, g, z, t->x, t->y, TL_EXTENT, TL_BUFFER, out);
     if (rc == PK_ERR_GEOS && f->type == PK_MVT_POLYGON) { /* a polygon the grid made too invalid to clip */
         GEOSGeometry *v = GEOSMakeValid_r(h, g);
-        rc = v ? pk_tile_clip(w->ctx, v, z, t->x, t->y, TL_EXTENT, TL_BUFFER, &c) : rc;
+        rc = v ? pk_tile_clip(w->ctx, v, z, t->x, t->y, TL_EXTENT, TL_BUFFER, out) : rc;
         if (v)
             GEOSGeom_destroy_r(h, v);
     }
     GEOSGeom_destroy_r(h, g);
-    *written = 0;
-    *clipped = c != NULL;
-    if (rc != PK_OK || !c)
-        return rc;
-    rc = pk_mvt_geom_from_geos(h, c, mg);
-    GEOSGeom_destroy_r(h, c);
-    size_t before = pk_mvt_layer_nfeatures(layer);
-    if (rc == PK_OK)
-        rc = pk_mvt_layer_add_feature(layer, 1, (uint64_t)f->fid, mg, f->attrs, (size_t)f->nattrs, NULL);
-    *written = pk_mvt_layer_nfeatures(layer) > before;
-    return rc == PK_OK ? PK_OK : pk_error(w->ctx, rc, "cannot encode feature %lld", f->fid);
+    return rc;
 }
 
-/* Feature f in tile z/x/y of t: on the grid, clipped, encoded. A polygon
- * of which nothing is left in the tile that holds its label point (it
- * collapsed on the grid, or making it valid emptied it) is written there as
- * a one-unit square instead, and counted; other collapsed pieces are
- * counted as dropped. */
-static int add_feature(struct pk_worker *w, const struct tl_run *R, int z, struct tile_job *t,
-                       const struct tl_feature *f, struct pk_mvt_layer *layer, struct pk_mvt_geom *mg)
+/* Feature f's piece of tile t. A polygon of which nothing with an area is
+ * left in the tile that holds its label point (it collapsed on the grid, or
+ * making it valid emptied it) is a one-unit square there instead. */
+static int make_piece(struct pk_worker *w, const struct tl_run *R, int z, const struct tile_job *t, struct piece *p)
 {
+    const struct tl_feature *f = p->f;
+    GEOSContextHandle_t h = pk_geos(w->ctx);
     GEOSGeometry *g = NULL;
-    int tiny = 0, written = 0, clipped = 0, rc = tl_feature_at_zoom(w->ctx, f, R->grid, z, &g, &tiny);
+    int tiny = 0, rc = tl_feature_at_zoom(w->ctx, f, R->grid, z, &g, &tiny);
     if (rc == PK_OK && g && f->type == PK_MVT_POLYGON)
         rc = tl_make_valid(w->ctx, &g);
     if (rc == PK_OK && g)
-        rc = clip_and_add(w, z, t, f, g, layer, mg, &written, &clipped);
-    if (rc != PK_OK || f->type != PK_MVT_POLYGON) {
-        t->dropped += clipped && !written;
+        rc = clip(w, z, t, f, g, &p->g);
+    if (rc != PK_OK || f->type != PK_MVT_POLYGON)
         return rc;
-    }
     uint32_t lx, ly;
     tl_label_tile(f, R->grid, z, &lx, &ly);
-    int home = lx == t->x && ly == t->y;
-    if (!written && home && !tiny) { /* nothing left where it should show: the square */
-        if (!(g = tl_feature_square(w->ctx, f, R->grid, z)))
-            return pk_error_geos(w->ctx, "cannot make a square");
-        tiny = 1;
-        int square_clipped;
-        rc = clip_and_add(w, z, t, f, g, layer, mg, &written, &square_clipped);
+    p->home = lx == t->x && ly == t->y;
+    p->square = tiny;
+    double area = 0;
+    if (p->g && GEOSArea_r(h, p->g, &area) != 1)
+        return pk_error_geos(w->ctx, "area");
+    if (area > 0 || !p->home)
+        return PK_OK;
+    if (p->g)
+        GEOSGeom_destroy_r(h, p->g);
+    p->g = NULL;
+    if (!(g = tl_feature_square(w->ctx, f, R->grid, z)))
+        return pk_error_geos(w->ctx, "cannot make a square");
+    p->square = 1;
+    return clip(w, z, t, f, g, &p->g);
+}
+
+/* The polygons of a collection (taken) as one MultiPolygon; NULL on a GEOS
+ * failure. */
+static GEOSGeometry *polygonal_parts(GEOSContextHandle_t h, GEOSGeometry *c)
+{
+    int n = GEOSGetNumGeometries_r(h, c), m = 0;
+    GEOSGeometry **parts = calloc((size_t)(n > 0 ? n : 1), sizeof *parts);
+    for (int i = 0; parts && i < n; i++) {
+        const GEOSGeometry *g = GEOSGetGeometryN_r(h, c, i);
+        if (GEOSGeomTypeId_r(h, g) == GEOS_POLYGON && GEOSisEmpty_r(h, g) != 1)
+            parts[m++] = GEOSGeom_clone_r(h, g);
     }
-    t->tiny += tiny && home && written;
-    t->dropped += clipped && !written;
+    GEOSGeometry *out = parts ? GEOSGeom_createCollection_r(h, GEOS_MULTIPOLYGON, parts, (unsigned)m) : NULL;
+    free(parts);
+    GEOSGeom_destroy_r(h, c);
+    return out;
+}
+
+/* The squares of a tile take their place out of the other polygons of
+ * their layer (a difference on the integer grid), so keeping a small
+ * polygon visible adds no overlap; a neighbour the cut would empty keeps
+ * its piece (then the square overlaps it). */
+static int carve_squares(struct pk_worker *w, struct piece *ps, size_t n)
+{
+    GEOSContextHandle_t h = pk_geos(w->ctx);
+    for (size_t i = 0; i < n; i++) {
+        if (!ps[i].square || !ps[i].g)
+            continue;
+        for (size_t k = 0; k < n; k++) {
+            if (k == i || ps[k].square || !ps[k].g || ps[k].f->layer != ps[i].f->layer ||
+                ps[k].f->type != PK_MVT_POLYGON)
+                continue;
+            if (GEOSisEmpty_r(h, ps[k].g) == 1 || GEOSGeom_getDimensions_r(h, ps[k].g) != 2)
+                continue;
+            char meets = GEOSIntersects_r(h, ps[k].g, ps[i].g);
+            if (meets == 2)
+                return pk_error_geos(w->ctx, "intersects");
+            if (!meets)
+                continue;
+            GEOSGeometry *d = GEOSDifferencePrec_r(h, ps[k].g, ps[i].g, 1.0);
+            if (d && GEOSGeomTypeId_r(h, d) == GEOS_GEOMETRYCOLLECTION)
+                d = polygonal_parts(h, d);
+            if (!d)
+                return pk_error_geos(w->ctx, "cannot cut a small polygon's square out of its neighbour");
+            double left = 0;
+            if (GEOSArea_r(h, d, &left) != 1 || left <= 0) { /* a square never hides a neighbour whole */
+                GEOSGeom_destroy_r(h, d);
+                continue;
+            }
+            GEOSGeom_destroy_r(h, ps[k].g);
+            ps[k].g = d;
+        }
+    }
+    return PK_OK;
+}
+
+/* Encode piece p into layer; counts what was kept as a square or dropped. */
+static int encode_piece(struct pk_worker *w, struct tile_job *t, const struct piece *p, struct pk_mvt_layer *layer,
+                        struct pk_mvt_geom *mg)
+{
+    if (!p->g)
+        return PK_OK;
+    int rc = pk_mvt_geom_from_geos(pk_geos(w->ctx), p->g, mg);
+    size_t before = pk_mvt_layer_nfeatures(layer);
+    if (rc == PK_OK)
+        rc = pk_mvt_layer_add_feature(layer, 1, (uint64_t)p->f->fid, mg, p->f->attrs, (size_t)p->f->nattrs, NULL);
+    int written = pk_mvt_layer_nfeatures(layer) > before;
+    t->tiny += p->square && p->home && written;
+    t->dropped += !written;
+    return rc == PK_OK ? PK_OK : pk_error(w->ctx, rc, "cannot encode feature %lld", p->f->fid);
+}
+
+/* Every piece of tile t, squares carved out, encoded into tile. */
+static int fill_tile(struct pk_worker *w, const struct zoom_job *J, struct tile_job *t, struct pk_mvt_tile *tile,
+                     struct pk_mvt_layer **layers, struct piece *ps)
+{
+    const struct tl_run *R = J->R;
+    size_t n = t->b - t->a;
+    struct pk_mvt_geom mg = {0};
+    int rc = PK_OK;
+    for (size_t k = 0; rc == PK_OK && k < n; k++) {
+        ps[k].f = &R->F->f[J->pairs[t->a + k].feature];
+        rc = make_piece(w, R, J->z, t, &ps[k]);
+    }
+    if (rc == PK_OK)
+        rc = carve_squares(w, ps, n);
+    for (size_t k = 0; rc == PK_OK && k < n; k++) {
+        const struct tl_feature *f = ps[k].f;
+        if (!layers[f->layer])
+            rc = pk_mvt_tile_add_layer(tile, R->L->l[f->layer].name, TL_EXTENT, &layers[f->layer]);
+        if (rc == PK_OK)
+            rc = encode_piece(w, t, &ps[k], layers[f->layer], &mg);
+    }
+    pk_mvt_geom_free(&mg);
     return rc;
 }
 
@@ -164,22 +259,18 @@ static void make_tile(void *state, size_t i, void *arg)
     }
     struct pk_mvt_tile *tile = pk_mvt_tile_new();
     struct pk_mvt_layer **layers = calloc((size_t)R->L->n, sizeof *layers);
-    struct pk_mvt_geom mg = {0};
-    int rc = tile && layers ? PK_OK : pk_error(w->ctx, PK_ERR_NOMEM, "out of memory");
-    for (size_t p = t->a; rc == PK_OK && p < t->b; p++) {
-        const struct tl_feature *f = &R->F->f[J->pairs[p].feature];
-        if (!layers[f->layer])
-            rc = pk_mvt_tile_add_layer(tile, R->L->l[f->layer].name, TL_EXTENT, &layers[f->layer]);
-        if (rc == PK_OK)
-            rc = add_feature(w, R, J->z, t, f, layers[f->layer], &mg);
-    }
+    struct piece *ps = calloc(t->b - t->a, sizeof *ps);
+    int rc = tile && layers && ps ? fill_tile(w, J, t, tile, layers, ps) : pk_error(w->ctx, PK_ERR_NOMEM, "out of memory");
     if (rc == PK_OK && pk_mvt_tile_nfeatures(tile) > 0 && pk_mvt_tile_serialize(tile, 1, &t->gz) != PK_OK)
         rc = pk_error(w->ctx, PK_ERR_NOMEM, "out of memory");
     if (rc != PK_OK) {
         t->rc = rc;
         snprintf(t->err, sizeof t->err, "tile %d/%u/%u: %s", J->z, t->x, t->y, pk_errmsg(w->ctx));
     }
-    pk_mvt_geom_free(&mg);
+    for (size_t k = 0; ps && k < t->b - t->a; k++)
+        if (ps[k].g)
+            GEOSGeom_destroy_r(pk_geos(w->ctx), ps[k].g);
+    free(ps);
     free(layers);
     pk_mvt_tile_free(tile);
 }
