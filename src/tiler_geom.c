@@ -349,8 +349,11 @@ int tl_make_valid(struct pk_ctx *ctx, GEOSGeometry **g)
         v = GEOSMakeValidWithParams_r(h, *g, p);
     if (p)
         GEOSMakeValidParams_destroy_r(h, p);
-    if (!v)
-        return pk_error_geos(ctx, "cannot make a polygon valid on the tile grid");
+    if (!v) /* the structure method failed (e.g. a hole it cannot place): the linework one */
+        v = GEOSMakeValid_r(h, *g);
+    pk_error_clear(ctx);
+    if (!v) /* left to pk_tile_clip's own repair */
+        return PK_OK;
     GEOSGeom_destroy_r(h, *g);
     *g = v;
     return PK_OK;

@@ -73,7 +73,9 @@ GEOSGeometry *tl_feature_square(struct pk_ctx *ctx, const struct tl_feature *f, 
 /* Make a polygonal *g valid keeping every area its exterior rings cover
  * (GEOS's "structure" method: shells unioned, holes subtracted), so a ring
  * that folds over itself on a coarse grid does not open a hole between
- * neighbours as the linework method would. *g is replaced. */
+ * neighbours as the linework method would. *g is replaced; when GEOS fails
+ * with that method the linework one is used, and when it fails too *g is
+ * left to pk_tile_clip's repair. Returns PK_OK. */
 int tl_make_valid(struct pk_ctx *ctx, GEOSGeometry **g);
 
 /* Grid point of f's label at zoom z: the tile (x, y) holding it. */

@@ -98,20 +98,38 @@ struct piece {
     GEOSGeometry *g;
     int square;
     int home;                    /* the tile holds the feature's label point */
+    int failed;                  /* GEOS could not clip it: dropped, counted */
 };
 
 /* g (feature f on zoom z's grid; taken) clipped to tile t: *out in tile
- * coordinates, NULL when nothing is in the tile. */
+ * coordinates, NULL when nothing is in the tile. When GEOS's rectangle
+ * clipper fails on a polygon the grid folded (a ring it cuts to fewer than
+ * 4 points), the polygon is made valid and cut to the buffered tile with a
+ * full intersection first; *failed is set (and *out NULL) when that fails
+ * too, for the caller to count. */
 static int clip(struct pk_worker *w, int z, const struct tile_job *t, const struct tl_feature *f, GEOSGeometry *g,
-                GEOSGeometry **out)
+                GEOSGeometry **out, int *failed)
 {
     GEOSContextHandle_t h = pk_geos(w->ctx);
     int rc = pk_tile_clip(w->ctx, g, z, t->x, t->y, TL_EXTENT, TL_BUFFER, out);
-    if (rc == PK_ERR_GEOS && f->type == PK_MVT_POLYGON) { /* a polygon the grid made too invalid to clip */
-        GEOSGeometry *v = GEOSMakeValid_r(h, g);
-        rc = v ? pk_tile_clip(w->ctx, v, z, t->x, t->y, TL_EXTENT, TL_BUFFER, out) : rc;
-        if (v)
-            GEOSGeom_destroy_r(h, v);
+    if (rc == PK_ERR_GEOS && f->type == PK_MVT_POLYGON) {
+        double b[4];
+        pk_tile_box_3857(z, t->x, t->y, b);
+        double m = (b[2] - b[0]) * TL_BUFFER / TL_EXTENT;
+        GEOSGeometry *v = GEOSMakeValid_r(h, g), *box = GEOSGeom_createRectangle_r(h, b[0] - m, b[1] - m, b[2] + m, b[3] + m);
+        GEOSGeometry *cut = v && box ? GEOSIntersection_r(h, v, box) : NULL;
+        pk_error_clear(w->ctx);
+        rc = cut ? pk_tile_clip(w->ctx, cut, z, t->x, t->y, TL_EXTENT, TL_BUFFER, out) : PK_ERR_GEOS;
+        if (rc == PK_ERR_GEOS) {
+            *failed = 1;
+            *out = NULL;
+            pk_error_clear(w->ctx);
+            rc = PK_OK;
+        }
+        GEOSGeometry *tmp[3] = {v, box, cut};
+        for (int i = 0; i < 3; i++)
+            if (tmp[i])
+                GEOSGeom_destroy_r(h, tmp[i]);
     }
     GEOSGeom_destroy_r(h, g);
     return rc;
@@ -129,7 +147,7 @@ static int make_piece(struct pk_worker *w, const struct tl_run *R, int z, const 
     if (rc == PK_OK && g && f->type == PK_MVT_POLYGON)
         rc = tl_make_valid(w->ctx, &g);
     if (rc == PK_OK && g)
-        rc = clip(w, z, t, f, g, &p->g);
+        rc = clip(w, z, t, f, g, &p->g, &p->failed);
     if (rc != PK_OK || f->type != PK_MVT_POLYGON)
         return rc;
     uint32_t lx, ly;
@@ -147,7 +165,7 @@ static int make_piece(struct pk_worker *w, const struct tl_run *R, int z, const 
     if (!(g = tl_feature_square(w->ctx, f, R->grid, z)))
         return pk_error_geos(w->ctx, "cannot make a square");
     p->square = 1;
-    return clip(w, z, t, f, g, &p->g);
+    return clip(w, z, t, f, g, &p->g, &p->failed);
 }
 
 /* The polygons of a collection (taken) as one MultiPolygon; NULL on a GEOS
@@ -209,6 +227,7 @@ static int carve_squares(struct pk_worker *w, struct piece *ps, size_t n)
 static int encode_piece(struct pk_worker *w, struct tile_job *t, const struct piece *p, struct pk_mvt_layer *layer,
                         struct pk_mvt_geom *mg)
 {
+    t->dropped += p->failed;
     if (!p->g)
         return PK_OK;
     int rc = pk_mvt_geom_from_geos(pk_geos(w->ctx), p->g, mg);
