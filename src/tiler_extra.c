@@ -1,5 +1,5 @@
 /* tiler_extra.c — what an export adds to the store layers' features
- * (TILES-CONTRACT.md): the coverage fields of one layer (pk_coverage's own
+ * (the tile contract of include/plankit/tiles.h): the coverage fields of one layer (pk_coverage's own
  * numbers), the `tasks` layer (one feature per task and covering geometry,
  * from the cover set coverage uses) and the `labels` layer (one point inside
  * each polygon feature). */

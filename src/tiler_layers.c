@@ -2,7 +2,7 @@
  * each carries: the store layers asked for (all when none), their fields
  * from the registry (pk_fields) restricted by --fields LAYER:f1,f2, plus
  * the coverage fields and the `tasks` and `labels` layers
- * (TILES-CONTRACT.md). */
+ * (the tile contract of include/plankit/tiles.h). */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>

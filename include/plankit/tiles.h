@@ -5,8 +5,9 @@
  * and writes Mapbox Vector Tiles 2.1 (extent 4096, gzipped) into an
  * MBTiles, PMTiles or z/x/y folder output (chosen from the output's name).
  * The schema (tile layer names, ids, attributes, the extra `tasks` and
- * `labels` layers) is the one docs/ and the web map rely on:
- * /work/notes/TILES-CONTRACT.md.
+ * `labels` layers) is the tile contract the styles and the web map are
+ * written against: one tile layer per store layer named as it, id = fid,
+ * typed fields; coverage adds tasks, task_ids, share.
  *
  * Shared borders: every coordinate is snapped once to an integer grid of the
  * world at each zoom (4096 units per tile), a function of the point alone,
