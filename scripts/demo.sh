@@ -52,15 +52,15 @@ $( [ -f "$out/key-areas-by-town.gpkg" ] && echo "  key-areas-by-town.gpkg    key
 Try: $build/plankit -s $store task show PZ-01
 MSG
 
-# The web map (issue 10), once the tiler has landed: Kunshan vector tiles with
-# the task coverage of the towns, the tasks and the labels, and the preview.
+# The web map: Kunshan vector tiles with the task coverage of the towns, the
+# tasks and the labels, and the preview page.
 if "$plankit" help tiles >/dev/null 2>&1; then
   echo
   echo "== vector tiles and the web map"
-  "$plankit" -s "$store" tiles vector "$out/kunshan.mbtiles" --coverage towns --tasks --labels
-  if "$plankit" help tiles | grep -q preview; then
-    "$plankit" tiles preview "$out/kunshan.mbtiles" -o "$out/webmap"
-  fi
+  rm -rf "$out/kunshan.mbtiles" "$out/webmap"
+  "$plankit" -s "$store" tiles vector -o "$out/kunshan.mbtiles" --minzoom 8 --maxzoom 14 \
+    --coverage towns --tasks --labels
+  "$plankit" tiles preview "$out/kunshan.mbtiles" -o "$out/webmap"
   cat <<MSG
   kunshan.mbtiles           vector tiles (zones, coverage of the towns, tasks, labels)
 Web map: $build/plankit serve $out/kunshan.mbtiles --port 8080

@@ -1,7 +1,6 @@
 #!/usr/bin/env bash
 # Make docs/img/webmap.png, the README's picture of the web map: the Kunshan
-# store, its vector tiles (`plankit tiles vector` when it exists, else the
-# tests' GDAL stand-in of tests/cli/webmap/tiles.sh), `plankit serve` on a
+# store, its vector tiles (`plankit tiles vector`), `plankit serve` on a
 # free port and the zones style in headless Chromium (tests/js/test_webmap.mjs,
 # which also checks the page). Needs scripts/setup.sh and a build.
 set -euo pipefail
@@ -15,11 +14,7 @@ trap 'rm -rf "$WORK"' EXIT
 source tests/cli/webmap/tiles.sh
 store=$WORK/kunshan.sqlite
 "$PLANKIT" -s "$store" init --with layers/kunshan.json -q
-if "$PLANKIT" help tiles >/dev/null 2>&1; then
-  "$PLANKIT" -s "$store" tiles vector "$WORK/kunshan.mbtiles" --coverage towns --tasks --labels -q
-else
-  make_test_tiles "$store" "$WORK/kunshan.mbtiles"
-fi
+"$PLANKIT" -s "$store" tiles vector -o "$WORK/kunshan.mbtiles" --minzoom 8 --maxzoom 14 --coverage towns --tasks --labels -q
 start_server "$WORK/kunshan.mbtiles"
 trap 'stop_server; rm -rf "$WORK"' EXIT
 mkdir -p "$WORK/shots" docs/img

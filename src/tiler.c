@@ -221,7 +221,7 @@ int pk_tiles_vector(struct pk_store *store, const struct pk_tiles_opts *opts, st
     if (rc == PK_OK && (rc = pk_worker_init(&main_w, ctx, &conf)) == PK_OK) {
         main_ready = 1;
         R.main_w = &main_w;
-        R.pool = pk_pool_new(opts->threads > 0 ? opts->threads : pk_pool_default_threads(), pk_worker_new,
+        R.pool = pk_pool_new(pk_pool_threads(opts->threads), pk_worker_new,
                              pk_worker_free, &conf);
         rc = R.pool ? run(store, &R, &F) : pk_error(ctx, PK_ERR_NOMEM, "out of memory");
     }

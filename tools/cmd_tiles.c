@@ -4,6 +4,7 @@
 #include <string.h>
 
 #include "cli.h"
+#include "webmap_cli.h"
 
 #define USAGE_VECTOR                                                                              \
     "plankit tiles vector [LAYER...] -o OUT --minzoom Z --maxzoom Z [options]\n"                  \
@@ -28,7 +29,10 @@
     "  Example: plankit tiles vector towns key_areas -o kunshan.mbtiles --minzoom 8 --maxzoom 14 \\\n" \
     "             --coverage towns --tasks --labels\n"
 
-const char usage_tiles[] = "usage: plankit tiles <verb> [options]\n\n" USAGE_VECTOR
+const char usage_tiles[] = "usage: plankit tiles <verb> [options]\n\n"
+    "Verbs:\n"
+    "  vector    write vector tiles of store layers (MBTiles, PMTiles or a z/x/y folder)\n"
+    "  preview   write a web map page for tiles ('plankit tiles preview --help')\n\n" USAGE_VECTOR
     "\nOptions of every verb: -s/--store PATH, -q/--quiet, -v/--verbose, -h/--help\n";
 
 enum { OPT_MINZOOM = 1000, OPT_MAXZOOM, OPT_BBOX, OPT_FIELDS, OPT_COVERAGE, OPT_TASKS, OPT_LABELS, OPT_THREADS,
@@ -124,6 +128,7 @@ static int verb_vector(struct cli *cli, int argc, char **argv)
 {
     struct vector_args a;
     memset(&a, 0, sizeof a);
+    a.o.threads = cli->threads; /* $PLANKIT_THREADS; --threads overrides */
     int code = parse_vector(cli, argc, argv, &a);
     if (code >= 0) {
         free((void *)a.o.fields);
@@ -146,7 +151,7 @@ static int verb_vector(struct cli *cli, int argc, char **argv)
 
 int cmd_tiles(struct cli *cli, int argc, char **argv)
 {
-    static const char *const names[] = {"vector"};
-    static int (*const fns[])(struct cli *, int, char **) = {verb_vector};
+    static const char *const names[] = {"vector", "preview"};
+    static int (*const fns[])(struct cli *, int, char **) = {verb_vector, cmd_tiles_preview};
     return cli_dispatch_verb(cli, "tiles", usage_tiles, argc, argv, names, fns, sizeof names / sizeof names[0]);
 }
