@@ -232,28 +232,28 @@ static int ring_twice_area(struct pk_measure *m, const double *xy, size_t n, int
     return 1;
 }
 
-int pk_measure_ring(struct pk_measure *m, const double *xy, size_t n, double *area)
+/* The area of a ring of n points, closed or not; a ring of fewer than 4
+ * points (3 when open) has none. */
+static int ring_area(struct pk_measure *m, const double *xy, size_t n, int closed, double *area)
 {
     double twice = 0;
     *area = 0;
-    if (n < 4)
+    if (n < (closed ? 4u : 3u))
         return 1;
-    if (!ring_twice_area(m, xy, n, 1, &twice))
+    if (!ring_twice_area(m, xy, n, closed, &twice))
         return 0;
     *area = twice / 2;
     return 1;
 }
 
+int pk_measure_ring(struct pk_measure *m, const double *xy, size_t n, double *area)
+{
+    return ring_area(m, xy, n, 1, area);
+}
+
 int pk_measure_open_ring(struct pk_measure *m, const double *xy, size_t n, double *area)
 {
-    double twice = 0;
-    *area = 0;
-    if (n < 3)
-        return 1;
-    if (!ring_twice_area(m, xy, n, 0, &twice))
-        return 0;
-    *area = twice / 2;
-    return 1;
+    return ring_area(m, xy, n, 0, area);
 }
 
 static int polygon_area(struct pk_measure *m, GEOSContextHandle_t h, const GEOSGeometry *poly, double *area)
