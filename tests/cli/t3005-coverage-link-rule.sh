@@ -16,7 +16,7 @@ pk layer load "$LAYERS/kunshan-towns.geojson" --name towns -q
 pk task add T1 --title 落在周庄 -q
 pk task attach T1 --to towns:周庄镇 -q
 share() { pk coverage --by towns --format csv | python3 -c 'import csv, sys
-print([r["share_pct"] for r in csv.DictReader(sys.stdin) if r["name"] == sys.argv[1]][0])' "$1"; }
+print(["%.2f" % (100 * float(r["share"])) for r in csv.DictReader(sys.stdin) if r["name"] == sys.argv[1]][0])' "$1"; }
 expect_eq "a located-in link covers the whole town, as documented" 100.00 "$(share 周庄镇)"
 pk task detach T1 --all -q
 pk task attach T1 --to towns:周庄镇 --role serves -q

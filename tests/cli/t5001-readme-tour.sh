@@ -26,6 +26,6 @@ expect_eq "the tour's store is the one it exported" 1 "$([ -f plan.sqlite ] && e
 expect_eq "PZ-99 is linked to 周庄镇 and has a footprint" "1|1" \
     "$(sqlite3 plan.sqlite "SELECT (SELECT count(*) FROM pk_task_links WHERE task_id='PZ-99'), (SELECT count(*) FROM pk_task_footprints WHERE task_id='PZ-99')")"
 expect_eq "... status in_progress, by alice" "in_progress" "$(sqlite3 plan.sqlite "SELECT status FROM pk_tasks WHERE id='PZ-99'")"
-expect_eq "the 80 bundled tasks and PZ-99" 81 "$(sqlite3 plan.sqlite "SELECT count(*) FROM pk_tasks")"
+expect_eq "the 91 bundled tasks and PZ-99" 92 "$(sqlite3 plan.sqlite "SELECT count(*) FROM pk_tasks")"
 
 finish
