@@ -34,6 +34,7 @@ struct feature {
     unsigned char *tasks;   /* one byte per task of the set */
     int ntasks;
     char *geojson;
+    char *accuracy;         /* the feature's accuracy field (GeoJSON output), or NULL */
     int rc;
     char err[256];
 };
@@ -47,6 +48,7 @@ struct coverage {
     size_t nfeats, cap;
     struct pk_worker_conf conf;
     int geojson_reproject;  /* GeoJSON is WGS84 (RFC 7946): store CRS -> EPSG:4326 */
+    int with_accuracy;      /* GeoJSON of a layer with an accuracy field: carry it */
 };
 
 static void mark(struct feature *f, const struct pk_cover_src *s)
@@ -426,9 +428,12 @@ static int keep_feature(void *arg, struct pk_feature *pf)
     f->fid = pf->fid;
     f->name = pf->label ? strdup(pf->label) : NULL;
     f->tasks = calloc(C->cs->ntasks ? C->cs->ntasks : 1, 1);
-    if ((pf->label && !f->name) || !f->tasks) {
+    const struct pk_value *acc = pf->nattrs > 0 && pf->attrs[0].type == PK_VAL_TEXT ? &pf->attrs[0] : NULL;
+    f->accuracy = acc ? strdup(acc->s) : NULL;
+    if ((pf->label && !f->name) || !f->tasks || (acc && !f->accuracy)) {
         free(f->name);
         free(f->tasks);
+        free(f->accuracy);
         return pk_error(ctx, PK_ERR_NOMEM, "out of memory");
     }
     f->geom = pf->geom;
@@ -443,7 +448,9 @@ static int read_features(struct coverage *C)
     struct pk_store *S = C->store;
     int rc;
     /* the layer's name field (name, 名称, NAME, mc or --name-field) */
-    struct pk_reader_spec spec = {&C->layer, 1, *C->layer.name_field ? C->layer.name_field : NULL, 0, NULL};
+    static const char *const accuracy[] = {"accuracy"};
+    struct pk_reader_spec spec = {&C->layer, 1, *C->layer.name_field ? C->layer.name_field : NULL,
+                                  C->with_accuracy, accuracy};
     struct pk_reader *r = NULL;
     if ((rc = pk_reader_new(pk_store_ctx(S), S->db, &spec, &r)) == PK_OK)
         rc = pk_reader_all(r, keep_feature, C);
@@ -478,6 +485,7 @@ struct row {
     int citywide;
     const double *area, *covered; /* m²; NULL: none */
     const char *geojson;
+    const char *accuracy;
 };
 
 /* Append row w: numbers with all their digits (km², the share as a
@@ -495,8 +503,8 @@ static int put_row(struct pk_table *t, const struct pk_cover_set *cs, const stru
     if (!bad && w->area)
         bad = pk_table_setf(t, i, 4, "%.17g", *w->area / 1e6) || pk_table_setf(t, i, 5, "%.17g", *w->covered / 1e6) ||
               (*w->area > 0 && pk_table_setf(t, i, 6, "%.17g", *w->covered / *w->area));
-    if (!bad && t->ncols > 7)
-        bad = pk_table_set(t, i, 7, w->geojson);
+    if (!bad && t->ncols > 7) /* GeoJSON: the source feature's accuracy, then the geometry */
+        bad = pk_table_set(t, i, 7, w->accuracy) || pk_table_set(t, i, 8, w->geojson);
     free(ids);
     return bad ? -1 : 0;
 }
@@ -511,18 +519,19 @@ static int put_summary(struct pk_table *t, const struct coverage *C, const unsig
         ncity += cs->citywide[b];
         nany += any[b];
     }
-    struct row city = {NULL, "(city-wide, not counted)", ncity, NULL, 1, NULL, NULL, NULL};
-    struct row total = {NULL, "(total)", nany, NULL, 0, &area, &covered, NULL};
+    struct row city = {NULL, "(city-wide, not counted)", ncity, NULL, 1, NULL, NULL, NULL, NULL};
+    struct row total = {NULL, "(total)", nany, NULL, 0, &area, &covered, NULL, NULL};
     return (!C->opts->include_citywide && put_row(t, cs, &city)) || put_row(t, cs, &total) ? -1 : 0;
 }
 
 static int build_table(struct coverage *C, struct pk_table **out)
 {
     const struct pk_cover_set *cs = C->cs;
-    const char *names[] = {"fid", "name", "tasks", "task_ids", "area_km2", "covered_km2", "share", "geometry"};
+    const char *names[] = {"fid", "name", "tasks", "task_ids", "area_km2", "covered_km2", "share", "accuracy",
+                           "geometry"};
     enum pk_col_type types[] = {PK_COL_INT, PK_COL_TEXT, PK_COL_INT, PK_COL_TEXT, PK_COL_REAL, PK_COL_REAL,
-                                PK_COL_REAL, PK_COL_GEOJSON};
-    struct pk_table *t = pk_table_new(C->opts->with_geometry ? 8 : 7, names, types);
+                                PK_COL_REAL, PK_COL_TEXT, PK_COL_GEOJSON};
+    struct pk_table *t = pk_table_new(C->opts->with_geometry ? 9 : 7, names, types);
     unsigned char *any = calloc(cs->ntasks ? cs->ntasks : 1, 1);
     double area = 0, covered = 0;
     int bad = !t || !any;
@@ -532,7 +541,7 @@ static int build_table(struct coverage *C, struct pk_table **out)
         covered += f->covered;
         for (size_t b = 0; b < cs->ntasks; b++)
             any[b] |= f->tasks[b];
-        struct row w = {&f->fid, f->name, f->ntasks, f->tasks, 0, &f->area, &f->covered, f->geojson};
+        struct row w = {&f->fid, f->name, f->ntasks, f->tasks, 0, &f->area, &f->covered, f->geojson, f->accuracy};
         if (!C->opts->gaps_only || f->ntasks == 0)
             bad = put_row(t, cs, &w);
     }
@@ -589,6 +598,17 @@ int pk_coverage(struct pk_store *store, const struct pk_coverage_opts *opts, str
         return rc;
     pk_worker_conf_init(&C.conf, store);
     C.geojson_reproject = opts->with_geometry && pk_store_srid(store) != 4326;
+    if (opts->with_geometry) {
+        long long has = 0;
+        char id[32];
+        snprintf(id, sizeof id, "%lld", C.layer.id);
+        if ((rc = pk_sql_int(store, "SELECT count(*) FROM pk_fields WHERE layer_id = CAST(?1 AS INTEGER)"
+                                    " AND name = 'accuracy'", id, &has, NULL)) != PK_OK) {
+            pk_cover_set_free(C.cs);
+            return rc;
+        }
+        C.with_accuracy = has > 0;
+    }
     rc = read_features(&C);
     struct pk_pool *pool = NULL;
     struct pk_worker main_state;
@@ -609,6 +629,7 @@ int pk_coverage(struct pk_store *store, const struct pk_coverage_opts *opts, str
             GEOSGeom_destroy_r(pk_geos(ctx), C.feats[i].geom);
         free(C.feats[i].tasks);
         free(C.feats[i].geojson);
+        free(C.feats[i].accuracy);
     }
     free(C.feats);
     pk_cover_set_free(C.cs);

@@ -447,7 +447,34 @@ static int collect_zones(struct zq *Z, const struct pk_cover_set *cs, int t)
     return rc;
 }
 
-/* One row per zone: layer, fid, name, overlap km² and share, via. */
+/* The accuracy field of feature fid of layer ref in *out (NULL when the
+ * layer has none); caller frees with free(). */
+static int feature_accuracy(struct pk_store *store, const struct pk_layer_ref *ref, long long fid, char **out)
+{
+    long long has = 0;
+    char id[32];
+    *out = NULL;
+    snprintf(id, sizeof id, "%lld", ref->id);
+    int rc = pk_sql_int(store, "SELECT count(*) FROM pk_fields WHERE layer_id = CAST(?1 AS INTEGER)"
+                               " AND name = 'accuracy'", id, &has, NULL);
+    if (rc != PK_OK || !has)
+        return rc;
+    char *sql = sqlite3_mprintf("SELECT accuracy FROM %s WHERE fid = %lld", ref->table, fid); /* lyr_N: ours */
+    sqlite3_stmt *st = NULL;
+    rc = sql ? pk_sql_prepare(store, sql, &st) : pk_error(store->ctx, PK_ERR_NOMEM, "out of memory");
+    sqlite3_free(sql);
+    int step = rc == PK_OK ? sqlite3_step(st) : SQLITE_DONE;
+    const unsigned char *text = step == SQLITE_ROW ? sqlite3_column_text(st, 0) : NULL;
+    if (rc == PK_OK && step != SQLITE_ROW && step != SQLITE_DONE)
+        rc = pk_error_db(store, "cannot read a feature's accuracy");
+    else if (text && !(*out = strdup((const char *)text)))
+        rc = pk_error(store->ctx, PK_ERR_NOMEM, "out of memory");
+    sqlite3_finalize(st);
+    return rc;
+}
+
+/* One row per zone: layer, fid, name, overlap km² and share, via; in
+ * GeoJSON also the zone's accuracy and geometry. */
 static int zone_row(struct zq *Z, struct pk_table *tb, const struct zone_hit *e, int with_geometry)
 {
     GEOSGeometry *zg = NULL;
@@ -457,7 +484,9 @@ static int zone_row(struct zq *Z, struct pk_table *tb, const struct zone_hit *e,
     char *label = NULL;
     if (rc == PK_OK)
         rc = pk_layer_feature_label(Z->store, &e->layer, e->fid, &label);
-    char *gj = rc == PK_OK && with_geometry && zg ? geojson_wgs84(Z->sp, zg) : NULL;
+    char *gj = rc == PK_OK && with_geometry && zg ? geojson_wgs84(Z->sp, zg) : NULL, *acc = NULL;
+    if (rc == PK_OK && with_geometry)
+        rc = feature_accuracy(Z->store, &e->layer, e->fid, &acc);
     long r = rc == PK_OK ? pk_table_add_row(tb) : -1;
     if (rc == PK_OK && (za < 0 || a < 0 || (with_geometry && zg && !gj)))
         rc = pk_errcode(Z->ctx);
@@ -465,10 +494,12 @@ static int zone_row(struct zq *Z, struct pk_table *tb, const struct zone_hit *e,
              (r < 0 || pk_table_set(tb, (size_t)r, 0, e->layer.name) || pk_table_setf(tb, (size_t)r, 1, "%lld", e->fid) ||
               pk_table_set(tb, (size_t)r, 2, label) || pk_table_setf(tb, (size_t)r, 3, "%.17g", fmin(a, za) / 1e6) ||
               (za > 0 && pk_table_setf(tb, (size_t)r, 4, "%.17g", fmin(a, za) / za)) ||
-              pk_table_set(tb, (size_t)r, 5, e->via) || (gj && pk_table_set(tb, (size_t)r, 6, gj))))
+              pk_table_set(tb, (size_t)r, 5, e->via) ||
+              (with_geometry && (pk_table_set(tb, (size_t)r, 6, acc) || (gj && pk_table_set(tb, (size_t)r, 7, gj))))))
         rc = pk_error(Z->ctx, PK_ERR_NOMEM, "out of memory");
     free(label);
     free(gj);
+    free(acc);
     if (zg)
         GEOSGeom_destroy_r(pk_geos(Z->ctx), zg);
     return rc;
@@ -489,10 +520,10 @@ int pk_query_zones(struct pk_store *store, const char *task_id, int with_geometr
     if (rc == PK_OK)
         rc = collect_zones(&Z, cs, pk_cover_task_index(cs, task_id));
     if (rc == PK_OK) {
-        const char *names[] = {"layer", "fid", "name", "overlap_km2", "share", "via", "geometry"};
+        const char *names[] = {"layer", "fid", "name", "overlap_km2", "share", "via", "accuracy", "geometry"};
         enum pk_col_type types[] = {PK_COL_TEXT, PK_COL_INT, PK_COL_TEXT, PK_COL_REAL, PK_COL_REAL, PK_COL_TEXT,
-                                    PK_COL_GEOJSON};
-        if (!(tb = pk_table_new(with_geometry ? 7 : 6, names, types)))
+                                    PK_COL_TEXT, PK_COL_GEOJSON};
+        if (!(tb = pk_table_new(with_geometry ? 8 : 6, names, types)))
             rc = pk_error(Z.ctx, PK_ERR_NOMEM, "out of memory");
     }
     for (size_t z = 0; rc == PK_OK && z < Z.nz; z++)
