@@ -113,8 +113,6 @@ static int read_fields(struct pk_store *S, struct tl_layer *l, const char *restr
         const char *name = (const char *)sqlite3_column_text(st, 0), *type = (const char *)sqlite3_column_text(st, 1);
         if (!name || !type || nall == 256)
             continue;
-        if (strcmp(name, "name") == 0)
-            l->has_name = 1;
         if (!(all[nall++] = strdup(name)))
             rc = pk_error(ctx, PK_ERR_NOMEM, "out of memory");
         enum pk_mvt_value_type t = strcmp(type, "INTEGER") == 0 ? PK_MVT_INT

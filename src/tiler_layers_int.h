@@ -9,7 +9,6 @@ struct tl_layer {
     char name[128];                /* the MVT layer name */
     struct pk_layer_ref ref;       /* the store layer (store = 1) */
     int store;
-    int has_name;                  /* the store layer has a `name` field */
     char **fields;                 /* attributes in order (owned); the store's first, then added ones */
     enum pk_mvt_value_type *types;
     int nfields;

@@ -120,7 +120,7 @@ static void read_chunk(void *state, size_t i, void *arg)
         return;
     }
     sqlite3 *db = pk_worker_reader(w);
-    struct pk_reader_spec spec = {&l->ref, 1, l->has_name ? "name" : NULL, l->nstore_fields,
+    struct pk_reader_spec spec = {&l->ref, 1, *l->ref.name_field ? l->ref.name_field : NULL, l->nstore_fields,
                                   (const char *const *)l->fields};
     struct pk_reader *r = NULL;
     struct read_call call = {w, l, c, J->grid};
