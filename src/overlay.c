@@ -159,14 +159,21 @@ static void free_piece(struct pk_ctx *ctx, struct piece *p)
     p->borrowed = 0;
 }
 
+/* a_area values that are not areas: the feature could not be measured, or
+ * the thread that was to measure it could not start */
+#define AREA_UNMEASURABLE (-1.0)
+#define AREA_NO_WORKER (-2.0)
+
 /* Phase 0, for the summary: the metric area of every A feature. */
 static void metric_item(void *state, size_t i, void *arg)
 {
     struct pk_worker *t = state;
     struct overlay *O = arg;
     const GEOSGeometry *g = O->A.geoms[i];
-    if (t && t->rc == PK_OK && g && !pk_ov_metric_area(t, g, &O->a_area[i]))
-        O->a_area[i] = -1;
+    if (!t || t->rc != PK_OK)
+        O->a_area[i] = AREA_NO_WORKER;
+    else if (g && !pk_ov_metric_area(t, g, &O->a_area[i]))
+        O->a_area[i] = AREA_UNMEASURABLE;
 }
 
 /* Phase -1: deferred geometries, chunk by chunk, each thread reading
@@ -493,10 +500,13 @@ static int prepare_inputs(struct overlay *O, struct pk_pool *pool, struct pk_wor
     O->b_disjoint = (O->need_rest_a || O->clip) && rects_disjoint(&O->B, O->b_rect, O->b_box);
     if (O->need_a_area)
         pk_pool_run(pool, main_state, O->A.n, metric_item, O);
-    for (size_t i = 0; O->need_a_area && i < O->A.n; i++)
+    for (size_t i = 0; O->need_a_area && i < O->A.n; i++) {
+        if (O->a_area[i] == AREA_NO_WORKER)
+            return pk_error(ctx, PK_ERR_NOMEM, "overlay: cannot start a worker thread (out of memory)");
         if (O->A.geoms[i] && O->a_area[i] < 0)
             return pk_error(ctx, PK_ERR_DATA, "overlay: layer '%s' feature %lld cannot be transformed to EPSG:%d",
                             O->A.ref.name, O->A.fids[i], pk_store_measure_srid(O->store));
+    }
     return build_tree(O, pk_geos(ctx));
 }
 

@@ -67,9 +67,14 @@ int pk_rings_read(GEOSContextHandle_t h, const GEOSGeometry *g, struct pk_rings 
 static int clip_half(const double *in, int n, double a, double b, double c, double *out)
 {
     int m = 0;
+    if (n <= 0)
+        return 0;
+    /* each vertex's side is computed once, and the wrap to vertex 0 without
+     * a division per edge: this loop is the hottest of coverage */
+    double d0 = a * in[0] + b * in[1] + c, dp = d0;
     for (int i = 0; i < n; i++) {
-        const double *p = in + 2 * i, *q = in + 2 * ((i + 1) % n);
-        double dp = a * p[0] + b * p[1] + c, dq = a * q[0] + b * q[1] + c;
+        const double *p = in + 2 * i, *q = i + 1 < n ? p + 2 : in;
+        double dq = i + 1 < n ? a * q[0] + b * q[1] + c : d0;
         if (dp >= 0) {
             out[2 * m] = p[0];
             out[2 * m + 1] = p[1];
@@ -81,6 +86,7 @@ static int clip_half(const double *in, int n, double a, double b, double c, doub
             out[2 * m + 1] = p[1] + t * (q[1] - p[1]);
             m++;
         }
+        dp = dq;
     }
     return m;
 }
