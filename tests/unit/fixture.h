@@ -4,6 +4,7 @@
 #ifndef PLANKIT_TEST_FIXTURE_H
 #define PLANKIT_TEST_FIXTURE_H
 
+#include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -40,9 +41,10 @@ static inline int fx_write(const struct fixture *f, const char *name, const char
 }
 
 /* A temporary folder named after the test, a context, and a store
- * "plan.sqlite" with storage and metric CRS crs (no store when crs is
- * NULL); 0 on success. */
-static inline int fx_open(struct fixture *f, const char *test, const char *crs)
+ * "plan.sqlite" with storage CRS crs and metric CRS measure_crs (no store
+ * when crs is NULL; measure_crs NULL: chosen from the first layer); 0 on
+ * success. */
+static inline int fx_open_measure(struct fixture *f, const char *test, const char *crs, const char *measure_crs)
 {
     memset(f, 0, sizeof *f);
     const char *tmp = getenv("TMPDIR");
@@ -53,8 +55,14 @@ static inline int fx_open(struct fixture *f, const char *test, const char *crs)
         return 0;
     char p[400];
     fx_path(f, "plan.sqlite", p, sizeof p);
-    struct pk_store_opts o = {.crs = crs, .measure_crs = crs};
+    struct pk_store_opts o = {.crs = crs, .measure_crs = measure_crs};
     return pk_store_create(f->ctx, p, &o, &f->store) == PK_OK ? 0 : -1;
+}
+
+/* fx_open_measure with crs as both the storage and the metric CRS. */
+static inline int fx_open(struct fixture *f, const char *test, const char *crs)
+{
+    return fx_open_measure(f, test, crs, crs);
 }
 
 /* Load file (in the folder) as layer name; returns the status. */
@@ -64,6 +72,49 @@ static inline int fx_load(struct fixture *f, const char *file, const char *name,
     fx_path(f, file, p, sizeof p);
     struct pk_load_opts lo = {.source = p, .name = name, .kind = kind};
     return pk_layer_load(f->store, &lo, NULL, NULL, NULL);
+}
+
+/* Area in m² of a polygon given as n lon/lat vertices in degrees (closed
+ * or not), its edges straight in lon/lat, on the WGS 84 ellipsoid: what a
+ * metric CRS that keeps areas (EPSG:6933, Lambert cylindrical equal-area)
+ * measures along its curved edges. Computed independently of PROJ and of
+ * plankit: area = a²/2 ∬ dλ dq (q the authalic function of latitude), as
+ * the line integral -a²/2 ∮ q dλ by Simpson's rule along each edge. */
+static inline double fx_q(double lat_deg)
+{
+    const double f = 1 / 298.257223563, e2 = f * (2 - f), e = sqrt(e2);
+    double s = sin(lat_deg * M_PI / 180);
+    return (1 - e2) * (s / (1 - e2 * s * s) - log((1 - e * s) / (1 + e * s)) / (2 * e));
+}
+
+static inline double fx_ellipsoid_area(const double (*lonlat)[2], int n)
+{
+    const double a = 6378137.0;
+    const int steps = 200; /* even */
+    double sum = 0;
+    for (int i = 0; i < n; i++) {
+        const double *p = lonlat[i], *q = lonlat[(i + 1) % n];
+        double dl = (q[0] - p[0]) * M_PI / 180, edge = 0;
+        if (dl == 0)
+            continue;
+        for (int k = 0; k <= steps; k++) {
+            double w = k == 0 || k == steps ? 1 : k % 2 ? 4 : 2;
+            edge += w * fx_q(p[1] + (q[1] - p[1]) * k / steps);
+        }
+        sum += edge / (3.0 * steps) * dl;
+    }
+    return fabs(a * a / 2 * sum);
+}
+
+/* Planar (shoelace) area of a polygon of n vertices (closed or not). */
+static inline double fx_planar_area(const double (*xy)[2], int n)
+{
+    double s = 0;
+    for (int i = 0; i < n; i++) {
+        const double *p = xy[i], *q = xy[(i + 1) % n];
+        s += p[0] * q[1] - q[0] * p[1];
+    }
+    return fabs(s / 2);
 }
 
 /* Close the store and context and remove the folder with what is in it. */
