@@ -169,6 +169,12 @@ static int transform_cb(double *x, double *y, void *userdata)
 
 GEOSGeometry *pk_transform_geom(struct pk_ctx *ctx, struct pk_transform *tr, const GEOSGeometry *g)
 {
+    if (!tr) { /* the two CRSs are one (a worker's to_m in a metric store) */
+        GEOSGeometry *copy = GEOSGeom_clone_r(pk_geos(ctx), g);
+        if (!copy)
+            pk_error_geos(ctx, "cannot copy a geometry");
+        return copy;
+    }
     GEOSGeometry *out = GEOSGeom_transformXY_r(pk_geos(ctx), g, transform_cb, tr);
     if (!out)
         pk_error(ctx, PK_ERR_GDAL, "coordinates outside the CRS's area of use could not be transformed");

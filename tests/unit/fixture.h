@@ -117,6 +117,85 @@ static inline double fx_planar_area(const double (*xy)[2], int n)
     return fabs(s / 2);
 }
 
+/* Hand-made layers: shapes drawn in units, placed in a store's CRS. */
+#define FX_MAXPTS 8
+
+/* A polygon (one ring, n vertices, not closed) in units. */
+struct fx_shape {
+    int n;
+    double p[FX_MAXPTS][2];
+};
+
+/* Where the units go: store coordinate = origin + unit * scale. */
+struct fx_place {
+    const char *crs, *measure_crs; /* of the store */
+    const char *crs_member;        /* of the GeoJSON files ("" = CRS84) */
+    double x0, y0, scale;
+    int geographic;                /* areas on the ellipsoid (metric CRS EPSG:6933), else planar */
+    int threads;                   /* for the engines' options */
+};
+
+/* 1 unit = 1 m in EPSG:4549 near Kunshan's latitude; 1 unit = 1/200° in an
+ * EPSG:4326 store whose metric CRS is EPSG:6933 (equal-area, so areas are
+ * those on the ellipsoid, computed by fx_ellipsoid_area). */
+static const struct fx_place FX_IN_4549 = {"EPSG:4549", "EPSG:4549", FX_CRS_4549, 600000, 3430000, 1, 0, 1};
+static const struct fx_place FX_IN_4326 = {"EPSG:4326", "EPSG:6933", "", 120, 30, 1.0 / 200, 1, 3};
+
+/* The shape in store coordinates (s->n points, not closed). */
+static inline void fx_to_store(const struct fx_place *pl, const struct fx_shape *s, double (*xy)[2])
+{
+    for (int i = 0; i < s->n; i++) {
+        xy[i][0] = pl->x0 + s->p[i][0] * pl->scale;
+        xy[i][1] = pl->y0 + s->p[i][1] * pl->scale;
+    }
+}
+
+/* Area of the shape by hand: m² (planar, or on the ellipsoid), or in store
+ * units² with plain. */
+static inline double fx_shape_area(const struct fx_place *pl, const struct fx_shape *s, int plain)
+{
+    double xy[FX_MAXPTS][2];
+    fx_to_store(pl, s, xy);
+    return pl->geographic && !plain ? fx_ellipsoid_area((const double(*)[2])xy, s->n)
+                                    : fx_planar_area((const double(*)[2])xy, s->n);
+}
+
+/* Append a GeoJSON feature with properties props (JSON members, "" for
+ * none) and the shape to the text buf (size bytes), after a comma unless
+ * first. */
+static inline void fx_append_feature(char *buf, size_t size, const struct fx_place *pl, const char *props,
+                                     const struct fx_shape *s, int first)
+{
+    double xy[FX_MAXPTS][2];
+    fx_to_store(pl, s, xy);
+    size_t len = strlen(buf);
+    len += (size_t)snprintf(buf + len, size - len, "%s{\"type\":\"Feature\",\"properties\":{%s},"
+                            "\"geometry\":{\"type\":\"Polygon\",\"coordinates\":[[", first ? "" : ",", props);
+    for (int i = 0; i <= s->n && len < size; i++)
+        len += (size_t)snprintf(buf + len, size - len, "%s[%.10f,%.10f]", i ? "," : "", xy[i % s->n][0],
+                                xy[i % s->n][1]);
+    if (len < size)
+        snprintf(buf + len, size - len, "]]}}");
+}
+
+/* The start of a FeatureCollection in the place's CRS, into buf. */
+static inline void fx_collection_begin(char *buf, size_t size, const struct fx_place *pl)
+{
+    snprintf(buf, size, "{\"type\":\"FeatureCollection\",%s\"features\":[", pl->crs_member);
+}
+
+/* Close the collection, write it to file in the folder and load it as
+ * layer name; returns the status (-1 when the file cannot be written). */
+static inline int fx_collection_load(struct fixture *f, char *buf, size_t size, const char *file,
+                                     const char *name, const char *kind)
+{
+    size_t len = strlen(buf);
+    if (len + 3 > size)
+        return -1;
+    memcpy(buf + len, "]}", 3);
+    return fx_write(f, file, buf) != 0 ? -1 : fx_load(f, file, name, kind);
+}
+
 /* Close the store and context and remove the folder with what is in it. */
 static inline void fx_close(struct fixture *f)
 {

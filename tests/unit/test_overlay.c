@@ -32,26 +32,18 @@
 #include "store_int.h"
 #include "fixture.h"
 
-#define MAXPTS 8
-
-/* A polygon in units. */
-struct shape {
-    int n;
-    double p[MAXPTS][2];
-};
-
-static const struct shape SQ_JIA = {4, {{0, 0}, {100, 0}, {100, 100}, {0, 100}}};
-static const struct shape SQ_YI = {4, {{100, 0}, {200, 0}, {200, 100}, {100, 100}}};
-static const struct shape SQ_DONG = {4, {{50, 50}, {150, 50}, {150, 150}, {50, 150}}};
-static const struct shape SQ_XI = {4, {{300, 0}, {350, 0}, {350, 50}, {300, 50}}};
-static const struct shape TRI_NAN = {3, {{150, 0}, {200, 0}, {200, 50}}};
+static const struct fx_shape SQ_JIA = {4, {{0, 0}, {100, 0}, {100, 100}, {0, 100}}};
+static const struct fx_shape SQ_YI = {4, {{100, 0}, {200, 0}, {200, 100}, {100, 100}}};
+static const struct fx_shape SQ_DONG = {4, {{50, 50}, {150, 50}, {150, 150}, {50, 150}}};
+static const struct fx_shape SQ_XI = {4, {{300, 0}, {350, 0}, {350, 50}, {300, 50}}};
+static const struct fx_shape TRI_NAN = {3, {{150, 0}, {200, 0}, {200, 50}}};
 
 /* The pieces, worked out by hand from the drawing above. */
-static const struct shape JIA_DONG = {4, {{50, 50}, {100, 50}, {100, 100}, {50, 100}}};      /* 2500 */
-static const struct shape YI_DONG = {4, {{100, 50}, {150, 50}, {150, 100}, {100, 100}}};     /* 2500 */
-static const struct shape JIA_REST = {6, {{0, 0}, {100, 0}, {100, 50}, {50, 50}, {50, 100}, {0, 100}}}; /* 7500 */
-static const struct shape YI_REST = {7, {{100, 0}, {150, 0}, {200, 50}, {200, 100}, {150, 100}, {150, 50}, {100, 50}}};
-static const struct shape DONG_REST = {4, {{50, 100}, {150, 100}, {150, 150}, {50, 150}}};   /* 5000 */
+static const struct fx_shape JIA_DONG = {4, {{50, 50}, {100, 50}, {100, 100}, {50, 100}}};      /* 2500 */
+static const struct fx_shape YI_DONG = {4, {{100, 50}, {150, 50}, {150, 100}, {100, 100}}};     /* 2500 */
+static const struct fx_shape JIA_REST = {6, {{0, 0}, {100, 0}, {100, 50}, {50, 50}, {50, 100}, {0, 100}}}; /* 7500 */
+static const struct fx_shape YI_REST = {7, {{100, 0}, {150, 0}, {200, 50}, {200, 100}, {150, 100}, {150, 50}, {100, 50}}};
+static const struct fx_shape DONG_REST = {4, {{50, 100}, {150, 100}, {150, 150}, {50, 150}}};   /* 5000 */
 
 #define NA 2
 #define NB 3
@@ -62,54 +54,14 @@ static const char *const b_uses[NB] = {"住宅", "绿地", "工业"};
 
 static double rel(double got, double want) { return fabs(got - want) / want; }
 
-/* Where the units go in a store. */
-struct place {
-    const char *crs, *measure_crs;
-    const char *crs_member; /* of the GeoJSON files */
-    double x0, y0, scale;
-    int geographic;
-    int threads;
-};
-
-static const struct place in_4549 = {"EPSG:4549", "EPSG:4549", FX_CRS_4549, 600000, 3430000, 1, 0, 1};
-static const struct place in_4326 = {"EPSG:4326", "EPSG:6933", "", 120, 30, 1.0 / 200, 1, 3};
-
 struct ovfx {
     struct fixture f;
-    const struct place *pl;
+    const struct fx_place *pl;
     long long a_fid[NA], b_fid[NB];
 };
 
-/* The shape in store coordinates (n points, not closed). */
-static void to_store(const struct place *pl, const struct shape *s, double (*xy)[2])
-{
-    for (int i = 0; i < s->n; i++) {
-        xy[i][0] = pl->x0 + s->p[i][0] * pl->scale;
-        xy[i][1] = pl->y0 + s->p[i][1] * pl->scale;
-    }
-}
-
 /* Expected area in m²: planar in EPSG:4549, on the ellipsoid in EPSG:4326. */
-static double m2(const struct place *pl, const struct shape *s)
-{
-    double xy[MAXPTS][2];
-    to_store(pl, s, xy);
-    return pl->geographic ? fx_ellipsoid_area((const double(*)[2])xy, s->n) : fx_planar_area((const double(*)[2])xy, s->n);
-}
-
-static void append_feature(char *buf, size_t size, const struct place *pl, const char *props,
-                           const struct shape *s, int first)
-{
-    double xy[MAXPTS][2];
-    to_store(pl, s, xy);
-    size_t len = strlen(buf);
-    len += (size_t)snprintf(buf + len, size - len, "%s{\"type\":\"Feature\",\"properties\":{%s},"
-                            "\"geometry\":{\"type\":\"Polygon\",\"coordinates\":[[", first ? "" : ",", props);
-    for (int i = 0; i <= s->n; i++)
-        len += (size_t)snprintf(buf + len, size - len, "%s[%.10f,%.10f]", i ? "," : "", xy[i % s->n][0],
-                                xy[i % s->n][1]);
-    snprintf(buf + len, size - len, "]]}}");
-}
+static double m2(const struct fx_place *pl, const struct fx_shape *s) { return fx_shape_area(pl, s, 0); }
 
 static long long fid_of(struct fixture *f, const char *layer, const char *name)
 {
@@ -126,31 +78,29 @@ static long long fid_of(struct fixture *f, const char *layer, const char *name)
     return fid;
 }
 
-static int setup_place(void **state, const struct place *pl, const char *test)
+static int setup_place(void **state, const struct fx_place *pl, const char *test)
 {
     struct ovfx *o = calloc(1, sizeof *o);
     if (!o || fx_open_measure(&o->f, test, pl->crs, pl->measure_crs) != 0)
         return -1;
     o->pl = pl;
     char buf[8192];
-    snprintf(buf, sizeof buf, "{\"type\":\"FeatureCollection\",%s\"features\":[", pl->crs_member);
-    const struct shape *as[NA] = {&SQ_JIA, &SQ_YI}, *bs[NB] = {&SQ_DONG, &SQ_XI, &TRI_NAN};
+    const struct fx_shape *as[NA] = {&SQ_JIA, &SQ_YI}, *bs[NB] = {&SQ_DONG, &SQ_XI, &TRI_NAN};
+    fx_collection_begin(buf, sizeof buf, pl);
     for (int i = 0; i < NA; i++) {
         char props[128];
         snprintf(props, sizeof props, "\"name\":\"%s\",\"code\":\"%s\"", a_names[i], a_codes[i]);
-        append_feature(buf, sizeof buf, pl, props, as[i], i == 0);
+        fx_append_feature(buf, sizeof buf, pl, props, as[i], i == 0);
     }
-    strcat(buf, "]}");
-    if (fx_write(&o->f, "a.geojson", buf) != 0 || fx_load(&o->f, "a.geojson", "zones", "zone") != PK_OK)
+    if (fx_collection_load(&o->f, buf, sizeof buf, "a.geojson", "zones", "zone") != PK_OK)
         return -1;
-    snprintf(buf, sizeof buf, "{\"type\":\"FeatureCollection\",%s\"features\":[", pl->crs_member);
+    fx_collection_begin(buf, sizeof buf, pl);
     for (int i = 0; i < NB; i++) {
         char props[128];
         snprintf(props, sizeof props, "\"name\":\"%s\",\"use\":\"%s\"", b_names[i], b_uses[i]);
-        append_feature(buf, sizeof buf, pl, props, bs[i], i == 0);
+        fx_append_feature(buf, sizeof buf, pl, props, bs[i], i == 0);
     }
-    strcat(buf, "]}");
-    if (fx_write(&o->f, "b.geojson", buf) != 0 || fx_load(&o->f, "b.geojson", "plots", "zone") != PK_OK)
+    if (fx_collection_load(&o->f, buf, sizeof buf, "b.geojson", "plots", "zone") != PK_OK)
         return -1;
     for (int i = 0; i < NA; i++)
         o->a_fid[i] = fid_of(&o->f, "zones", a_names[i]);
@@ -160,8 +110,8 @@ static int setup_place(void **state, const struct place *pl, const char *test)
     return 0;
 }
 
-static int setup_4549(void **state) { return setup_place(state, &in_4549, "overlay4549"); }
-static int setup_4326(void **state) { return setup_place(state, &in_4326, "overlay4326"); }
+static int setup_4549(void **state) { return setup_place(state, &FX_IN_4549, "overlay4549"); }
+static int setup_4326(void **state) { return setup_place(state, &FX_IN_4326, "overlay4326"); }
 
 static int teardown(void **state)
 {
@@ -175,7 +125,7 @@ static int teardown(void **state)
  * triangle: clip keeps 乙's part inside B, which is two shapes. */
 struct want {
     int a, b;
-    const struct shape *s, *s2;
+    const struct fx_shape *s, *s2;
 };
 
 static const struct want w_intersection[] = {
@@ -194,7 +144,7 @@ static const struct want w_symdifference[] = {{0, -1, &JIA_REST, NULL}, {1, -1, 
 static void test_hand_areas(void **state)
 {
     (void)state;
-    const struct place unit = {NULL, NULL, "", 0, 0, 1, 0, 1};
+    const struct fx_place unit = {NULL, NULL, "", 0, 0, 1, 0, 1};
     assert_true(m2(&unit, &JIA_DONG) == 2500 && m2(&unit, &YI_DONG) == 2500 && m2(&unit, &TRI_NAN) == 1250);
     assert_true(m2(&unit, &JIA_REST) == 7500 && m2(&unit, &YI_REST) == 6250 && m2(&unit, &DONG_REST) == 5000);
     assert_true(m2(&unit, &SQ_XI) == 2500);
@@ -215,10 +165,10 @@ static void test_hand_areas(void **state)
 }
 
 /* A GEOS polygon of the shape(s) in store coordinates. */
-static GEOSGeometry *hand_geom(GEOSContextHandle_t h, const struct place *pl, const struct shape *s)
+static GEOSGeometry *hand_geom(GEOSContextHandle_t h, const struct fx_place *pl, const struct fx_shape *s)
 {
-    double xy[MAXPTS][2];
-    to_store(pl, s, xy);
+    double xy[FX_MAXPTS][2];
+    fx_to_store(pl, s, xy);
     GEOSCoordSequence *cs = GEOSCoordSeq_create_r(h, (unsigned)s->n + 1, 2);
     for (int i = 0; i <= s->n; i++) {
         GEOSCoordSeq_setX_r(h, cs, (unsigned)i, xy[i % s->n][0]);
@@ -228,7 +178,7 @@ static GEOSGeometry *hand_geom(GEOSContextHandle_t h, const struct place *pl, co
 }
 
 /* Area (store units) of the symmetric difference of g and the wanted shape(s). */
-static double shape_mismatch(GEOSContextHandle_t h, const struct place *pl, const struct want *w,
+static double shape_mismatch(GEOSContextHandle_t h, const struct fx_place *pl, const struct want *w,
                              const GEOSGeometry *g)
 {
     GEOSGeometry *e = hand_geom(h, pl, w->s);
@@ -275,7 +225,7 @@ static int index_of(const long long *fids, int n, sqlite3_stmt *st, int c)
 static void check_op(struct ovfx *o, enum pk_overlay_op op, const struct want *want, int nwant)
 {
     struct fixture *f = &o->f;
-    const struct place *pl = o->pl;
+    const struct fx_place *pl = o->pl;
     GEOSContextHandle_t h = pk_geos(f->ctx);
     char out[64];
     snprintf(out, sizeof out, "out_%s", pk_overlay_op_name(op));
@@ -346,13 +296,7 @@ static void check_op(struct ovfx *o, enum pk_overlay_op op, const struct want *w
         assert_int_equal(GEOSisValid_r(h, g), 1);
         double plain = 0, want_plain = 0, want_m2 = m2(pl, want[k].s) + (want[k].s2 ? m2(pl, want[k].s2) : 0);
         GEOSArea_r(h, g, &plain);
-        double xy[MAXPTS][2];
-        to_store(pl, want[k].s, xy);
-        want_plain = fx_planar_area((const double(*)[2])xy, want[k].s->n);
-        if (want[k].s2) {
-            to_store(pl, want[k].s2, xy);
-            want_plain += fx_planar_area((const double(*)[2])xy, want[k].s2->n);
-        }
+        want_plain = fx_shape_area(pl, want[k].s, 1) + (want[k].s2 ? fx_shape_area(pl, want[k].s2, 1) : 0);
         assert_true(rel(plain, want_plain) < 1e-9);
         assert_true(shape_mismatch(h, pl, &want[k], g) <= 1e-9 * want_plain);
         GEOSGeom_destroy_r(h, g);
@@ -370,7 +314,7 @@ static void check_op(struct ovfx *o, enum pk_overlay_op op, const struct want *w
     assert_true(rel(res.total_area, total) < 1e-9);
 
     /* pieces add up to their feature where the operation keeps all of it */
-    const struct shape *as[NA] = {&SQ_JIA, &SQ_YI}, *bs[NB] = {&SQ_DONG, &SQ_XI, &TRI_NAN};
+    const struct fx_shape *as[NA] = {&SQ_JIA, &SQ_YI}, *bs[NB] = {&SQ_DONG, &SQ_XI, &TRI_NAN};
     if (op == PK_OV_IDENTITY || op == PK_OV_UNION)
         for (int i = 0; i < NA; i++)
             assert_true(rel(by_a[i], m2(pl, as[i])) < 1e-9);
