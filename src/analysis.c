@@ -347,6 +347,7 @@ struct groups {
     int *isnull;
 };
 
+/* Free the keys (G itself is the caller's). */
 static void groups_release(struct groups *G)
 {
     for (size_t g = 0; G->keys && g < G->n; g++)

@@ -162,6 +162,8 @@ int pk_transform_xy(struct pk_transform *tr, double *xy, size_t n)
     return 1;
 }
 
+/* GEOSGeom_transformXY_r callback: one point through the transform
+ * (userdata); 0 stops the transform when PROJ gives no finite answer. */
 static int transform_cb(double *x, double *y, void *userdata)
 {
     return pk_transform_point(userdata, x, y);

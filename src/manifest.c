@@ -172,6 +172,7 @@ struct scaled {
     double start, span;
 };
 
+/* pk_progress_fn for one layer: reports to the manifest's callback. */
 static int scaled_progress(double frac, const char *msg, void *arg)
 {
     struct scaled *s = arg;

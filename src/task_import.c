@@ -159,6 +159,11 @@ static int json_row(struct pk_ctx *ctx, const char *path, json_object *o, struct
     return rc;
 }
 
+/* Rows from JSON text: an array of tasks, or an object with "tasks" and
+ * optionally "plan_period" (recorded in pk_meta) and "classifications"
+ * (upserted by name) — those two are written here, inside the import's
+ * transaction. *rows (caller releases each of the *n and frees) holds the
+ * rows read so far even on error. */
 static int read_json(struct pk_store *store, const char *path, const char *text, struct row **rows, size_t *n)
 {
     struct pk_ctx *ctx = store->ctx;
@@ -312,6 +317,11 @@ static int csv_row(struct pk_ctx *ctx, const char *path, char **header, char **f
     return rc;
 }
 
+/* Rows from CSV text (len bytes, read through a /vsimem file so GDAL's
+ * tokenizer handles quotes and line breaks in cells); the header must name
+ * an id column, and 'task list' output is refused (it would lose fields).
+ * Blank lines are skipped; line numbers count the lines inside quoted
+ * cells. *rows and *n as in read_json. */
 static int read_csv(struct pk_store *store, const char *path, char *text, size_t len, struct row **rows,
                     size_t *n)
 {
@@ -386,6 +396,9 @@ static char *link_summary(struct pk_store *store, const char *id)
     return out;
 }
 
+/* Replace a task's links by those of the file (when the row names links),
+ * with one history row "links" listing before and after when they differ;
+ * *nlinks counts the links added. */
 static int write_links(struct pk_store *store, const char *path, struct row *r, long long *nlinks)
 {
     char *before = link_summary(store, r->id);
