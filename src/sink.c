@@ -146,8 +146,8 @@ int pk_sink_write(struct pk_sink *s, const GEOSGeometry *g, const char *const *v
     return PK_OK;
 }
 
-/* The count is read before commit, which frees the kind's state (the
- * store kind registers the layer with it). */
+/* The shared state is freed whatever commit returned: a failed commit has
+ * already discarded the output (pk_sink_ops.commit). */
 int pk_sink_finish(struct pk_sink *s, long long *count)
 {
     if (count)
