@@ -481,6 +481,47 @@ static void test_list_filters(void **state)
     assert_int_equal(pk_task_list(f->store, &bad, &tb), PK_ERR_ARGS);
 }
 
+/* SQLite progress handler that interrupts every statement. */
+static int interrupt_all(void *arg)
+{
+    (void)arg;
+    return 1;
+}
+
+/* A read that fails while a task is read (here every statement is
+ * interrupted, as a busy or broken database would stop it): an error,
+ * never "no such task" (task show, task update, task export). */
+static void test_failed_read_is_an_error(void **state)
+{
+    struct fixture *f = *state;
+    struct pk_task_fields t;
+    pk_task_fields_init(&t);
+    t.id = "T1";
+    t.title = "一个任务";
+    assert_int_equal(pk_task_add(f->store, &t), PK_OK);
+    struct pk_table *shown = NULL;
+    sqlite3_progress_handler(f->store->db, 1, interrupt_all, NULL);
+    int rc = pk_task_show(f->store, "T1", &shown);
+    assert_int_not_equal(rc, PK_OK);
+    assert_int_not_equal(rc, PK_ERR_NOTFOUND);
+    assert_null(shown);
+    t.title = "改名";
+    rc = pk_task_update(f->store, &t);
+    assert_int_not_equal(rc, PK_OK);
+    assert_int_not_equal(rc, PK_ERR_NOTFOUND);
+    char *out = NULL;
+    assert_int_not_equal(pk_task_export(f->store, "json", &out), PK_OK);
+    assert_null(out);
+    sqlite3_progress_handler(f->store->db, 0, NULL, NULL);
+    /* and then the task as it was */
+    assert_int_equal(pk_task_show(f->store, "T1", &shown), PK_OK);
+    int found = 0;
+    for (size_t r = 0; r < shown->nrows; r++)
+        found |= !strcmp(pk_table_get(shown, r, 0), "title") && !strcmp(pk_table_get(shown, r, 1), "一个任务");
+    assert_true(found);
+    pk_table_free(shown);
+}
+
 int main(void)
 {
 #define T(fn) cmocka_unit_test_setup_teardown(fn, setup, teardown)
@@ -493,6 +534,7 @@ int main(void)
         T(test_import_json_upsert),
         T(test_attach_detach_remove),
         T(test_list_filters),
+        T(test_failed_read_is_an_error),
     };
 #undef T
     return cmocka_run_group_tests_name("task", tests, NULL, NULL);
