@@ -4,7 +4,8 @@
  * bounding box through the R*Tree, the overlap rule (at least 1 m² between
  * polygons; a shared border is no overlap; any contact for lines), areas
  * and lengths in the metric CRS (also along curved edges in an EPSG:4326
- * store), the metric copy, GeoJSON text, and a store without a metric CRS.
+ * store), the metric copy, GeoJSON text, a store without a metric CRS, and
+ * a failed index read that is an error, never an empty answer.
  *
  * "blocks" in EPSG:4549 (metres from 600000, 3430000):
  *   1 [0,100]×[0,100]   2 [100,200]×[0,100] (shares an edge with 1)
@@ -271,6 +272,38 @@ static void test_geos_error(void **state)
     GEOSGeom_destroy_r(h, sq);
 }
 
+static int interrupt_all(void *arg)
+{
+    (void)arg;
+    return 1;
+}
+
+/* A read of the spatial index that fails (every statement interrupted, as
+ * a busy database would stop it) is an error with no fids, never an empty
+ * answer. */
+static void test_failed_read_is_an_error(void **state)
+{
+    struct spfx *s = *state;
+    const double x0 = FX_IN_4549.x0, y0 = FX_IN_4549.y0;
+    double box[4] = {x0 - 10, y0 - 10, x0 + 2000, y0 + 200};
+    long long *fids = (long long *)1;
+    size_t n = 99;
+    sqlite3_progress_handler(s->f.store->db, 1, interrupt_all, NULL);
+    assert_int_not_equal(pk_spatial_bbox(s->sp, &s->blocks, box, &fids, &n), PK_OK);
+    assert_null(fids);
+    assert_int_equal(n, 0);
+    GEOSGeometry *g = local(s, "POLYGON((0 0,150 0,150 100,0 100,0 0))");
+    fids = (long long *)1;
+    assert_int_not_equal(pk_spatial_overlapping(s->sp, &s->blocks, g, &fids, &n), PK_OK);
+    assert_null(fids);
+    assert_int_equal(n, 0);
+    sqlite3_progress_handler(s->f.store->db, 0, NULL, NULL);
+    assert_int_equal(pk_spatial_overlapping(s->sp, &s->blocks, g, &fids, &n), PK_OK);
+    assert_int_equal(n, 2);
+    free(fids);
+    GEOSGeom_destroy_r(pk_geos(s->f.ctx), g);
+}
+
 /* In an EPSG:4326 store measured in EPSG:6933, a 0.5° cell's area is the
  * one on the ellipsoid (along its curved edges), and its metric copy is in
  * metres; without a metric CRS there are no spatial queries. */
@@ -315,6 +348,7 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_feature),     cmocka_unit_test(test_bbox),       cmocka_unit_test(test_overlap_rule),
         cmocka_unit_test(test_measure),     cmocka_unit_test(test_geos_error), cmocka_unit_test(test_geographic_store),
+        cmocka_unit_test(test_failed_read_is_an_error),
     };
     return cmocka_run_group_tests(tests, setup, teardown);
 }
