@@ -1,4 +1,9 @@
-/* crs.c — CRS codes, the choice of metric CRS and PROJ transforms. */
+/* crs.c — CRS codes, the choice of metric CRS and PROJ transforms.
+ *
+ * Transforms always use GIS axis order (x = longitude, y = latitude, as the
+ * store keeps coordinates), and each has its own PROJ context, so a worker
+ * thread makes its transforms once and uses them alone (worker.c). A point
+ * PROJ cannot transform is an error, never a silently moved point. */
 #include <ctype.h>
 #include <stdio.h>
 #include <math.h>
@@ -113,7 +118,11 @@ int pk_transform_new_defs(struct pk_ctx *ctx, const char *from, const char *to,
     *out = NULL;
     if (!tr)
         return pk_error(ctx, PK_ERR_NOMEM, "out of memory");
-    tr->pj_ctx = proj_context_create();
+    /* (a NULL context would be PROJ's shared default one, not thread-safe) */
+    if (!(tr->pj_ctx = proj_context_create())) {
+        free(tr);
+        return pk_error(ctx, PK_ERR_NOMEM, "out of memory");
+    }
     proj_log_level(tr->pj_ctx, PJ_LOG_NONE); /* failures are reported through ctx, not stderr */
     PJ *raw = proj_create_crs_to_crs(tr->pj_ctx, from, to, NULL);
     if (raw) {
