@@ -350,6 +350,32 @@ static void test_symdifference(void **state) { check_op(*state, PK_OV_SYMDIFFERE
 static void test_identity(void **state) { check_op(*state, PK_OV_IDENTITY, w_identity, 5); }
 static void test_clip(void **state) { check_op(*state, PK_OV_CLIP, w_clip, 2); }
 
+/* B against itself: every feature meets only itself and lies wholly inside
+ * itself, so each pair is the covered shortcut (the squares through the
+ * rectangle clipper, the triangle, no rectangle on either side, through
+ * GEOS), no intersection computed; a where condition on A keeps only its
+ * features. */
+static void test_self_and_where(void **state)
+{
+    struct ovfx *o = *state;
+    double want = m2(o->pl, &SQ_DONG) + m2(o->pl, &SQ_XI) + m2(o->pl, &TRI_NAN);
+    struct pk_overlay_opts opts = {.op = PK_OV_INTERSECTION, .a = "plots", .b = "plots", .out = "plots_self"};
+    struct pk_overlay_result res;
+    memset(&res, 0, sizeof res);
+    assert_int_equal(pk_overlay(o->f.store, &opts, &res, NULL, NULL, NULL), PK_OK);
+    assert_int_equal(res.pieces, 3);
+    assert_int_equal(res.pairs, 3);
+    assert_int_equal(res.covered_pairs, 3);
+    assert_int_equal(res.rect_pairs, 0);
+    assert_true(rel(res.total_area, want) < 1e-9);
+    struct pk_overlay_opts where = {.op = PK_OV_INTERSECTION, .a = "plots", .b = "zones", .out = "nan_only",
+                                    .where_a = "use = '工业'"};
+    memset(&res, 0, sizeof res);
+    assert_int_equal(pk_overlay(o->f.store, &where, &res, NULL, NULL, NULL), PK_OK);
+    assert_int_equal(res.pieces, 1);
+    assert_true(rel(res.total_area, m2(o->pl, &TRI_NAN)) < 1e-9);
+}
+
 /* Pieces under min_area are dropped and counted, with their area. */
 static void test_slivers(void **state)
 {
@@ -414,11 +440,13 @@ static void test_bad_arguments(void **state)
     assert_int_equal(pk_layer_find(o->f.store, "x", &ref), PK_ERR_NOTFOUND); /* nothing left behind */
 }
 
-#define OV_TESTS                                                                                                        \
-    cmocka_unit_test(test_hand_areas), cmocka_unit_test(test_intersection), cmocka_unit_test(test_union),              \
-        cmocka_unit_test(test_difference), cmocka_unit_test(test_erase), cmocka_unit_test(test_symdifference),         \
-        cmocka_unit_test(test_identity), cmocka_unit_test(test_clip), cmocka_unit_test(test_slivers),                  \
-        cmocka_unit_test(test_file_output), cmocka_unit_test(test_bad_arguments)
+#define OV_TESTS                                                                                        \
+    cmocka_unit_test(test_hand_areas), cmocka_unit_test(test_intersection), cmocka_unit_test(test_union), \
+        cmocka_unit_test(test_difference), cmocka_unit_test(test_erase),                                 \
+        cmocka_unit_test(test_symdifference), cmocka_unit_test(test_identity),                           \
+        cmocka_unit_test(test_clip), cmocka_unit_test(test_slivers),                                     \
+        cmocka_unit_test(test_self_and_where), cmocka_unit_test(test_file_output),                       \
+        cmocka_unit_test(test_bad_arguments)
 
 int main(void)
 {
