@@ -12,6 +12,7 @@
 #include "spatial_int.h"
 #include "worker_int.h"
 
+/* qsort/bsearch order of task ids (byte order, as SQLite's ORDER BY). */
 static int cmp_str(const void *a, const void *b)
 {
     return strcmp(*(char *const *)a, *(char *const *)b);
@@ -27,12 +28,11 @@ int pk_cover_task_index(const struct pk_cover_set *cs, const char *id)
 /* The filtered task list (sorted by id) and which are city-wide. */
 static int load_tasks(struct pk_store *store, struct pk_cover_set *cs, const struct pk_cover_filter *f)
 {
-    char *sql = sqlite3_mprintf("SELECT id, citywide FROM pk_tasks WHERE (?1 IS NULL OR classification=?1)"
-                                " AND (?2 IS NULL OR status=?2) AND (?3 = 0 OR (coalesce(start_year, 0) <= ?3"
-                                " AND coalesce(end_year, 9999) >= ?3)) ORDER BY id");
+    static const char sql[] = "SELECT id, citywide FROM pk_tasks WHERE (?1 IS NULL OR classification=?1)"
+                              " AND (?2 IS NULL OR status=?2) AND (?3 = 0 OR (coalesce(start_year, 0) <= ?3"
+                              " AND coalesce(end_year, 9999) >= ?3)) ORDER BY id";
     sqlite3_stmt *st;
     int rc = pk_sql_prepare(store, sql, &st);
-    sqlite3_free(sql);
     if (rc != PK_OK)
         return rc;
     pk_sql_bind_text(st, 1, f->classification);
@@ -66,6 +66,8 @@ static int load_tasks(struct pk_store *store, struct pk_cover_set *cs, const str
     return rc;
 }
 
+/* A new, zeroed source at the end of cs->src (owned by cs); NULL when out of
+ * memory. Pointers to earlier sources move: take them after loading. */
 static struct pk_cover_src *new_src(struct pk_cover_set *cs)
 {
     if (cs->nsrc == cs->cap) {
@@ -95,6 +97,8 @@ static int src_add_task(struct pk_cover_set *cs, struct pk_cover_src *s, int tas
     return PK_OK;
 }
 
+/* The index of task id in cs, or -1 when the filter left it out (not
+ * selected, or citywide without include_citywide). */
 static int usable_task(const struct pk_cover_set *cs, const struct pk_cover_filter *f, const char *id)
 {
     int t = pk_cover_task_index(cs, id);
@@ -157,6 +161,7 @@ static int load_links(struct pk_store *store, struct pk_cover_set *cs, const str
     return rc;
 }
 
+/* Footprints: one source each (a footprint belongs to one task). */
 static int load_footprints(struct pk_store *store, struct pk_cover_set *cs, const struct pk_cover_filter *f)
 {
     sqlite3_stmt *st;
@@ -285,15 +290,20 @@ int pk_cover_set_load(struct pk_store *store, const struct pk_cover_filter *f, s
         GEOSSTRtree_insert_r(h, cs->tree, s->g, s);
     }
     pk_spatial_free(sp);
+    /* build the tree now (GEOS builds it on the first query), so that
+     * threads only read it */
+    if (rc == PK_OK && cs->nsrc > 0) {
+        GEOSGeometry *pt = GEOSGeom_createPointFromXY_r(h, 0, 0);
+        if (pt) {
+            GEOSSTRtree_query_r(h, cs->tree, pt, pk_cover_noop, NULL);
+            GEOSGeom_destroy_r(h, pt);
+        } else {
+            rc = pk_error_geos(ctx, "cannot index the covering geometries");
+        }
+    }
     if (rc != PK_OK) {
         pk_cover_set_free(cs);
         return rc;
-    }
-    /* build the tree now, so that threads only read it */
-    if (cs->nsrc > 0) {
-        GEOSGeometry *pt = GEOSGeom_createPointFromXY_r(h, 0, 0);
-        GEOSSTRtree_query_r(h, cs->tree, pt, pk_cover_noop, NULL);
-        GEOSGeom_destroy_r(h, pt);
     }
     *out = cs;
     return PK_OK;
@@ -331,6 +341,7 @@ struct collect {
     int nomem;
 };
 
+/* STRtree query callback: append the source to c (c->nomem on failure). */
 static void collect_cb(void *item, void *arg)
 {
     struct collect *c = arg;
@@ -349,6 +360,7 @@ static void collect_cb(void *item, void *arg)
     c->items[c->n++] = item;
 }
 
+/* Sources by address, which is their load order within cs->src. */
 static int cmp_src(const void *a, const void *b)
 {
     const struct pk_cover_src *x = *(struct pk_cover_src *const *)a, *y = *(struct pk_cover_src *const *)b;
