@@ -7,6 +7,7 @@
  * recorded; non-finite coordinates, unreadable text and unreprojectable
  * coordinates are errors that name the feature and roll everything back.
  */
+#include <iconv.h>
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -156,6 +157,13 @@ static int open_source(struct loader *L)
     const char *src = o->source;
     if (strncmp(src, "/vsi", 4) != 0 && access(src, F_OK) != 0)
         return pk_error(L->ctx, PK_ERR_NOTFOUND, "%s: file not found", L->label);
+    if (o->encoding) { /* GDAL recodes with iconv: an encoding iconv does not know fails on every text */
+        iconv_t cd = iconv_open("UTF-8", o->encoding);
+        if (cd == (iconv_t)-1)
+            return pk_error(L->ctx, PK_ERR_ARGS, "%s: unknown --encoding '%.40s' (e.g. GBK, GB18030, BIG5, UTF-8)",
+                            L->label, o->encoding);
+        iconv_close(cd);
+    }
     size_t n = strlen(src);
     if (strncmp(src, "/vsi", 4) != 0 && n > 3 && !strcasecmp(src + n - 3, ".gz"))
         snprintf(path, sizeof path, "/vsigzip/%s", src);
@@ -537,23 +545,28 @@ static int prepare_statements(struct loader *L)
     return rc;
 }
 
-/* A feature's label for messages: "feature 17 (昆山市)". */
-static void feature_label(struct loader *L, OGRFeatureH f, char *out, size_t size)
+/* A feature's label for messages: "feature 17 (昆山市)", numbered as the
+ * store numbers features (1, 2, ... in read order), not by the source's own
+ * FID (0-based in GeoJSON and shapefiles): a warning gives the stored
+ * feature's fid (as `layer issues` and LAYER:17 do); an error, which stores
+ * nothing, the feature's place in the source (L->res.stored + 1: the fid it
+ * would have in a new layer). */
+static void feature_label(struct loader *L, OGRFeatureH f, long long fid, char *out, size_t size)
 {
     const char *name = NULL;
     if (L->name_field >= 0 && OGR_F_IsFieldSetAndNotNull(f, L->name_field))
         name = OGR_F_GetFieldAsString(f, L->name_field);
     if (name && *name && CPLIsUTF8(name, -1))
-        snprintf(out, size, "feature %lld (%s)", (long long)OGR_F_GetFID(f), name);
+        snprintf(out, size, "feature %lld (%s)", fid, name);
     else
-        snprintf(out, size, "feature %lld", (long long)OGR_F_GetFID(f));
+        snprintf(out, size, "feature %lld", fid);
 }
 
 static int record_issue(struct loader *L, OGRFeatureH f, long long fid, const char *issue,
                         const char *detail)
 {
     char label[300];
-    feature_label(L, f, label, sizeof label);
+    feature_label(L, f, fid, label, sizeof label);
     const char *name = (L->name_field >= 0 && OGR_F_IsFieldSetAndNotNull(f, L->name_field))
                            ? OGR_F_GetFieldAsString(f, L->name_field) : NULL;
     sqlite3_bind_int64(L->issue, 1, L->ref.id);
@@ -600,7 +613,7 @@ static int bind_fields(struct loader *L, OGRFeatureH f, char *label)
                 s = recoded;
             if (!CPLIsUTF8(s, -1)) {
                 CPLFree(recoded);
-                feature_label(L, f, label, 300);
+                feature_label(L, f, L->res.stored + 1, label, 300);
                 return pk_error(L->ctx, PK_ERR_DATA,
                                 "%s %s field '%s': text is not UTF-8: give the source encoding "
                                 "with --encoding, e.g. --encoding GBK",
@@ -764,7 +777,7 @@ static int store_item(struct loader *L, struct item *it)
     OGRFeatureH f = it->f;
 
     if (it->rc != PK_OK) {
-        feature_label(L, f, label, sizeof label);
+        feature_label(L, f, L->res.stored + 1, label, sizeof label);
         return pk_error(L->ctx, it->rc, "%s %s: %s", L->label, label, it->detail);
     }
     L->res.dropped += it->dropped;
@@ -784,7 +797,7 @@ static int store_item(struct loader *L, struct item *it)
         if (!L->family)
             L->family = family;
         else if (family != L->family && family != 'G' && L->family != 'G' && appending) {
-            feature_label(L, f, label, sizeof label);
+            feature_label(L, f, L->res.stored + 1, label, sizeof label);
             return pk_error(L->ctx, PK_ERR_DATA, "%s %s: a %s among %s features: a layer holds one geometry "
                             "type (append it to a layer of its type, or load it as a new layer)", L->label, label,
                             family_type(family), family_type(L->family));
@@ -801,7 +814,7 @@ static int store_item(struct loader *L, struct item *it)
     else
         sqlite3_bind_null(L->insert, L->ncols + 2);
     if (rc == PK_OK && sqlite3_step(L->insert) != SQLITE_DONE) {
-        feature_label(L, f, label, sizeof label);
+        feature_label(L, f, L->res.stored + 1, label, sizeof label);
         rc = pk_error(L->ctx, PK_ERR_DB, "%s %s: cannot store: %s", L->label, label,
                       sqlite3_errmsg(L->store->db));
     }

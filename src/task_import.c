@@ -491,8 +491,10 @@ static int read_text(struct pk_ctx *ctx, const char *path, const char *encoding,
 {
     int rc = read_all(ctx, path, text, len);
     int utf8 = !encoding || !strcasecmp(encoding, "UTF-8") || !strcasecmp(encoding, "UTF8");
-    if (rc == PK_OK && !utf8)
-        rc = recode(ctx, path, encoding, text, len);
+    if (rc == PK_OK && !utf8 && (rc = recode(ctx, path, encoding, text, len)) != PK_OK) {
+        free(*text); /* (an unknown encoding or a byte it cannot read: the file's text is not kept) */
+        *text = NULL;
+    }
     if (rc != PK_OK)
         return rc;
     if (*len >= 3 && !memcmp(*text, "\xEF\xBB\xBF", 3)) {

@@ -35,6 +35,14 @@ static int is_wide(unsigned cp)
            (cp >= 0xFFE0 && cp <= 0xFFE6) || (cp >= 0x20000 && cp <= 0x3FFFD);
 }
 
+int cli_char_width(const char *s, int *width)
+{
+    unsigned cp;
+    int n = utf8_next((const unsigned char *)s, &cp);
+    *width = is_wide(cp) ? 2 : 1;
+    return n;
+}
+
 int cli_text_width(const char *s)
 {
     int w = 0;

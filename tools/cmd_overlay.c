@@ -59,9 +59,10 @@ const char usage_overlay[] =
 const char usage_buffer[] =
     "usage: plankit buffer LAYER DISTANCE -o OUT [--dissolve] [--segments N]\n"
     "\n"
-    "Buffer every feature of LAYER by DISTANCE metres (m or km suffix allowed; negative\n"
-    "shrinks polygons), computed in the store's metric CRS. Output: one feature per input\n"
-    "with its attributes, src_fid and area_m2, or with --dissolve one merged feature.\n"
+    "Buffer every feature of LAYER by DISTANCE metres (m or km suffix allowed; a negative\n"
+    "DISTANCE such as -100m shrinks polygons), computed in the store's metric CRS. Output:\n"
+    "one feature per input with its attributes, src_fid and area_m2, or with --dissolve\n"
+    "one merged feature.\n"
     "A store layer OUT inherits LAYER's provenance and accuracy.\n"
     "\n"
     "Options:\n"
@@ -69,8 +70,9 @@ const char usage_buffer[] =
     "  --dissolve         merge all buffers into one feature\n"
     "  --segments N       segments per quarter circle (default 8)\n"
     "  -s, --store PATH, -q, -v, -h\n"
-    "Example:\n"
-    "  plankit buffer metro_stations 800m --dissolve -o station_catchment\n";
+    "Examples:\n"
+    "  plankit buffer metro_stations 800m --dissolve -o station_catchment\n"
+    "  plankit buffer towns -100m -o towns_inner\n";
 
 const char usage_dissolve[] =
     "usage: plankit dissolve LAYER --by FIELD -o OUT\n"
@@ -200,7 +202,14 @@ int cmd_overlay(struct cli *cli, int argc, char **argv)
 int cmd_buffer(struct cli *cli, int argc, char **argv)
 {
     struct an_args a;
-    int code = parse(cli, argc, argv, "buffer", usage_buffer, &a);
+    int nargs;
+    char **args = cli_args_negative_ok(argc, argv, "o:", longopts, &nargs); /* buffer towns -100m */
+    if (!args) {
+        fprintf(stderr, "plankit: error: out of memory\n");
+        return EXIT_FAIL;
+    }
+    int code = parse(cli, nargs, args, "buffer", usage_buffer, &a);
+    free(args); /* (a keeps pointers to the strings, not to the array) */
     if (code >= 0)
         return code;
     if (a.npos != 2)
