@@ -75,18 +75,19 @@ const char usage_buffer[] =
     "  plankit buffer towns -100m -o towns_inner\n";
 
 const char usage_dissolve[] =
-    "usage: plankit dissolve LAYER --by FIELD -o OUT\n"
+    "usage: plankit dissolve LAYER [--by FIELD] -o OUT\n"
     "\n"
     "Merge the features of LAYER that share a value of FIELD (all of them without --by)\n"
     "into one feature each, with the value, the number of features and area_m2.\n"
     "A store layer OUT inherits LAYER's provenance and accuracy.\n"
     "\n"
     "Options:\n"
-    "  --by FIELD         the field to group by\n"
+    "  --by FIELD         the field to group by (default: none, all features become one)\n"
     "  -o, --output OUT   a new layer name or a file\n"
     "  -s, --store PATH, -q, -v, -h\n"
-    "Example:\n"
-    "  plankit dissolve towns --by category -o town_categories\n";
+    "Examples:\n"
+    "  plankit dissolve towns --by category -o town_categories\n"
+    "  plankit dissolve towns -o city_outline.gpkg\n";
 
 enum { OPT_FIELDS = 1000, OPT_WHERE_A, OPT_WHERE_B, OPT_THREADS, OPT_MIN_AREA, OPT_SUMMARY, OPT_LONG,
        OPT_DISSOLVE, OPT_SEGMENTS, OPT_BY };

@@ -37,28 +37,39 @@ const char usage_coverage[] =
     "Example:\n"
     "  plankit coverage --by towns --pillar 品质之城 --format csv\n";
 
+#define USAGE_Q_TASKS                                                                           \
+    "plankit query tasks --in LAYER:FEATURE | --at LON,LAT | --bbox W,S,E,N\n"                  \
+    "                    | --near LAYER:FEATURE --distance 500m\n"                              \
+    "                    [--pillar P] [--status S] [--year Y] [--include-citywide]\n"           \
+    "  Tasks whose linked zones or footprints overlap a feature, contain a point, meet a\n"     \
+    "  box (WGS84 degrees) or lie within a distance (m or km) of a feature; 'via' says how.\n"  \
+    "  Example: plankit query tasks --near metro_stations:L11-10 --distance 800m\n"             \
+    "  Example: plankit query tasks --in towns:周庄镇 --status 进行中\n"
+
+#define USAGE_Q_GAPS                                                                            \
+    "plankit query gaps --layer LAYER [--pillar P] [--status S] [--year Y]\n"                   \
+    "  Features of LAYER that no task touches (city-wide tasks aside).\n"                       \
+    "  Example: plankit query gaps --layer towns --pillar 品质之城\n"
+
+#define USAGE_Q_ZONES                                                                           \
+    "plankit query zones --task ID\n"                                                           \
+    "  Every feature of the district and zone layers the task concerns, with the area of\n"    \
+    "  overlap and the share of the feature.\n"                                                \
+    "  Example: plankit query zones --task PZ-01 --format geojson > pz-01.geojson\n"
+
+#define USAGE_Q_COMMON                                                                          \
+    "\nOptions of every verb: --format table|csv|json|geojson (GeoJSON: WGS84, RFC 7946),\n"   \
+    "-s/--store PATH, -q, -v, -h. A note on stderr names the schematic layers (accuracy\n"     \
+    "class 'schematic ±km' in 'plankit layer list') the answer rests on; -q hides it.\n"
+
 const char usage_query[] =
     "usage: plankit query <verb> [options]\n"
     "\n"
-    "plankit query tasks --in LAYER:FEATURE | --at LON,LAT | --bbox W,S,E,N\n"
-    "                    | --near LAYER:FEATURE --distance 500m\n"
-    "                    [--pillar P] [--status S] [--year Y] [--include-citywide]\n"
-    "  Tasks whose linked zones or footprints overlap a feature, contain a point, meet a\n"
-    "  box (WGS84 degrees) or lie within a distance (m or km) of a feature; 'via' says how.\n"
-    "  Example: plankit query tasks --near metro_stations:L11-10 --distance 800m\n"
-    "\n"
-    "plankit query gaps --layer LAYER [--pillar P] [--status S] [--year Y]\n"
-    "  Features of LAYER that no task touches (city-wide tasks aside).\n"
-    "  Example: plankit query gaps --layer towns\n"
-    "\n"
-    "plankit query zones --task ID\n"
-    "  Every feature of the district and zone layers the task concerns, with the area of\n"
-    "  overlap and the share of the feature.\n"
-    "  Example: plankit query zones --task PZ-01\n"
-    "\n"
-    "Options of every verb: --format table|csv|json|geojson, -s/--store PATH, -q, -v, -h\n"
-    "A note on stderr names the schematic layers (accuracy class 'schematic ±km' in\n"
-    "'plankit layer list') the answer rests on; -q hides it.\n";
+    "Verbs (each has its own help: 'plankit query VERB --help'):\n"
+    "  tasks   tasks in, at or near a place, or in a box\n"
+    "  gaps    features no task touches\n"
+    "  zones   the features a task concerns\n"
+    "\n" USAGE_Q_TASKS "\n" USAGE_Q_GAPS "\n" USAGE_Q_ZONES USAGE_Q_COMMON;
 
 const char usage_sql[] =
     "usage: plankit sql \"SELECT ...\" [--format table|csv|json|geojson]\n"
@@ -257,7 +268,7 @@ int cmd_coverage(struct cli *cli, int argc, char **argv)
 static int verb_tasks(struct cli *cli, int argc, char **argv)
 {
     struct query_args a;
-    int code = parse_query_args(cli, argc, argv, "query tasks", usage_query, &a);
+    int code = parse_query_args(cli, argc, argv, "query tasks", "usage: " USAGE_Q_TASKS USAGE_Q_COMMON, &a);
     if (code >= 0)
         return code;
     if (a.probes != 1)
@@ -270,7 +281,7 @@ static int verb_tasks(struct cli *cli, int argc, char **argv)
 static int verb_gaps(struct cli *cli, int argc, char **argv)
 {
     struct query_args a;
-    int code = parse_query_args(cli, argc, argv, "query gaps", usage_query, &a);
+    int code = parse_query_args(cli, argc, argv, "query gaps", "usage: " USAGE_Q_GAPS USAGE_Q_COMMON, &a);
     if (code >= 0)
         return code;
     if (!a.cov.by_layer)
@@ -282,7 +293,7 @@ static int verb_gaps(struct cli *cli, int argc, char **argv)
 static int verb_zones(struct cli *cli, int argc, char **argv)
 {
     struct query_args a;
-    int code = parse_query_args(cli, argc, argv, "query zones", usage_query, &a);
+    int code = parse_query_args(cli, argc, argv, "query zones", "usage: " USAGE_Q_ZONES USAGE_Q_COMMON, &a);
     if (code >= 0)
         return code;
     if (!a.task)
