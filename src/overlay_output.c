@@ -125,12 +125,13 @@ static int summary_done(struct pk_ctx *ctx, struct pk_table *t, struct pk_table 
     return PK_OK;
 }
 
-/* Long form: one row per (A, B) pair with an overlap. */
+/* Long form: one row per (A, B) pair with an overlap: the pair, the overlap's
+ * area in m² and its share of A's area (a fraction). */
 static int summary_long(struct pk_ctx *ctx, const struct pk_ov_input *A, const struct pk_ov_input *B,
                         const double *m, const double *a_area, struct pk_table **out)
 {
     size_t nA = A->n, nB = B->n;
-    const char *names[] = {"a_fid", "a_name", "b_fid", "b_name", "km2", "pct_of_a"};
+    const char *names[] = {"a_fid", "a_name", "b_fid", "b_name", "area_m2", "a_share"};
     enum pk_col_type types[] = {PK_COL_INT, PK_COL_TEXT, PK_COL_INT, PK_COL_TEXT, PK_COL_REAL, PK_COL_REAL};
     struct pk_table *t = pk_table_new(6, names, types);
     for (size_t i = 0; t && !t->failed && i < nA; i++)
@@ -139,19 +140,20 @@ static int summary_long(struct pk_ctx *ctx, const struct pk_ov_input *A, const s
             long r = v > 0 ? pk_table_add_row(t) : -1;
             if (r < 0)
                 continue; /* (no overlap, or out of memory: t->failed) */
-            pk_table_setf(t, (size_t)r, 0, "%lld", A->fids[i]);
+            pk_table_set_int(t, (size_t)r, 0, A->fids[i]);
             pk_table_set(t, (size_t)r, 1, A->labels[i]);
-            pk_table_setf(t, (size_t)r, 2, "%lld", B->fids[j]);
+            pk_table_set_int(t, (size_t)r, 2, B->fids[j]);
             pk_table_set(t, (size_t)r, 3, B->labels[j]);
-            pk_table_setf(t, (size_t)r, 4, "%.6f", v / 1e6);
+            pk_table_set_real(t, (size_t)r, 4, v);
             if (a_area[i] > 0)
-                pk_table_setf(t, (size_t)r, 5, "%.2f", 100.0 * v / a_area[i]);
+                pk_table_set_real(t, (size_t)r, 5, v / a_area[i]);
         }
     return summary_done(ctx, t, out);
 }
 
-/* The wide table's columns: a, area_km2, outside_pct, then one per B
- * feature that any A feature meets (used[j] set). NULL when out of memory. */
+/* The wide table's columns: a, area_m2, outside_share, then one per B
+ * feature that any A feature meets (used[j] set), named after it. NULL when
+ * out of memory. */
 static struct pk_table *wide_table(const struct pk_ov_input *A, const struct pk_ov_input *B, const double *m,
                                    int *used)
 {
@@ -168,8 +170,9 @@ static struct pk_table *wide_table(const struct pk_ov_input *A, const struct pk_
     struct pk_table *t = NULL;
     int ok = names && types && owned;
     if (ok) {
-        names[0] = "a", names[1] = "area_km2", names[2] = "outside_pct";
-        types[1] = types[2] = PK_COL_REAL;
+        names[0] = "a", names[1] = "area_m2", names[2] = "outside_share";
+        for (int c = 1; c < ncols; c++)
+            types[c] = PK_COL_REAL;
     }
     for (size_t j = 0, c = 3; ok && j < nB; j++) {
         if (!used[j])
@@ -190,7 +193,9 @@ static struct pk_table *wide_table(const struct pk_ov_input *A, const struct pk_
     return t;
 }
 
-/* Wide form: rows A features, one "km² (% of A)" column per B feature met. */
+/* Wide form: rows A features; area_m2 (A's area), outside_share (the
+ * fraction of A no B feature covers), then per B feature met the overlap in
+ * m² (null where none). */
 static int summary_wide(struct pk_ctx *ctx, const struct pk_ov_input *A, const struct pk_ov_input *B,
                         const double *m, const double *a_area, struct pk_table **out)
 {
@@ -206,18 +211,18 @@ static int summary_wide(struct pk_ctx *ctx, const struct pk_ov_input *A, const s
             pk_table_set(t, (size_t)r, 0, A->labels[i]);
         else
             pk_table_setf(t, (size_t)r, 0, "fid %lld", A->fids[i]);
-        pk_table_setf(t, (size_t)r, 1, "%.6f", a_area[i] / 1e6);
+        pk_table_set_real(t, (size_t)r, 1, a_area[i]);
         for (size_t j = 0, c = 3; j < nB; j++) {
             if (!used[j])
                 continue;
             double v = m[i * nB + j];
             sum += v;
             if (v > 0)
-                pk_table_setf(t, (size_t)r, (int)c, "%.3f (%.1f%%)", v / 1e6, a_area[i] > 0 ? 100.0 * v / a_area[i] : 0);
+                pk_table_set_real(t, (size_t)r, (int)c, v);
             c++;
         }
         if (a_area[i] > 0)
-            pk_table_setf(t, (size_t)r, 2, "%.2f", fmax(0, 100.0 * (1 - sum / a_area[i])));
+            pk_table_set_real(t, (size_t)r, 2, fmax(0, 1 - sum / a_area[i]));
     }
     free(used);
     return summary_done(ctx, t, out);

@@ -69,18 +69,17 @@ static void print_padded(const char *s, int width, int right)
 
 /* The text a terminal table shows for a cell: numbers of REAL columns,
  * which the library gives with all their digits, rounded to 6 decimals, and
- * shares (fractions, in columns named "share") as percentages. CSV and JSON
- * keep the full value. Returns v itself or buf. */
+ * shares (fractions, in columns named "share" or ending in "_share") as
+ * percentages. CSV and JSON keep the full value. Returns the cell's text or
+ * buf. */
 static const char *display_cell(const struct pk_table *t, size_t r, int c, char *buf, size_t size)
 {
     const char *v = pk_table_get(t, r, c);
-    char *end;
-    if (!v || t->types[c] != PK_COL_REAL || !*v)
+    double d;
+    if (!v || t->types[c] != PK_COL_REAL || !pk_table_get_real(t, r, c, &d))
         return v ? v : "";
-    double d = strtod(v, &end);
-    if (*end)
-        return v; /* already formatted text, e.g. "758.142 (28.7 %)" */
-    if (!strcmp(t->names[c], "share"))
+    size_t len = strlen(t->names[c]);
+    if (!strcmp(t->names[c], "share") || (len > 6 && !strcmp(t->names[c] + len - 6, "_share")))
         snprintf(buf, size, "%.2f %%", 100.0 * d);
     else
         snprintf(buf, size, "%.6f", d);
@@ -166,23 +165,17 @@ static int print_csv(const struct pk_table *t)
 static json_object *cell_json(const struct pk_table *t, size_t r, int c)
 {
     const char *v = pk_table_get(t, r, c);
+    long long n;
+    double d;
     if (!v)
         return NULL;
-    char *end;
-    switch (t->types[c]) {
-    case PK_COL_INT: {
-        long long n = strtoll(v, &end, 10);
-        return *v && !*end ? json_object_new_int64(n) : json_object_new_string(v);
-    }
-    case PK_COL_REAL: {
-        double d = strtod(v, &end);
-        return *v && !*end ? json_object_new_double_s(d, v) : json_object_new_string(v);
-    }
-    case PK_COL_GEOJSON:
+    if (t->types[c] == PK_COL_GEOJSON)
         return json_tokener_parse(v);
-    default:
-        return json_object_new_string(v);
-    }
+    if (t->types[c] == PK_COL_INT && pk_table_get_int(t, r, c, &n))
+        return json_object_new_int64(n);
+    if ((t->types[c] == PK_COL_INT || t->types[c] == PK_COL_REAL) && pk_table_get_real(t, r, c, &d))
+        return json_object_new_double_s(d, v);
+    return json_object_new_string(v);
 }
 
 static json_object *row_object(const struct pk_table *t, size_t r, int skip_geojson)

@@ -44,7 +44,8 @@ const char usage_overlay[] =
     "                      output is the same whatever N\n"
     "  --min-area M2       drop pieces smaller than M2 square metres (slivers) and report\n"
     "                      how many and their total area (default 0: keep all)\n"
-    "  --summary           print the area matrix of A × B (km² and % of A's area)\n"
+    "  --summary           print the area matrix of A × B (on a terminal km² and % of A's area;\n"
+    "                      in csv/json areas in m² and shares as fractions)\n"
     "  --long              with --summary: one row per overlapping pair\n"
     "  --format FMT        of the summary: table (default), csv or json\n"
     "  -s, --store PATH, -q, -v, -h\n"
@@ -156,6 +157,60 @@ static int parse(struct cli *cli, int argc, char **argv, const char *cmd, const 
     return -1;
 }
 
+/* The wide summary as a terminal shows it: A's area in km², the share
+ * outside every B feature in %, and each overlap as "km² (% of A)". The
+ * library's table holds the numbers (m², fractions); CSV and JSON print
+ * those. Returns a new table (caller frees) or NULL when out of memory. */
+static struct pk_table *matrix_for_display(const struct pk_table *t)
+{
+    const char **names = calloc((size_t)t->ncols, sizeof *names);
+    enum pk_col_type *types = calloc((size_t)t->ncols, sizeof *types);
+    struct pk_table *d = NULL;
+    if (names && types) {
+        for (int c = 0; c < t->ncols; c++)
+            names[c] = t->names[c], types[c] = c ? PK_COL_REAL : PK_COL_TEXT; /* (right-aligned) */
+        names[1] = "area_km2", names[2] = "outside";
+        d = pk_table_new(t->ncols, names, types);
+    }
+    free(names);
+    free(types);
+    for (size_t r = 0; d && r < t->nrows; r++) {
+        long dr = pk_table_add_row(d);
+        double area = 0, v;
+        if (dr < 0)
+            break;
+        pk_table_set(d, (size_t)dr, 0, pk_table_get(t, r, 0));
+        if (pk_table_get_real(t, r, 1, &area))
+            pk_table_setf(d, (size_t)dr, 1, "%.6f", area / 1e6);
+        if (pk_table_get_real(t, r, 2, &v))
+            pk_table_setf(d, (size_t)dr, 2, "%.2f%%", 100.0 * v);
+        for (int c = 3; c < t->ncols; c++)
+            if (pk_table_get_real(t, r, c, &v))
+                pk_table_setf(d, (size_t)dr, c, "%.3f (%.1f%%)", v / 1e6, area > 0 ? 100.0 * v / area : 0);
+    }
+    if (d && d->failed) {
+        pk_table_free(d);
+        d = NULL;
+    }
+    return d;
+}
+
+/* Print the summary: the numbers in CSV/JSON, a readable matrix on a
+ * terminal. */
+static int print_summary(struct cli *cli, const struct pk_table *summary, int long_form)
+{
+    if (long_form || cli->format != FMT_TABLE)
+        return cli_print_table(cli, summary);
+    struct pk_table *d = matrix_for_display(summary);
+    if (!d) {
+        fprintf(stderr, "plankit: overlay: out of memory\n");
+        return EXIT_FAIL;
+    }
+    int code = cli_print_table(cli, d);
+    pk_table_free(d);
+    return code;
+}
+
 int cmd_overlay(struct cli *cli, int argc, char **argv)
 {
     struct an_args a;
@@ -193,7 +248,7 @@ int cmd_overlay(struct cli *cli, int argc, char **argv)
         fprintf(stderr, "plankit: warning: %lld sliver pieces below %g m² dropped, %.3f m² in total\n",
                 res.slivers, a.ov.min_area, res.sliver_area);
     if (summary)
-        code = cli_print_table(cli, summary);
+        code = print_summary(cli, summary, a.ov.summary_long);
     else
         code = EXIT_OK;
     pk_table_free(summary);

@@ -58,7 +58,12 @@ struct pk_overlay_result {
 };
 
 /* Run an overlay in one transaction. *summary (when opts->summary) is the
- * area matrix; caller frees it with pk_table_free. */
+ * area matrix, in numbers (areas in m², shares as fractions 0..1): with
+ * summary_long one row per overlapping pair (a_fid, a_name, b_fid, b_name,
+ * area_m2, a_share = area_m2 / A's area); else one row per A feature (a,
+ * area_m2 = A's area, outside_share = the fraction no B feature covers, then
+ * one column per B feature met, named after it: the overlap in m², null where
+ * none). Caller frees it with pk_table_free. */
 int pk_overlay(struct pk_store *store, const struct pk_overlay_opts *opts, struct pk_overlay_result *res,
                struct pk_table **summary, pk_progress_fn progress, void *arg);
 

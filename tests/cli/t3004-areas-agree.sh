@@ -60,7 +60,7 @@ for r in csv.DictReader(sys.stdin):
 for r in csv.DictReader(sys.stdin):
     if r["layer"] == "cells": print(r["name"] + "|" + r["overlap_km2"])')
     ovl=$(pk overlay intersection cells zones --summary --long --format csv | python3 -c 'import csv, sys
-for r in csv.DictReader(sys.stdin): print(r["a_name"] + "|" + r["km2"])')
+for r in csv.DictReader(sys.stdin): print(r["a_name"] + "|%.17g" % (float(r["area_m2"]) / 1e6))')
     expect_eq "EPSG:$metric: the zone overlaps all four cells" 4 "$(echo "$cov" | grep -vc '|0$')"
     rel_eq "EPSG:$metric: query tasks --in (share × cell area) = coverage" "$cov" "$share"
     rel_eq "EPSG:$metric: query zones = coverage" "$cov" "$zones"
@@ -72,7 +72,7 @@ for r in csv.DictReader(sys.stdin): print(r["a_name"] + "|" + r["km2"])')
     pk overlay erase cells zones -o outside -q
     rest=$(pk overlay intersection outside cells --summary --long --format csv | python3 -c 'import csv, sys
 for r in csv.DictReader(sys.stdin):
-    if r["a_name"] == r["b_name"]: print(r["a_name"] + "|" + r["km2"])')
+    if r["a_name"] == r["b_name"]: print(r["a_name"] + "|%.17g" % (float(r["area_m2"]) / 1e6))')
     sum=$(python3 -c 'import sys
 a = dict(l.split("|") for l in sys.argv[1].split()); b = dict(l.split("|") for l in sys.argv[2].split())
 for k in a: print(k + "|%.17g" % (float(a[k]) + float(b.get(k, 0))))' "$cov" "$rest")

@@ -61,12 +61,20 @@ expect_eq "--where-a selects A's features" "JX ZZ" "$(q "SELECT group_concat(DIS
 # the summary matrix agrees with the intersection layer
 pk overlay intersection key_areas towns --summary --long --format csv >"$WORK/summary.csv"
 expect_grep "summary: CBD in the development zone" "^1,青阳港中央商务区,1,昆山开发区," "$WORK/summary.csv"
-pct=$(awk -F, '$1==2 && $3==2 {print $6}' "$WORK/summary.csv")
-expect_eq "summary: the Yushan historic area lies wholly in one town" "100.00" "$pct"
-sum_summary=$(awk -F, 'NR>1 {s += $5} END {printf "%.6f", s * 1e6}' "$WORK/summary.csv")
+expect_eq "summary columns: areas in m², shares as fractions" "a_fid,a_name,b_fid,b_name,area_m2,a_share" \
+    "$(head -n 1 "$WORK/summary.csv")"
+share=$(awk -F, '$1==2 && $3==2 {print $6}' "$WORK/summary.csv")
+expect_near "summary: the Yushan historic area lies wholly in one town (share 1)" 1 "$share" 1e-12
+sum_summary=$(awk -F, 'NR>1 {s += $5} END {printf "%.6f", s}' "$WORK/summary.csv")
 pk overlay intersection key_areas towns -o t_kt -q
 expect_near "summary total = intersection total" "$(sum_area t_kt)" "$sum_summary" 1e-6
 pk overlay intersection key_areas towns --summary >"$WORK/matrix"
 expect_grep "the matrix shows km² and % of A" "6.93[0-9] (79.[56]%)" "$WORK/matrix"
+pk overlay intersection key_areas towns --summary --format json >"$WORK/matrix.json"
+expect_eq "the JSON matrix holds numbers: A's area in m², the overlap in m², the share outside as a fraction" \
+    "number number number" "$(python3 -c 'import json, sys
+r = [x for x in json.load(open(sys.argv[1])) if x["a"] == "青阳港中央商务区"][0]
+print(" ".join("number" if isinstance(r[k], (int, float)) and not isinstance(r[k], bool) and r[k] >= 0 else repr(r[k]) for k in ("area_m2", "昆山开发区", "outside_share")))
+assert abs(r["昆山开发区"] / r["area_m2"] - 0.795) < 0.001, r' "$WORK/matrix.json")"
 check "the store passes check after overlays" pk check
 finish

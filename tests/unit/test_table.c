@@ -1,6 +1,7 @@
 /* test_table.c — the result table: rows, cells, NULLs, growth, look-ups. */
 #include <stdarg.h>
 #include <stddef.h>
+#include <stdlib.h>
 #include <setjmp.h>
 #include <stdint.h>
 #include <cmocka.h>
@@ -142,6 +143,55 @@ static void test_append(void **state)
     pk_table_free(t);
 }
 
+/* Cells hold numbers as numbers: set_real keeps every bit, text in a
+ * numeric column that is a number becomes one, other text stays text. */
+static void test_typed_cells(void **state)
+{
+    (void)state;
+    const char *names[] = {"n", "x", "s"};
+    enum pk_col_type types[] = {PK_COL_INT, PK_COL_REAL, PK_COL_TEXT};
+    struct pk_table *t = pk_table_new(3, names, types);
+    assert_non_null(t);
+    long r = pk_table_add_row(t);
+    assert_int_equal(r, 0);
+    double third = 1.0 / 3.0, d = 0;
+    long long n = 0;
+    assert_int_equal(pk_table_set_real(t, 0, 1, third), 0);
+    assert_int_equal(pk_table_get_real(t, 0, 1, &d), 1);
+    assert_true(d == third); /* bit for bit, not rounded */
+    d = strtod(pk_table_get(t, 0, 1), NULL);
+    assert_true(d == third); /* the text form reads back to the same double */
+    assert_int_equal(pk_table_get_int(t, 0, 1, &n), 0); /* 0.333… is no integer */
+    assert_int_equal(pk_table_set_int(t, 0, 0, 9007199254740993LL), 0);
+    assert_int_equal(pk_table_get_int(t, 0, 0, &n), 1);
+    assert_true(n == 9007199254740993LL);
+    assert_string_equal(pk_table_get(t, 0, 0), "9007199254740993");
+    /* text set into numeric columns */
+    assert_int_equal(pk_table_set(t, 0, 0, "42"), 0);
+    assert_int_equal(pk_table_get_int(t, 0, 0, &n), 1);
+    assert_true(n == 42);
+    assert_int_equal(pk_table_setf(t, 0, 1, "%.1f", 2.5), 0);
+    assert_int_equal(pk_table_get_real(t, 0, 1, &d), 1);
+    assert_true(d == 2.5);
+    assert_int_equal(pk_table_set(t, 0, 1, "n/a"), 0);
+    assert_int_equal(pk_table_get_real(t, 0, 1, &d), 0);
+    assert_string_equal(pk_table_get(t, 0, 1), "n/a");
+    assert_int_equal(pk_table_set_real(t, 0, 1, 3.0), 0);
+    assert_int_equal(pk_table_get_int(t, 0, 1, &n), 1);
+    assert_true(n == 3);
+    /* a text column keeps numbers as text; null is no number */
+    assert_int_equal(pk_table_set(t, 0, 2, "7"), 0);
+    assert_int_equal(pk_table_get_real(t, 0, 2, &d), 0);
+    assert_int_equal(pk_table_set(t, 0, 0, NULL), 0);
+    assert_int_equal(pk_table_get_int(t, 0, 0, &n), 0);
+    assert_null(pk_table_get(t, 0, 0));
+    /* cells that do not exist */
+    assert_int_equal(pk_table_get_real(t, 5, 1, &d), 0);
+    assert_int_equal(pk_table_set_real(t, 5, 1, 1.0), -1);
+    assert_int_equal(t->failed, 1);
+    pk_table_free(t);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -152,6 +202,7 @@ int main(void)
         cmocka_unit_test(test_free_null),
         cmocka_unit_test(test_bad_cells_refused),
         cmocka_unit_test(test_append),
+        cmocka_unit_test(test_typed_cells),
     };
     return cmocka_run_group_tests_name("table", tests, NULL, NULL);
 }
