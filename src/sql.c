@@ -24,9 +24,18 @@ static int geometry_decltype(const char *decl)
     return 0;
 }
 
-/* A table with st's column names; types NULL: from st's current row (or,
- * without a row, text, and GeoJSON for declared geometry columns when sg
- * asks for GeoJSON). */
+/* Does column i of st's current row hold a SpatiaLite geometry BLOB (its
+ * start, MBR end and end bytes; blob.c reads the rest)? */
+static int geometry_blob(sqlite3_stmt *st, int i)
+{
+    const unsigned char *b = sqlite3_column_type(st, i) == SQLITE_BLOB ? sqlite3_column_blob(st, i) : NULL;
+    int n = b ? sqlite3_column_bytes(st, i) : 0;
+    return n > 44 && b[0] == 0x00 && b[38] == 0x7C && b[n - 1] == 0xFE;
+}
+
+/* A table with st's column names; types NULL: from st's current row (or
+ * text without a row). When sg asks for GeoJSON, a column declared as a
+ * geometry or whose first value is a geometry BLOB is a GeoJSON column. */
 static struct pk_table *table_for(sqlite3_stmt *st, const enum pk_col_type *types, int has_row,
                                   const struct pk_sql_geom *sg)
 {
@@ -39,7 +48,8 @@ static struct pk_table *table_for(sqlite3_stmt *st, const enum pk_col_type *type
         ok = (names[i] = sqlite3_column_name(st, i)) != NULL;
         int ct = has_row ? sqlite3_column_type(st, i) : SQLITE_TEXT;
         own[i] = ct == SQLITE_INTEGER ? PK_COL_INT : ct == SQLITE_FLOAT ? PK_COL_REAL : PK_COL_TEXT;
-        if (!has_row && sg && sg->mode == PK_SQL_GEOM_GEOJSON && geometry_decltype(sqlite3_column_decltype(st, i)))
+        if (sg && sg->mode == PK_SQL_GEOM_GEOJSON &&
+            (geometry_decltype(sqlite3_column_decltype(st, i)) || (has_row && geometry_blob(st, i))))
             own[i] = PK_COL_GEOJSON;
     }
     if (ok)
@@ -49,20 +59,20 @@ static struct pk_table *table_for(sqlite3_stmt *st, const enum pk_col_type *type
     return t;
 }
 
-/* Cell i of st's current row, a BLOB: its geometry as text when sg is given
- * and it is one (a GeoJSON column then), else "<blob N bytes>". */
+/* Cell i of st's current row, a BLOB: when sg is given and it is a
+ * geometry, its GeoJSON in a GeoJSON column, else its WKT; any other BLOB
+ * reads "<blob N bytes>". */
 static int set_blob(struct pk_table *t, size_t r, int i, sqlite3_stmt *st, struct pk_sql_geom *sg)
 {
     const unsigned char *blob = sqlite3_column_blob(st, i);
     int size = sqlite3_column_bytes(st, i);
     char *text = NULL;
-    int rc = sg && blob ? pk_sql_geom_text(sg, blob, (size_t)size, &text) : PK_ERR_DATA;
+    int rc = sg && blob ? pk_sql_geom_text(sg, blob, (size_t)size, t->types[i] == PK_COL_GEOJSON, &text)
+                        : PK_ERR_DATA;
     if (rc == PK_ERR_DATA)
         return pk_table_setf(t, r, i, "<blob %d bytes>", size) ? PK_ERR_NOMEM : PK_OK;
     if (rc != PK_OK)
         return rc;
-    if (sg->mode == PK_SQL_GEOM_GEOJSON)
-        t->types[i] = PK_COL_GEOJSON;
     rc = pk_table_set(t, r, i, text) ? PK_ERR_NOMEM : PK_OK;
     free(text);
     return rc;

@@ -61,7 +61,7 @@ static int to_geojson(struct pk_sql_geom *sg, const GEOSGeometry *g, int srid, c
     return *out ? PK_OK : pk_error_geos(ctx, "cannot write a geometry as GeoJSON");
 }
 
-int pk_sql_geom_text(struct pk_sql_geom *sg, const unsigned char *blob, size_t size, char **out)
+int pk_sql_geom_text(struct pk_sql_geom *sg, const unsigned char *blob, size_t size, int geojson, char **out)
 {
     struct pk_ctx *ctx = sg->ctx;
     GEOSGeometry *g = NULL;
@@ -69,7 +69,7 @@ int pk_sql_geom_text(struct pk_sql_geom *sg, const unsigned char *blob, size_t s
     if (pk_blob_to_geos(pk_geos(ctx), blob, size, &g) != PK_OK)
         return PK_ERR_DATA; /* not a geometry this decoder reads: the caller shows the BLOB's size */
     int rc = PK_OK;
-    if (sg->mode == PK_SQL_GEOM_GEOJSON)
+    if (geojson)
         rc = to_geojson(sg, g, blob_srid(blob), out);
     else if (!(*out = to_wkt(ctx, g)))
         rc = pk_error_geos(ctx, "cannot write a geometry as WKT");

@@ -30,15 +30,15 @@ int pk_sql_table(struct pk_store *store, const char *sql, const char *const *par
 /* Geometry BLOBs of `plankit sql` as text (sql_geom.c): one per statement. */
 struct pk_sql_geom {
     struct pk_ctx *ctx;
-    enum pk_sql_geometry mode;
+    enum pk_sql_geometry mode;  /* GeoJSON: the geometry columns are GeoJSON columns */
     struct pk_transform *tr;  /* to EPSG:4326, for tr_srid (owned) */
     int tr_srid;
 };
-/* The text of a SpatiaLite geometry BLOB: WKT in its CRS, or (mode GeoJSON)
- * a GeoJSON geometry in WGS84, coordinates rounded to 7 decimals. *out:
+/* The text of a SpatiaLite geometry BLOB: WKT in its CRS, or (geojson) a
+ * GeoJSON geometry in WGS84, coordinates rounded to 7 decimals. *out:
  * caller frees with free(). PK_ERR_DATA (nothing in ctx) when the BLOB is
  * not a geometry the decoder reads; other errors in ctx. */
-int pk_sql_geom_text(struct pk_sql_geom *sg, const unsigned char *blob, size_t size, char **out);
+int pk_sql_geom_text(struct pk_sql_geom *sg, const unsigned char *blob, size_t size, int geojson, char **out);
 /* Free what sg holds (not sg itself). */
 void pk_sql_geom_release(struct pk_sql_geom *sg);
 
