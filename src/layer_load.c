@@ -44,6 +44,7 @@ struct loader {
     struct pk_ctx *ctx;
     const struct pk_load_opts *opts;
     char label[512];           /* "layer load 'file'" for messages */
+    char gdal[1024];           /* GDAL's warnings during the load, one per line (pk_gdal_capture) */
     GDALDatasetH ds;
     OGRLayerH lyr;
     struct pk_transform *tr;   /* NULL when the source is already in the store CRS */
@@ -671,6 +672,7 @@ struct item {
     GEOSGeometry *g;
     enum pk_geom_fix fix;
     int dropped;
+    int closed;         /* unclosed rings the conversion closed */
     int rc;
     char detail[512];   /* repair reason, or the error message when rc != PK_OK */
 };
@@ -729,7 +731,7 @@ static void prepare_item(void *vstate, size_t i, void *arg)
         OGRGeometryH lin = NULL;
         if (OGR_G_HasCurveGeometry(src, 1))
             src = lin = OGR_G_GetLinearGeometry(src, 0, NULL);
-        it->rc = pk_geom_from_ogr(ctx, src, &it->g, &it->dropped);
+        it->rc = pk_geom_from_ogr_closing(ctx, src, &it->g, &it->dropped, &it->closed);
         OGR_G_DestroyGeometry(lin);
         if (it->rc != PK_OK)
             goto fail;
@@ -758,6 +760,14 @@ static void prepare_item(void *vstate, size_t i, void *arg)
         if (it->fix == PK_GEOM_OK && it->g)
             it->fix = PK_GEOM_REPAIRED;
     }
+    if (it->closed) { /* (GDAL's "Non closed ring" warning is left out: log_gdal) */
+        char more[560];
+        snprintf(more, sizeof more, "%s%s%d unclosed ring(s) closed", it->detail, *it->detail ? "; " : "",
+                 it->closed);
+        snprintf(it->detail, sizeof it->detail, "%s", more);
+        if (it->fix == PK_GEOM_OK && it->g)
+            it->fix = PK_GEOM_REPAIRED;
+    }
     if (!it->g)
         it->fix = PK_GEOM_EMPTY;
     return;
@@ -766,6 +776,26 @@ fail:
     if (it->g)
         GEOSGeom_destroy_r(h, it->g);
     it->g = NULL;
+}
+
+/* GDAL's warnings of the load, on one line at its end instead of a line
+ * each as GDAL gives them (a driver may say the same of every feature, or
+ * of the file when it opens it). "Non closed ring" is left out: the loader
+ * closes such rings and says so on the feature's line. */
+static void log_gdal(struct loader *L)
+{
+    char rest[sizeof L->gdal] = "";
+    for (const char *line = L->gdal; *line;) {
+        const char *nl = strchr(line, '\n');
+        size_t n = nl ? (size_t)(nl - line) : strlen(line), used = strlen(rest);
+        if (strncmp(line, "Non closed ring", 15))
+            snprintf(rest + used, sizeof rest - used, "%s%.*s", used ? "; " : "", (int)n, line);
+        if (!nl)
+            break;
+        line = nl + 1;
+    }
+    if (*rest)
+        pk_log(L->ctx, PK_LOG_WARN, "%s: GDAL: %s", L->label, rest);
 }
 
 /* Insert one prepared feature (main thread, in read order). */
@@ -1084,6 +1114,7 @@ int pk_layer_load(struct pk_store *store, const struct pk_load_opts *opts,
     if (opts->name && !pk_layer_name_valid(opts->name))
         return pk_error(L.ctx, PK_ERR_ARGS, "%s: invalid layer name '%s': %s", L.label, opts->name,
                         pk_layer_name_problem(opts->name));
+    pk_gdal_capture(L.gdal, sizeof L.gdal); /* folded into the features' lines, or one line at the end */
     if ((rc = open_source(&L)) != PK_OK || (rc = pick_layer(&L)) != PK_OK || (rc = require_geometry(&L)) != PK_OK ||
         (rc = apply_filter(&L)) != PK_OK || (rc = setup_transform(&L)) != PK_OK)
         goto done;
@@ -1139,6 +1170,8 @@ int pk_layer_load(struct pk_store *store, const struct pk_load_opts *opts,
             progress(1.0, NULL, progress_arg);
     }
 done:
+    pk_gdal_capture(NULL, 0);
+    log_gdal(&L);
     if (in_tx)
         pk_store_rollback(store);
     snprintf(L.res.name, sizeof L.res.name, "%s", L.ref.name);
