@@ -224,6 +224,9 @@ int cmd_overlay(struct cli *cli, int argc, char **argv)
                                "symdifference, identity, clip or erase", a.pos[0]);
     if (!a.ov.out && !a.ov.summary)
         return cli_usage_error("overlay", "give -o OUT or --summary");
+    if (a.ov.summary && cli->format == FMT_GEOJSON)
+        return cli_usage_error("overlay", "--format geojson: the --summary matrix has no geometries: use table, "
+                               "csv or json (for a GeoJSON of the pieces: -o OUT.geojson)");
     a.ov.a = a.pos[1];
     a.ov.b = a.pos[2];
     struct pk_store *store = cli_open_store(cli);
