@@ -215,7 +215,7 @@ static struct pk_table *summary_to_stderr(struct cli *cli, struct pk_table *t)
         }
         if (cli->quiet)
             continue;
-        fprintf(stderr, "plankit: coverage: %s:", name >= 0 && values[name] ? values[name] : "(summary)");
+        fprintf(stderr, "plankit: %s: %s:", cli->cmd, name >= 0 && values[name] ? values[name] : "(summary)");
         for (int c = 0; c < t->ncols; c++)
             if (c != fid && c != name && values[c] && t->types[c] != PK_COL_GEOJSON)
                 fprintf(stderr, " %s=%s", t->names[c], values[c]);
