@@ -360,6 +360,47 @@ static int is_wgs84(struct pk_ctx *ctx, OGRSpatialReferenceH srs, int *yes)
     return rc;
 }
 
+/* The ogr2ogr options of an export, added to *argv: --t_srs (GeoJSON
+ * takes only WGS84: RFC 7946), WKT in CSV, RFC 7946 GeoJSON (WGS84
+ * longitude/latitude, 7 decimals) and the layer's geometry type (the store's
+ * geometry column is generic, so GeoPackage would say Unknown). */
+static int translate_options(struct pk_ctx *ctx, const struct pk_layer_ref *ref, const char *format,
+                             const struct pk_export_opts *opts, char ***argvp)
+{
+    char **argv = *argvp;
+    int rc = PK_OK;
+    if (opts && opts->t_srs) {
+        OGRSpatialReferenceH srs;
+        if ((rc = pk_crs_from_user(ctx, opts->t_srs, &srs)) != PK_OK) {
+            pk_error_prefix(ctx, "layer export: --t_srs");
+            return rc;
+        }
+        int wgs84 = 0;
+        if (!strcasecmp(format, "GeoJSON") && (rc = is_wgs84(ctx, srs, &wgs84)) == PK_OK && !wgs84)
+            rc = pk_error(ctx, PK_ERR_ARGS, "layer export: GeoJSON is WGS84 longitude/latitude (RFC 7946): "
+                          "--t_srs %.60s cannot apply: write .gpkg, .fgb or .shp for another CRS", opts->t_srs);
+        OSRDestroySpatialReference(srs);
+        if (rc != PK_OK)
+            return rc;
+        argv = CSLAddString(argv, "-t_srs");
+        argv = CSLAddString(argv, opts->t_srs);
+    }
+    if (!strcasecmp(format, "CSV")) {
+        argv = CSLAddString(argv, "-lco");
+        argv = CSLAddString(argv, "GEOMETRY=AS_WKT");
+    }
+    if (!strcasecmp(format, "GeoJSON")) {
+        argv = CSLAddString(argv, "-lco");
+        argv = CSLAddString(argv, "RFC7946=YES");
+    }
+    if (strcmp(ref->geometry_type, "GEOMETRY") && *ref->geometry_type) {
+        argv = CSLAddString(argv, "-nlt");
+        argv = CSLAddString(argv, ref->geometry_type);
+    }
+    *argvp = argv;
+    return PK_OK;
+}
+
 int pk_layer_export(struct pk_store *store, const char *name, const char *out_path,
                     const struct pk_export_opts *opts, pk_progress_fn progress, void *arg)
 {
@@ -404,35 +445,8 @@ int pk_layer_export(struct pk_store *store, const char *name, const char *out_pa
     argv = CSLAddString(argv, format);
     argv = CSLAddString(argv, "-nln");
     argv = CSLAddString(argv, ref.name);
-    if (opts && opts->t_srs) {
-        OGRSpatialReferenceH srs;
-        if ((rc = pk_crs_from_user(ctx, opts->t_srs, &srs)) != PK_OK) {
-            pk_error_prefix(ctx, "layer export: --t_srs");
-            goto done;
-        }
-        int wgs84 = 0;
-        if (!strcasecmp(format, "GeoJSON") && (rc = is_wgs84(ctx, srs, &wgs84)) == PK_OK && !wgs84)
-            rc = pk_error(ctx, PK_ERR_ARGS, "layer export: GeoJSON is WGS84 longitude/latitude (RFC 7946): "
-                          "--t_srs %.60s cannot apply: write .gpkg, .fgb or .shp for another CRS", opts->t_srs);
-        OSRDestroySpatialReference(srs);
-        if (rc != PK_OK)
-            goto done;
-        argv = CSLAddString(argv, "-t_srs");
-        argv = CSLAddString(argv, opts->t_srs);
-    }
-    if (!strcasecmp(format, "CSV")) {
-        argv = CSLAddString(argv, "-lco");
-        argv = CSLAddString(argv, "GEOMETRY=AS_WKT");
-    }
-    if (!strcasecmp(format, "GeoJSON")) { /* WGS84 longitude/latitude, 7 decimals */
-        argv = CSLAddString(argv, "-lco");
-        argv = CSLAddString(argv, "RFC7946=YES");
-    }
-    if (strcmp(ref.geometry_type, "GEOMETRY") && *ref.geometry_type) {
-        /* the store's geometry column is generic: declare the layer's type */
-        argv = CSLAddString(argv, "-nlt");
-        argv = CSLAddString(argv, ref.geometry_type);
-    }
+    if ((rc = translate_options(ctx, &ref, format, opts, &argv)) != PK_OK)
+        goto done;
     if (!strcasecmp(format, "ESRI Shapefile")) {
         char *select = shapefile_select(store, &ref);
         if (!select) {
