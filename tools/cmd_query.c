@@ -215,11 +215,13 @@ static struct pk_table *summary_to_stderr(struct cli *cli, struct pk_table *t)
         }
         if (cli->quiet)
             continue;
-        fprintf(stderr, "plankit: %s: %s:", cli->cmd, name >= 0 && values[name] ? values[name] : "(summary)");
-        for (int c = 0; c < t->ncols; c++)
+        char line[1024];
+        size_t used = (size_t)snprintf(line, sizeof line, "%s: %s:", cli->cmd,
+                                       name >= 0 && values[name] ? values[name] : "(summary)");
+        for (int c = 0; c < t->ncols && used < sizeof line; c++)
             if (c != fid && c != name && values[c] && t->types[c] != PK_COL_GEOJSON)
-                fprintf(stderr, " %s=%s", t->names[c], values[c]);
-        fputc('\n', stderr);
+                used += (size_t)snprintf(line + used, sizeof line - used, " %s=%s", t->names[c], values[c]);
+        cli_message(stderr, "plankit: ", line); /* (a long task_ids list is cut in the middle) */
     }
     if (features && features->failed) {
         pk_table_free(features);
