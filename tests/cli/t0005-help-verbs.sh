@@ -15,7 +15,9 @@ for line in sys.stdin.read().splitlines():
 
 pk --help >"$WORK/main" 2>&1
 commands=$(sed -n '/^Commands:/,/^$/p' "$WORK/main" | awk '/^  [a-z]/ {print $1}')
-expect_eq "plankit --help lists the commands" 13 "$(echo "$commands" | grep -c '')"
+# (at least: commands and verbs added later are walked too)
+n=$(echo "$commands" | grep -c '')
+if [ "$n" -ge 13 ]; then ok "plankit --help lists $n commands"; else not_ok "plankit --help lists only $n commands"; fi
 nverbs=0
 for c in $commands; do
     pk "$c" --help >"$WORK/help" 2>"$WORK/err"
@@ -45,7 +47,8 @@ for line in sys.stdin.read().splitlines()[1:]:
         fi
     done
 done
-expect_eq "every verb of layer, task, query and tiles was walked" 22 "$nverbs"
+if [ "$nverbs" -ge 22 ]; then ok "the verbs of layer, task, query and tiles were walked ($nverbs)"
+else not_ok "only $nverbs verbs were walked (layer 7, task 10, query 3, tiles 2)"; fi
 
 # dissolve's --by is optional (without it every feature becomes one)
 pk dissolve --help >"$WORK/dis"
