@@ -15,6 +15,10 @@ struct command {
     const char *summary;
 };
 
+/* Only commands that exist: the main help lists exactly these.
+ * TODO(lead): when `map` and `tiles raster` are merged, add `map` here (and
+ * to cli.h) and `raster` to the Verbs list of usage_tiles, each with its own
+ * usage and example; tests/cli/t0005-help-verbs.sh then walks them. */
 static const struct command commands[] = {
     {"init", cmd_init, usage_init, "create a project store (optionally loading a layer manifest)"},
     {"layer", cmd_layer, usage_layer, "load, list, inspect, export, drop and rename layers"},
