@@ -27,7 +27,7 @@ echo
 echo "== task coverage by town (city-wide tasks reported apart)"
 "$plankit" -s "$store" coverage --by towns
 "$plankit" -s "$store" coverage --by towns --format csv > "$out/coverage-towns.csv"
-"$plankit" -s "$store" coverage --by towns --format geojson > "$out/coverage-towns.geojson"
+"$plankit" -s "$store" coverage --by towns --format geojson -q > "$out/coverage-towns.geojson"
 echo
 echo "== tasks in the Qingyanggang CBD (青阳港中央商务区)"
 "$plankit" -s "$store" query tasks --in key_areas:QYG-CBD

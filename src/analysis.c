@@ -50,7 +50,8 @@ static void buffer_item(void *state, size_t i, void *arg)
     const GEOSGeometry *g = A->in.geoms[i];
     if (!g)
         return;
-    GEOSGeometry *m = pk_transform_geom(t->ctx, t->to_m, g);
+    /* (no transform when the store CRS is the metric CRS) */
+    GEOSGeometry *m = t->to_m ? pk_transform_geom(t->ctx, t->to_m, g) : GEOSGeom_clone_r(h, g);
     GEOSGeometry *b = m ? GEOSBuffer_r(h, m, A->distance, A->quadsegs) : NULL;
     if (m)
         GEOSGeom_destroy_r(h, m);

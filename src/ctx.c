@@ -34,12 +34,46 @@ static void geos_notice_handler_r(const char *message, void *userdata)
  * on the thread that made it. */
 static _Thread_local struct pk_ctx *gdal_contexts;
 
+/* Where this thread's GDAL warnings go instead of the log (pk_gdal_capture). */
+static _Thread_local char *gdal_capture;
+static _Thread_local size_t gdal_capture_size;
+
+void pk_gdal_capture(char *buf, size_t size)
+{
+    gdal_capture = buf && size ? buf : NULL;
+    gdal_capture_size = size;
+}
+
+/* Add msg (trailing blanks cut) to the capture buffer as a line of its own,
+ * unless the buffer has that line already or no room is left. */
+static void capture_warning(const char *msg)
+{
+    size_t n = strlen(msg), used = strlen(gdal_capture);
+    while (n > 0 && (msg[n - 1] == '\n' || msg[n - 1] == ' ' || msg[n - 1] == '\r'))
+        n--;
+    for (const char *p = gdal_capture; *p;) {
+        if (!strncmp(p, msg, n) && (p[n] == '\n' || !p[n]))
+            return;
+        const char *nl = strchr(p, '\n');
+        if (!nl)
+            break;
+        p = nl + 1;
+    }
+    if (used + n + 2 <= gdal_capture_size)
+        snprintf(gdal_capture + used, gdal_capture_size - used, "%s%.*s", used ? "\n" : "", (int)n, msg);
+}
+
 /* GDAL errors stay in CPLGetLastErrorMsg() for pk_error_gdal; warnings and
- * debug messages go to the newest context's log instead of stderr. */
+ * debug messages go to the newest context's log instead of stderr, or
+ * warnings to the thread's capture buffer when one is set. */
 static void gdal_error_handler(CPLErr level, CPLErrorNum num, const char *msg)
 {
     struct pk_ctx *ctx = gdal_contexts;
     (void)num;
+    if (level == CE_Warning && gdal_capture) {
+        capture_warning(msg);
+        return;
+    }
     if (!ctx)
         return;
     if (level == CE_Warning)

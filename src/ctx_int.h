@@ -25,4 +25,10 @@ int pk_error_geos(struct pk_ctx *ctx, const char *what);
 /* Record a GDAL failure: "<what>: <CPLGetLastErrorMsg()>". Returns PK_ERR_GDAL. */
 int pk_error_gdal(struct pk_ctx *ctx, const char *what);
 
+/* From now on this thread's GDAL warnings are collected in buf (size
+ * bytes, NUL-terminated; each distinct message once, one per line, as many
+ * as fit) instead of logged, so that a caller can fold them into its own
+ * message; pk_gdal_capture(NULL, 0) logs them again. buf is not cleared. */
+void pk_gdal_capture(char *buf, size_t size);
+
 #endif

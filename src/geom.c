@@ -9,10 +9,11 @@
 #include "geom_int.h"
 
 /* Copy the points of an OGR curve into a GEOS coordinate sequence, closing
- * the ring when `ring` is set. Returns NULL (and *bad_count set) when there
- * are too few points; sets *nonfinite on NaN/Inf. */
+ * the ring when `ring` is set (and counting it in *closed when it was
+ * open). Returns NULL when there are too few points; sets *nonfinite on
+ * NaN/Inf. */
 static GEOSCoordSequence *coords_from_ogr(struct pk_ctx *ctx, OGRGeometryH curve, int ring,
-                                          int *nonfinite)
+                                          int *nonfinite, int *closed)
 {
     int n = OGR_G_GetPointCount(curve);
     if (n <= 0)
@@ -27,7 +28,8 @@ static GEOSCoordSequence *coords_from_ogr(struct pk_ctx *ctx, OGRGeometryH curve
             free(xy);
             return NULL;
         }
-    if (ring && (xy[0] != xy[2 * n - 2] || xy[1] != xy[2 * n - 1])) {
+    int open = ring && (xy[0] != xy[2 * n - 2] || xy[1] != xy[2 * n - 1]);
+    if (open) {
         xy[2 * n] = xy[0];
         xy[2 * n + 1] = xy[1];
         n++;
@@ -36,6 +38,7 @@ static GEOSCoordSequence *coords_from_ogr(struct pk_ctx *ctx, OGRGeometryH curve
         free(xy);
         return NULL;
     }
+    *closed += open;
     GEOSCoordSequence *seq = GEOSCoordSeq_copyFromBuffer_r(pk_geos(ctx), xy, (unsigned)n, 0, 0);
     free(xy);
     return seq;
@@ -45,6 +48,7 @@ struct conv {
     struct pk_ctx *ctx;
     int dropped;
     int nonfinite;
+    int closed;     /* rings that were not closed (closed here) */
 };
 
 static GEOSGeometry *convert(struct conv *cv, OGRGeometryH src);
@@ -56,7 +60,7 @@ static GEOSGeometry *convert_polygon(struct conv *cv, OGRGeometryH src)
     if (nrings == 0)
         return NULL;
     GEOSCoordSequence *shell_seq = coords_from_ogr(cv->ctx, OGR_G_GetGeometryRef(src, 0), 1,
-                                                   &cv->nonfinite);
+                                                   &cv->nonfinite, &cv->closed);
     if (!shell_seq) {
         cv->dropped += nrings;
         return NULL;
@@ -66,7 +70,7 @@ static GEOSGeometry *convert_polygon(struct conv *cv, OGRGeometryH src)
     int nholes = 0;
     for (int i = 1; holes && i < nrings && !cv->nonfinite; i++) {
         GEOSCoordSequence *seq = coords_from_ogr(cv->ctx, OGR_G_GetGeometryRef(src, i), 1,
-                                                 &cv->nonfinite);
+                                                 &cv->nonfinite, &cv->closed);
         if (!seq) {
             cv->dropped++;
             continue;
@@ -116,7 +120,7 @@ static GEOSGeometry *convert(struct conv *cv, OGRGeometryH src)
         return GEOSGeom_createPointFromXY_r(h, x, y);
     }
     case wkbLineString: {
-        GEOSCoordSequence *seq = coords_from_ogr(cv->ctx, src, 0, &cv->nonfinite);
+        GEOSCoordSequence *seq = coords_from_ogr(cv->ctx, src, 0, &cv->nonfinite, &cv->closed);
         if (!seq) {
             cv->dropped += OGR_G_GetPointCount(src) > 0;
             return NULL;
@@ -140,10 +144,17 @@ static GEOSGeometry *convert(struct conv *cv, OGRGeometryH src)
 
 int pk_geom_from_ogr(struct pk_ctx *ctx, OGRGeometryH src, GEOSGeometry **out, int *dropped)
 {
-    struct conv cv = {ctx, 0, 0};
+    return pk_geom_from_ogr_closing(ctx, src, out, dropped, NULL);
+}
+
+int pk_geom_from_ogr_closing(struct pk_ctx *ctx, OGRGeometryH src, GEOSGeometry **out, int *dropped, int *closed)
+{
+    struct conv cv = {ctx, 0, 0, 0};
     *out = convert(&cv, src);
     if (dropped)
         *dropped = cv.dropped;
+    if (closed)
+        *closed = cv.closed;
     if (cv.nonfinite) {
         if (*out)
             GEOSGeom_destroy_r(pk_geos(ctx), *out);

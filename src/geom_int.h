@@ -21,6 +21,9 @@ enum pk_repair_method { PK_REPAIR_LINEWORK = 0, PK_REPAIR_STRUCTURE = 1 };
  * counted in *dropped). Non-finite coordinates are an error (PK_ERR_DATA).
  * *out: caller frees with GEOSGeom_destroy_r; NULL when everything was removed. */
 int pk_geom_from_ogr(struct pk_ctx *ctx, OGRGeometryH src, GEOSGeometry **out, int *dropped);
+/* The same, also counting in *closed (may be NULL) the rings that were not
+ * closed (GDAL accepts them; they are closed here). */
+int pk_geom_from_ogr_closing(struct pk_ctx *ctx, OGRGeometryH src, GEOSGeometry **out, int *dropped, int *closed);
 
 /* Make g valid in place if it is not: *fix and detail (reason and location,
  * at most detail_size bytes) describe what was done. Polygonal input keeps

@@ -7,6 +7,7 @@
  * recorded; non-finite coordinates, unreadable text and unreprojectable
  * coordinates are errors that name the feature and roll everything back.
  */
+#include <iconv.h>
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -43,6 +44,7 @@ struct loader {
     struct pk_ctx *ctx;
     const struct pk_load_opts *opts;
     char label[512];           /* "layer load 'file'" for messages */
+    char gdal[1024];           /* GDAL's warnings during the load, one per line (pk_gdal_capture) */
     GDALDatasetH ds;
     OGRLayerH lyr;
     struct pk_transform *tr;   /* NULL when the source is already in the store CRS */
@@ -156,6 +158,13 @@ static int open_source(struct loader *L)
     const char *src = o->source;
     if (strncmp(src, "/vsi", 4) != 0 && access(src, F_OK) != 0)
         return pk_error(L->ctx, PK_ERR_NOTFOUND, "%s: file not found", L->label);
+    if (o->encoding) { /* GDAL recodes with iconv: an encoding iconv does not know fails on every text */
+        iconv_t cd = iconv_open("UTF-8", o->encoding);
+        if (cd == (iconv_t)-1)
+            return pk_error(L->ctx, PK_ERR_ARGS, "%s: unknown --encoding '%.40s' (e.g. GBK, GB18030, BIG5, UTF-8)",
+                            L->label, o->encoding);
+        iconv_close(cd);
+    }
     size_t n = strlen(src);
     if (strncmp(src, "/vsi", 4) != 0 && n > 3 && !strcasecmp(src + n - 3, ".gz"))
         snprintf(path, sizeof path, "/vsigzip/%s", src);
@@ -537,23 +546,28 @@ static int prepare_statements(struct loader *L)
     return rc;
 }
 
-/* A feature's label for messages: "feature 17 (昆山市)". */
-static void feature_label(struct loader *L, OGRFeatureH f, char *out, size_t size)
+/* A feature's label for messages: "feature 17 (昆山市)", numbered as the
+ * store numbers features (1, 2, ... in read order), not by the source's own
+ * FID (0-based in GeoJSON and shapefiles): a warning gives the stored
+ * feature's fid (as `layer issues` and LAYER:17 do); an error, which stores
+ * nothing, the feature's place in the source (L->res.stored + 1: the fid it
+ * would have in a new layer). */
+static void feature_label(struct loader *L, OGRFeatureH f, long long fid, char *out, size_t size)
 {
     const char *name = NULL;
     if (L->name_field >= 0 && OGR_F_IsFieldSetAndNotNull(f, L->name_field))
         name = OGR_F_GetFieldAsString(f, L->name_field);
     if (name && *name && CPLIsUTF8(name, -1))
-        snprintf(out, size, "feature %lld (%s)", (long long)OGR_F_GetFID(f), name);
+        snprintf(out, size, "feature %lld (%s)", fid, name);
     else
-        snprintf(out, size, "feature %lld", (long long)OGR_F_GetFID(f));
+        snprintf(out, size, "feature %lld", fid);
 }
 
 static int record_issue(struct loader *L, OGRFeatureH f, long long fid, const char *issue,
                         const char *detail)
 {
     char label[300];
-    feature_label(L, f, label, sizeof label);
+    feature_label(L, f, fid, label, sizeof label);
     const char *name = (L->name_field >= 0 && OGR_F_IsFieldSetAndNotNull(f, L->name_field))
                            ? OGR_F_GetFieldAsString(f, L->name_field) : NULL;
     sqlite3_bind_int64(L->issue, 1, L->ref.id);
@@ -600,7 +614,7 @@ static int bind_fields(struct loader *L, OGRFeatureH f, char *label)
                 s = recoded;
             if (!CPLIsUTF8(s, -1)) {
                 CPLFree(recoded);
-                feature_label(L, f, label, 300);
+                feature_label(L, f, L->res.stored + 1, label, 300);
                 return pk_error(L->ctx, PK_ERR_DATA,
                                 "%s %s field '%s': text is not UTF-8: give the source encoding "
                                 "with --encoding, e.g. --encoding GBK",
@@ -658,6 +672,7 @@ struct item {
     GEOSGeometry *g;
     enum pk_geom_fix fix;
     int dropped;
+    int closed;         /* unclosed rings the conversion closed */
     int rc;
     char detail[512];   /* repair reason, or the error message when rc != PK_OK */
 };
@@ -716,7 +731,7 @@ static void prepare_item(void *vstate, size_t i, void *arg)
         OGRGeometryH lin = NULL;
         if (OGR_G_HasCurveGeometry(src, 1))
             src = lin = OGR_G_GetLinearGeometry(src, 0, NULL);
-        it->rc = pk_geom_from_ogr(ctx, src, &it->g, &it->dropped);
+        it->rc = pk_geom_from_ogr_closing(ctx, src, &it->g, &it->dropped, &it->closed);
         OGR_G_DestroyGeometry(lin);
         if (it->rc != PK_OK)
             goto fail;
@@ -745,6 +760,14 @@ static void prepare_item(void *vstate, size_t i, void *arg)
         if (it->fix == PK_GEOM_OK && it->g)
             it->fix = PK_GEOM_REPAIRED;
     }
+    if (it->closed) { /* (GDAL's "Non closed ring" warning is left out: log_gdal) */
+        char more[560];
+        snprintf(more, sizeof more, "%s%s%d unclosed ring(s) closed", it->detail, *it->detail ? "; " : "",
+                 it->closed);
+        snprintf(it->detail, sizeof it->detail, "%s", more);
+        if (it->fix == PK_GEOM_OK && it->g)
+            it->fix = PK_GEOM_REPAIRED;
+    }
     if (!it->g)
         it->fix = PK_GEOM_EMPTY;
     return;
@@ -753,6 +776,26 @@ fail:
     if (it->g)
         GEOSGeom_destroy_r(h, it->g);
     it->g = NULL;
+}
+
+/* GDAL's warnings of the load, on one line at its end instead of a line
+ * each as GDAL gives them (a driver may say the same of every feature, or
+ * of the file when it opens it). "Non closed ring" is left out: the loader
+ * closes such rings and says so on the feature's line. */
+static void log_gdal(struct loader *L)
+{
+    char rest[sizeof L->gdal] = "";
+    for (const char *line = L->gdal; *line;) {
+        const char *nl = strchr(line, '\n');
+        size_t n = nl ? (size_t)(nl - line) : strlen(line), used = strlen(rest);
+        if (strncmp(line, "Non closed ring", 15))
+            snprintf(rest + used, sizeof rest - used, "%s%.*s", used ? "; " : "", (int)n, line);
+        if (!nl)
+            break;
+        line = nl + 1;
+    }
+    if (*rest)
+        pk_log(L->ctx, PK_LOG_WARN, "%s: GDAL: %s", L->label, rest);
 }
 
 /* Insert one prepared feature (main thread, in read order). */
@@ -764,7 +807,7 @@ static int store_item(struct loader *L, struct item *it)
     OGRFeatureH f = it->f;
 
     if (it->rc != PK_OK) {
-        feature_label(L, f, label, sizeof label);
+        feature_label(L, f, L->res.stored + 1, label, sizeof label);
         return pk_error(L->ctx, it->rc, "%s %s: %s", L->label, label, it->detail);
     }
     L->res.dropped += it->dropped;
@@ -784,7 +827,7 @@ static int store_item(struct loader *L, struct item *it)
         if (!L->family)
             L->family = family;
         else if (family != L->family && family != 'G' && L->family != 'G' && appending) {
-            feature_label(L, f, label, sizeof label);
+            feature_label(L, f, L->res.stored + 1, label, sizeof label);
             return pk_error(L->ctx, PK_ERR_DATA, "%s %s: a %s among %s features: a layer holds one geometry "
                             "type (append it to a layer of its type, or load it as a new layer)", L->label, label,
                             family_type(family), family_type(L->family));
@@ -801,7 +844,7 @@ static int store_item(struct loader *L, struct item *it)
     else
         sqlite3_bind_null(L->insert, L->ncols + 2);
     if (rc == PK_OK && sqlite3_step(L->insert) != SQLITE_DONE) {
-        feature_label(L, f, label, sizeof label);
+        feature_label(L, f, L->res.stored + 1, label, sizeof label);
         rc = pk_error(L->ctx, PK_ERR_DB, "%s %s: cannot store: %s", L->label, label,
                       sqlite3_errmsg(L->store->db));
     }
@@ -1071,6 +1114,7 @@ int pk_layer_load(struct pk_store *store, const struct pk_load_opts *opts,
     if (opts->name && !pk_layer_name_valid(opts->name))
         return pk_error(L.ctx, PK_ERR_ARGS, "%s: invalid layer name '%s': %s", L.label, opts->name,
                         pk_layer_name_problem(opts->name));
+    pk_gdal_capture(L.gdal, sizeof L.gdal); /* folded into the features' lines, or one line at the end */
     if ((rc = open_source(&L)) != PK_OK || (rc = pick_layer(&L)) != PK_OK || (rc = require_geometry(&L)) != PK_OK ||
         (rc = apply_filter(&L)) != PK_OK || (rc = setup_transform(&L)) != PK_OK)
         goto done;
@@ -1126,6 +1170,8 @@ int pk_layer_load(struct pk_store *store, const struct pk_load_opts *opts,
             progress(1.0, NULL, progress_arg);
     }
 done:
+    pk_gdal_capture(NULL, 0);
+    log_gdal(&L);
     if (in_tx)
         pk_store_rollback(store);
     snprintf(L.res.name, sizeof L.res.name, "%s", L.ref.name);

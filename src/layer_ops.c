@@ -349,6 +349,58 @@ static char *shapefile_select(struct pk_store *store, const struct pk_layer_ref 
     return full;
 }
 
+/* *yes = 1 when srs is WGS84 longitude/latitude (EPSG:4326, CRS84). */
+static int is_wgs84(struct pk_ctx *ctx, OGRSpatialReferenceH srs, int *yes)
+{
+    OGRSpatialReferenceH wgs84 = NULL;
+    int rc = pk_crs_from_epsg(ctx, 4326, &wgs84);
+    if (rc == PK_OK)
+        *yes = OSRIsSame(srs, wgs84);
+    OSRDestroySpatialReference(wgs84);
+    return rc;
+}
+
+/* The ogr2ogr options of an export, added to *argv: --t_srs (GeoJSON
+ * takes only WGS84: RFC 7946), WKT in CSV, RFC 7946 GeoJSON (WGS84
+ * longitude/latitude, 7 decimals) and the layer's geometry type (the store's
+ * geometry column is generic, so GeoPackage would say Unknown). */
+static int translate_options(struct pk_ctx *ctx, const struct pk_layer_ref *ref, const char *format,
+                             const struct pk_export_opts *opts, char ***argvp)
+{
+    char **argv = *argvp;
+    int rc = PK_OK;
+    if (opts && opts->t_srs) {
+        OGRSpatialReferenceH srs;
+        if ((rc = pk_crs_from_user(ctx, opts->t_srs, &srs)) != PK_OK) {
+            pk_error_prefix(ctx, "layer export: --t_srs");
+            return rc;
+        }
+        int wgs84 = 0;
+        if (!strcasecmp(format, "GeoJSON") && (rc = is_wgs84(ctx, srs, &wgs84)) == PK_OK && !wgs84)
+            rc = pk_error(ctx, PK_ERR_ARGS, "layer export: GeoJSON is WGS84 longitude/latitude (RFC 7946): "
+                          "--t_srs %.60s cannot apply: write .gpkg, .fgb or .shp for another CRS", opts->t_srs);
+        OSRDestroySpatialReference(srs);
+        if (rc != PK_OK)
+            return rc;
+        argv = CSLAddString(argv, "-t_srs");
+        argv = CSLAddString(argv, opts->t_srs);
+    }
+    if (!strcasecmp(format, "CSV")) {
+        argv = CSLAddString(argv, "-lco");
+        argv = CSLAddString(argv, "GEOMETRY=AS_WKT");
+    }
+    if (!strcasecmp(format, "GeoJSON")) {
+        argv = CSLAddString(argv, "-lco");
+        argv = CSLAddString(argv, "RFC7946=YES");
+    }
+    if (strcmp(ref->geometry_type, "GEOMETRY") && *ref->geometry_type) {
+        argv = CSLAddString(argv, "-nlt");
+        argv = CSLAddString(argv, ref->geometry_type);
+    }
+    *argvp = argv;
+    return PK_OK;
+}
+
 int pk_layer_export(struct pk_store *store, const char *name, const char *out_path,
                     const struct pk_export_opts *opts, pk_progress_fn progress, void *arg)
 {
@@ -360,10 +412,13 @@ int pk_layer_export(struct pk_store *store, const char *name, const char *out_pa
     const char *format = opts && opts->format ? opts->format : pk_format_for_path(out_path);
     if (!format)
         return pk_error(ctx, PK_ERR_ARGS, "layer export: cannot tell the format of '%s' from its "
-                        "extension: give --format (GPKG, GeoJSON, 'ESRI Shapefile', CSV, FlatGeobuf)",
+                        "extension: give --format-out (GPKG, GeoJSON, 'ESRI Shapefile', CSV, FlatGeobuf)",
                         out_path);
-    if (!GDALGetDriverByName(format))
-        return pk_error(ctx, PK_ERR_ARGS, "layer export: unknown format '%s'", format);
+    GDALDriverH drv = GDALGetDriverByName(format);
+    if (!drv || !GDALGetMetadataItem(drv, GDAL_DCAP_VECTOR, NULL) ||
+        (!GDALGetMetadataItem(drv, GDAL_DCAP_CREATE, NULL) && !GDALGetMetadataItem(drv, GDAL_DCAP_CREATECOPY, NULL)))
+        return pk_error(ctx, PK_ERR_ARGS, "layer export: --format-out '%.60s' is not a vector format GDAL writes "
+                        "(e.g. GPKG, GeoJSON, 'ESRI Shapefile', CSV, FlatGeobuf)", format);
     if (access(out_path, F_OK) == 0)
         return pk_error(ctx, PK_ERR_EXISTS, "layer export: '%s' already exists: remove it first",
                         out_path);
@@ -390,20 +445,8 @@ int pk_layer_export(struct pk_store *store, const char *name, const char *out_pa
     argv = CSLAddString(argv, format);
     argv = CSLAddString(argv, "-nln");
     argv = CSLAddString(argv, ref.name);
-    if (opts && opts->t_srs) {
-        OGRSpatialReferenceH srs;
-        if ((rc = pk_crs_from_user(ctx, opts->t_srs, &srs)) != PK_OK) {
-            pk_error_prefix(ctx, "layer export: --t_srs");
-            goto done;
-        }
-        OSRDestroySpatialReference(srs);
-        argv = CSLAddString(argv, "-t_srs");
-        argv = CSLAddString(argv, opts->t_srs);
-    }
-    if (!strcasecmp(format, "CSV")) {
-        argv = CSLAddString(argv, "-lco");
-        argv = CSLAddString(argv, "GEOMETRY=AS_WKT");
-    }
+    if ((rc = translate_options(ctx, &ref, format, opts, &argv)) != PK_OK)
+        goto done;
     if (!strcasecmp(format, "ESRI Shapefile")) {
         char *select = shapefile_select(store, &ref);
         if (!select) {

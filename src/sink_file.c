@@ -5,6 +5,7 @@
  * the final path; the layer is created at the first feature with a geometry
  * (or at commit), so its declared geometry type is that feature's, made
  * multi (polygons -> MultiPolygon, and each later polygon promoted to match).
+ * GeoJSON is RFC 7946: WGS84 longitude/latitude, 7 decimals.
  * Features are written inside dataset transactions where the driver has
  * them (GeoPackage, SQLite: one transaction per FILE_BATCH features instead
  * of one per feature); commit closes the file and renames it (every file of
@@ -86,6 +87,20 @@ static int file_begin(struct pk_sink *s)
     return rc;
 }
 
+/* The layer creation options of a driver: WKT in CSV, UTF-8 (and a .cpg)
+ * in shapefiles, and RFC 7946 GeoJSON (GDAL reprojects to WGS84 longitude/
+ * latitude and writes 7 decimals). Caller frees with CSLDestroy. */
+static char **layer_options(const char *driver)
+{
+    if (!strcmp(driver, "CSV"))
+        return CSLAddString(NULL, "GEOMETRY=AS_WKT");
+    if (!strcmp(driver, "ESRI Shapefile"))
+        return CSLAddString(NULL, "ENCODING=UTF-8");
+    if (!strcmp(driver, "GeoJSON"))
+        return CSLAddString(NULL, "RFC7946=YES");
+    return NULL;
+}
+
 /* Create the layer (declared type gtype) and its fields, then open the
  * first transaction if the driver has them. */
 static int create_layer(struct pk_sink *s, struct file_sink *fs, OGRwkbGeometryType gtype)
@@ -93,8 +108,7 @@ static int create_layer(struct pk_sink *s, struct file_sink *fs, OGRwkbGeometryT
     OGRSpatialReferenceH srs = NULL;
     int rc = pk_crs_from_epsg(s->ctx, pk_store_srid(s->store), &srs);
     if (rc == PK_OK) {
-        char **lco = !strcmp(fs->driver, "CSV") ? CSLAddString(NULL, "GEOMETRY=AS_WKT")
-                     : !strcmp(fs->driver, "ESRI Shapefile") ? CSLAddString(NULL, "ENCODING=UTF-8") : NULL;
+        char **lco = layer_options(fs->driver);
         fs->lyr = GDALDatasetCreateLayer(fs->ds, s->title ? s->title : "result", srs, gtype, lco);
         CSLDestroy(lco);
         fs->gtype = gtype;

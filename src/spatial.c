@@ -3,6 +3,7 @@
  * bounding box through the R*Tree, overlap tests, and areas measured by the
  * one measuring routine (pk_worker_area). */
 #include <stdio.h>
+#include <math.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -184,14 +185,26 @@ int pk_spatial_overlapping(struct pk_spatial *sp, const struct pk_layer_ref *ref
     return rc;
 }
 
+/* GEOSGeom_transformXY callback: x and y rounded to 7 decimals (1 cm in
+ * degrees), the precision RFC 7946 recommends. */
+static int round_7_decimals(double *x, double *y, void *arg)
+{
+    (void)arg;
+    *x = round(*x * 1e7) / 1e7;
+    *y = round(*y * 1e7) / 1e7;
+    return 1;
+}
+
 char *pk_geom_to_geojson(struct pk_ctx *ctx, const GEOSGeometry *g)
 {
     GEOSContextHandle_t h = pk_geos(ctx);
     GEOSGeoJSONWriter *w = GEOSGeoJSONWriter_create_r(h);
-    if (!w)
-        return NULL;
-    char *s = GEOSGeoJSONWriter_writeGeometry_r(h, w, g, -1);
-    GEOSGeoJSONWriter_destroy_r(h, w);
+    GEOSGeometry *rounded = w ? GEOSGeom_transformXY_r(h, g, round_7_decimals, NULL) : NULL;
+    char *s = rounded ? GEOSGeoJSONWriter_writeGeometry_r(h, w, rounded, -1) : NULL;
+    if (rounded)
+        GEOSGeom_destroy_r(h, rounded);
+    if (w)
+        GEOSGeoJSONWriter_destroy_r(h, w);
     char *copy = s ? strdup(s) : NULL;
     if (s)
         GEOSFree_r(h, s);

@@ -41,7 +41,9 @@ GEOSGeometry *pk_spatial_to_metric(struct pk_spatial *sp, const GEOSGeometry *g)
  * GEOS exception is never "no"). */
 int pk_spatial_overlaps(struct pk_spatial *sp, const GEOSGeometry *a, const GEOSGeometry *b, int *yes);
 
-/* GeoJSON text of a geometry (caller frees with free()), NULL on error. */
+/* GeoJSON text of a geometry, coordinates rounded to 7 decimals (RFC 7946;
+ * the caller transforms to WGS84 first). Caller frees with free(); NULL on
+ * error. */
 char *pk_geom_to_geojson(struct pk_ctx *ctx, const GEOSGeometry *g);
 
 #endif

@@ -13,8 +13,31 @@
 #include "sql_int.h"
 #include "plankit/query.h"
 
-/* A table with st's column names; types NULL: from st's current row. */
-static struct pk_table *table_for(sqlite3_stmt *st, const enum pk_col_type *types, int has_row)
+/* Is a column declared as a geometry (a layer's geom, ...)? */
+static int geometry_decltype(const char *decl)
+{
+    static const char *const types[] = {"GEOMETRY", "POINT", "LINESTRING", "POLYGON", "MULTIPOINT",
+                                        "MULTILINESTRING", "MULTIPOLYGON", "GEOMETRYCOLLECTION"};
+    for (size_t i = 0; decl && i < sizeof types / sizeof types[0]; i++)
+        if (!strcasecmp(decl, types[i]))
+            return 1;
+    return 0;
+}
+
+/* Does column i of st's current row hold a SpatiaLite geometry BLOB (its
+ * start, MBR end and end bytes; blob.c reads the rest)? */
+static int geometry_blob(sqlite3_stmt *st, int i)
+{
+    const unsigned char *b = sqlite3_column_type(st, i) == SQLITE_BLOB ? sqlite3_column_blob(st, i) : NULL;
+    int n = b ? sqlite3_column_bytes(st, i) : 0;
+    return n > 44 && b[0] == 0x00 && b[38] == 0x7C && b[n - 1] == 0xFE;
+}
+
+/* A table with st's column names; types NULL: from st's current row (or
+ * text without a row). When sg asks for GeoJSON, a column declared as a
+ * geometry or whose first value is a geometry BLOB is a GeoJSON column. */
+static struct pk_table *table_for(sqlite3_stmt *st, const enum pk_col_type *types, int has_row,
+                                  const struct pk_sql_geom *sg)
 {
     int n = sqlite3_column_count(st);
     const char **names = calloc((size_t)(n ? n : 1), sizeof *names);
@@ -25,6 +48,9 @@ static struct pk_table *table_for(sqlite3_stmt *st, const enum pk_col_type *type
         ok = (names[i] = sqlite3_column_name(st, i)) != NULL;
         int ct = has_row ? sqlite3_column_type(st, i) : SQLITE_TEXT;
         own[i] = ct == SQLITE_INTEGER ? PK_COL_INT : ct == SQLITE_FLOAT ? PK_COL_REAL : PK_COL_TEXT;
+        if (sg && sg->mode == PK_SQL_GEOM_GEOJSON &&
+            (geometry_decltype(sqlite3_column_decltype(st, i)) || (has_row && geometry_blob(st, i))))
+            own[i] = PK_COL_GEOJSON;
     }
     if (ok)
         t = pk_table_new(n, names, types ? types : own);
@@ -33,42 +59,70 @@ static struct pk_table *table_for(sqlite3_stmt *st, const enum pk_col_type *type
     return t;
 }
 
-/* Append st's current row to t; -1 when out of memory. */
-static int append_row(struct pk_table *t, sqlite3_stmt *st)
+/* Cell i of st's current row, a BLOB: when sg is given and it is a
+ * geometry, its GeoJSON in a GeoJSON column, else its WKT; any other BLOB
+ * reads "<blob N bytes>". */
+static int set_blob(struct pk_table *t, size_t r, int i, sqlite3_stmt *st, struct pk_sql_geom *sg)
+{
+    const unsigned char *blob = sqlite3_column_blob(st, i);
+    int size = sqlite3_column_bytes(st, i);
+    char *text = NULL;
+    int rc = sg && blob ? pk_sql_geom_text(sg, blob, (size_t)size, t->types[i] == PK_COL_GEOJSON, &text)
+                        : PK_ERR_DATA;
+    if (rc == PK_ERR_DATA)
+        return pk_table_setf(t, r, i, "<blob %d bytes>", size) ? PK_ERR_NOMEM : PK_OK;
+    if (rc != PK_OK)
+        return rc;
+    rc = pk_table_set(t, r, i, text) ? PK_ERR_NOMEM : PK_OK;
+    free(text);
+    return rc;
+}
+
+/* Append st's current row to t: PK_OK, PK_ERR_NOMEM (nothing in ctx) or a
+ * geometry's error (in ctx). */
+static int append_row(struct pk_table *t, sqlite3_stmt *st, struct pk_sql_geom *sg)
 {
     long r = pk_table_add_row(t);
     for (int i = 0; r >= 0 && i < t->ncols; i++) {
         int ct = sqlite3_column_type(st, i);
         if (ct == SQLITE_NULL)
             continue;
-        const char *text = ct == SQLITE_BLOB ? NULL : (const char *)sqlite3_column_text(st, i);
-        int bad = ct == SQLITE_BLOB ? pk_table_setf(t, (size_t)r, i, "<blob %d bytes>", sqlite3_column_bytes(st, i))
-                  : text ? pk_table_set(t, (size_t)r, i, text) : -1; /* (NULL text of a value: out of memory) */
-        if (bad)
-            return -1;
+        if (ct == SQLITE_BLOB) {
+            int rc = set_blob(t, (size_t)r, i, st, sg);
+            if (rc != PK_OK)
+                return rc;
+            continue;
+        }
+        const char *text = (const char *)sqlite3_column_text(st, i);
+        if (!text || pk_table_set(t, (size_t)r, i, text)) /* (NULL text of a value: out of memory) */
+            return PK_ERR_NOMEM;
     }
-    return r >= 0 ? 0 : -1;
+    return r >= 0 ? PK_OK : PK_ERR_NOMEM;
 }
 
-int pk_sql_table_from(struct pk_store *store, sqlite3_stmt *st, const enum pk_col_type *types, const char *what,
-                      struct pk_table **out)
+/* pk_sql_table_from, with geometry BLOBs written as sg says (NULL: sizes). */
+static int table_from(struct pk_store *store, sqlite3_stmt *st, const enum pk_col_type *types, const char *what,
+                      struct pk_sql_geom *sg, struct pk_table **out)
 {
     struct pk_table *t = NULL;
-    int step = SQLITE_ERROR, nomem = 0;
+    int step = SQLITE_ERROR, rc = PK_OK;
     *out = NULL;
-    while (!nomem && (step = sqlite3_step(st)) == SQLITE_ROW) {
+    while (rc == PK_OK && (step = sqlite3_step(st)) == SQLITE_ROW) {
         /* names only now: a step that re-prepares the statement (schema
          * changed meanwhile) frees the names read before it */
-        if (!t && !(t = table_for(st, types, 1)))
-            nomem = 1;
-        else if (append_row(t, st) != 0)
-            nomem = 1;
+        if (!t && !(t = table_for(st, types, 1, sg)))
+            rc = PK_ERR_NOMEM;
+        else
+            rc = append_row(t, st, sg);
     }
-    if (!nomem && step == SQLITE_DONE && !t)
-        nomem = !(t = table_for(st, types, 0));
-    if (nomem) {
+    if (rc == PK_OK && step == SQLITE_DONE && !t && !(t = table_for(st, types, 0, sg)))
+        rc = PK_ERR_NOMEM;
+    if (rc != PK_OK) {
         pk_table_free(t);
-        return pk_error(store->ctx, PK_ERR_NOMEM, "%s: out of memory", what);
+        if (rc == PK_ERR_NOMEM)
+            return pk_error(store->ctx, PK_ERR_NOMEM, "%s: out of memory", what);
+        pk_error_prefix(store->ctx, "%s", what);
+        return rc;
     }
     if (step != SQLITE_DONE) {
         pk_table_free(t);
@@ -77,6 +131,12 @@ int pk_sql_table_from(struct pk_store *store, sqlite3_stmt *st, const enum pk_co
     }
     *out = t;
     return PK_OK;
+}
+
+int pk_sql_table_from(struct pk_store *store, sqlite3_stmt *st, const enum pk_col_type *types, const char *what,
+                      struct pk_table **out)
+{
+    return table_from(store, st, types, what, NULL, out);
 }
 
 int pk_sql_table(struct pk_store *store, const char *sql, const char *const *params,
@@ -183,6 +243,12 @@ void pk_sql_finalize_untrusted(struct pk_store *store, sqlite3_stmt *st)
 
 int pk_sql_readonly(struct pk_store *store, const char *sql, struct pk_table **out)
 {
+    return pk_sql_readonly_as(store, sql, PK_SQL_GEOM_WKT, out);
+}
+
+int pk_sql_readonly_as(struct pk_store *store, const char *sql, enum pk_sql_geometry geometry,
+                       struct pk_table **out)
+{
     struct pk_ctx *ctx = store->ctx;
     sqlite3_stmt *st = NULL;
     const char *tail = NULL;
@@ -218,7 +284,9 @@ int pk_sql_readonly(struct pk_store *store, const char *sql, struct pk_table **o
         rc = pk_error(ctx, PK_ERR_ARGS, "sql: give one statement at a time");
         goto done;
     }
-    rc = pk_sql_table_from(store, st, NULL, "sql", out);
+    struct pk_sql_geom sg = {.ctx = ctx, .mode = geometry};
+    rc = table_from(store, st, NULL, "sql", &sg, out);
+    pk_sql_geom_release(&sg);
 done:
     sqlite3_finalize(st);
     sqlite3_exec(store->db, "PRAGMA query_only=0", NULL, NULL, NULL);

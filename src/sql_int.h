@@ -7,6 +7,7 @@
 #define PLANKIT_SQL_INT_H
 
 #include "store_int.h"
+#include "plankit/query.h"
 #include "plankit/table.h"
 
 /* Step the prepared statement st to its end, one table row per result row
@@ -25,5 +26,20 @@ int pk_sql_table_from(struct pk_store *store, sqlite3_stmt *st, const enum pk_co
  * and pk_sql_table_from it. *out: as there. */
 int pk_sql_table(struct pk_store *store, const char *sql, const char *const *params,
                  const enum pk_col_type *types, const char *what, struct pk_table **out);
+
+/* Geometry BLOBs of `plankit sql` as text (sql_geom.c): one per statement. */
+struct pk_sql_geom {
+    struct pk_ctx *ctx;
+    enum pk_sql_geometry mode;  /* GeoJSON: the geometry columns are GeoJSON columns */
+    struct pk_transform *tr;  /* to EPSG:4326, for tr_srid (owned) */
+    int tr_srid;
+};
+/* The text of a SpatiaLite geometry BLOB: WKT in its CRS, or (geojson) a
+ * GeoJSON geometry in WGS84, coordinates rounded to 7 decimals. *out:
+ * caller frees with free(). PK_ERR_DATA (nothing in ctx) when the BLOB is
+ * not a geometry the decoder reads; other errors in ctx. */
+int pk_sql_geom_text(struct pk_sql_geom *sg, const unsigned char *blob, size_t size, int geojson, char **out);
+/* Free what sg holds (not sg itself). */
+void pk_sql_geom_release(struct pk_sql_geom *sg);
 
 #endif

@@ -240,18 +240,34 @@ static int check_classification(struct pk_store *store, const char *id, const ch
     return rc;
 }
 
-/* A warning for a year outside the plan period (pk_meta plan_period,
- * "2026-2030", set by a task file that declares it). */
-static void warn_outside_period(struct pk_store *store, const char *id, char *vals[TASK_NCOLS])
+/* The plan period (pk_meta plan_period, "2026-2030", set by a task file
+ * that declares it): 1 with *from and *to, 0 when the store has none. */
+static int plan_period(struct pk_store *store, int *from, int *to)
 {
     char *period = pk_meta_get(store, "plan_period");
-    int from, to;
-    if (period && sscanf(period, "%d-%d", &from, &to) == 2)
-        for (int c = COL_START_YEAR; c <= COL_END_YEAR; c++)
-            if (vals[c] && (atoi(vals[c]) < from || atoi(vals[c]) > to))
-                pk_log(store->ctx, PK_LOG_WARN, "task '%s': %s %s is outside the plan period %d-%d", id,
-                       pk_task_columns[c], vals[c], from, to);
+    int ok = period && sscanf(period, "%d-%d", from, to) == 2;
     free(period);
+    return ok;
+}
+
+int pk_task_starts_before_period(struct pk_store *store, char *vals[TASK_NCOLS], int *from, int *to)
+{
+    return vals[COL_START_YEAR] && plan_period(store, from, to) && atoi(vals[COL_START_YEAR]) < *from;
+}
+
+/* A warning for each year outside the plan period; with quiet_earlier, not
+ * for the years before it of a task that starts before it (the caller
+ * summarises those tasks in one line). */
+static void warn_outside_period(struct pk_store *store, const char *id, char *vals[TASK_NCOLS], int quiet_earlier)
+{
+    int from, to;
+    if (!plan_period(store, &from, &to))
+        return;
+    int earlier = quiet_earlier && vals[COL_START_YEAR] && atoi(vals[COL_START_YEAR]) < from;
+    for (int c = COL_START_YEAR; c <= COL_END_YEAR; c++)
+        if (vals[c] && (atoi(vals[c]) > to || (atoi(vals[c]) < from && !earlier)))
+            pk_log(store->ctx, PK_LOG_WARN, "task '%s': %s %s is outside the plan period %d-%d", id,
+                   pk_task_columns[c], vals[c], from, to);
 }
 
 /* Whether the upsert may go on, given whether the task exists (old: its
@@ -360,7 +376,8 @@ int pk_task_upsert(struct pk_store *store, const char *id, char *vals[TASK_NCOLS
         return rc;
     if ((rc = check_classification(store, id, vals[COL_CLASSIFICATION])) != PK_OK)
         return rc;
-    warn_outside_period(store, id, vals);
+    warn_outside_period(store, id, vals, mode & TASK_QUIET_EARLIER);
+    mode &= ~TASK_QUIET_EARLIER;
     if ((rc = read_task(store, id, old, &exists)) != PK_OK)
         return rc;
     rc = check_upsert(store, id, vals, old, exists, mode);

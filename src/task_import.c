@@ -572,8 +572,10 @@ static int read_text(struct pk_ctx *ctx, const char *path, const char *encoding,
 {
     int rc = read_all(ctx, path, text, len);
     int utf8 = !encoding || !strcasecmp(encoding, "UTF-8") || !strcasecmp(encoding, "UTF8");
-    if (rc == PK_OK && !utf8)
-        rc = recode(ctx, path, encoding, text, len);
+    if (rc == PK_OK && !utf8 && (rc = recode(ctx, path, encoding, text, len)) != PK_OK) {
+        free(*text); /* (an unknown encoding or a byte it cannot read: the file's text is not kept) */
+        *text = NULL;
+    }
     if (rc != PK_OK)
         return rc;
     if (*len >= 3 && !memcmp(*text, "\xEF\xBB\xBF", 3)) {
@@ -591,6 +593,28 @@ static int read_text(struct pk_ctx *ctx, const char *path, const char *encoding,
                                      "UTF-16: save it as UTF-8)", path, line);
     }
     return PK_OK;
+}
+
+/* The tasks of an import that start before the plan period: summarised in
+ * one warning ("4 tasks start before the plan period 2026-2030 ...: KF-16
+ * 2021-2025, ...") instead of a warning per year and task. */
+#define EARLIER_LISTED 12
+struct earlier {
+    size_t n;
+    int from, to;
+    char ids[EARLIER_LISTED * 48];
+};
+
+static void note_earlier(struct pk_store *store, struct row *row, struct earlier *e)
+{
+    if (!pk_task_starts_before_period(store, row->vals, &e->from, &e->to))
+        return;
+    if (e->n++ < EARLIER_LISTED) {
+        size_t used = strlen(e->ids);
+        const char *end = row->vals[COL_END_YEAR];
+        snprintf(e->ids + used, sizeof e->ids - used, "%s%.24s %.4s%s%.4s", used ? ", " : "", row->id,
+                 row->vals[COL_START_YEAR], end ? "-" : "", end ? end : "");
+    }
 }
 
 int pk_task_import(struct pk_store *store, const char *path, struct pk_task_import_result *res)
@@ -628,9 +652,12 @@ int pk_task_import_encoded(struct pk_store *store, const char *path, const char 
                               rows[i].id, rows[j].where, rows[i].where);
                 break;
             }
+    struct earlier earlier = {0};
     for (size_t i = 0; rc == PK_OK && i < n; i++) {
         int created, changed;
-        rc = pk_task_upsert(store, rows[i].id, rows[i].vals, "task import", TASK_UPSERT, &created, &changed);
+        note_earlier(store, &rows[i], &earlier);
+        rc = pk_task_upsert(store, rows[i].id, rows[i].vals, "task import", TASK_UPSERT | TASK_QUIET_EARLIER,
+                            &created, &changed);
         if (rc != PK_OK) {
             pk_error_prefix(ctx, "task import '%s' %s", path, rows[i].where);
             break;
@@ -647,6 +674,11 @@ int pk_task_import_encoded(struct pk_store *store, const char *path, const char 
         row_release(&rows[i]);
     free(rows);
     free(text);
+    if (rc == PK_OK && earlier.n)
+        pk_log(ctx, PK_LOG_WARN, "task import '%s': %zu task%s start%s before the plan period %d-%d (tasks of the "
+               "previous plan? check the years): %s%s", path, earlier.n, earlier.n == 1 ? "" : "s",
+               earlier.n == 1 ? "s" : "", earlier.from, earlier.to, earlier.ids,
+               earlier.n > EARLIER_LISTED ? ", ..." : "");
     if (rc == PK_OK)
         rc = pk_store_commit(store);
     else

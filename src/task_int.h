@@ -13,7 +13,10 @@ enum task_col {
 };
 extern const char *const pk_task_columns[TASK_NCOLS];
 
-enum { TASK_UPSERT = 0, TASK_MUST_BE_NEW = 1, TASK_MUST_EXIST = 2 };
+/* Upsert modes, and a flag: TASK_QUIET_EARLIER leaves out the warnings on
+ * the years before the plan period of a task that starts before it (the
+ * caller summarises them: pk_task_starts_before_period). */
+enum { TASK_UPSERT = 0, TASK_MUST_BE_NEW = 1, TASK_MUST_EXIST = 2, TASK_QUIET_EARLIER = 4 };
 
 /* Column values as text (NULL = not given): filled from fields, freed with
  * pk_task_values_release. PK_ERR_NOMEM (no message; every value NULL) when
@@ -26,6 +29,9 @@ int pk_task_validate(struct pk_ctx *ctx, const char *id, char *vals[TASK_NCOLS])
  * changed field in the history under `command`. */
 int pk_task_upsert(struct pk_store *store, const char *id, char *vals[TASK_NCOLS],
                    const char *command, int mode, int *created, int *changed);
+/* 1 when the store has a plan period (*from-*to) and the task's start year
+ * is before it (a task of an earlier plan, or a wrong year), else 0. */
+int pk_task_starts_before_period(struct pk_store *store, char *vals[TASK_NCOLS], int *from, int *to);
 /* PK_ERR_NOTFOUND with a helpful message when the task does not exist. */
 int pk_task_require(struct pk_store *store, const char *id);
 /* Link a task to a feature named by layer and fid/code/name; *added is

@@ -56,6 +56,16 @@ int cli_common_option(struct cli *cli, int opt, const char *usage, int *exit_now
 int cli_getopt(struct cli *cli, int argc, char **argv, const char *shortopts, const struct option *longopts,
                const char *usage, int *done);
 
+/* For commands that take a negative number as an argument (buffer LAYER
+ * -100m): a copy of argv in which those arguments follow a "--", after the
+ * options and their values, all arguments in their order, so that getopt
+ * reads "-100m" as an argument, not as options -1, -0, ... (The options
+ * come first either way, as getopt would permute them.) shortopts and longopts: the command's, as given to
+ * cli_getopt. Returns the new array (caller frees it, not the strings) with
+ * its count in *argc_out, or NULL when out of memory. */
+char **cli_args_negative_ok(int argc, char **argv, const char *shortopts, const struct option *longopts,
+                            int *argc_out);
+
 /* Strict number options: the whole text is the number, in range, finite;
  * 0 on success, -1 otherwise. Years are 1900..2200. Metres: "500", "500m"
  * or "1.5km", at most 20 000 km either way (callers check the sign). */
@@ -97,6 +107,13 @@ void cli_progress_done(struct cli *cli);
 int cli_print_table(struct cli *cli, const struct pk_table *t);
 /* Display width of a UTF-8 string (CJK characters count 2). */
 int cli_text_width(const char *s);
+/* The first character of s (not empty): returns its length in bytes (1
+ * for a byte that is no valid UTF-8) and sets *width to its columns. */
+int cli_char_width(const char *s, int *width);
+/* Print "<prefix><msg>\n" as one line: control characters become spaces,
+ * and a name or word wider than 80 columns is cut in the middle with "…"
+ * (a layer name of 3000 characters does not flood the terminal). */
+void cli_message(FILE *out, const char *prefix, const char *msg);
 
 /* Parse a --format value; -1 if unknown. */
 int cli_parse_format(const char *s);

@@ -35,6 +35,14 @@ static int is_wide(unsigned cp)
            (cp >= 0xFFE0 && cp <= 0xFFE6) || (cp >= 0x20000 && cp <= 0x3FFFD);
 }
 
+int cli_char_width(const char *s, int *width)
+{
+    unsigned cp;
+    int n = utf8_next((const unsigned char *)s, &cp);
+    *width = is_wide(cp) ? 2 : 1;
+    return n;
+}
+
 int cli_text_width(const char *s)
 {
     int w = 0;
@@ -214,6 +222,11 @@ static int print_json(const struct pk_table *t, int geojson)
 
 int cli_print_table(struct cli *cli, const struct pk_table *t)
 {
+    int geometry = 0;
+    for (int c = 0; c < t->ncols; c++)
+        geometry |= t->types[c] == PK_COL_GEOJSON;
+    if (cli->format == FMT_GEOJSON && !geometry) /* (commands refuse it first; this guards the rest) */
+        return cli_usage_error(cli->cmd, "--format geojson: this output has no geometries: use table, csv or json");
     switch (cli->format) {
     case FMT_CSV:
         return print_csv(t);

@@ -73,9 +73,11 @@ int cli_getopt(struct cli *cli, int argc, char **argv, const char *shortopts, co
         if (opt == -1)
             return -1;
         if (opt == '?' || opt == ':') {
-            fprintf(stderr, "plankit: error: %s '%s' (see 'plankit %s --help')\n",
-                    opt == ':' ? "missing value for" : "unknown option", argv[optind - 1],
-                    cli->cmd[0] ? cli->cmd : argv[0]);
+            /* a short option inside a cluster ("-x" of "-xyz") is optopt; argv[optind - 1] may be past it */
+            char shortopt[3] = {'-', (char)optopt, '\0'};
+            int is_short = optopt > 0 && optopt < 128 && argv[optind - 1][0] == '-' && argv[optind - 1][1] != '-';
+            cli_usage_error(cli->cmd[0] ? cli->cmd : argv[0], "%s '%s'", opt == ':' ? "missing value for"
+                            : "unknown option", is_short ? shortopt : argv[optind - 1]);
             *done = EXIT_USAGE;
             return -1;
         }
@@ -93,8 +95,10 @@ static void log_to_stderr(enum pk_log_level level, const char *msg, void *arg)
 {
     struct cli *cli = arg;
     static const char *names[] = {"error", "warning", "info", "debug"};
+    char prefix[32];
     cli_progress_done(cli);
-    fprintf(stderr, "plankit: %s: %s\n", names[level], msg);
+    snprintf(prefix, sizeof prefix, "plankit: %s: ", names[level]);
+    cli_message(stderr, prefix, msg);
 }
 
 void cli_apply_log_level(struct cli *cli)
@@ -117,18 +121,20 @@ struct pk_store *cli_open_store(struct cli *cli)
 int cli_fail(struct cli *cli, int status)
 {
     cli_progress_done(cli);
-    fprintf(stderr, "plankit: error: %s\n", pk_errmsg(cli->ctx));
+    cli_message(stderr, "plankit: error: ", pk_errmsg(cli->ctx));
     return status == PK_ERR_ARGS ? EXIT_USAGE : EXIT_FAIL;
 }
 
 int cli_usage_error(const char *cmd, const char *fmt, ...)
 {
     va_list ap;
-    fprintf(stderr, "plankit: error: ");
+    char msg[2048];
     va_start(ap, fmt);
-    vfprintf(stderr, fmt, ap);
+    int n = vsnprintf(msg, sizeof msg, fmt, ap);
     va_end(ap);
-    fprintf(stderr, " (see 'plankit %s --help')\n", cmd);
+    if (n >= 0 && (size_t)n < sizeof msg)
+        snprintf(msg + n, sizeof msg - (size_t)n, " (see 'plankit %s --help')", cmd);
+    cli_message(stderr, "plankit: error: ", msg);
     return EXIT_USAGE;
 }
 
@@ -291,4 +297,79 @@ int cli_refuse_geojson(struct cli *cli, const char *cmd)
     if (cli->format != FMT_GEOJSON)
         return -1;
     return cli_usage_error(cmd, "--format geojson: '%s' prints no geometries: use table, csv or json", cmd);
+}
+
+/* "-100m", "-1.5km", "-.5": a negative number, not an option. */
+static int negative_number(const char *s)
+{
+    return s[0] == '-' && ((s[1] >= '0' && s[1] <= '9') || (s[1] == '.' && s[2] >= '0' && s[2] <= '9'));
+}
+
+/* Does the option token s (after its dashes) consume the next token as
+ * its value? Long options by name or unique prefix, short ones by cluster. */
+static int takes_next(const char *s, const char *shortopts, const struct option *longopts)
+{
+    if (s[0] == '-' && s[1] == '-') {
+        const char *name = s + 2;
+        size_t len = strcspn(name, "=");
+        if (name[len] == '=')
+            return 0;
+        const struct option *hit = NULL;
+        int hits = 0;
+        for (const struct option *o = longopts; o && o->name; o++)
+            if (!strncmp(o->name, name, len)) {
+                if (strlen(o->name) == len) {
+                    hit = o, hits = 1;
+                    break;
+                }
+                hit = o, hits++;
+            }
+        return hits == 1 && hit->has_arg == required_argument;
+    }
+    for (const char *c = s + 1; *c; c++) {
+        const char *p = strchr(shortopts, *c);
+        if (p && p[1] == ':')
+            return c[1] == '\0'; /* "-o OUT" takes the next; "-oOUT" does not */
+    }
+    return 0;
+}
+
+char **cli_args_negative_ok(int argc, char **argv, const char *shortopts, const struct option *longopts,
+                            int *argc_out)
+{
+    char all_short[64];
+    snprintf(all_short, sizeof all_short, "%s%s", CLI_COMMON_SHORTOPTS, shortopts ? shortopts : "");
+    char **opts = calloc((size_t)argc + 2, sizeof *opts), **pos = calloc((size_t)argc + 1, sizeof *pos);
+    if (!opts || !pos) {
+        free(opts);
+        free(pos);
+        return NULL;
+    }
+    int no = 0, np = 0, dangling = 0;
+    opts[no++] = argv[0];
+    for (int i = 1; i < argc; i++) {
+        const char *a = argv[i];
+        if (!strcmp(a, "--")) {
+            while (++i < argc)
+                pos[np++] = argv[i];
+        } else if (a[0] == '-' && a[1] && !negative_number(a)) {
+            opts[no++] = argv[i];
+            if (takes_next(a, all_short, longopts) && !(dangling = i + 1 == argc))
+                opts[no++] = argv[++i];
+        } else {
+            pos[np++] = argv[i];
+        }
+    }
+    if (dangling) { /* "-o" at the end, without its value: as given, for getopt to say so */
+        memcpy(opts, argv, (size_t)argc * sizeof *argv);
+        no = argc, np = 0;
+    } else if (np) {
+        opts[no++] = "--"; /* getopt reads what follows as arguments, "-100m" too */
+    }
+    for (int i = 0; i < np; i++)
+        opts[no++] = pos[i];
+    opts[no] = NULL;
+    free(pos);
+    *argc_out = no;
+    return opts;
 }

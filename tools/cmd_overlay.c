@@ -60,9 +60,10 @@ const char usage_overlay[] =
 const char usage_buffer[] =
     "usage: plankit buffer LAYER DISTANCE -o OUT [--dissolve] [--segments N]\n"
     "\n"
-    "Buffer every feature of LAYER by DISTANCE metres (m or km suffix allowed; negative\n"
-    "shrinks polygons), computed in the store's metric CRS. Output: one feature per input\n"
-    "with its attributes, src_fid and area_m2, or with --dissolve one merged feature.\n"
+    "Buffer every feature of LAYER by DISTANCE metres (m or km suffix allowed; a negative\n"
+    "DISTANCE such as -100m shrinks polygons), computed in the store's metric CRS. Output:\n"
+    "one feature per input with its attributes, src_fid and area_m2, or with --dissolve\n"
+    "one merged feature.\n"
     "A store layer OUT inherits LAYER's provenance and accuracy.\n"
     "\n"
     "Options:\n"
@@ -70,22 +71,24 @@ const char usage_buffer[] =
     "  --dissolve         merge all buffers into one feature\n"
     "  --segments N       segments per quarter circle (default 8)\n"
     "  -s, --store PATH, -q, -v, -h\n"
-    "Example:\n"
-    "  plankit buffer metro_stations 800m --dissolve -o station_catchment\n";
+    "Examples:\n"
+    "  plankit buffer metro_stations 800m --dissolve -o station_catchment\n"
+    "  plankit buffer towns -100m -o towns_inner\n";
 
 const char usage_dissolve[] =
-    "usage: plankit dissolve LAYER --by FIELD -o OUT\n"
+    "usage: plankit dissolve LAYER [--by FIELD] -o OUT\n"
     "\n"
     "Merge the features of LAYER that share a value of FIELD (all of them without --by)\n"
     "into one feature each, with the value, the number of features and area_m2.\n"
     "A store layer OUT inherits LAYER's provenance and accuracy.\n"
     "\n"
     "Options:\n"
-    "  --by FIELD         the field to group by\n"
+    "  --by FIELD         the field to group by (default: none, all features become one)\n"
     "  -o, --output OUT   a new layer name or a file\n"
     "  -s, --store PATH, -q, -v, -h\n"
-    "Example:\n"
-    "  plankit dissolve towns --by category -o town_categories\n";
+    "Examples:\n"
+    "  plankit dissolve towns --by category -o town_categories\n"
+    "  plankit dissolve towns -o city_outline.gpkg\n";
 
 enum { OPT_FIELDS = 1000, OPT_WHERE_A, OPT_WHERE_B, OPT_THREADS, OPT_MIN_AREA, OPT_SUMMARY, OPT_LONG,
        OPT_DISSOLVE, OPT_SEGMENTS, OPT_BY };
@@ -221,6 +224,9 @@ int cmd_overlay(struct cli *cli, int argc, char **argv)
                                "symdifference, identity, clip or erase", a.pos[0]);
     if (!a.ov.out && !a.ov.summary)
         return cli_usage_error("overlay", "give -o OUT or --summary");
+    if (a.ov.summary && cli->format == FMT_GEOJSON)
+        return cli_usage_error("overlay", "--format geojson: the --summary matrix has no geometries: use table, "
+                               "csv or json (for a GeoJSON of the pieces: -o OUT.geojson)");
     a.ov.a = a.pos[1];
     a.ov.b = a.pos[2];
     struct pk_store *store = cli_open_store(cli);
@@ -255,7 +261,14 @@ int cmd_overlay(struct cli *cli, int argc, char **argv)
 int cmd_buffer(struct cli *cli, int argc, char **argv)
 {
     struct an_args a;
-    int code = parse(cli, argc, argv, "buffer", usage_buffer, &a);
+    int nargs;
+    char **args = cli_args_negative_ok(argc, argv, "o:", longopts, &nargs); /* buffer towns -100m */
+    if (!args) {
+        fprintf(stderr, "plankit: error: out of memory\n");
+        return EXIT_FAIL;
+    }
+    int code = parse(cli, nargs, args, "buffer", usage_buffer, &a);
+    free(args); /* (a keeps pointers to the strings, not to the array) */
     if (code >= 0)
         return code;
     if (a.npos != 2)

@@ -30,43 +30,60 @@ const char usage_coverage[] =
     "                      cancelled, or 计划中, 进行中, 已完成, 暂停, 已取消\n"
     "  --year Y            only tasks running in year Y\n"
     "  --include-citywide  count city-wide tasks too (they cover every feature)\n"
-    "  --format FMT        table (default), csv, json, or geojson (with geometries)\n"
+    "  --format FMT        table (default), csv, json, or geojson: one feature per row of\n"
+    "                      LAYER, geometry in WGS84 (RFC 7946); the city-wide and totals\n"
+    "                      rows then go to stderr, one line each\n"
     "  -s, --store PATH, -q, -v, -h\n"
     "Example:\n"
     "  plankit coverage --by towns --pillar 品质之城 --format csv\n";
 
+#define USAGE_Q_TASKS                                                                           \
+    "plankit query tasks --in LAYER:FEATURE | --at LON,LAT | --bbox W,S,E,N\n"                  \
+    "                    | --near LAYER:FEATURE --distance 500m\n"                              \
+    "                    [--pillar P] [--status S] [--year Y] [--include-citywide]\n"           \
+    "  Tasks whose linked zones or footprints overlap a feature, contain a point, meet a\n"     \
+    "  box (WGS84 degrees) or lie within a distance (m or km) of a feature; 'via' says how.\n"  \
+    "  Example: plankit query tasks --near metro_stations:L11-10 --distance 800m\n"             \
+    "  Example: plankit query tasks --in towns:周庄镇 --status 进行中\n"
+
+#define USAGE_Q_GAPS                                                                            \
+    "plankit query gaps --layer LAYER [--pillar P] [--status S] [--year Y]\n"                   \
+    "  Features of LAYER that no task touches (city-wide tasks aside).\n"                       \
+    "  Example: plankit query gaps --layer towns --pillar 品质之城\n"
+
+#define USAGE_Q_ZONES                                                                           \
+    "plankit query zones --task ID\n"                                                           \
+    "  Every feature of the district and zone layers the task concerns, with the area of\n"    \
+    "  overlap and the share of the feature.\n"                                                \
+    "  Example: plankit query zones --task PZ-01 --format geojson > pz-01.geojson\n"
+
+#define USAGE_Q_COMMON                                                                          \
+    "\nOptions of every verb: --format table|csv|json|geojson (GeoJSON: WGS84, RFC 7946),\n"   \
+    "-s/--store PATH, -q, -v, -h. A note on stderr names the schematic layers (accuracy\n"     \
+    "class 'schematic ±km' in 'plankit layer list') the answer rests on; -q hides it.\n"
+
 const char usage_query[] =
     "usage: plankit query <verb> [options]\n"
     "\n"
-    "plankit query tasks --in LAYER:FEATURE | --at LON,LAT | --bbox W,S,E,N\n"
-    "                    | --near LAYER:FEATURE --distance 500m\n"
-    "                    [--pillar P] [--status S] [--year Y] [--include-citywide]\n"
-    "  Tasks whose linked zones or footprints overlap a feature, contain a point, meet a\n"
-    "  box (WGS84 degrees) or lie within a distance (m or km) of a feature; 'via' says how.\n"
-    "  Example: plankit query tasks --near metro_stations:L11-10 --distance 800m\n"
-    "\n"
-    "plankit query gaps --layer LAYER [--pillar P] [--status S] [--year Y]\n"
-    "  Features of LAYER that no task touches (city-wide tasks aside).\n"
-    "  Example: plankit query gaps --layer towns\n"
-    "\n"
-    "plankit query zones --task ID\n"
-    "  Every feature of the district and zone layers the task concerns, with the area of\n"
-    "  overlap and the share of the feature.\n"
-    "  Example: plankit query zones --task PZ-01\n"
-    "\n"
-    "Options of every verb: --format table|csv|json|geojson, -s/--store PATH, -q, -v, -h\n"
-    "A note on stderr names the schematic layers (accuracy class 'schematic ±km' in\n"
-    "'plankit layer list') the answer rests on; -q hides it.\n";
+    "Verbs (each has its own help: 'plankit query VERB --help'):\n"
+    "  tasks   tasks in, at or near a place, or in a box\n"
+    "  gaps    features no task touches\n"
+    "  zones   the features a task concerns\n"
+    "\n" USAGE_Q_TASKS "\n" USAGE_Q_GAPS "\n" USAGE_Q_ZONES USAGE_Q_COMMON;
 
 const char usage_sql[] =
-    "usage: plankit sql \"SELECT ...\" [--format table|csv|json]\n"
+    "usage: plankit sql \"SELECT ...\" [--format table|csv|json|geojson]\n"
     "\n"
     "Run one read-only SQL statement on the store, with SpatiaLite's functions (ST_Area,\n"
     "ST_Transform, ...). Layer tables are named in pk_layers.table_name; tasks are in\n"
     "pk_tasks, links in pk_task_links, footprints in pk_task_footprints. Statements that\n"
-    "would write are refused.\n"
-    "Example:\n"
-    "  plankit sql \"SELECT name, ST_Area(ST_Transform(geom, 4549))/1e6 FROM lyr_3\"\n";
+    "would write are refused (exit 1, as for any SQL error).\n"
+    "Geometries are printed as WKT in the store CRS; with --format geojson each row is a\n"
+    "feature whose geometry is the geometry column, in WGS84 longitude/latitude rounded\n"
+    "to 7 decimals (RFC 7946). --format geojson is refused when no column is a geometry.\n"
+    "Examples:\n"
+    "  plankit sql \"SELECT name, ST_Area(ST_Transform(geom, 4549))/1e6 FROM lyr_3\"\n"
+    "  plankit sql \"SELECT name, geom FROM lyr_3\" --format geojson > towns.geojson\n";
 
 enum { OPT_BY = 1000, OPT_PILLAR, OPT_STATUS, OPT_YEAR, OPT_CITYWIDE, OPT_IN, OPT_AT, OPT_BBOX,
        OPT_NEAR, OPT_DISTANCE, OPT_LAYER, OPT_TASK };
@@ -179,6 +196,42 @@ static void note_schematic(struct cli *cli, struct pk_store *store, enum query_k
     free(rows);
 }
 
+/* Coverage as GeoJSON holds only features: its summary rows (the city-wide
+ * tasks and the totals, rows without a fid) are taken out of t and printed
+ * on stderr, one line each (unless -q). Returns the table of features (a
+ * new one, t freed), or NULL when out of memory (t freed too). */
+static struct pk_table *summary_to_stderr(struct cli *cli, struct pk_table *t)
+{
+    int fid = pk_table_col(t, "fid"), name = pk_table_col(t, "name");
+    const char **values = calloc((size_t)t->ncols, sizeof *values);
+    struct pk_table *features = values ? pk_table_new(t->ncols, (const char *const *)t->names, t->types) : NULL;
+    for (size_t r = 0; features && r < t->nrows; r++) {
+        for (int c = 0; c < t->ncols; c++)
+            values[c] = pk_table_get(t, r, c);
+        if (fid < 0 || values[fid]) {
+            if (pk_table_append(features, values) < 0)
+                break;
+            continue;
+        }
+        if (cli->quiet)
+            continue;
+        char line[1024];
+        size_t used = (size_t)snprintf(line, sizeof line, "%s: %s:", cli->cmd,
+                                       name >= 0 && values[name] ? values[name] : "(summary)");
+        for (int c = 0; c < t->ncols && used < sizeof line; c++)
+            if (c != fid && c != name && values[c] && t->types[c] != PK_COL_GEOJSON)
+                used += (size_t)snprintf(line + used, sizeof line - used, " %s=%s", t->names[c], values[c]);
+        cli_message(stderr, "plankit: ", line); /* (a long task_ids list is cut in the middle) */
+    }
+    if (features && features->failed) {
+        pk_table_free(features);
+        features = NULL;
+    }
+    free(values);
+    pk_table_free(t);
+    return features;
+}
+
 /* Open the store, run one query into a table, note schematic inputs, close, print. */
 static int run_query(struct cli *cli, enum query_kind kind, struct query_args *a)
 {
@@ -198,6 +251,8 @@ static int run_query(struct cli *cli, enum query_kind kind, struct query_args *a
         note_schematic(cli, store, kind, a, t);
     free(pillar);
     pk_store_close(store);
+    if (rc == PK_OK && kind == Q_COVERAGE && cli->format == FMT_GEOJSON && !(t = summary_to_stderr(cli, t)))
+        rc = pk_error(cli->ctx, PK_ERR_NOMEM, "out of memory");
     return print_result(cli, rc, t);
 }
 
@@ -215,7 +270,7 @@ int cmd_coverage(struct cli *cli, int argc, char **argv)
 static int verb_tasks(struct cli *cli, int argc, char **argv)
 {
     struct query_args a;
-    int code = parse_query_args(cli, argc, argv, "query tasks", usage_query, &a);
+    int code = parse_query_args(cli, argc, argv, "query tasks", "usage: " USAGE_Q_TASKS USAGE_Q_COMMON, &a);
     if (code >= 0)
         return code;
     if (a.probes != 1)
@@ -228,7 +283,7 @@ static int verb_tasks(struct cli *cli, int argc, char **argv)
 static int verb_gaps(struct cli *cli, int argc, char **argv)
 {
     struct query_args a;
-    int code = parse_query_args(cli, argc, argv, "query gaps", usage_query, &a);
+    int code = parse_query_args(cli, argc, argv, "query gaps", "usage: " USAGE_Q_GAPS USAGE_Q_COMMON, &a);
     if (code >= 0)
         return code;
     if (!a.cov.by_layer)
@@ -240,7 +295,7 @@ static int verb_gaps(struct cli *cli, int argc, char **argv)
 static int verb_zones(struct cli *cli, int argc, char **argv)
 {
     struct query_args a;
-    int code = parse_query_args(cli, argc, argv, "query zones", usage_query, &a);
+    int code = parse_query_args(cli, argc, argv, "query zones", "usage: " USAGE_Q_ZONES USAGE_Q_COMMON, &a);
     if (code >= 0)
         return code;
     if (!a.task)
@@ -271,11 +326,20 @@ int cmd_sql(struct cli *cli, int argc, char **argv)
     if (!store)
         return EXIT_FAIL;
     struct pk_table *t = NULL;
-    int rc = pk_sql_readonly(store, argv[optind], &t);
+    int geojson = cli->format == FMT_GEOJSON;
+    int rc = pk_sql_readonly_as(store, argv[optind], geojson ? PK_SQL_GEOM_GEOJSON : PK_SQL_GEOM_WKT, &t);
     pk_store_close(store);
     if (rc != PK_OK) { /* a bad or refused statement is a failed command, not a usage error */
         cli_fail(cli, rc);
         return EXIT_FAIL;
+    }
+    int has_geometry = 0;
+    for (int c = 0; c < t->ncols; c++)
+        has_geometry |= t->types[c] == PK_COL_GEOJSON;
+    if (geojson && !has_geometry) {
+        pk_table_free(t);
+        return cli_usage_error("sql", "--format geojson: the statement returns no geometry column: select one "
+                               "(e.g. geom), or use table, csv or json");
     }
     return print_result(cli, rc, t);
 }

@@ -8,10 +8,12 @@
 
 #include "cli.h"
 
+/* Two columns of options: the right one starts at the same screen column
+ * (Chinese characters are two columns wide; t0005-help checks it). */
 #define USAGE_FIELDS                                                                            \
     "    --title T             short title                 --title-en T     English title\n"   \
     "    --description D       what the task is            --pillar P       classification\n"  \
-    "    --section S           plan section, e.g. 七、三     --source S       plan sentence\n"   \
+    "    --section S           plan section, e.g. 七、三   --source S       plan sentence\n"   \
     "    --lead DEPT           lead department             --partners A,B   partners\n"        \
     "    --start Y / --end Y   start and end year          --status S       planned,\n"        \
     "                          in_progress, done, delayed, cancelled (or 计划中, 进行中,\n"   \
@@ -26,7 +28,9 @@
     "  links as layer:feature[:role];...), upserting by id in one transaction. A bad row is\n" \
     "  reported with its line number and nothing is imported. '-' reads standard input.\n"   \
     "  The text must be UTF-8, or give its encoding: --encoding GBK for a CSV saved by\n"     \
-    "  Chinese Excel (any iconv name: GB18030, BIG5, ...).\n"                                 \
+    "  Chinese Excel (any iconv name: GB18030, BIG5, ...). Years outside the plan period\n"   \
+    "  are warned about: one line per task, or one summary line for tasks of the previous\n"  \
+    "  period (both years before it, e.g. 2021-2025).\n"                                       \
     "  Example: plankit task import layers/kunshan-tasks.json\n"                               \
     "  Example: plankit task import 任务表.csv --encoding GBK\n"
 
@@ -40,16 +44,30 @@
 
 #define USAGE_ADD                                                                               \
     "plankit task add ID --title T [fields]\n"                                                 \
+    "  Create a task. Fields:\n"                                                               \
+    USAGE_FIELDS                                                                               \
+    "  Example: plankit task add PZ-40 --title 城市更新 --pillar PZ --start 2026 --end 2028\n"
+
+#define USAGE_UPDATE                                                                            \
     "plankit task update ID [fields]\n"                                                        \
-    "  Create a task, or change fields of one (each change is kept in its history).\n"         \
+    "  Change fields of a task; each change is kept in its history. Fields:\n"                \
     USAGE_FIELDS                                                                               \
     "  Example: plankit task update PZ-01 --status in_progress --progress 40\n"
 
 #define USAGE_SHOW                                                                              \
-    "plankit task show ID          every field, link and footprint of a task\n"                 \
-    "plankit task history ID       every change: when, who, field, old and new value\n"        \
-    "plankit task remove ID        delete a task with its links and footprints\n"              \
+    "plankit task show ID\n"                                                                   \
+    "  Every field, link (with its role) and footprint of a task.\n"                          \
+    "  Example: plankit task show PZ-01 --format json\n"
+
+#define USAGE_HISTORY                                                                           \
+    "plankit task history ID\n"                                                                \
+    "  Every change of a task: when, who, field, old and new value (removed links too).\n"    \
     "  Example: plankit task history ZZ-03\n"
+
+#define USAGE_REMOVE                                                                            \
+    "plankit task remove ID\n"                                                                 \
+    "  Delete a task with its links and footprints.\n"                                        \
+    "  Example: plankit task remove PZ-40\n"
 
 #define USAGE_LIST                                                                              \
     "plankit task list [--pillar P] [--status S] [--lead DEPT] [--year Y]\n"                  \
@@ -68,15 +86,44 @@
     "  affects, or your own; coverage counts any linked feature as covered in full\n"        \
     "  ('plankit coverage --help'). WKT is in the store CRS unless --s_srs;\n"                \
     "  GeoJSON in EPSG:4326; a file in its own CRS.\n"                                         \
-    "plankit task detach ID --from LAYER:FEATURE | --footprint N | --all\n"                    \
+    "  Example: plankit task attach PZ-01 --to towns:周庄镇 --role covers\n"                   \
     "  Example: plankit task attach PZ-01 --where towns --intersecting key_areas:QYG-CBD\n"
+
+#define USAGE_DETACH                                                                            \
+    "plankit task detach ID --from LAYER:FEATURE | --footprint N | --all\n"                    \
+    "  Remove a task's link to a feature, one of its footprints (numbered as 'task show'\n"   \
+    "  lists them) or every link and footprint; each removal is kept in its history.\n"      \
+    "  Example: plankit task detach PZ-01 --from towns:周庄镇\n"
 
 #define USAGE_COMMON                                                                            \
     "\nOptions of every verb: -s/--store PATH, --format table|csv|json, --user NAME,\n"        \
     "-q/--quiet, -v/--verbose, -h/--help\n"
 
-const char usage_task[] = "usage: plankit task <verb> [options]\n\n" USAGE_IMPORT "\n" USAGE_EXPORT "\n" USAGE_ADD "\n"
-    USAGE_SHOW "\n" USAGE_LIST "\n" USAGE_ATTACH USAGE_COMMON;
+const char usage_task[] = "usage: plankit task <verb> [options]\n\n"
+    "Verbs (each has its own help: 'plankit task VERB --help'):\n"
+    "  import    tasks from a JSON or CSV file          export    tasks to JSON or CSV\n"
+    "  add       create a task                          update    change a task's fields\n"
+    "  show      one task, its links and footprints     history   a task's changes\n"
+    "  remove    delete a task                          list      tasks, filtered\n"
+    "  attach    link a task to features or shapes      detach    remove links or shapes\n\n"
+    USAGE_IMPORT "\n" USAGE_EXPORT "\n" USAGE_ADD "\n" USAGE_UPDATE "\n" USAGE_SHOW "\n" USAGE_HISTORY "\n"
+    USAGE_REMOVE "\n" USAGE_LIST "\n" USAGE_ATTACH "\n" USAGE_DETACH USAGE_COMMON;
+
+/* Each verb's own help. */
+static const char *verb_usage(const char *verb)
+{
+    static const struct { const char *verb, *usage; } usages[] = {
+        {"import", "usage: " USAGE_IMPORT USAGE_COMMON}, {"export", "usage: " USAGE_EXPORT USAGE_COMMON},
+        {"add", "usage: " USAGE_ADD USAGE_COMMON}, {"update", "usage: " USAGE_UPDATE USAGE_COMMON},
+        {"show", "usage: " USAGE_SHOW USAGE_COMMON}, {"history", "usage: " USAGE_HISTORY USAGE_COMMON},
+        {"remove", "usage: " USAGE_REMOVE USAGE_COMMON}, {"list", "usage: " USAGE_LIST USAGE_COMMON},
+        {"attach", "usage: " USAGE_ATTACH USAGE_COMMON}, {"detach", "usage: " USAGE_DETACH USAGE_COMMON},
+    };
+    for (size_t i = 0; i < sizeof usages / sizeof usages[0]; i++)
+        if (!strcmp(usages[i].verb, verb))
+            return usages[i].usage;
+    return usage_task;
+}
 
 enum {
     OPT_TITLE = 1000, OPT_TITLE_EN, OPT_DESC, OPT_PILLAR, OPT_SECTION, OPT_SOURCE, OPT_LEAD, OPT_PARTNERS,
@@ -214,7 +261,7 @@ static int run_verb(struct cli *cli, int argc, char **argv, const char *verb, in
     struct task_args a;
     char cmd[32];
     snprintf(cmd, sizeof cmd, "task %s", verb);
-    int code = parse_task_args(cli, argc, argv, cmd, usage_task, &a);
+    int code = parse_task_args(cli, argc, argv, cmd, verb_usage(verb), &a);
     if (code < 0)
         code = cli_refuse_geojson(cli, cmd);
     if (code >= 0) {
@@ -301,7 +348,7 @@ static int write_out(const char *path, const char *text, int bom)
 static int verb_export(struct cli *cli, int argc, char **argv)
 {
     struct task_args a;
-    int code = parse_task_args(cli, argc, argv, "task export", "usage: " USAGE_EXPORT USAGE_COMMON, &a);
+    int code = parse_task_args(cli, argc, argv, "task export", verb_usage("export"), &a);
     release_args(&a);
     if (code >= 0)
         return code;

@@ -73,7 +73,9 @@ static int parse_vector(struct cli *cli, int argc, char **argv, struct vector_ar
         return cli_usage_error("tiles vector", "out of memory");
     a->o.fields = fields;
     optind = 1;
-    while ((opt = cli_getopt(cli, argc, argv, "o:", vector_longopts, usage_tiles, &done)) != -1) {
+    static const char usage[] = "usage: " USAGE_VECTOR
+        "\nOptions of every verb: -s/--store PATH, -q/--quiet, -v/--verbose, -h/--help\n";
+    while ((opt = cli_getopt(cli, argc, argv, "o:", vector_longopts, usage, &done)) != -1) {
         switch (opt) {
         case 'o': a->o.output = optarg; break;
         case OPT_MINZOOM: if (parse_count("--minzoom", optarg, &a->o.minzoom)) return EXIT_USAGE; a->have_min = 1; break;

@@ -15,6 +15,10 @@ struct command {
     const char *summary;
 };
 
+/* Only commands that exist: the main help lists exactly these.
+ * TODO(lead): when `map` and `tiles raster` are merged, add `map` here (and
+ * to cli.h) and `raster` to the Verbs list of usage_tiles, each with its own
+ * usage and example; tests/cli/t0005-help-verbs.sh then walks them. */
 static const struct command commands[] = {
     {"init", cmd_init, usage_init, "create a project store (optionally loading a layer manifest)"},
     {"layer", cmd_layer, usage_layer, "load, list, inspect, export, drop and rename layers"},
@@ -24,7 +28,7 @@ static const struct command commands[] = {
     {"overlay", cmd_overlay, usage_overlay, "intersection, union, difference, identity, clip, erase of two layers"},
     {"buffer", cmd_buffer, usage_buffer, "buffer a layer by a distance in metres (metric CRS)"},
     {"dissolve", cmd_dissolve, usage_dissolve, "merge a layer's features by a field"},
-    {"tiles", cmd_tiles, usage_tiles, "vector tiles of layers (MBTiles, PMTiles, z/x/y folder)"},
+    {"tiles", cmd_tiles, usage_tiles, "vector tiles of layers (MBTiles, PMTiles, z/x/y folder) and their web map page"},
     {"sql", cmd_sql, usage_sql, "run a read-only SQL query (with SpatiaLite functions) on the store"},
     {"serve", cmd_serve, usage_serve, "serve vector tiles, their styles and a web map on this machine"},
     {"check", cmd_check, usage_check, "check the store's integrity and plankit's invariants"},
@@ -37,7 +41,7 @@ static const char main_usage_head[] =
     "\n"
     "plankit keeps a spatial-planning project in one SpatiaLite store: layers of\n"
     "districts and zones, plan tasks attached to them, and the queries, overlays,\n"
-    "tiles and maps made from them.\n"
+    "vector tiles and web maps made from them.\n"
     "\n"
     "Global options (also accepted after the command):\n"
     "  -s, --store PATH   the project store (default $PLANKIT_STORE, else ./plan.sqlite)\n"

@@ -59,8 +59,20 @@ int pk_query_zones(struct pk_store *store, const char *task_id, int with_geometr
                    struct pk_table **out);
 
 /* Run one read-only SQL statement (SpatiaLite functions available); any
- * statement that would write is refused with PK_ERR_READONLY. */
+ * statement that would write is refused with PK_ERR_READONLY. Geometry
+ * BLOBs come out as WKT in the store CRS. */
 int pk_sql_readonly(struct pk_store *store, const char *sql, struct pk_table **out);
+
+/* How pk_sql_readonly_as writes geometry BLOBs: WKT in the store CRS (a text
+ * column), or GeoJSON geometries in WGS84 rounded to 7 decimals (RFC 7946;
+ * a PK_COL_GEOJSON column). Other BLOBs read "<blob N bytes>". */
+enum pk_sql_geometry { PK_SQL_GEOM_WKT = 0, PK_SQL_GEOM_GEOJSON = 1 };
+/* pk_sql_readonly with the geometry written as asked. A column is a
+ * geometry column when one of its values is a geometry BLOB, or, in a result
+ * without rows, when it is a table's geometry column (declared GEOMETRY,
+ * POINT, MULTIPOLYGON, ...). *out: caller frees with pk_table_free. */
+int pk_sql_readonly_as(struct pk_store *store, const char *sql, enum pk_sql_geometry geometry,
+                       struct pk_table **out);
 
 #ifdef __cplusplus
 }

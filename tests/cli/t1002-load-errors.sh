@@ -56,7 +56,7 @@ expect_fail_unchanged "--where matching nothing" "no feature matches --where" \
 # NaN in a polygon (GDAL turns a NaN point into an empty point, so a polygon)
 fc "$(feature good "$square"),$(feature 'bad one' '{"type":"Polygon","coordinates":[[[121,31.3],[121.01,31.3],[NaN,31.31],[121,31.3]]]}')" \
     >"$WORK/nan.geojson"
-expect_fail_unchanged "NaN coordinate" "feature 1 (bad one): non-finite coordinate" pk layer load "$WORK/nan.geojson"
+expect_fail_unchanged "NaN coordinate" "feature 2 (bad one): non-finite coordinate" pk layer load "$WORK/nan.geojson"
 fc "$(feature inf '{"type":"Polygon","coordinates":[[[121,31.3],[121.01,31.3],[121,1e999],[121,31.3]]]}')" \
     >"$WORK/inf.geojson"
 expect_fail_unchanged "infinite coordinate" "non-finite coordinate" pk layer load "$WORK/inf.geojson"

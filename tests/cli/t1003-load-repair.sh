@@ -23,7 +23,9 @@ pk layer load "$WORK/repair.geojson" --name repair >"$WORK/out" 2>"$WORK/err"
 expect_eq "invalid geometries are not an error" 0 $?
 expect_eq "load prints nothing on stdout" "" "$(cat "$WORK/out")"
 expect_grep "the load summary counts the repairs" "7 features loaded from '.*repair.geojson', 3 repaired, 3 without geometry" "$WORK/err"
-expect_grep "each repair is a warning naming the feature" "warning: layer 'repair' feature 0 (bowtie): repaired: Self-intersection" "$WORK/err"
+expect_grep "each repair is a warning naming the feature" "warning: layer 'repair' feature 1 (bowtie): repaired: Self-intersection" "$WORK/err"
+expect_grep "... numbered as the store numbers it (fid 7, as layer issues and repair:7 say)" \
+    "warning: layer 'repair' feature 7 (twice): repaired" "$WORK/err"
 T=$(spatialite_sql "SELECT table_name FROM pk_layers WHERE name='repair'")
 expect_eq "every feature is stored" 7 "$(spatialite_sql "SELECT count(*) FROM $T")"
 

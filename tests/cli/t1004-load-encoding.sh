@@ -10,7 +10,7 @@ pk layer load "$LAYERS/kunshan-city.geojson" --name city -q
 
 # without --encoding: one error line naming --encoding, store unchanged
 expect_fail_unchanged "GBK shapefile without --encoding" \
-    "layer load '.*towns_gbk.shp' feature 0 field 'name': text is not UTF-8: give the source encoding with --encoding, e.g. --encoding GBK" \
+    "layer load '.*towns_gbk.shp' feature 1 field 'name': text is not UTF-8: give the source encoding with --encoding, e.g. --encoding GBK" \
     pk layer load "$DATA/towns_gbk.shp"
 expect_eq "... exits 1" 1 "$(pk layer load "$DATA/towns_gbk.shp" 2>/dev/null; echo $?)"
 expect_fail_unchanged "GBK shapefile read as UTF-8" "text is not UTF-8" \

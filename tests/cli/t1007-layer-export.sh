@@ -70,7 +70,7 @@ fail_export() { # DESCRIPTION PATTERN OUT ARGS...
 }
 fail_export "export of a missing layer" "no layer 'nosuch'" "$WORK/out/n.gpkg" nosuch "$WORK/out/n.gpkg"
 fail_export "export without a known extension" "cannot tell the format of '.*n.xyz'" "$WORK/out/n.xyz" towns "$WORK/out/n.xyz"
-fail_export "export with an unknown driver" "unknown format 'NoSuchDriver'" "$WORK/out/n.gpkg" towns "$WORK/out/n.gpkg" --format NoSuchDriver
+fail_export "export with an unknown driver" "--format-out 'NoSuchDriver' is not a vector format GDAL writes" "$WORK/out/n.gpkg" towns "$WORK/out/n.gpkg" --format NoSuchDriver
 fail_export "export with an unknown --t_srs" "--t_srs: unknown CRS 'EPSG:999999'" "$WORK/out/n.gpkg" towns "$WORK/out/n.gpkg" --t_srs EPSG:999999
 fail_export "export into a missing folder" "" "$WORK/nodir/n.gpkg" towns "$WORK/nodir/n.gpkg"
 # an existing file is never overwritten

@@ -10,17 +10,17 @@ pk init -q --measure-crs EPSG:4549
 
 pt 远点 "500,31" >lon500.geojson
 expect_fail_unchanged "lon 500" \
-    "layer load 'lon500.geojson' feature 1 (远点): coordinates 500,31 are outside the range of WGS 84 (-180..180, -90..90), the CRS the source declares or defaults to: they fit no common CRS" \
+    "layer load 'lon500.geojson' feature 2 (远点): coordinates 500,31 are outside the range of WGS 84 (-180..180, -90..90), the CRS the source declares or defaults to: they fit no common CRS" \
     pk layer load lon500.geojson
 pt 北极外 "121,95" >lat95.geojson
-expect_fail_unchanged "lat 95" "feature 1 (北极外): coordinates 121,95 are outside the range of WGS 84" pk layer load lat95.geojson
+expect_fail_unchanged "lat 95" "feature 2 (北极外): coordinates 121,95 are outside the range of WGS 84" pk layer load lat95.geojson
 pt 很远 "1e308,31" >huge.geojson
-expect_fail_unchanged "x 1e308" "feature 1 (很远): coordinates 1e+308,31 are outside the range of WGS 84" pk layer load huge.geojson
+expect_fail_unchanged "x 1e308" "feature 2 (很远): coordinates 1e+308,31 are outside the range of WGS 84" pk layer load huge.geojson
 
 # Gauss-Krüger metres in a GeoJSON without "crs" (which means WGS84)
 sed 's/"crs".*} },//' "$DATA/marks-4549.geojson" >marks.geojson
 expect_fail_unchanged "GK metres read as degrees: the store's metric CRS is suggested" \
-    "feature 0 (Near): coordinates 600800,3430250 are outside the range of WGS 84 .*give --s_srs EPSG:4549 (the store's metric CRS" \
+    "feature 1 (Near): coordinates 600800,3430250 are outside the range of WGS 84 .*give --s_srs EPSG:4549 (the store's metric CRS" \
     pk layer load marks.geojson
 check "... and that --s_srs loads it" pk layer load marks.geojson --s_srs EPSG:4549 --name marks -q
 python3 - marks.geojson <<'PY'
@@ -48,7 +48,7 @@ expect_fail_unchanged "6-degree GK metres with the zone prefix 20" "give --s_srs
 
 # degrees declared as metres: the projected CRS's range
 expect_fail_unchanged "degrees in a file declared EPSG:4549" \
-    "feature 0 (昆山杜克大学): coordinates 120.893322,31.417686 are outside the range of CGCS2000 / 3-degree Gauss-Kruger CM 120E (.*), the CRS given with --s_srs: the coordinates look like degrees: give --s_srs EPSG:4490" \
+    "feature 1 (昆山杜克大学): coordinates 120.893322,31.417686 are outside the range of CGCS2000 / 3-degree Gauss-Kruger CM 120E (.*), the CRS given with --s_srs: the coordinates look like degrees: give --s_srs EPSG:4490" \
     pk layer load "$LAYERS/kunshan-places.geojson" --s_srs EPSG:4549 --name wrong
 
 # the hint for a source without CRS guesses too

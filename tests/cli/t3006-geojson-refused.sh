@@ -12,6 +12,12 @@ for cmd in "task list" "task show T1" "task history T1" "layer list" "layer info
         pk $cmd --format geojson
 done
 expect_eq "... a usage error" 2 "$(pk task list --format geojson 2>/dev/null; echo $?)"
+pk layer load "$LAYERS/kunshan-key-areas.geojson" --name key_areas -q
+expect_fail_unchanged "overlay --summary --format geojson (an area matrix)" \
+    "--format geojson: the --summary matrix has no geometries" pk overlay intersection towns key_areas --summary --format geojson
+expect_eq "... prints nothing on stdout" "" "$(pk overlay intersection towns key_areas --summary --format geojson 2>/dev/null)"
+expect_fail_unchanged "sql --format geojson without a geometry column" "--format geojson: the statement returns no geometry column" \
+    pk sql "SELECT name FROM pk_layers" --format geojson
 check "task list --format json still works" pk task list --format json
 check "coverage --format geojson still works (it has geometries)" pk coverage --by towns --format geojson
 
