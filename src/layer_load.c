@@ -426,6 +426,8 @@ static int create_layer(struct loader *L, const char *name)
         names[i] = L->cols[i].name, types[i] = L->cols[i].type;
     if (rc == PK_OK)
         rc = pk_layer_create_table(S, &L->ref, L->ncols, names, types);
+    if (rc == PK_OK)
+        rc = pk_layer_view_create(S, L->ref.id);
     free(names);
     free(types);
     L->next_fid = 1;

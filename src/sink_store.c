@@ -209,6 +209,8 @@ static int store_complete(struct pk_sink *s, struct store_sink *ss)
             rc = pk_error_db(s->store, "cannot register the output layer");
     }
     sqlite3_finalize(st);
+    if (rc == PK_OK)
+        rc = pk_layer_view_create(s->store, ss->ref.id);
     char what[64];
     snprintf(what, sizeof what, "%lld features", s->count);
     if (rc == PK_OK)

@@ -283,6 +283,10 @@ static void test_migrate_v1_store(void **state)
     assert_int_equal(pk_layer_find(s, "places", &ref), PK_OK);
     assert_int_equal(ref.count, 16);
     assert_int_equal(sql_int(s, "SELECT count(*) FROM lyr_2"), 16);
+    /* the upgrade gave each layer its view named after it, registered for GDAL */
+    assert_int_equal(sql_int(s, "SELECT count(*) FROM places"), 16);
+    assert_int_equal(sql_int(s, "SELECT count(*) FROM key_areas"), 4);
+    assert_int_equal(sql_int(s, "SELECT count(*) FROM views_geometry_columns WHERE view_name IN ('places', 'key_areas')"), 2);
     assert_int_equal(history_count(s, "layer load"), 2);
     struct pk_table *problems = NULL;
     assert_int_equal(pk_store_check(s, &problems, NULL, NULL), PK_OK);
