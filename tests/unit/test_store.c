@@ -301,6 +301,17 @@ static void test_migrate_v1_store(void **state)
     struct pk_load_result res;
     assert_int_equal(pk_layer_load(s, &o, &res, NULL, NULL), PK_OK);
     assert_int_equal(res.stored, 1);
+    /* and tables without geometry (kind table, allowed by the upgraded constraint) */
+    char csv[512];
+    snprintf(csv, sizeof csv, "%s/figures.csv", f->dir);
+    FILE *fp = fopen(csv, "w");
+    assert_non_null(fp);
+    fputs("name,pop\n甲,1\n", fp);
+    fclose(fp);
+    struct pk_load_opts t = {.source = csv, .name = "figures", .no_geometry = 1};
+    assert_int_equal(pk_layer_load(s, &t, &res, NULL, NULL), PK_OK);
+    assert_int_equal(sql_int(s, "SELECT count(*) FROM pk_layers WHERE name='figures' AND kind='table'"), 1);
+    unlink(csv);
     pk_store_close(s);
 
     /* opening again is a no-op */
