@@ -86,6 +86,10 @@ int pk_layer_links_remove(struct pk_store *store, const struct pk_layer_ref *ref
  * caller's transaction. PK_ERR_EXISTS when another object of the store has
  * that name. */
 int pk_layer_view_create(struct pk_store *store, long long layer_id);
+/* PK_ERR_EXISTS when an object of the store other than a layer's view is
+ * called name (the view of a layer called so would clash): checked early by
+ * the verbs that name a layer, before they do their work. */
+int pk_layer_view_name_free(struct pk_store *store, const char *name);
 /* Drop the views over table (lyr_<id>) and their registrations, if any. */
 int pk_layer_view_drop(struct pk_store *store, const char *table);
 

@@ -1096,6 +1096,10 @@ int pk_layer_load(struct pk_store *store, const struct pk_load_opts *opts,
         goto done;
     }
 
+    if ((rc = pk_layer_view_name_free(store, name)) != PK_OK) {
+        pk_error_prefix(L.ctx, "%s", L.label);
+        goto done;
+    }
     if ((rc = find_existing(&L, name)) != PK_OK || (rc = plan_columns(&L)) != PK_OK ||
         (rc = pk_store_begin(store)) != PK_OK)
         goto done;

@@ -517,6 +517,8 @@ int pk_layer_rename(struct pk_store *store, const char *old_name, const char *ne
     if (pk_layer_find(store, new_name, &other) == PK_OK && other.id != ref.id)
         return pk_error(store->ctx, PK_ERR_EXISTS, "layer '%s' already exists", new_name);
     pk_error_clear(store->ctx);
+    if ((rc = pk_layer_view_name_free(store, new_name)) != PK_OK)
+        return rc;
     if ((rc = pk_store_begin(store)) != PK_OK)
         return rc;
     sqlite3_stmt *st;

@@ -35,12 +35,15 @@ static int has_table(struct pk_store *store, const char *table)
     return n > 0;
 }
 
-/* Error unless no table, view, index or trigger of the store is called view. */
+/* Error unless no table, view, index or trigger of the store is called
+ * view, but the views of plankit's own layers (a layer of that name is the
+ * caller's to find). */
 static int name_free(struct pk_store *store, const char *layer, const char *view)
 {
     long long n = 0;
-    int rc = pk_sql_int(store, "SELECT count(*) FROM sqlite_master WHERE name=?1 COLLATE NOCASE", view, &n,
-                        NULL);
+    int rc = pk_sql_int(store, "SELECT count(*) FROM sqlite_master WHERE name=?1 COLLATE NOCASE AND NOT"
+                        " (type='view' AND lower(name) IN (SELECT view_name FROM views_geometry_columns"
+                        "  WHERE f_table_name IN (SELECT lower(table_name) FROM pk_layers)))", view, &n, NULL);
     if (rc == PK_OK && n > 0)
         rc = pk_error(store->ctx, PK_ERR_EXISTS, "layer name '%s' is taken by a table of the store itself: "
                       "choose another name", layer);
@@ -108,6 +111,13 @@ int pk_layer_view_create(struct pk_store *store, long long layer_id)
         pk_error_prefix(store->ctx, "layer '%s'", name);
     free(title);
     return rc;
+}
+
+int pk_layer_view_name_free(struct pk_store *store, const char *name)
+{
+    char view[128];
+    lower_name(name, view, sizeof view);
+    return name_free(store, name, view);
 }
 
 int pk_layer_view_drop(struct pk_store *store, const char *table)

@@ -51,7 +51,7 @@ static int check_name(struct pk_sink *s)
     if (rc != PK_ERR_NOTFOUND)
         return rc;
     pk_error_clear(s->ctx);
-    return PK_OK;
+    return pk_layer_view_name_free(s->store, s->out);
 }
 
 /* Registry row under the temporary name; sets ss->ref.id and name. */

@@ -60,6 +60,8 @@ expect_eq "... with its view" 5 "$(pk sql "SELECT count(*) AS n FROM towns_buffe
 expect_fail_unchanged "a name SpatiaLite uses" "layer name 'vector_layers' is taken by a table of the store itself" \
     pk layer load "$LAYERS/kunshan-city.geojson" --name vector_layers
 expect_fail_unchanged "... also for a rename" "layer name 'vector_layers' is taken" pk layer rename 镇域 vector_layers
+expect_fail_unchanged "... and for an analysis' output layer" "layer name 'spatial_ref_sys_all' is taken" \
+    pk buffer 镇域 100m -o spatial_ref_sys_all
 check "the store passes check" pk check
 
 sqlite3 "$PLANKIT_STORE" "DROP VIEW 镇域"
