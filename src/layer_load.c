@@ -1057,6 +1057,27 @@ static int find_existing(struct loader *L, const char *name)
     return PK_OK;
 }
 
+/* The options that can be judged before the source is opened; sets L->label. */
+static int check_opts(struct loader *L)
+{
+    const struct pk_load_opts *opts = L->opts;
+    if (!opts->source)
+        return pk_error(L->ctx, PK_ERR_ARGS, "layer load: no source given");
+    snprintf(L->label, sizeof L->label, "layer load '%s'", opts->source);
+    if (opts->kind && !kind_valid(opts->kind, opts->no_geometry))
+        return pk_error(L->ctx, PK_ERR_ARGS, "%s: invalid --kind '%s': %s", L->label, opts->kind,
+                        opts->no_geometry ? "a layer loaded with --no-geometry is of kind table"
+                        : !strcmp(opts->kind, "table") ? "kind table is for sources without geometry "
+                          "(--no-geometry)" : "use district, zone, line or point");
+    if ((opts->key || opts->name_field) && opts->mode == PK_LOAD_APPEND)
+        return pk_error(L->ctx, PK_ERR_ARGS, "%s: --%s applies to a new or replaced layer, not to --append",
+                        L->label, opts->key ? "key" : "name-field");
+    if (opts->name && !pk_layer_name_valid(opts->name))
+        return pk_error(L->ctx, PK_ERR_ARGS, "%s: invalid layer name '%s': %s", L->label, opts->name,
+                        pk_layer_name_problem(opts->name));
+    return PK_OK;
+}
+
 int pk_layer_load(struct pk_store *store, const struct pk_load_opts *opts,
                   struct pk_load_result *result, pk_progress_fn progress, void *progress_arg)
 {
@@ -1068,21 +1089,8 @@ int pk_layer_load(struct pk_store *store, const struct pk_load_opts *opts,
     L.ctx = pk_store_ctx(store);
     L.opts = opts;
     L.metric_srid = pk_store_measure_srid(store);
-    if (!opts->source)
-        return pk_error(L.ctx, PK_ERR_ARGS, "layer load: no source given");
-    snprintf(L.label, sizeof L.label, "layer load '%s'", opts->source);
-    if (opts->kind && !kind_valid(opts->kind, opts->no_geometry))
-        return pk_error(L.ctx, PK_ERR_ARGS, "%s: invalid --kind '%s': %s", L.label, opts->kind,
-                        opts->no_geometry ? "a layer loaded with --no-geometry is of kind table"
-                        : !strcmp(opts->kind, "table") ? "kind table is for sources without geometry "
-                          "(--no-geometry)" : "use district, zone, line or point");
-
-    if ((opts->key || opts->name_field) && opts->mode == PK_LOAD_APPEND)
-        return pk_error(L.ctx, PK_ERR_ARGS, "%s: --%s applies to a new or replaced layer, not to --append",
-                        L.label, opts->key ? "key" : "name-field");
-    if (opts->name && !pk_layer_name_valid(opts->name))
-        return pk_error(L.ctx, PK_ERR_ARGS, "%s: invalid layer name '%s': %s", L.label, opts->name,
-                        pk_layer_name_problem(opts->name));
+    if ((rc = check_opts(&L)) != PK_OK)
+        return rc;
     if ((rc = open_source(&L)) != PK_OK || (rc = pick_layer(&L)) != PK_OK || (rc = require_geometry(&L)) != PK_OK ||
         (rc = apply_filter(&L)) != PK_OK || (!opts->no_geometry && (rc = setup_transform(&L)) != PK_OK))
         goto done;
