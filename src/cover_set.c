@@ -114,19 +114,27 @@ static int load_links(struct pk_store *store, struct pk_cover_set *cs, const str
                       struct pk_spatial *sp)
 {
     sqlite3_stmt *st;
-    int rc = pk_sql_prepare(store, "SELECT k.task_id, k.layer_id, k.fid, l.name, k.role FROM pk_task_links k"
-                                   " JOIN pk_layers l ON l.id=k.layer_id ORDER BY k.layer_id, k.fid", &st);
+    /* one source per linked feature and role; a role that does not cover
+     * area is named in what the source is called (the 'via' of queries) */
+    int rc = pk_sql_prepare(store, "SELECT k.task_id, k.layer_id, k.fid, l.name, k.role, (" PK_COVER_ROLE_SQL
+                                   " OR t.citywide = 1) AS area FROM pk_task_links k JOIN pk_layers l ON l.id=k.layer_id"
+                                   " JOIN pk_tasks t ON t.id=k.task_id ORDER BY k.layer_id, k.fid, k.role, area", &st);
     if (rc != PK_OK)
         return rc;
     struct pk_cover_src *cur = NULL;
     struct pk_layer_ref ref = {0};
+    char cur_role[64] = "";
     int step;
     while (rc == PK_OK && (step = sqlite3_step(st)) == SQLITE_ROW) {
         int t = usable_task(cs, f, (const char *)sqlite3_column_text(st, 0));
         if (t < 0)
             continue;
         long long layer_id = sqlite3_column_int64(st, 1), fid = sqlite3_column_int64(st, 2);
-        if (!cur || cur->layer_id != layer_id || cur->fid != fid) {
+        const char *role = (const char *)sqlite3_column_text(st, 4);
+        int area = sqlite3_column_int(st, 5);
+        if (!cur || cur->layer_id != layer_id || cur->fid != fid || strcmp(cur_role, role ? role : "") ||
+            cur->covers_area != area) {
+            snprintf(cur_role, sizeof cur_role, "%s", role ? role : "");
             if (ref.id != layer_id)
                 rc = pk_layer_find(store, (const char *)sqlite3_column_text(st, 3), &ref);
             if (rc != PK_OK)
@@ -145,13 +153,19 @@ static int load_links(struct pk_store *store, struct pk_cover_set *cs, const str
             cur->g = g;
             cur->layer_id = layer_id;
             cur->fid = fid;
-            snprintf(cur->what, sizeof cur->what, "%s:%lld", ref.name, fid);
+            cur->covers_area = area;
             char *label = NULL;
             if ((rc = pk_layer_feature_label(store, &ref, fid, &label)) != PK_OK)
                 break;
             if (label)
                 snprintf(cur->what, sizeof cur->what, "%s:%s", ref.name, label);
+            else
+                snprintf(cur->what, sizeof cur->what, "%s:%lld", ref.name, fid);
             free(label);
+            if (!cur->covers_area) {
+                size_t used = strlen(cur->what);
+                snprintf(cur->what + used, sizeof cur->what - used, " (%s)", cur_role);
+            }
         }
         rc = src_add_task(cs, cur, t);
     }
@@ -189,6 +203,7 @@ static int load_footprints(struct pk_store *store, struct pk_cover_set *cs, cons
         }
         s->g = g;
         s->footprint_id = id;
+        s->covers_area = 1;
         snprintf(s->what, sizeof s->what, "footprint #%lld", s->footprint_id);
         rc = src_add_task(cs, s, t);
     }

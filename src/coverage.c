@@ -316,9 +316,10 @@ static int covered_area(struct job *j, double *covered)
 }
 
 /* Find the covering geometries that touch F: tasks are marked in f, and
- * the polygons that overlap F by at least PK_MIN_OVERLAP_M2 are kept in j. A
- * source linked to F itself covers F whole (*full). Contact with lines and
- * points is tested with GEOS. */
+ * the polygons that overlap F by at least PK_MIN_OVERLAP_M2 and cover area
+ * (cover_int.h: not a located-in link to a district, ...) are kept in j. A
+ * source linked to F itself that covers area covers F whole (*full).
+ * Contact with lines and points is tested with GEOS. */
 static int find_cover(struct job *j, struct coverage *C, struct feature *f, int polygonal, int *full)
 {
     GEOSContextHandle_t h = pk_geos(j->t->ctx);
@@ -337,7 +338,7 @@ static int find_cover(struct job *j, struct coverage *C, struct feature *f, int 
         double overlap = 0;
         int inside = 0, meets = 0;
         if (s->layer_id == C->layer.id && s->fid == f->fid) {
-            *full = 1;
+            *full |= s->covers_area; /* (a located-in link to a town concerns it, covers none of it) */
             mark(f, s);
         } else if (!polygonal || !s->polygonal) {
             const GEOSPreparedGeometry *pF = job_prepared(j);
@@ -346,6 +347,8 @@ static int find_cover(struct job *j, struct coverage *C, struct feature *f, int 
                 mark(f, s);
         } else if ((rc = polygon_overlap(j, s, &overlap, &inside)) == PK_OK && overlap >= PK_MIN_OVERLAP_M2) {
             mark(f, s);
+            if (!s->covers_area)
+                continue;
             j->over[j->ncover] = overlap;
             j->inside[j->ncover] = inside;
             j->cover[j->ncover++] = s;
