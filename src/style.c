@@ -224,6 +224,10 @@ static int read_source(struct reader *rd, struct pk_style_layer *l, struct json_
         return pk_error(rd->ctx, PK_ERR_NOMEM, "out of memory reading style %s", rd->name);
     struct pk_layer_ref ref;
     int rc = rd->store ? pk_layer_find(rd->store, l->source_layer, &ref) : PK_OK;
+    if (rc == PK_ERR_NOTFOUND && !strcmp(l->source_layer, PK_STYLE_LABELS_LAYER)) {
+        pk_error_clear(pk_store_ctx(rd->store)); /* the labels of the polygon layers (render.c) */
+        return PK_OK;
+    }
     if (rc == PK_ERR_NOTFOUND)
         return pk_error(rd->ctx, rc, "%s: style layer '%s': source-layer '%s' is not a layer of the store",
                         rd->name, l->id, l->source_layer);

@@ -142,6 +142,12 @@ enum pk_prop {
     PK_P_COUNT
 };
 
+/* The source layer that, when the store has no layer of that name, stands
+ * for the tile contract's `labels` layer (a point inside each named polygon,
+ * with layer, fid and name), so styles written for the tiles render
+ * straight from the store. */
+#define PK_STYLE_LABELS_LAYER "labels"
+
 struct pk_style_layer {
     char *id;
     enum pk_layer_type type;
