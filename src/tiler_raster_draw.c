@@ -1,0 +1,107 @@
+/* tiler_raster_draw.c — drawing raster tiles: a block of tiles (a metatile)
+ * drawn at once with the Cairo render core into one surface, its labels
+ * taken from the zoom's global placement (render_label.c) in world pixels,
+ * and each tile of the block cut out of it and encoded as a PNG. Drawing a
+ * block of any size gives the same pixels in each tile as drawing that tile
+ * alone, up to antialiasing of the edges the render core clips at. */
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "tile_clip_int.h"
+#include "tiler_raster_int.h"
+
+double pk_raster_style_zoom(int z) { return z > 0 ? z - 1 : 0; }
+
+void pk_raster_tiles_box(int z, uint32_t x0, uint32_t y0, uint32_t x1, uint32_t y1, double margin_px,
+                         double box[4])
+{
+    double tile_m = 2 * PK_MERCATOR_HALF / ldexp(1.0, z), m = margin_px * tile_m / PK_RASTER_TILE;
+    box[0] = -PK_MERCATOR_HALF + x0 * tile_m - m;
+    box[2] = -PK_MERCATOR_HALF + (x1 + 1.0) * tile_m + m;
+    box[3] = PK_MERCATOR_HALF - y0 * tile_m + m;
+    box[1] = PK_MERCATOR_HALF - (y1 + 1.0) * tile_m - m;
+}
+
+int pk_raster_place_labels(struct pk_worker *w, const struct pk_render_layers *layers, int z, int scale,
+                           const uint32_t range[4], struct pk_label_set **out)
+{
+    struct pk_label_grid g = {.zoom = pk_raster_style_zoom(z), .world_px = ldexp(PK_RASTER_TILE, z),
+                              .scale = scale};
+    /* a label whose anchor is up to a tile outside the range may still reach into it */
+    pk_raster_tiles_box(z, range[0], range[1], range[2], range[3], PK_RASTER_TILE, g.box);
+    return pk_label_set_place(w, layers, &g, out);
+}
+
+/* The labels hook of a block: its window in world pixels. */
+struct block_labels {
+    struct pk_ctx *ctx;
+    const struct pk_label_set *set;
+    double ox, oy, w, h;
+};
+
+static int draw_block_labels(void *arg, int layer, cairo_t *cr)
+{
+    const struct block_labels *B = arg;
+    return pk_label_set_draw(B->ctx, B->set, layer, cr, B->ox, B->oy, B->w, B->h);
+}
+
+int pk_raster_draw_block(struct pk_worker *w, const struct pk_raster_zoom *Z, uint32_t x0, uint32_t y0, int nx,
+                         int ny, cairo_surface_t **out, long *features)
+{
+    int side = PK_RASTER_TILE * Z->scale;
+    cairo_surface_t *s = cairo_image_surface_create(CAIRO_FORMAT_ARGB32, nx * side, ny * side);
+    cairo_t *cr = cairo_create(s);
+    *out = NULL;
+    if (cairo_status(cr) != CAIRO_STATUS_SUCCESS) {
+        cairo_destroy(cr);
+        cairo_surface_destroy(s);
+        return pk_error(w->ctx, PK_ERR_NOMEM, "cannot make a %dx%d image for tiles %d/%u/%u", nx * side,
+                        ny * side, Z->z, x0, y0);
+    }
+    cairo_scale(cr, Z->scale, Z->scale);
+    struct block_labels B = {.ctx = w->ctx, .set = Z->labels, .ox = (double)x0 * PK_RASTER_TILE,
+                             .oy = (double)y0 * PK_RASTER_TILE, .w = nx * PK_RASTER_TILE, .h = ny * PK_RASTER_TILE};
+    struct pk_render_view view = {.zoom = pk_raster_style_zoom(Z->z), .width = nx * PK_RASTER_TILE,
+                                  .height = ny * PK_RASTER_TILE, .labels = draw_block_labels, .labels_arg = &B};
+    pk_raster_tiles_box(Z->z, x0, y0, x0 + (uint32_t)nx - 1, y0 + (uint32_t)ny - 1, 0, view.bbox);
+    struct pk_render_stats stats;
+    int rc = Z->labels ? pk_render_map(w, Z->layers, &view, cr, &stats)
+                       : pk_error(w->ctx, PK_ERR_ARGS, "tiles of zoom %d have no label placement", Z->z);
+    cairo_destroy(cr);
+    cairo_surface_flush(s);
+    if (rc != PK_OK) {
+        pk_error_prefix(w->ctx, "tiles %d/%u/%u", Z->z, x0, y0);
+        cairo_surface_destroy(s);
+        return rc;
+    }
+    if (features)
+        *features = stats.features;
+    *out = s;
+    return PK_OK;
+}
+
+static cairo_status_t append_png(void *closure, const unsigned char *data, unsigned int length)
+{
+    struct pk_tbuf *b = closure;
+    pk_tbuf_append(b, data, length);
+    return b->oom ? CAIRO_STATUS_NO_MEMORY : CAIRO_STATUS_SUCCESS;
+}
+
+int pk_raster_tile_png(struct pk_ctx *ctx, cairo_surface_t *block, int scale, int tx, int ty, struct pk_tbuf *png)
+{
+    int side = PK_RASTER_TILE * scale, stride = cairo_image_surface_get_stride(block);
+    unsigned char *data = cairo_image_surface_get_data(block);
+    /* a view into the block: the tile's pixels are not copied */
+    cairo_surface_t *tile = cairo_image_surface_create_for_data(data + (size_t)ty * side * stride + (size_t)tx * side * 4,
+                                                                CAIRO_FORMAT_ARGB32, side, side, stride);
+    cairo_status_t st = cairo_surface_status(tile);
+    if (st == CAIRO_STATUS_SUCCESS)
+        st = cairo_surface_write_to_png_stream(tile, append_png, png);
+    cairo_surface_destroy(tile);
+    if (st == CAIRO_STATUS_NO_MEMORY || png->oom)
+        return pk_error(ctx, PK_ERR_NOMEM, "out of memory encoding a PNG tile");
+    if (st != CAIRO_STATUS_SUCCESS)
+        return pk_error(ctx, PK_ERR_CAIRO, "cannot encode a PNG tile: %s", cairo_status_to_string(st));
+    return PK_OK;
+}
