@@ -1,7 +1,8 @@
 /* tiler_raster_draw.c — drawing raster tiles: a block of tiles (a metatile)
  * drawn at once with the Cairo render core into one surface, its labels
  * taken from the zoom's global placement (render_label.c) in world pixels,
- * and each tile of the block cut out of it and encoded as a PNG. Drawing a
+ * each tile of the block then cut out of it and encoded as a PNG
+ * (tiler_raster_png.c). Drawing a
  * block of any size gives the same pixels in each tile as drawing that tile
  * alone, up to antialiasing of the edges the render core clips at. */
 #include <math.h>
@@ -78,30 +79,5 @@ int pk_raster_draw_block(struct pk_worker *w, const struct pk_raster_zoom *Z, ui
     if (features)
         *features = stats.features;
     *out = s;
-    return PK_OK;
-}
-
-static cairo_status_t append_png(void *closure, const unsigned char *data, unsigned int length)
-{
-    struct pk_tbuf *b = closure;
-    pk_tbuf_append(b, data, length);
-    return b->oom ? CAIRO_STATUS_NO_MEMORY : CAIRO_STATUS_SUCCESS;
-}
-
-int pk_raster_tile_png(struct pk_ctx *ctx, cairo_surface_t *block, int scale, int tx, int ty, struct pk_tbuf *png)
-{
-    int side = PK_RASTER_TILE * scale, stride = cairo_image_surface_get_stride(block);
-    unsigned char *data = cairo_image_surface_get_data(block);
-    /* a view into the block: the tile's pixels are not copied */
-    cairo_surface_t *tile = cairo_image_surface_create_for_data(data + (size_t)ty * side * stride + (size_t)tx * side * 4,
-                                                                CAIRO_FORMAT_ARGB32, side, side, stride);
-    cairo_status_t st = cairo_surface_status(tile);
-    if (st == CAIRO_STATUS_SUCCESS)
-        st = cairo_surface_write_to_png_stream(tile, append_png, png);
-    cairo_surface_destroy(tile);
-    if (st == CAIRO_STATUS_NO_MEMORY || png->oom)
-        return pk_error(ctx, PK_ERR_NOMEM, "out of memory encoding a PNG tile");
-    if (st != CAIRO_STATUS_SUCCESS)
-        return pk_error(ctx, PK_ERR_CAIRO, "cannot encode a PNG tile: %s", cairo_status_to_string(st));
     return PK_OK;
 }
