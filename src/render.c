@@ -18,6 +18,7 @@ struct render {
     struct pk_transform *to_merc;   /* store CRS -> EPSG:3857; NULL when the store is in 3857 */
     double store_box[4];            /* the view, with a margin, in the store CRS */
     double sx, sy;                  /* device units per metre */
+    double wx, wy;                  /* view->world_px: the world pixel of the device origin */
     const struct pk_style_layer *layer;
     struct pk_style_eval ev;
     struct pk_labels labels;
@@ -31,6 +32,11 @@ struct render {
 
 static void to_device(const struct render *R, double x, double y, double *px, double *py)
 {
+    if (R->view->world_px > 0) { /* the same arithmetic for every tile; the origin is a whole pixel */
+        *px = (x + PK_RENDER_MERCATOR_HALF) * R->sx - R->wx;
+        *py = (PK_RENDER_MERCATOR_HALF - y) * R->sy - R->wy;
+        return;
+    }
     *px = (x - R->view->bbox[0]) * R->sx;
     *py = (R->view->bbox[3] - y) * R->sy;
 }
@@ -216,15 +222,19 @@ static int draw_label(struct render *R, const GEOSGeometry *g)
 
 /* ---- reading features */
 
-/* Clip g (EPSG:3857) to R->clip when it reaches out of it: *out is the
- * part inside (caller frees), or NULL when g is inside already. */
+/* Clip g (EPSG:3857) to R->clip when it is more than 4 times as wide or
+ * high: *out is the part inside (caller frees), or NULL when g is drawn
+ * whole. */
 static int clip_geom(struct render *R, const GEOSGeometry *g, GEOSGeometry **out)
 {
     GEOSContextHandle_t h = pk_geos(R->w->ctx);
     double x0, y0, x1, y1;
     *out = NULL;
+    double cw = R->clip[2] - R->clip[0], ch = R->clip[3] - R->clip[1];
+    /* only features far larger than the view: Cairo culls the rest as fast, and
+     * drawing them whole keeps their edges the same in every tile */
     if (!GEOSGeom_getXMin_r(h, g, &x0) || !GEOSGeom_getYMin_r(h, g, &y0) || !GEOSGeom_getXMax_r(h, g, &x1) ||
-        !GEOSGeom_getYMax_r(h, g, &y1) || (x0 >= R->clip[0] && y0 >= R->clip[1] && x1 <= R->clip[2] && y1 <= R->clip[3]))
+        !GEOSGeom_getYMax_r(h, g, &y1) || (x1 - x0 <= 4 * cw && y1 - y0 <= 4 * ch))
         return PK_OK;
     *out = GEOSClipByRect_r(h, g, R->clip[0], R->clip[1], R->clip[2], R->clip[3]);
     return *out ? PK_OK : pk_error(R->w->ctx, PK_ERR_GEOS, "cannot clip a feature of style layer '%s' to the map",
@@ -533,6 +543,11 @@ int pk_render_map(struct pk_worker *w, const struct pk_render_layers *layers, co
         return rc;
     R.sx = view->width / (view->bbox[2] - view->bbox[0]);
     R.sy = view->height / (view->bbox[3] - view->bbox[1]);
+    if (view->world_px > 0) {
+        R.sx = R.sy = view->world_px / (2 * PK_RENDER_MERCATOR_HALF);
+        R.wx = round((view->bbox[0] + PK_RENDER_MERCATOR_HALF) * R.sx);
+        R.wy = round((PK_RENDER_MERCATOR_HALF - view->bbox[3]) * R.sy);
+    }
     /* features just outside still show their strokes and halos: 64 px of margin */
     if ((rc = store_box(&R, 64 / R.sx)) != PK_OK)
         return rc;

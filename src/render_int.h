@@ -23,7 +23,14 @@ struct pk_render_view {
      * in the worker's ctx. */
     int (*labels)(void *labels_arg, int layer, cairo_t *cr);
     void *labels_arg;
+    /* When > 0: the width of the world in device units at this zoom (tiles:
+     * 256 * 2^z), and bbox starts on a whole pixel of it; points are placed
+     * by their world pixel minus the view's origin, the same arithmetic in
+     * every tile, so tiles and blocks of tiles draw the same pixels. */
+    double world_px;
 };
+
+#define PK_RENDER_MERCATOR_HALF 20037508.342789244
 
 /* What a render did, for tests and reports. */
 struct pk_render_stats {

@@ -50,22 +50,25 @@ static int draw_block_labels(void *arg, int layer, cairo_t *cr)
 int pk_raster_draw_block(struct pk_worker *w, const struct pk_raster_zoom *Z, uint32_t x0, uint32_t y0, int nx,
                          int ny, cairo_surface_t **out, long *features)
 {
-    int side = PK_RASTER_TILE * Z->scale;
-    cairo_surface_t *s = cairo_image_surface_create(CAIRO_FORMAT_ARGB32, nx * side, ny * side);
+    const int M = PK_RASTER_BLOCK_MARGIN;
+    int width = nx * PK_RASTER_TILE + 2 * M, height = ny * PK_RASTER_TILE + 2 * M;
+    cairo_surface_t *s = cairo_image_surface_create(CAIRO_FORMAT_ARGB32, width * Z->scale, height * Z->scale);
     cairo_t *cr = cairo_create(s);
     *out = NULL;
     if (cairo_status(cr) != CAIRO_STATUS_SUCCESS) {
         cairo_destroy(cr);
         cairo_surface_destroy(s);
-        return pk_error(w->ctx, PK_ERR_NOMEM, "cannot make a %dx%d image for tiles %d/%u/%u", nx * side,
-                        ny * side, Z->z, x0, y0);
+        return pk_error(w->ctx, PK_ERR_NOMEM, "cannot make a %dx%d image for tiles %d/%u/%u", width * Z->scale,
+                        height * Z->scale, Z->z, x0, y0);
     }
     cairo_scale(cr, Z->scale, Z->scale);
-    struct block_labels B = {.ctx = w->ctx, .set = Z->labels, .ox = (double)x0 * PK_RASTER_TILE,
-                             .oy = (double)y0 * PK_RASTER_TILE, .w = nx * PK_RASTER_TILE, .h = ny * PK_RASTER_TILE};
-    struct pk_render_view view = {.zoom = pk_raster_style_zoom(Z->z), .width = nx * PK_RASTER_TILE,
-                                  .height = ny * PK_RASTER_TILE, .labels = draw_block_labels, .labels_arg = &B};
-    pk_raster_tiles_box(Z->z, x0, y0, x0 + (uint32_t)nx - 1, y0 + (uint32_t)ny - 1, 0, view.bbox);
+    /* the block and a margin: Cairo's own clipping at the image's edges stays away from the tiles */
+    struct block_labels B = {.ctx = w->ctx, .set = Z->labels, .ox = (double)x0 * PK_RASTER_TILE - M,
+                             .oy = (double)y0 * PK_RASTER_TILE - M, .w = width, .h = height};
+    struct pk_render_view view = {.zoom = pk_raster_style_zoom(Z->z), .width = width, .height = height,
+                                  .labels = draw_block_labels, .labels_arg = &B,
+                                  .world_px = ldexp(PK_RASTER_TILE, Z->z)};
+    pk_raster_tiles_box(Z->z, x0, y0, x0 + (uint32_t)nx - 1, y0 + (uint32_t)ny - 1, M, view.bbox);
     struct pk_render_stats stats;
     int rc = Z->labels ? pk_render_map(w, Z->layers, &view, cr, &stats)
                        : pk_error(w->ctx, PK_ERR_ARGS, "tiles of zoom %d have no label placement", Z->z);

@@ -11,6 +11,7 @@
 #include "tile_buf_int.h"
 
 #define PK_RASTER_TILE 256           /* logical pixels per tile side */
+#define PK_RASTER_BLOCK_MARGIN 32    /* logical pixels drawn around a block, not part of any tile */
 
 /* What draws the tiles of one zoom; read-only while blocks are drawn, so
  * workers share it. */
@@ -37,14 +38,15 @@ int pk_raster_place_labels(struct pk_worker *w, const struct pk_render_layers *l
                            const uint32_t range[4], struct pk_label_set **out);
 
 /* Draw the nx x ny tiles from x0, y0 of zoom Z->z into a new ARGB32
- * surface (nx x ny x 256 x scale pixels square), on w. *features counts
+ * surface of (n x 256 + 2 x PK_RASTER_BLOCK_MARGIN) x scale pixels a side
+ * (the tiles and a margin around them), on w. *features counts
  * the features drawn (may be NULL). *out: caller frees with
  * cairo_surface_destroy. Errors in w->ctx. */
 int pk_raster_draw_block(struct pk_worker *w, const struct pk_raster_zoom *Z, uint32_t x0, uint32_t y0, int nx,
                          int ny, cairo_surface_t **out, long *features);
 
 /* The PNG of tile (tx, ty) of a block surface (tile column and row within
- * it) appended to png. Returns PK_OK, or PK_ERR_CAIRO / PK_ERR_NOMEM in ctx. */
+ * it, after the margin) appended to png. Returns PK_OK, or PK_ERR_CAIRO / PK_ERR_NOMEM in ctx. */
 int pk_raster_tile_png(struct pk_ctx *ctx, cairo_surface_t *block, int scale, int tx, int ty, struct pk_tbuf *png);
 
 #endif

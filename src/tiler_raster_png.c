@@ -128,7 +128,8 @@ int pk_raster_tile_png(struct pk_ctx *ctx, cairo_surface_t *block, int scale, in
     const unsigned char *px = cairo_image_surface_get_data(block);
     if (!px || cairo_image_surface_get_format(block) != CAIRO_FORMAT_ARGB32)
         return pk_error(ctx, PK_ERR_CAIRO, "cannot encode a PNG tile: not an ARGB32 image");
-    px += (size_t)ty * side * stride + (size_t)tx * side * 4;
+    size_t margin = (size_t)PK_RASTER_BLOCK_MARGIN * scale;
+    px += (margin + (size_t)ty * side) * stride + (margin + (size_t)tx * side) * 4;
     int bpp = all_opaque(px, side, stride) ? 3 : 4;
     size_t len = 0;
     uint8_t *raw = filtered(px, stride, side, bpp, &len);
