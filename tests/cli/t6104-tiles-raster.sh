@@ -126,5 +126,5 @@ wait $pid
 code=$?
 expect_eq "an interrupted run fails" "1" "$([ $code -ne 0 ] && echo 1 || echo 0)"
 expect_grep "with one error line" "^plankit: error: tiles raster: cancelled" "$WORK/big.err"
-expect_eq "and leaves no file behind" "" "$(ls "$WORK" | grep '^big' || true)"
+expect_eq "and leaves no file behind" "" "$(ls "$WORK" | grep '^big.pmtiles' || true)"
 finish
