@@ -71,7 +71,9 @@ void pk_labels_free(struct pk_labels *L);
  * from the north edge of the world), so every tile and every metatile that
  * a label reaches draws it at the same place, and no label is cut at a
  * tile edge. Collisions are resolved over the whole set, top style layer
- * first (as MapLibre does), then in store order. */
+ * first (as MapLibre does), then in store order. Symbol layers with
+ * symbol-placement line or line-center set their lines' labels along the
+ * line, character by character, never upside down. */
 struct pk_label_grid {
     double zoom;         /* the style zoom the labels are evaluated at */
     double world_px;     /* width of the world in logical pixels at this zoom (256 * 2^z) */
@@ -95,6 +97,10 @@ void pk_label_set_counts(const struct pk_label_set *set, long *placed, long *dro
  * style layer `layer` and its text, 0 when there is no such label: tests
  * find a label straddling a tile edge with it. */
 int pk_label_set_box(const struct pk_label_set *set, int layer, int i, double box[4], const char **text);
+/* Character k of placed label i of style layer `layer` when it runs along a
+ * line (symbol-placement line or line-center): its centre (world pixels)
+ * and rotation (radians, y down); 0 when there is no such character. */
+int pk_label_set_glyph(const struct pk_label_set *set, int layer, int i, int k, double *x, double *y, double *angle);
 void pk_label_set_free(struct pk_label_set *set);
 /* The Pango font family list for a text-font list: each name without its
  * style words ("Noto Sans Bold" -> "Noto Sans"), then "Noto Sans CJK SC",

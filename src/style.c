@@ -47,6 +47,8 @@ static const struct prop_def props[PK_P_COUNT] = {
     [PK_P_TEXT_HALO_COLOR] = {"text-halo-color", PK_STYLE_SYMBOL, 0, K_COLOR, "rgba(0,0,0,0)", 0, NULL},
     [PK_P_TEXT_HALO_WIDTH] = {"text-halo-width", PK_STYLE_SYMBOL, 0, K_NUMBER, NULL, 0, NULL},
     [PK_P_TEXT_FONT] = {"text-font", PK_STYLE_SYMBOL, 1, K_TEXTS, NULL, 0, NULL},
+    [PK_P_SYMBOL_PLACEMENT] = {"symbol-placement", PK_STYLE_SYMBOL, 1, K_TEXT, "point", 0, "|point|line|line-center|"},
+    [PK_P_SYMBOL_SPACING] = {"symbol-spacing", PK_STYLE_SYMBOL, 1, K_NUMBER, NULL, 250, NULL},
 };
 
 static const char *const layer_types[] = {"background", "fill", "line", "circle", "symbol"};

@@ -27,7 +27,7 @@ const char usage_tiles_raster[] =
     "  --bbox W,S,E,N        only tiles meeting this box (degrees); default the extent of the\n"
     "                        layers the style draws\n"
     "  --scale 1|2           256-pixel tiles (1, default) or 512-pixel tiles for high-DPI screens\n"
-    "  --threads N           drawing threads (default: one per CPU, or $PLANKIT_THREADS)\n"
+    "  --threads N           drawing threads (default or 0: one per CPU, or $PLANKIT_THREADS)\n"
     "  --force               replace an existing OUT (once the new tiles are complete)\n"
     "  -q, -v, -h            quiet (no progress or summary), verbose, this help\n"
     "\n"
@@ -76,7 +76,7 @@ static int parse_args(struct cli *cli, int argc, char **argv, struct raster_args
         case OPT_MINZOOM: bad = parse_int("--minzoom", optarg, 0, PK_RASTER_MAX_ZOOM, &a->o.minzoom); a->have_min = 1; break;
         case OPT_MAXZOOM: bad = parse_int("--maxzoom", optarg, 0, PK_RASTER_MAX_ZOOM, &a->o.maxzoom); a->have_max = 1; break;
         case OPT_SCALE: bad = parse_int("--scale", optarg, 1, 2, &a->o.scale); break;
-        case OPT_THREADS: bad = parse_int("--threads", optarg, 1, 1024, &a->o.threads); break;
+        case OPT_THREADS: bad = parse_int("--threads", optarg, 0, 1024, &a->o.threads); break;
         case OPT_FORCE: a->o.force = 1; break;
         case OPT_BBOX:
             if (cli_parse_numbers(optarg, a->bbox, 4) != 0)

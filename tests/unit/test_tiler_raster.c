@@ -3,7 +3,8 @@
  * tile edge is drawn identically by the two tiles (a 2x2 block drawn at once
  * compared with its four tiles drawn one by one and stitched), no two
  * placed labels overlap, the PNG encoder gives back the pixels it was
- * given (opaque and translucent), and pk_tiles_raster's refusals leave no
+ * given (opaque and translucent), labels along a line follow it, and
+ * pk_tiles_raster's refusals leave no
  * output behind while --force replaces an output only once complete. */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -41,6 +42,19 @@ static const char *STYLE =
 #define NAMES_LAYER 3
 #define Z 12
 
+/* A straight river from (120.90, 31.30) to (121.10, 31.40), labelled along
+ * it every 200 px, and once at its middle. */
+static const char *RIVER = "{\"type\": \"FeatureCollection\", \"features\": [{\"type\": \"Feature\","
+    " \"properties\": {\"name\": \"测试河道\"}, \"geometry\": {\"type\": \"LineString\","
+    " \"coordinates\": [[120.90, 31.30], [121.10, 31.40]]}}]}";
+static const char *RIVER_STYLE =
+    "{\"version\": 8, \"name\": \"test lines\", \"sources\": {\"s\": {\"type\": \"vector\"}}, \"layers\": ["
+    "{\"id\": \"along\", \"type\": \"symbol\", \"source\": \"s\", \"source-layer\": \"river\","
+    " \"layout\": {\"text-field\": [\"get\", \"name\"], \"text-size\": 14, \"symbol-placement\": \"line\","
+    " \"symbol-spacing\": 200}},"
+    "{\"id\": \"centre\", \"type\": \"symbol\", \"source\": \"s\", \"source-layer\": \"river\","
+    " \"layout\": {\"text-field\": [\"get\", \"name\"], \"text-size\": 14, \"symbol-placement\": \"line-center\"}}]}";
+
 struct scene {
     struct fixture f;
     struct pk_style *style;
@@ -57,7 +71,11 @@ static int setup(void **state)
     char path[512];
     snprintf(path, sizeof path, "%s/layers/kunshan-towns.geojson", source_dir());
     struct pk_load_opts lo = {.source = path, .name = "towns"};
-    if (pk_layer_load(S->f.store, &lo, NULL, NULL, NULL) != PK_OK ||
+    char river[400];
+    fx_path(&S->f, "river.geojson", river, sizeof river);
+    struct pk_load_opts ro = {.source = river, .name = "river"};
+    if (fx_write(&S->f, "river.geojson", RIVER) != 0 || pk_layer_load(S->f.store, &ro, NULL, NULL, NULL) != PK_OK ||
+        pk_layer_load(S->f.store, &lo, NULL, NULL, NULL) != PK_OK ||
         pk_style_parse(S->f.ctx, "test style", STYLE, S->f.store, &S->style) != PK_OK ||
         pk_render_bind(S->f.store, S->style, &S->layers) != PK_OK)
         return fprintf(stderr, "%s\n", pk_errmsg(S->f.ctx)), -1;
@@ -275,11 +293,65 @@ static void test_outputs(void **state)
     assert_int_equal(pk_tiles_raster(S->f.store, &o, NULL, NULL, NULL), PK_ERR_ARGS);
 }
 
+static void world_px(int z, double lon, double lat, double *x, double *y)
+{
+    double n = ldexp(256, z), r = lat * M_PI / 180;
+    *x = (lon + 180) / 360 * n;
+    *y = (1 - log(tan(r) + 1 / cos(r)) / M_PI) / 2 * n;
+}
+
+/* Labels along a line: each character on the line, turned with it, in
+ * reading order, repeated along it (line) or once at its middle (line-center). */
+static void test_labels_along_lines(void **state)
+{
+    struct scene *S = *state;
+    struct pk_style *style = NULL;
+    struct pk_render_layers *layers = NULL;
+    struct pk_label_set *set = NULL;
+    assert_int_equal(pk_style_parse(S->f.ctx, "river style", RIVER_STYLE, S->f.store, &style), PK_OK);
+    assert_int_equal(pk_render_bind(S->f.store, style, &layers), PK_OK);
+    const int z = 13;
+    double ax, ay, bx, by;
+    world_px(z, 120.90, 31.30, &ax, &ay);
+    world_px(z, 121.10, 31.40, &bx, &by);
+    uint32_t range[4] = {(uint32_t)(ax / 256), (uint32_t)(by / 256), (uint32_t)(bx / 256), (uint32_t)(ay / 256)};
+    assert_int_equal(pk_raster_place_labels(&S->w, layers, z, 1, range, &set), PK_OK);
+    double len = hypot(bx - ax, by - ay), angle = atan2(by - ay, bx - ax);
+    int along = 0, centre = 0;
+    for (int layer = 0; layer < 2; layer++)
+        for (int i = 0;; i++) {
+            double x, y, a, px = 0, box[4];
+            const char *text;
+            if (!pk_label_set_box(set, layer, i, box, &text))
+                break;
+            assert_string_equal(text, "测试河道");
+            for (int k = 0; pk_label_set_glyph(set, layer, i, k, &x, &y, &a); k++) {
+                double off = fabs((x - ax) * (by - ay) - (y - ay) * (bx - ax)) / len; /* distance to the line */
+                assert_true(off < 0.5);
+                assert_true(fabs(a - angle) < 1e-6);
+                assert_true(k == 0 || x > px + 5); /* left to right, a character apart */
+                px = x;
+                if (layer == 1 && k == 1) /* the middle of the 4 characters is at the middle of the line */
+                    assert_true(fabs(x + 7 - (ax + bx) / 2) < 3);
+                assert_true(k < 4);
+            }
+            *(layer ? &centre : &along) += 1;
+        }
+    print_message("%d labels along the river, %d at its middle\n", along, centre);
+    assert_int_equal(centre, 1);
+    assert_true(along >= 2); /* the line is about 2400 px long at zoom 13; the middle is taken (the
+                              * top layer's labels are placed first) */
+    pk_label_set_free(set);
+    pk_render_layers_free(layers);
+    pk_style_free(style);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_label_across_tiles),
         cmocka_unit_test(test_no_collisions),
+        cmocka_unit_test(test_labels_along_lines),
         cmocka_unit_test(test_png_opaque),
         cmocka_unit_test(test_png_translucent),
         cmocka_unit_test(test_outputs),
