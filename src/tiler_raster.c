@@ -3,7 +3,8 @@
  * opens a tile sink for PNG tiles and, zoom by zoom, places the labels
  * once (tiler_raster_draw.c) then draws metatiles on a pool of workers
  * (each with its own read connection, GEOS handle and transforms),
- * writing their tiles in a fixed order from the calling thread. */
+ * writing their tiles in a fixed order from the calling thread while the
+ * workers draw the next batch. */
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -305,6 +306,28 @@ static size_t next_jobs(struct run *R, int z, size_t *next, struct meta_job *job
     return n;
 }
 
+/* Draw zoom z batch by batch: while the calling thread writes one batch's
+ * tiles, the workers draw the next (the caller joins them when done). */
+static int draw_batches(struct run *R, int z, struct zoom_run ZR[2], size_t batch)
+{
+    size_t next = 0, n[2] = {0, 0};
+    int cur = 0, rc = PK_OK;
+    if ((n[cur] = next_jobs(R, z, &next, ZR[cur].jobs, batch)) > 0)
+        pk_pool_start(R->pool, n[cur], draw_job, &ZR[cur]);
+    while (n[cur] > 0) {
+        pk_pool_wait(R->pool, &R->main_w);
+        int other = !cur;
+        if (rc == PK_OK && (n[other] = next_jobs(R, z, &next, ZR[other].jobs, batch)) > 0)
+            pk_pool_start(R->pool, n[other], draw_job, &ZR[other]);
+        if (rc == PK_OK)
+            rc = write_jobs(R, z, ZR[cur].jobs, n[cur]);
+        release_pngs(ZR[cur].jobs, n[cur]);
+        n[cur] = 0;
+        cur = other; /* after a failure: the batch under way is waited for and dropped */
+    }
+    return rc;
+}
+
 static int draw_zoom(struct run *R, int z)
 {
     struct pk_label_set *labels = NULL;
@@ -316,16 +339,16 @@ static int draw_zoom(struct run *R, int z)
     R->res->labels += placed;
     R->res->labels_dropped += dropped;
     size_t batch = (size_t)R->nthreads * 2;
-    struct zoom_run ZR = {.R = R, .Z = {.layers = R->layers, .labels = labels, .z = z, .scale = R->scale},
-                          .jobs = calloc(batch, sizeof *ZR.jobs)};
-    if (!ZR.jobs)
+    struct zoom_run ZR[2];
+    for (int k = 0; k < 2; k++)
+        ZR[k] = (struct zoom_run){.R = R, .Z = {.layers = R->layers, .labels = labels, .z = z, .scale = R->scale},
+                                  .jobs = calloc(batch, sizeof *ZR[k].jobs)};
+    if (!ZR[0].jobs || !ZR[1].jobs)
         rc = pk_error(R->ctx, PK_ERR_NOMEM, "out of memory");
-    for (size_t next = 0, n; rc == PK_OK && (n = next_jobs(R, z, &next, ZR.jobs, batch)) > 0;) {
-        pk_pool_run(R->pool, &R->main_w, n, draw_job, &ZR);
-        rc = write_jobs(R, z, ZR.jobs, n);
-        release_pngs(ZR.jobs, n);
-    }
-    free(ZR.jobs);
+    else
+        rc = draw_batches(R, z, ZR, batch);
+    free(ZR[0].jobs);
+    free(ZR[1].jobs);
     pk_label_set_free(labels);
     return rc;
 }
