@@ -11,6 +11,9 @@
 #include <string.h>
 #include <sys/stat.h>
 
+#include <fontconfig/fontconfig.h>
+#include <pango/pangocairo.h>
+
 #include "plankit/raster.h"
 #include "pool_int.h"
 #include "sql_int.h"
@@ -406,4 +409,11 @@ int pk_tiles_raster(struct pk_store *store, const struct pk_raster_opts *opts, s
     pk_style_free(R.style);
     free(R.new_path);
     return rc;
+}
+
+void pk_raster_release_caches(void)
+{
+    pango_cairo_font_map_set_default(NULL);
+    cairo_debug_reset_static_data();
+    FcFini();
 }

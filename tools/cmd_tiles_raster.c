@@ -116,6 +116,7 @@ int cmd_tiles_raster(struct cli *cli, int argc, char **argv)
     int rc = pk_tiles_raster(store, &a.o, &res, cli_progress, cli);
     cli_progress_done(cli);
     pk_store_close(store);
+    pk_raster_release_caches(); /* nothing draws after this */
     if (rc != PK_OK)
         return cli_fail(cli, rc);
     if (!cli->quiet)

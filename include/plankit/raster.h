@@ -70,6 +70,11 @@ struct pk_raster_result {
 int pk_tiles_raster(struct pk_store *store, const struct pk_raster_opts *opts, struct pk_raster_result *res,
                     pk_progress_fn progress, void *arg);
 
+/* Release the font and drawing caches Pango, Cairo and fontconfig keep for
+ * the process (so a leak checker sees only real leaks). Call once, at
+ * exit, when no thread draws any more. */
+void pk_raster_release_caches(void);
+
 #ifdef __cplusplus
 }
 #endif
