@@ -2,7 +2,8 @@
 # The main job on the bundled Kunshan data: install what is missing, build,
 # create a project store with the bundled layers and plan tasks, and print a
 # layer summary, a coverage report and an overlay of the key areas by town.
-# Results go to demo-output/ (or $DEMO_DIR).
+# Results go to demo-output/ (or $DEMO_DIR): the store, coverage tables,
+# vector tiles with the web map, and raster tiles of the zone map.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 root=$PWD
@@ -65,5 +66,21 @@ if "$plankit" help tiles >/dev/null 2>&1; then
   kunshan.mbtiles           vector tiles (zones, coverage of the towns, tasks, labels)
 Web map: $build/plankit serve $out/kunshan.mbtiles --port 8080
   then open http://127.0.0.1:8080/ in a browser$( [ -d "$out/webmap" ] && echo " (or $out/webmap/index.html while it serves)")
+MSG
+fi
+
+# Raster tiles of the zone map (styles/zones.json), drawn straight from the store.
+if "$plankit" tiles raster --help >/dev/null 2>&1; then
+  echo
+  echo "== raster tiles of the zone map"
+  rm -rf "$out/kunshan-zones-raster.mbtiles" "$out/kunshan-zones-raster"
+  "$plankit" -s "$store" tiles raster --style styles/zones.json -o "$out/kunshan-zones-raster.mbtiles" \
+    --minzoom 8 --maxzoom 14
+  "$plankit" -s "$store" tiles raster --style styles/zones.json -o "$out/kunshan-zones-raster" \
+    --minzoom 11 --maxzoom 11 -q
+  cat <<MSG
+Raster tiles of the zone map (styles/zones.json, PNG, 256 px):
+  $out/kunshan-zones-raster.mbtiles   zooms 8-14 (MBTiles, format png)
+  $out/kunshan-zones-raster/          zoom 11 as z/x/y.png files (open one in an image viewer)
 MSG
 fi

@@ -18,15 +18,25 @@ struct render {
     struct pk_transform *to_merc;   /* store CRS -> EPSG:3857; NULL when the store is in 3857 */
     double store_box[4];            /* the view, with a margin, in the store CRS */
     double sx, sy;                  /* device units per metre */
+    double wx, wy;                  /* view->world_px: the world pixel of the device origin */
     const struct pk_style_layer *layer;
     struct pk_style_eval ev;
     struct pk_labels labels;
+    double clip[4];                 /* features are clipped to this box (EPSG:3857), the view with a margin */
+    const char *virtual_layer;      /* reading the `labels` layer: the store layer read now, else NULL */
+    pk_render_feature_fn each;      /* pk_render_features: called per feature instead of drawing */
+    void *each_arg;
 };
 
 /* ---- geometry to device paths */
 
 static void to_device(const struct render *R, double x, double y, double *px, double *py)
 {
+    if (R->view->world_px > 0) { /* the same arithmetic for every tile; the origin is a whole pixel */
+        *px = (x + PK_RENDER_MERCATOR_HALF) * R->sx - R->wx;
+        *py = (PK_RENDER_MERCATOR_HALF - y) * R->sy - R->wy;
+        return;
+    }
     *px = (x - R->view->bbox[0]) * R->sx;
     *py = (R->view->bbox[3] - y) * R->sy;
 }
@@ -167,9 +177,7 @@ static void draw_circles(struct render *R, const GEOSGeometry *g)
     }
 }
 
-/* The label anchor of g (EPSG:3857): a point inside a polygon, the middle
- * of a line, the first point. 0 when there is none. */
-static int label_anchor(GEOSContextHandle_t h, const GEOSGeometry *g, int type, double *x, double *y)
+int pk_render_label_anchor(GEOSContextHandle_t h, const GEOSGeometry *g, int type, double *x, double *y)
 {
     GEOSGeometry *p = NULL;
     if (type == 3)
@@ -191,7 +199,8 @@ static int draw_label(struct render *R, const GEOSGeometry *g)
     struct pk_sv text, fonts;
     double x, y, px, py;
     pk_style_prop(l, PK_P_TEXT_FIELD, &R->ev, &text);
-    if (!text.s[0] || !label_anchor(pk_geos(R->w->ctx), g, R->ev.geom_type, &x, &y))
+    int anchor_type = R->virtual_layer ? 3 : R->ev.geom_type;
+    if (!text.s[0] || !pk_render_label_anchor(pk_geos(R->w->ctx), g, anchor_type, &x, &y))
         return PK_OK;
     pk_style_prop(l, PK_P_TEXT_FONT, &R->ev, &fonts);
     struct pk_label_style s = {
@@ -213,6 +222,52 @@ static int draw_label(struct render *R, const GEOSGeometry *g)
 
 /* ---- reading features */
 
+/* Clip g (EPSG:3857) to R->clip when it is more than 4 times as wide or
+ * high: *out is the part inside (caller frees), or NULL when g is drawn
+ * whole. */
+static int clip_geom(struct render *R, const GEOSGeometry *g, GEOSGeometry **out)
+{
+    GEOSContextHandle_t h = pk_geos(R->w->ctx);
+    double x0, y0, x1, y1;
+    *out = NULL;
+    double cw = R->clip[2] - R->clip[0], ch = R->clip[3] - R->clip[1];
+    /* only features far larger than the view: Cairo culls the rest as fast, and
+     * drawing them whole keeps their edges the same in every tile */
+    if (!GEOSGeom_getXMin_r(h, g, &x0) || !GEOSGeom_getYMin_r(h, g, &y0) || !GEOSGeom_getXMax_r(h, g, &x1) ||
+        !GEOSGeom_getYMax_r(h, g, &y1) || (x1 - x0 <= 4 * cw && y1 - y0 <= 4 * ch))
+        return PK_OK;
+    *out = GEOSClipByRect_r(h, g, R->clip[0], R->clip[1], R->clip[2], R->clip[3]);
+    return *out ? PK_OK : pk_error(R->w->ctx, PK_ERR_GEOS, "cannot clip a feature of style layer '%s' to the map",
+                                   R->layer->id);
+}
+
+/* Draw g (EPSG:3857) as R->layer says, or hand it to R->each. */
+static int draw_geom(struct render *R, const GEOSGeometry *g)
+{
+    GEOSGeometry *clipped = NULL;
+    int rc = PK_OK;
+    if (R->each)
+        return R->each(R->each_arg, R->layer, g, R->virtual_layer ? 3 : R->ev.geom_type, &R->ev);
+    if (R->layer->type != PK_STYLE_SYMBOL && (rc = clip_geom(R, g, &clipped)) != PK_OK)
+        return rc;
+    if (clipped)
+        g = clipped;
+    R->stats.features++;
+    if (R->layer->type == PK_STYLE_FILL)
+        draw_fill(R, g);
+    else if (R->layer->type == PK_STYLE_LINE)
+        draw_line(R, g);
+    else if (R->layer->type == PK_STYLE_CIRCLE)
+        draw_circles(R, g);
+    else
+        rc = draw_label(R, g);
+    if (clipped)
+        GEOSGeom_destroy_r(pk_geos(R->w->ctx), clipped);
+    return rc;
+}
+
+static const char *const virtual_names[] = {"layer", "fid", "name"};
+
 static int draw_feature(void *arg, struct pk_feature *f)
 {
     struct render *R = arg;
@@ -220,11 +275,15 @@ static int draw_feature(void *arg, struct pk_feature *f)
     GEOSContextHandle_t h = pk_geos(ctx);
     if (!f->geom || GEOSisEmpty_r(h, f->geom))
         return PK_OK;
-    R->ev.geom_type = style_geom_type(h, f->geom);
+    struct pk_value virtual_props[3] = {{.type = PK_VAL_TEXT, .s = R->virtual_layer},
+                                        {.type = PK_VAL_INT, .i = f->fid},
+                                        {.type = f->label ? PK_VAL_TEXT : PK_VAL_NULL, .s = f->label}};
+    R->ev.geom_type = R->virtual_layer ? 1 : style_geom_type(h, f->geom); /* `labels` features are points */
     R->ev.id = f->fid;
-    R->ev.props = f->attrs;
+    R->ev.props = R->virtual_layer ? virtual_props : f->attrs;
     int kind = R->layer->type == PK_STYLE_FILL ? 3 : R->layer->type == PK_STYLE_CIRCLE ? 1 : 0;
     if ((kind && R->ev.geom_type != kind) || (R->layer->type == PK_STYLE_LINE && R->ev.geom_type == 1) ||
+        (R->virtual_layer && R->layer->type != PK_STYLE_SYMBOL) ||
         !pk_filter_eval(R->layer->filter, &R->ev)) {
         int rc = R->ev.nomem ? pk_error(ctx, PK_ERR_NOMEM, "out of memory evaluating style layer '%s'", R->layer->id)
                              : PK_OK;
@@ -235,17 +294,8 @@ static int draw_feature(void *arg, struct pk_feature *f)
     const GEOSGeometry *g = R->to_merc ? merc : f->geom;
     int rc = g ? PK_OK : pk_errcode(ctx) != PK_OK ? pk_errcode(ctx)
                        : pk_error(ctx, PK_ERR_GDAL, "feature %lld cannot be transformed to Web Mercator", f->fid);
-    if (g) {
-        R->stats.features++;
-        if (R->layer->type == PK_STYLE_FILL)
-            draw_fill(R, g);
-        else if (R->layer->type == PK_STYLE_LINE)
-            draw_line(R, g);
-        else if (R->layer->type == PK_STYLE_CIRCLE)
-            draw_circles(R, g);
-        else
-            rc = draw_label(R, g);
-    }
+    if (g)
+        rc = draw_geom(R, g);
     if (merc)
         GEOSGeom_destroy_r(h, merc);
     if (R->ev.nomem && rc == PK_OK)
@@ -258,9 +308,11 @@ static int draw_feature(void *arg, struct pk_feature *f)
 
 /* One style layer's store layer and the fields of it the style layer reads. */
 struct bound_layer {
-    struct pk_layer_ref ref;   /* ref.id 0: the layer is not read (background) */
+    struct pk_layer_ref ref;   /* ref.id 0: the layer is not read (background, `labels`) */
     int nfields;
     char **fields;             /* owned */
+    int npolys;                /* the `labels` layer: the store's named polygon layers */
+    struct pk_layer_ref *polys; /* owned */
 };
 
 struct pk_render_layers {
@@ -276,10 +328,13 @@ void pk_render_layers_free(struct pk_render_layers *b)
         for (int k = 0; k < b->layers[i].nfields; k++)
             free(b->layers[i].fields[k]);
         free(b->layers[i].fields);
+        free(b->layers[i].polys);
     }
     free(b->layers);
     free(b);
 }
+
+const struct pk_style *pk_render_layers_style(const struct pk_render_layers *b) { return b->style; }
 
 /* Collects the names a style layer reads that are fields of its store layer. */
 struct field_pick {
@@ -309,11 +364,39 @@ static void pick_field(void *arg, const char *name)
         bl->nfields++;
 }
 
+/* The `labels` layer of the tile contract, when the store has no layer of
+ * that name: a point inside each feature of the polygon layers that have a
+ * name field, with layer, fid and name. */
+static int bind_virtual_labels(struct pk_store *store, struct bound_layer *bl)
+{
+    struct pk_ctx *ctx = pk_store_ctx(store);
+    sqlite3_stmt *st = NULL;
+    int rc = pk_sql_prepare(store, "SELECT name FROM pk_layers WHERE geometry_type LIKE '%POLYGON%'"
+                                   " AND coalesce(name_field, '') <> '' ORDER BY id", &st);
+    while (rc == PK_OK && sqlite3_step(st) == SQLITE_ROW) {
+        struct pk_layer_ref *p = realloc(bl->polys, sizeof *p * (size_t)(bl->npolys + 1));
+        if (!p) {
+            rc = pk_error(ctx, PK_ERR_NOMEM, "out of memory binding the labels layer");
+            break;
+        }
+        bl->polys = p;
+        if ((rc = pk_layer_find(store, (const char *)sqlite3_column_text(st, 0), &p[bl->npolys])) == PK_OK)
+            bl->npolys++;
+    }
+    sqlite3_finalize(st);
+    return rc;
+}
+
 /* The store layer of style layer l and the fields it reads. */
 static int bind_layer(struct pk_store *store, const struct pk_style_layer *l, sqlite3_stmt *has,
                       struct bound_layer *bl)
 {
     int rc = pk_layer_find(store, l->source_layer, &bl->ref);
+    if (rc == PK_ERR_NOTFOUND && !strcmp(l->source_layer, PK_STYLE_LABELS_LAYER)) {
+        pk_error_clear(pk_store_ctx(store));
+        memset(&bl->ref, 0, sizeof bl->ref);
+        return bind_virtual_labels(store, bl);
+    }
     if (rc != PK_OK) {
         pk_error_prefix(pk_store_ctx(store), "style layer '%s'", l->id);
         return rc;
@@ -351,24 +434,40 @@ int pk_render_bind(struct pk_store *store, const struct pk_style *style, struct 
     return PK_OK;
 }
 
-/* Draw the features of the style layer R->layer that meet the view. */
-static int draw_layer(struct render *R, const struct bound_layer *bl)
+/* Draw the features of store layer ref (with fields, or those of the
+ * `labels` layer when R->virtual_layer) that meet the view. */
+static int draw_store_layer(struct render *R, const struct pk_layer_ref *ref, int nfields, char **fields)
 {
     sqlite3 *db = pk_worker_reader(R->w);
-    struct pk_reader_spec spec = {.layer = &bl->ref, .with_geom = 1, .nattrs = bl->nfields,
-                                  .attrs = (const char *const *)bl->fields};
+    struct pk_reader_spec spec = {.layer = ref, .with_geom = 1, .nattrs = nfields,
+                                  .attrs = (const char *const *)fields,
+                                  .label_field = R->virtual_layer ? ref->name_field : NULL};
     struct pk_reader *r = NULL;
     int rc;
     if (!db)
         rc = pk_error(R->w->ctx, PK_ERR_DB, "cannot open a read connection to the store");
     else if ((rc = pk_reader_new(R->w->ctx, db, &spec, &r)) == PK_OK) {
-        R->ev.names = (const char *const *)bl->fields;
-        R->ev.nprops = bl->nfields;
+        R->ev.names = R->virtual_layer ? virtual_names : (const char *const *)fields;
+        R->ev.nprops = R->virtual_layer ? 3 : nfields;
         rc = pk_reader_bbox(r, R->store_box, draw_feature, R);
     }
     pk_reader_free(r);
     R->ev.names = NULL;
     R->ev.nprops = 0;
+    return rc;
+}
+
+/* Draw the features of the style layer R->layer that meet the view. */
+static int draw_layer(struct render *R, const struct bound_layer *bl)
+{
+    int rc = PK_OK;
+    if (bl->ref.id)
+        rc = draw_store_layer(R, &bl->ref, bl->nfields, bl->fields);
+    for (int k = 0; rc == PK_OK && k < bl->npolys; k++) {
+        R->virtual_layer = bl->polys[k].name;
+        rc = draw_store_layer(R, &bl->polys[k], 0, NULL);
+    }
+    R->virtual_layer = NULL;
     if (rc != PK_OK)
         pk_error_prefix(R->w->ctx, "style layer '%s'", R->layer->id);
     return rc;
@@ -444,9 +543,16 @@ int pk_render_map(struct pk_worker *w, const struct pk_render_layers *layers, co
         return rc;
     R.sx = view->width / (view->bbox[2] - view->bbox[0]);
     R.sy = view->height / (view->bbox[3] - view->bbox[1]);
+    if (view->world_px > 0) {
+        R.sx = R.sy = view->world_px / (2 * PK_RENDER_MERCATOR_HALF);
+        R.wx = round((view->bbox[0] + PK_RENDER_MERCATOR_HALF) * R.sx);
+        R.wy = round((PK_RENDER_MERCATOR_HALF - view->bbox[3]) * R.sy);
+    }
     /* features just outside still show their strokes and halos: 64 px of margin */
     if ((rc = store_box(&R, 64 / R.sx)) != PK_OK)
         return rc;
+    for (int k = 0; k < 4; k++)
+        R.clip[k] = view->bbox[k] + (k < 2 ? -64 : 64) / R.sx;
     R.ev.zoom = view->zoom;
     cairo_save(cr);
     cairo_set_antialias(cr, CAIRO_ANTIALIAS_DEFAULT);
@@ -456,7 +562,9 @@ int pk_render_map(struct pk_worker *w, const struct pk_render_layers *layers, co
             continue;
         if (R.layer->type == PK_STYLE_BACKGROUND)
             draw_background(&R);
-        else if (layers->layers[i].ref.id)
+        else if (R.layer->type == PK_STYLE_SYMBOL && view->labels)
+            rc = view->labels(view->labels_arg, i, cr);
+        else if (layers->layers[i].ref.id || layers->layers[i].npolys)
             rc = draw_layer(&R, &layers->layers[i]);
     }
     cairo_restore(cr);
@@ -466,5 +574,23 @@ int pk_render_map(struct pk_worker *w, const struct pk_render_layers *layers, co
         rc = pk_error(w->ctx, PK_ERR_CAIRO, "drawing failed: %s", cairo_status_to_string(cairo_status(cr)));
     if (stats)
         *stats = R.stats;
+    return rc;
+}
+
+int pk_render_features(struct pk_worker *w, const struct pk_render_layers *layers, int i, const double box[4],
+                       double zoom, pk_render_feature_fn fn, void *arg)
+{
+    struct pk_render_view view = {.zoom = zoom, .bbox = {box[0], box[1], box[2], box[3]}, .width = 1, .height = 1};
+    struct render R = {.w = w, .view = &view, .layer = &layers->style->layers[i], .each = fn, .each_arg = arg};
+    int rc = check_view(w->ctx, &view);
+    if (rc != PK_OK)
+        return rc;
+    R.to_merc = pk_worker_transform(w, 3857, &rc);
+    if (rc == PK_OK)
+        rc = store_box(&R, 0);
+    R.ev.zoom = zoom;
+    if (rc == PK_OK && (layers->layers[i].ref.id || layers->layers[i].npolys))
+        rc = draw_layer(&R, &layers->layers[i]);
+    pk_style_eval_reset(&R.ev);
     return rc;
 }

@@ -47,6 +47,8 @@ static const struct prop_def props[PK_P_COUNT] = {
     [PK_P_TEXT_HALO_COLOR] = {"text-halo-color", PK_STYLE_SYMBOL, 0, K_COLOR, "rgba(0,0,0,0)", 0, NULL},
     [PK_P_TEXT_HALO_WIDTH] = {"text-halo-width", PK_STYLE_SYMBOL, 0, K_NUMBER, NULL, 0, NULL},
     [PK_P_TEXT_FONT] = {"text-font", PK_STYLE_SYMBOL, 1, K_TEXTS, NULL, 0, NULL},
+    [PK_P_SYMBOL_PLACEMENT] = {"symbol-placement", PK_STYLE_SYMBOL, 1, K_TEXT, "point", 0, "|point|line|line-center|"},
+    [PK_P_SYMBOL_SPACING] = {"symbol-spacing", PK_STYLE_SYMBOL, 1, K_NUMBER, NULL, 250, NULL},
 };
 
 static const char *const layer_types[] = {"background", "fill", "line", "circle", "symbol"};
@@ -224,6 +226,10 @@ static int read_source(struct reader *rd, struct pk_style_layer *l, struct json_
         return pk_error(rd->ctx, PK_ERR_NOMEM, "out of memory reading style %s", rd->name);
     struct pk_layer_ref ref;
     int rc = rd->store ? pk_layer_find(rd->store, l->source_layer, &ref) : PK_OK;
+    if (rc == PK_ERR_NOTFOUND && !strcmp(l->source_layer, PK_STYLE_LABELS_LAYER)) {
+        pk_error_clear(pk_store_ctx(rd->store)); /* the labels of the polygon layers (render.c) */
+        return PK_OK;
+    }
     if (rc == PK_ERR_NOTFOUND)
         return pk_error(rd->ctx, rc, "%s: style layer '%s': source-layer '%s' is not a layer of the store",
                         rd->name, l->id, l->source_layer);

@@ -139,8 +139,15 @@ enum pk_prop {
     PK_P_CIRCLE_STROKE_COLOR, PK_P_CIRCLE_STROKE_WIDTH,
     PK_P_TEXT_FIELD, PK_P_TEXT_SIZE, PK_P_TEXT_COLOR, PK_P_TEXT_HALO_COLOR,
     PK_P_TEXT_HALO_WIDTH, PK_P_TEXT_FONT,
+    PK_P_SYMBOL_PLACEMENT, PK_P_SYMBOL_SPACING,
     PK_P_COUNT
 };
+
+/* The source layer that, when the store has no layer of that name, stands
+ * for the tile contract's `labels` layer (a point inside each named polygon,
+ * with layer, fid and name), so styles written for the tiles render
+ * straight from the store. */
+#define PK_STYLE_LABELS_LAYER "labels"
 
 struct pk_style_layer {
     char *id;

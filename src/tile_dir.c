@@ -1,5 +1,6 @@
 /* tile_dir.c — the folder tile sink: z/x/y.pbf files (uncompressed MVT, so
- * any static web server can serve them) and a TileJSON 3.0.0 document,
+ * any static web server can serve them) or z/x/y.png raster tiles, and a
+ * TileJSON 3.0.0 document,
  * tiles.json, written in "<path>.tmp-XXXXXX" and renamed into place at
  * finish. Also the recursive removal used by the sinks. */
 #define _XOPEN_SOURCE 700
@@ -21,6 +22,7 @@ struct dir_sink {
     char *path, *tmp;
     char *tilejson;
     struct pk_tbuf raw;
+    int png;               /* PNG images written as z/x/y.png; else MVT, gunzipped to z/x/y.pbf */
 };
 
 static int remove_entry(const char *p, const struct stat *st, int flag, struct FTW *ftw)
@@ -67,6 +69,7 @@ static int dir_open(struct pk_ctx *ctx, const char *path, const struct pk_tile_m
     }
     s->base.ops = &pk_tile_dir_ops;
     s->base.ctx = ctx;
+    s->png = pk_tile_meta_png(meta);
     snprintf(s->tmp, n, "%s.tmp-XXXXXX", path);
     if (!mkdtemp(s->tmp)) {
         rc = pk_error(ctx, PK_ERR_IO, "cannot create a folder beside '%s': %s", path, strerror(errno));
@@ -113,10 +116,11 @@ static int make_dir(struct pk_ctx *ctx, const char *dir)
 static int dir_put(struct pk_tile_sink *base, int z, uint32_t x, uint32_t y, const void *data, size_t len)
 {
     struct dir_sink *s = (struct dir_sink *)base;
-    int rc = pk_tile_check_put(base->ctx, z, x, y, data, len);
+    int rc = s->png ? pk_tile_check_put_png(base->ctx, z, x, y, data, len)
+                    : pk_tile_check_put(base->ctx, z, x, y, data, len);
     if (rc != PK_OK)
         return rc;
-    if (pk_gunzip(data, len, &s->raw) != 0)
+    if (!s->png && pk_gunzip(data, len, &s->raw) != 0)
         return pk_error(base->ctx, PK_ERR_ARGS, "tile %d/%u/%u is not gzip data", z, x, y);
     char file[4096];
     snprintf(file, sizeof file, "%s/%d", s->tmp, z);
@@ -125,8 +129,9 @@ static int dir_put(struct pk_tile_sink *base, int z, uint32_t x, uint32_t y, con
     snprintf(file, sizeof file, "%s/%d/%u", s->tmp, z, x);
     if ((rc = make_dir(base->ctx, file)) != PK_OK)
         return rc;
-    snprintf(file, sizeof file, "%s/%d/%u/%u.pbf", s->tmp, z, x, y);
-    return write_new_file(base->ctx, file, s->raw.data, s->raw.len);
+    snprintf(file, sizeof file, "%s/%d/%u/%u.%s", s->tmp, z, x, y, s->png ? "png" : "pbf");
+    return s->png ? write_new_file(base->ctx, file, data, len)
+                  : write_new_file(base->ctx, file, s->raw.data, s->raw.len);
 }
 
 static void dir_abort(struct pk_tile_sink *base)

@@ -1,6 +1,7 @@
 /* tile_mbtiles.c — the MBTiles 1.3 tile sink: an SQLite file with the
  * metadata table (name, format pbf, bounds, center, zooms, json with
- * vector_layers), gzipped MVT tiles deduplicated through the images/map
+ * vector_layers; or format png for raster tiles), gzipped MVT tiles (or
+ * PNG images) deduplicated through the images/map
  * schema with a tiles view, rows in the TMS scheme (y flipped). Written as
  * "<path>.part", committed every 1000 tiles, renamed into place at finish;
  * an unfinished .part can be reopened with pk_mbtiles_resume. */
@@ -24,6 +25,7 @@ struct mbtiles_sink {
     char *path, *tmp;
     sqlite3_stmt *find_image, *add_image, *add_map, *has, *count;
     long long pending;              /* tiles put since the last commit */
+    int png;                        /* PNG images (format png), else gzipped MVT */
 };
 
 static const char *SCHEMA =
@@ -101,15 +103,16 @@ static int write_metadata(struct mbtiles_sink *s, const struct pk_tile_meta *m)
     snprintf(center, sizeof center, "%.7f,%.7f,%d", m->center[0], m->center[1], (int)m->center[2]);
     snprintf(minz, sizeof minz, "%d", m->minzoom);
     snprintf(maxz, sizeof maxz, "%d", m->maxzoom);
-    char *json = pk_tile_meta_vector_layers_json(m, 1);
+    int png = pk_tile_meta_png(m);
+    char *json = png ? NULL : pk_tile_meta_vector_layers_json(m, 1);
     sqlite3_stmt *st = NULL;
-    if (!json)
+    if (!png && !json)
         return pk_error(s->base.ctx, PK_ERR_NOMEM, "out of memory");
     int rc = sqlite3_prepare_v2(s->db, "INSERT OR REPLACE INTO metadata (name, value) VALUES (?, ?)", -1,
                                 &st, NULL) == SQLITE_OK ? PK_OK : db_error(s, "cannot write");
-    const char *rows[][2] = {{"name", m->name}, {"format", "pbf"}, {"bounds", bounds},
+    const char *rows[][2] = {{"name", m->name}, {"format", png ? "png" : "pbf"}, {"bounds", bounds},
                              {"center", center}, {"minzoom", minz}, {"maxzoom", maxz},
-                             {"json", json}, {"type", "overlay"}, {"version", "1"},
+                             {"json", json}, {"type", png ? "baselayer" : "overlay"}, {"version", "1"},
                              {"description", m->description}, {"attribution", m->attribution}};
     for (size_t i = 0; rc == PK_OK && i < sizeof rows / sizeof rows[0]; i++)
         rc = put_meta(s, st, rows[i][0], rows[i][1]);
@@ -170,6 +173,7 @@ static int open_sink(struct pk_ctx *ctx, const char *path, const struct pk_tile_
     }
     s->base.ops = &pk_tile_mbtiles_ops;
     s->base.ctx = ctx;
+    s->png = pk_tile_meta_png(meta);
     int exists = access(s->tmp, F_OK) == 0;
     if (resume && !exists)
         rc = pk_error(ctx, PK_ERR_NOTFOUND, "no unfinished '%s' to resume", s->tmp);
@@ -260,7 +264,8 @@ static int mbtiles_put(struct pk_tile_sink *base, int z, uint32_t x, uint32_t y,
                        size_t len)
 {
     struct mbtiles_sink *s = as_mbtiles(base);
-    int rc = pk_tile_check_put(base->ctx, z, x, y, data, len);
+    int rc = s->png ? pk_tile_check_put_png(base->ctx, z, x, y, data, len)
+                    : pk_tile_check_put(base->ctx, z, x, y, data, len);
     if (rc != PK_OK)
         return rc;
     if (len > INT32_MAX)

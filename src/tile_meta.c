@@ -26,10 +26,25 @@ int pk_tile_check_put(struct pk_ctx *ctx, int z, uint32_t x, uint32_t y, const v
     return PK_OK;
 }
 
+int pk_tile_meta_png(const struct pk_tile_meta *m) { return m->format && !strcmp(m->format, "png"); }
+
+int pk_tile_check_put_png(struct pk_ctx *ctx, int z, uint32_t x, uint32_t y, const void *data, size_t len)
+{
+    static const unsigned char sig[8] = {0x89, 'P', 'N', 'G', '\r', '\n', 0x1a, '\n'};
+    int rc = pk_tile_check_zxy(ctx, z, x, y);
+    if (rc != PK_OK)
+        return rc;
+    if (len < 8 || len > UINT32_MAX || memcmp(data, sig, 8) != 0)
+        return pk_error(ctx, PK_ERR_ARGS, "tile %d/%u/%u (%zu bytes) is not a PNG image", z, x, y, len);
+    return PK_OK;
+}
+
 int pk_tile_meta_check(struct pk_ctx *ctx, const struct pk_tile_meta *m)
 {
     if (!m->name || !*m->name)
         return pk_error(ctx, PK_ERR_ARGS, "a tileset needs a name");
+    if (m->format && strcmp(m->format, "pbf") && strcmp(m->format, "png"))
+        return pk_error(ctx, PK_ERR_ARGS, "tile format '%s': expected pbf or png", m->format);
     if (m->minzoom < 0 || m->maxzoom > 30 || m->minzoom > m->maxzoom)
         return pk_error(ctx, PK_ERR_ARGS, "zooms %d..%d are not within 0..30 in order", m->minzoom,
                         m->maxzoom);
@@ -108,8 +123,9 @@ char *pk_tile_meta_vector_layers_json(const struct pk_tile_meta *m, int wrap)
 
 char *pk_tile_meta_pmtiles_json(const struct pk_tile_meta *m)
 {
-    json_object *o = json_object_new_object(), *arr = vector_layers(m);
-    if (!o || !arr) {
+    int png = pk_tile_meta_png(m);
+    json_object *o = json_object_new_object(), *arr = png ? NULL : vector_layers(m);
+    if (!o || (!png && !arr)) {
         json_object_put(o);
         json_object_put(arr);
         return NULL;
@@ -117,8 +133,11 @@ char *pk_tile_meta_pmtiles_json(const struct pk_tile_meta *m)
     json_object_object_add(o, "name", json_object_new_string(m->name));
     add_optional(o, "description", m->description);
     add_optional(o, "attribution", m->attribution);
-    json_object_object_add(o, "type", json_object_new_string("overlay"));
-    json_object_object_add(o, "vector_layers", arr);
+    json_object_object_add(o, "type", json_object_new_string(png ? "baselayer" : "overlay"));
+    if (png)
+        json_object_object_add(o, "format", json_object_new_string("png"));
+    else
+        json_object_object_add(o, "vector_layers", arr);
     return to_text(o);
 }
 
@@ -132,15 +151,16 @@ static json_object *doubles(const double *v, int n)
 
 char *pk_tile_meta_tilejson(const struct pk_tile_meta *m)
 {
-    json_object *o = json_object_new_object(), *arr = vector_layers(m), *tiles = json_object_new_array();
-    if (!o || !arr || !tiles) {
+    int png = pk_tile_meta_png(m);
+    json_object *o = json_object_new_object(), *arr = png ? NULL : vector_layers(m), *tiles = json_object_new_array();
+    if (!o || (!png && !arr) || !tiles) {
         json_object_put(o);
         json_object_put(arr);
         json_object_put(tiles);
         return NULL;
     }
     json_object_object_add(o, "tilejson", json_object_new_string("3.0.0"));
-    json_object_array_add(tiles, json_object_new_string("{z}/{x}/{y}.pbf"));
+    json_object_array_add(tiles, json_object_new_string(png ? "{z}/{x}/{y}.png" : "{z}/{x}/{y}.pbf"));
     json_object_object_add(o, "tiles", tiles);
     json_object_object_add(o, "name", json_object_new_string(m->name));
     add_optional(o, "description", m->description);
@@ -150,7 +170,10 @@ char *pk_tile_meta_tilejson(const struct pk_tile_meta *m)
     json_object_object_add(o, "maxzoom", json_object_new_int(m->maxzoom));
     json_object_object_add(o, "bounds", doubles(m->bounds, 4));
     json_object_object_add(o, "center", doubles(m->center, 3));
-    json_object_object_add(o, "vector_layers", arr);
+    if (png)
+        json_object_object_add(o, "format", json_object_new_string("png"));
+    else
+        json_object_object_add(o, "vector_layers", arr);
     return to_text(o);
 }
 

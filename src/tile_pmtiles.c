@@ -53,6 +53,7 @@ struct pm_sink {
     char *meta_json;
     int minzoom, maxzoom;
     double bounds[4], center[3];
+    int png;                     /* PNG images, stored uncompressed; else gzipped MVT */
 };
 
 uint64_t pk_pmtiles_tile_id(int z, uint32_t x, uint32_t y)
@@ -132,6 +133,7 @@ static int pm_open(struct pk_ctx *ctx, const char *path, const struct pk_tile_me
     s->base.ctx = ctx;
     s->minzoom = meta->minzoom;
     s->maxzoom = meta->maxzoom;
+    s->png = pk_tile_meta_png(meta);
     memcpy(s->bounds, meta->bounds, sizeof s->bounds);
     memcpy(s->center, meta->center, sizeof s->center);
     snprintf(s->tmp, n, "%s.tmp-XXXXXX", path);
@@ -277,7 +279,8 @@ static int remember_id(struct pm_sink *s, uint64_t id)
 static int pm_put(struct pk_tile_sink *base, int z, uint32_t x, uint32_t y, const void *data, size_t len)
 {
     struct pm_sink *s = (struct pm_sink *)base;
-    int rc = pk_tile_check_put(base->ctx, z, x, y, data, len);
+    int rc = s->png ? pk_tile_check_put_png(base->ctx, z, x, y, data, len)
+                    : pk_tile_check_put(base->ctx, z, x, y, data, len);
     if (rc != PK_OK)
         return rc;
     if (s->ntiles == s->cap_tiles) {
@@ -432,8 +435,8 @@ static void make_header(const struct pm_sink *s, const struct layout *l, uint8_t
         put_u64(h + 8 + 8 * i, fields[i]);
     h[96] = 1;  /* clustered */
     h[97] = 2;  /* internal compression: gzip */
-    h[98] = 2;  /* tile compression: gzip */
-    h[99] = 1;  /* tile type: MVT */
+    h[98] = s->png ? 1 : 2;  /* tile compression: none (PNG) or gzip (MVT) */
+    h[99] = s->png ? 2 : 1;  /* tile type: PNG or MVT */
     h[100] = (uint8_t)s->minzoom;
     h[101] = (uint8_t)s->maxzoom;
     put_position(h + 102, s->bounds[0], s->bounds[1]);

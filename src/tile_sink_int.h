@@ -17,7 +17,9 @@
  * output of pk_mvt_tile_serialize with gzip = 1) in the XYZ scheme (y = 0
  * at the north); each sink stores them as its format wants. One sink is
  * used by one thread at a time; errors are recorded in the ctx given to
- * open. */
+ * open. A tileset of PNG images (meta->format "png", raster tiles) takes
+ * PNG data as it is: MBTiles format png, PMTiles tile type png with no
+ * tile compression, folders of z/x/y.png. */
 #ifndef PLANKIT_TILE_SINK_INT_H
 #define PLANKIT_TILE_SINK_INT_H
 
@@ -50,6 +52,8 @@ struct pk_tile_meta {
     int minzoom, maxzoom;
     const struct pk_tile_layer_meta *layers;
     int nlayers;
+    const char *format;                /* NULL or "pbf": gzipped MVT tiles; "png": PNG images
+                                        * (raster tiles: no vector_layers, stored as given) */
 };
 
 /* The part every sink starts with; each format extends it. */
@@ -91,6 +95,12 @@ int pk_tile_check_zxy(struct pk_ctx *ctx, int z, uint32_t x, uint32_t y);
 /* What every put checks: z/x/y is a tile, len > 0 and fits 32 bits, and
  * the data starts with the gzip magic bytes. PK_ERR_ARGS otherwise. */
 int pk_tile_check_put(struct pk_ctx *ctx, int z, uint32_t x, uint32_t y, const void *data, size_t len);
+
+/* 1 when the tileset holds PNG images (meta->format "png"), 0 for MVT. */
+int pk_tile_meta_png(const struct pk_tile_meta *meta);
+/* What every put of a PNG tileset checks: z/x/y is a tile, len fits 32
+ * bits and the data starts with the PNG signature. PK_ERR_ARGS otherwise. */
+int pk_tile_check_put_png(struct pk_ctx *ctx, int z, uint32_t x, uint32_t y, const void *data, size_t len);
 
 /* Metadata checks shared by the sinks: name set, zooms 0..30 in order,
  * bounds within the world, every layer with an id. PK_ERR_ARGS otherwise. */

@@ -1,9 +1,10 @@
 /* cmd_tiles.c — `plankit tiles <verb>`: vector (export vector tiles of
- * layers). A small verb table, so more verbs (preview) sit next to it. */
+ * layers). A small verb table, so more verbs (preview, raster) sit next to it. */
 #include <stdlib.h>
 #include <string.h>
 
 #include "cli.h"
+#include "raster_cli.h"
 #include "webmap_cli.h"
 
 #define USAGE_VECTOR                                                                              \
@@ -32,6 +33,7 @@
 const char usage_tiles[] = "usage: plankit tiles <verb> [options]\n\n"
     "Verbs:\n"
     "  vector    write vector tiles of store layers (MBTiles, PMTiles or a z/x/y folder)\n"
+    "  raster    draw PNG raster tiles of a MapLibre style ('plankit tiles raster --help')\n"
     "  preview   write a web map page for tiles ('plankit tiles preview --help')\n\n" USAGE_VECTOR
     "\nOptions of every verb: -s/--store PATH, -q/--quiet, -v/--verbose, -h/--help\n";
 
@@ -153,7 +155,7 @@ static int verb_vector(struct cli *cli, int argc, char **argv)
 
 int cmd_tiles(struct cli *cli, int argc, char **argv)
 {
-    static const char *const names[] = {"vector", "preview"};
-    static int (*const fns[])(struct cli *, int, char **) = {verb_vector, cmd_tiles_preview};
+    static const char *const names[] = {"vector", "preview", "raster"};
+    static int (*const fns[])(struct cli *, int, char **) = {verb_vector, cmd_tiles_preview, cmd_tiles_raster};
     return cli_dispatch_verb(cli, "tiles", usage_tiles, argc, argv, names, fns, sizeof names / sizeof names[0]);
 }

@@ -7,6 +7,7 @@
 #include "plankit/manifest.h"
 #include "plankit/overlay.h"
 #include "plankit/query.h"
+#include "plankit/raster.h"
 #include "plankit/store.h"
 #include "plankit/table.h"
 #include "plankit/task.h"
