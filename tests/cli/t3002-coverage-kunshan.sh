@@ -197,11 +197,11 @@ expect_eq "--bbox with --pillar 开放之城 keeps only that pillar" "$(bbox_sql
 
 # --- formats: GeoJSON carries the towns' geometries, CSV parses, tables align CJK
 pk coverage --by towns --format geojson >"$WORK/cov.geojson"
-if python3 - "$WORK/cov.geojson" <<'EOF'; then ok "coverage GeoJSON: 12 towns with polygons, summary rows without"; else not_ok "coverage GeoJSON"; fi
+if python3 - "$WORK/cov.geojson" <<'EOF'; then ok "coverage GeoJSON: the 12 towns with polygons, no summary rows"; else not_ok "coverage GeoJSON"; fi
 import json, sys
 d = json.load(open(sys.argv[1]))
 f = d["features"]
-assert d["type"] == "FeatureCollection" and len(f) == 14, len(f)
+assert d["type"] == "FeatureCollection" and len(f) == 12, len(f)
 towns = [x for x in f if x["properties"]["fid"] is not None]
 assert len(towns) == 12
 for x in towns:
