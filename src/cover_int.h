@@ -11,6 +11,11 @@ struct pk_cover_filter {
     int include_citywide;
 };
 
+/* Which links cover area (SQL on k = pk_task_links, l = pk_layers); links
+ * of city-wide tasks do too. */
+#define PK_COVER_ROLE_SQL \
+    "(k.role = 'covers' OR (k.role = 'located-in' AND l.kind = 'zone'))"
+
 /* One covering geometry: a linked feature or a footprint. */
 struct pk_cover_src {
     GEOSGeometry *g;        /* store CRS, owned */
@@ -20,6 +25,10 @@ struct pk_cover_src {
                              * when g is one convex polygon without holes (else NULL) */
     int nconvex;            /* its vertices (without the closing one) */
     long long layer_id, fid;/* linked feature (layer_id 0 for footprints) */
+    int covers_area;        /* counts as covered area: footprints, links with role covers,
+                             * located-in links to a zone layer's feature, links of city-wide
+                             * tasks. Other links (located-in a district, serves, affects, ...)
+                             * make the task concern what they meet but cover none of it */
     long long footprint_id;
     char what[160];         /* "towns:周庄镇" or "footprint #3" */
     int *tasks;             /* indices into the set's task_ids */

@@ -12,6 +12,7 @@
 #include "spatial_int.h"
 #include "worker_int.h"
 
+/* qsort/bsearch order of task ids (byte order, as SQLite's ORDER BY). */
 static int cmp_str(const void *a, const void *b)
 {
     return strcmp(*(char *const *)a, *(char *const *)b);
@@ -27,12 +28,11 @@ int pk_cover_task_index(const struct pk_cover_set *cs, const char *id)
 /* The filtered task list (sorted by id) and which are city-wide. */
 static int load_tasks(struct pk_store *store, struct pk_cover_set *cs, const struct pk_cover_filter *f)
 {
-    char *sql = sqlite3_mprintf("SELECT id, citywide FROM pk_tasks WHERE (?1 IS NULL OR classification=?1)"
-                                " AND (?2 IS NULL OR status=?2) AND (?3 = 0 OR (coalesce(start_year, 0) <= ?3"
-                                " AND coalesce(end_year, 9999) >= ?3)) ORDER BY id");
+    static const char sql[] = "SELECT id, citywide FROM pk_tasks WHERE (?1 IS NULL OR classification=?1)"
+                              " AND (?2 IS NULL OR status=?2) AND (?3 = 0 OR (coalesce(start_year, 0) <= ?3"
+                              " AND coalesce(end_year, 9999) >= ?3)) ORDER BY id";
     sqlite3_stmt *st;
     int rc = pk_sql_prepare(store, sql, &st);
-    sqlite3_free(sql);
     if (rc != PK_OK)
         return rc;
     pk_sql_bind_text(st, 1, f->classification);
@@ -66,6 +66,8 @@ static int load_tasks(struct pk_store *store, struct pk_cover_set *cs, const str
     return rc;
 }
 
+/* A new, zeroed source at the end of cs->src (owned by cs); NULL when out of
+ * memory. Pointers to earlier sources move: take them after loading. */
 static struct pk_cover_src *new_src(struct pk_cover_set *cs)
 {
     if (cs->nsrc == cs->cap) {
@@ -95,6 +97,8 @@ static int src_add_task(struct pk_cover_set *cs, struct pk_cover_src *s, int tas
     return PK_OK;
 }
 
+/* The index of task id in cs, or -1 when the filter left it out (not
+ * selected, or citywide without include_citywide). */
 static int usable_task(const struct pk_cover_set *cs, const struct pk_cover_filter *f, const char *id)
 {
     int t = pk_cover_task_index(cs, id);
@@ -110,19 +114,27 @@ static int load_links(struct pk_store *store, struct pk_cover_set *cs, const str
                       struct pk_spatial *sp)
 {
     sqlite3_stmt *st;
-    int rc = pk_sql_prepare(store, "SELECT k.task_id, k.layer_id, k.fid, l.name, k.role FROM pk_task_links k"
-                                   " JOIN pk_layers l ON l.id=k.layer_id ORDER BY k.layer_id, k.fid", &st);
+    /* one source per linked feature and role; a role that does not cover
+     * area is named in what the source is called (the 'via' of queries) */
+    int rc = pk_sql_prepare(store, "SELECT k.task_id, k.layer_id, k.fid, l.name, k.role, (" PK_COVER_ROLE_SQL
+                                   " OR t.citywide = 1) AS area FROM pk_task_links k JOIN pk_layers l ON l.id=k.layer_id"
+                                   " JOIN pk_tasks t ON t.id=k.task_id ORDER BY k.layer_id, k.fid, k.role, area", &st);
     if (rc != PK_OK)
         return rc;
     struct pk_cover_src *cur = NULL;
     struct pk_layer_ref ref = {0};
+    char cur_role[64] = "";
     int step;
     while (rc == PK_OK && (step = sqlite3_step(st)) == SQLITE_ROW) {
         int t = usable_task(cs, f, (const char *)sqlite3_column_text(st, 0));
         if (t < 0)
             continue;
         long long layer_id = sqlite3_column_int64(st, 1), fid = sqlite3_column_int64(st, 2);
-        if (!cur || cur->layer_id != layer_id || cur->fid != fid) {
+        const char *role = (const char *)sqlite3_column_text(st, 4);
+        int area = sqlite3_column_int(st, 5);
+        if (!cur || cur->layer_id != layer_id || cur->fid != fid || strcmp(cur_role, role ? role : "") ||
+            cur->covers_area != area) {
+            snprintf(cur_role, sizeof cur_role, "%s", role ? role : "");
             if (ref.id != layer_id)
                 rc = pk_layer_find(store, (const char *)sqlite3_column_text(st, 3), &ref);
             if (rc != PK_OK)
@@ -141,13 +153,19 @@ static int load_links(struct pk_store *store, struct pk_cover_set *cs, const str
             cur->g = g;
             cur->layer_id = layer_id;
             cur->fid = fid;
-            snprintf(cur->what, sizeof cur->what, "%s:%lld", ref.name, fid);
+            cur->covers_area = area;
             char *label = NULL;
             if ((rc = pk_layer_feature_label(store, &ref, fid, &label)) != PK_OK)
                 break;
             if (label)
                 snprintf(cur->what, sizeof cur->what, "%s:%s", ref.name, label);
+            else
+                snprintf(cur->what, sizeof cur->what, "%s:%lld", ref.name, fid);
             free(label);
+            if (!cur->covers_area) {
+                size_t used = strlen(cur->what);
+                snprintf(cur->what + used, sizeof cur->what - used, " (%s)", cur_role);
+            }
         }
         rc = src_add_task(cs, cur, t);
     }
@@ -157,6 +175,7 @@ static int load_links(struct pk_store *store, struct pk_cover_set *cs, const str
     return rc;
 }
 
+/* Footprints: one source each (a footprint belongs to one task). */
 static int load_footprints(struct pk_store *store, struct pk_cover_set *cs, const struct pk_cover_filter *f)
 {
     sqlite3_stmt *st;
@@ -184,6 +203,7 @@ static int load_footprints(struct pk_store *store, struct pk_cover_set *cs, cons
         }
         s->g = g;
         s->footprint_id = id;
+        s->covers_area = 1;
         snprintf(s->what, sizeof s->what, "footprint #%lld", s->footprint_id);
         rc = src_add_task(cs, s, t);
     }
@@ -285,15 +305,20 @@ int pk_cover_set_load(struct pk_store *store, const struct pk_cover_filter *f, s
         GEOSSTRtree_insert_r(h, cs->tree, s->g, s);
     }
     pk_spatial_free(sp);
+    /* build the tree now (GEOS builds it on the first query), so that
+     * threads only read it */
+    if (rc == PK_OK && cs->nsrc > 0) {
+        GEOSGeometry *pt = GEOSGeom_createPointFromXY_r(h, 0, 0);
+        if (pt) {
+            GEOSSTRtree_query_r(h, cs->tree, pt, pk_cover_noop, NULL);
+            GEOSGeom_destroy_r(h, pt);
+        } else {
+            rc = pk_error_geos(ctx, "cannot index the covering geometries");
+        }
+    }
     if (rc != PK_OK) {
         pk_cover_set_free(cs);
         return rc;
-    }
-    /* build the tree now, so that threads only read it */
-    if (cs->nsrc > 0) {
-        GEOSGeometry *pt = GEOSGeom_createPointFromXY_r(h, 0, 0);
-        GEOSSTRtree_query_r(h, cs->tree, pt, pk_cover_noop, NULL);
-        GEOSGeom_destroy_r(h, pt);
     }
     *out = cs;
     return PK_OK;
@@ -331,6 +356,7 @@ struct collect {
     int nomem;
 };
 
+/* STRtree query callback: append the source to c (c->nomem on failure). */
 static void collect_cb(void *item, void *arg)
 {
     struct collect *c = arg;
@@ -349,6 +375,7 @@ static void collect_cb(void *item, void *arg)
     c->items[c->n++] = item;
 }
 
+/* Sources by address, which is their load order within cs->src. */
 static int cmp_src(const void *a, const void *b)
 {
     const struct pk_cover_src *x = *(struct pk_cover_src *const *)a, *y = *(struct pk_cover_src *const *)b;

@@ -46,6 +46,7 @@ struct coverage {
     struct pk_layer_ref layer;
     struct feature *feats;
     size_t nfeats, cap;
+    size_t *order;          /* feature indices, largest first (the order the pool takes them) */
     struct pk_worker_conf conf;
     int geojson_reproject;  /* GeoJSON is WGS84 (RFC 7946): store CRS -> EPSG:4326 */
     int with_accuracy;      /* GeoJSON of a layer with an accuracy field: carry it */
@@ -315,9 +316,10 @@ static int covered_area(struct job *j, double *covered)
 }
 
 /* Find the covering geometries that touch F: tasks are marked in f, and
- * the polygons that overlap F by at least PK_MIN_OVERLAP_M2 are kept in j. A
- * source linked to F itself covers F whole (*full). Contact with lines and
- * points is tested with GEOS. */
+ * the polygons that overlap F by at least PK_MIN_OVERLAP_M2 and cover area
+ * (cover_int.h: not a located-in link to a district, ...) are kept in j. A
+ * source linked to F itself that covers area covers F whole (*full).
+ * Contact with lines and points is tested with GEOS. */
 static int find_cover(struct job *j, struct coverage *C, struct feature *f, int polygonal, int *full)
 {
     GEOSContextHandle_t h = pk_geos(j->t->ctx);
@@ -336,7 +338,7 @@ static int find_cover(struct job *j, struct coverage *C, struct feature *f, int 
         double overlap = 0;
         int inside = 0, meets = 0;
         if (s->layer_id == C->layer.id && s->fid == f->fid) {
-            *full = 1;
+            *full |= s->covers_area; /* (a located-in link to a town concerns it, covers none of it) */
             mark(f, s);
         } else if (!polygonal || !s->polygonal) {
             const GEOSPreparedGeometry *pF = job_prepared(j);
@@ -345,6 +347,8 @@ static int find_cover(struct job *j, struct coverage *C, struct feature *f, int 
                 mark(f, s);
         } else if ((rc = polygon_overlap(j, s, &overlap, &inside)) == PK_OK && overlap >= PK_MIN_OVERLAP_M2) {
             mark(f, s);
+            if (!s->covers_area)
+                continue;
             j->over[j->ncover] = overlap;
             j->inside[j->ncover] = inside;
             j->cover[j->ncover++] = s;
@@ -381,7 +385,7 @@ static void compute_feature(void *state, size_t i, void *arg)
 {
     struct pk_worker *t = state;
     struct coverage *C = arg;
-    struct feature *f = &C->feats[i];
+    struct feature *f = &C->feats[C->order[i]];
     if (!t || t->rc != PK_OK) {
         f->rc = PK_ERR_NOMEM;
         snprintf(f->err, sizeof f->err, "cannot start a worker thread");
@@ -556,9 +560,47 @@ static int build_table(struct coverage *C, struct pk_table **out)
     return PK_OK;
 }
 
+/* A feature's place in the work order: its vertex count and index. */
+struct costed {
+    size_t cost, index;
+};
+
+static int by_cost_desc(const void *a, const void *b)
+{
+    const struct costed *x = a, *y = b;
+    if (x->cost != y->cost)
+        return x->cost < y->cost ? 1 : -1;
+    return x->index < y->index ? -1 : 1;
+}
+
+/* C->order: the features largest first (by vertex count), so that each
+ * chunk's last items, which one thread finishes while the other waits at
+ * the chunk's end, are small ones. Results stay in the layer's order (each
+ * feature has its own slot). Returns PK_OK or PK_ERR_NOMEM. */
+static int order_features(struct coverage *C)
+{
+    GEOSContextHandle_t h = pk_geos(pk_store_ctx(C->store));
+    size_t n = C->nfeats ? C->nfeats : 1;
+    struct costed *c = malloc(n * sizeof *c);
+    C->order = malloc(n * sizeof *C->order);
+    if (!c || !C->order) {
+        free(c);
+        return pk_error(pk_store_ctx(C->store), PK_ERR_NOMEM, "out of memory");
+    }
+    for (size_t i = 0; i < C->nfeats; i++) {
+        int nc = C->feats[i].geom ? GEOSGetNumCoordinates_r(h, C->feats[i].geom) : 0;
+        c[i] = (struct costed){nc > 0 ? (size_t)nc : 0, i};
+    }
+    qsort(c, C->nfeats, sizeof *c, by_cost_desc);
+    for (size_t i = 0; i < C->nfeats; i++)
+        C->order[i] = c[i].index;
+    free(c);
+    return PK_OK;
+}
+
 /* Compute every feature across the pool, a chunk at a time (progress and
- * cancelling between chunks); the first failing feature's error is the
- * result. */
+ * cancelling between chunks) in C->order; the first failing feature's
+ * error is the result. */
 static int compute_all(struct coverage *C, struct pk_pool *pool, struct pk_worker *main_state,
                        pk_progress_fn progress, void *arg)
 {
@@ -567,12 +609,13 @@ static int compute_all(struct coverage *C, struct pk_pool *pool, struct pk_worke
     for (size_t done = 0; rc == PK_OK && done < C->nfeats; done += CHUNK) {
         size_t n = C->nfeats - done < CHUNK ? C->nfeats - done : CHUNK;
         struct coverage sub = *C;
-        sub.feats = C->feats + done;
+        sub.order = C->order + done;
         pk_pool_run(pool, main_state, n, compute_feature, &sub);
-        for (size_t i = done; i < done + n && rc == PK_OK; i++)
-            if (C->feats[i].rc != PK_OK)
-                rc = pk_error(ctx, C->feats[i].rc, "coverage: layer '%s' feature %lld: %s", C->layer.name,
-                              C->feats[i].fid, C->feats[i].err);
+        for (size_t k = done; k < done + n && rc == PK_OK; k++) {
+            const struct feature *f = &C->feats[C->order[k]];
+            if (f->rc != PK_OK)
+                rc = pk_error(ctx, f->rc, "coverage: layer '%s' feature %lld: %s", C->layer.name, f->fid, f->err);
+        }
         if (rc == PK_OK && progress && !progress((double)(done + n) / (double)C->nfeats, NULL, arg))
             rc = pk_error(ctx, PK_ERR_CANCELLED, "coverage: cancelled");
     }
@@ -610,6 +653,8 @@ int pk_coverage(struct pk_store *store, const struct pk_coverage_opts *opts, str
         C.with_accuracy = has > 0;
     }
     rc = read_features(&C);
+    if (rc == PK_OK)
+        rc = order_features(&C);
     struct pk_pool *pool = NULL;
     struct pk_worker main_state;
     int main_ready = 0;
@@ -632,6 +677,7 @@ int pk_coverage(struct pk_store *store, const struct pk_coverage_opts *opts, str
         free(C.feats[i].accuracy);
     }
     free(C.feats);
+    free(C.order);
     pk_cover_set_free(C.cs);
     return rc;
 }

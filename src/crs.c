@@ -1,4 +1,9 @@
-/* crs.c — CRS codes, the choice of metric CRS and PROJ transforms. */
+/* crs.c — CRS codes, the choice of metric CRS and PROJ transforms.
+ *
+ * Transforms always use GIS axis order (x = longitude, y = latitude, as the
+ * store keeps coordinates), and each has its own PROJ context, so a worker
+ * thread makes its transforms once and uses them alone (worker.c). A point
+ * PROJ cannot transform is an error, never a silently moved point. */
 #include <ctype.h>
 #include <stdio.h>
 #include <math.h>
@@ -113,7 +118,11 @@ int pk_transform_new_defs(struct pk_ctx *ctx, const char *from, const char *to,
     *out = NULL;
     if (!tr)
         return pk_error(ctx, PK_ERR_NOMEM, "out of memory");
-    tr->pj_ctx = proj_context_create();
+    /* (a NULL context would be PROJ's shared default one, not thread-safe) */
+    if (!(tr->pj_ctx = proj_context_create())) {
+        free(tr);
+        return pk_error(ctx, PK_ERR_NOMEM, "out of memory");
+    }
     proj_log_level(tr->pj_ctx, PJ_LOG_NONE); /* failures are reported through ctx, not stderr */
     PJ *raw = proj_create_crs_to_crs(tr->pj_ctx, from, to, NULL);
     if (raw) {
@@ -162,6 +171,8 @@ int pk_transform_xy(struct pk_transform *tr, double *xy, size_t n)
     return 1;
 }
 
+/* GEOSGeom_transformXY_r callback: one point through the transform
+ * (userdata); 0 stops the transform when PROJ gives no finite answer. */
 static int transform_cb(double *x, double *y, void *userdata)
 {
     return pk_transform_point(userdata, x, y);
@@ -169,6 +180,12 @@ static int transform_cb(double *x, double *y, void *userdata)
 
 GEOSGeometry *pk_transform_geom(struct pk_ctx *ctx, struct pk_transform *tr, const GEOSGeometry *g)
 {
+    if (!tr) { /* the two CRSs are one (a worker's to_m in a metric store) */
+        GEOSGeometry *copy = GEOSGeom_clone_r(pk_geos(ctx), g);
+        if (!copy)
+            pk_error_geos(ctx, "cannot copy a geometry");
+        return copy;
+    }
     GEOSGeometry *out = GEOSGeom_transformXY_r(pk_geos(ctx), g, transform_cb, tr);
     if (!out)
         pk_error(ctx, PK_ERR_GDAL, "coordinates outside the CRS's area of use could not be transformed");

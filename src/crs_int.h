@@ -34,10 +34,12 @@ int pk_transform_new(struct pk_ctx *ctx, int from_srid, int to_srid, struct pk_t
 int pk_transform_new_defs(struct pk_ctx *ctx, const char *from, const char *to,
                           struct pk_transform **out);
 void pk_transform_free(struct pk_transform *tr);
-/* Transformed copy of g; NULL with the error in ctx when a point fails.
- * Caller frees with GEOSGeom_destroy_r. */
+/* Transformed copy of g (a plain copy when tr is NULL: no transform is
+ * needed); NULL with the error in ctx when a point fails. Caller frees with
+ * GEOSGeom_destroy_r. */
 GEOSGeometry *pk_transform_geom(struct pk_ctx *ctx, struct pk_transform *tr, const GEOSGeometry *g);
-/* Transform one point in place. */
+/* Transform one point in place: 1, or 0 (the point unchanged) when PROJ
+ * gives no finite answer. */
 int pk_transform_point(struct pk_transform *tr, double *x, double *y);
 
 /* Transform n x,y pairs in place; 0 if a point fails (xy is then partly

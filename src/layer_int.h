@@ -29,7 +29,7 @@ int pk_layer_find(struct pk_store *store, const char *name, struct pk_layer_ref 
 int pk_layer_create_table(struct pk_store *store, struct pk_layer_ref *ref, int ncols, const char *const *names,
                           const char *const *types);
 
-/* Drop a layer's table, index and registry row (inside the caller's transaction). */
+/* Drop a layer's table, index, view and registry row (inside the caller's transaction). */
 int pk_layer_drop_tables(struct pk_store *store, const struct pk_layer_ref *ref, int keep_registry);
 
 /* The display name of feature fid (its layer's name field) in *out, NULL
@@ -78,5 +78,19 @@ int pk_layer_relink(struct pk_store *store, const struct pk_layer_ref *ref, cons
  * ones); *removed counts them. */
 int pk_layer_links_remove(struct pk_store *store, const struct pk_layer_ref *ref, const char *command,
                           const char *where, int with_label, long long *removed);
+
+/* The layer's read-only view named after it (lower case), over its table,
+ * registered in views_geometry_columns and as a vector coverage with the
+ * layer's title, so SQL, GDAL and QGIS see the layer by name (layer_view.c).
+ * Reads name, title and table from the registry row layer_id. Inside the
+ * caller's transaction. PK_ERR_EXISTS when another object of the store has
+ * that name. */
+int pk_layer_view_create(struct pk_store *store, long long layer_id);
+/* PK_ERR_EXISTS when an object of the store other than a layer's view is
+ * called name (the view of a layer called so would clash): checked early by
+ * the verbs that name a layer, before they do their work. */
+int pk_layer_view_name_free(struct pk_store *store, const char *name);
+/* Drop the views over table (lyr_<id>) and their registrations, if any. */
+int pk_layer_view_drop(struct pk_store *store, const char *table);
 
 #endif

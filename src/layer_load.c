@@ -122,8 +122,10 @@ const char *pk_layer_name_problem(const char *name)
 
 int pk_layer_name_valid(const char *name) { return pk_layer_name_problem(name) == NULL; }
 
-static int kind_valid(const char *kind)
+static int kind_valid(const char *kind, int no_geometry)
 {
+    if (no_geometry)
+        return !strcmp(kind, "table");
     return !strcmp(kind, "district") || !strcmp(kind, "zone") || !strcmp(kind, "line") ||
            !strcmp(kind, "point");
 }
@@ -240,10 +242,15 @@ static int pick_layer(struct loader *L)
  * columns, a lone DBF) is an error, not a layer of empty features. */
 static int require_geometry(struct loader *L)
 {
-    if (OGR_FD_GetGeomFieldCount(OGR_L_GetLayerDefn(L->lyr)) > 0)
+    int has = OGR_FD_GetGeomFieldCount(OGR_L_GetLayerDefn(L->lyr)) > 0;
+    if (has && L->opts->no_geometry)
+        return pk_error(L->ctx, PK_ERR_ARGS, "%s: --no-geometry, but the source has geometry: leave "
+                        "--no-geometry out", L->label);
+    if (has || L->opts->no_geometry)
         return PK_OK;
     return pk_error(L->ctx, PK_ERR_DATA, "%s: the source has no geometry: a CSV needs coordinate columns named "
-                    "X and Y, lon and lat, or 经度 and 纬度, or a WKT column", L->label);
+                    "X and Y, lon and lat, or 经度 and 纬度, or a WKT column (or give --no-geometry to load "
+                    "its rows as a table)", L->label);
 }
 
 static int apply_filter(struct loader *L)
@@ -387,7 +394,7 @@ static int create_layer(struct loader *L, const char *name)
 {
     struct pk_store *S = L->store;
     sqlite3_stmt *st;
-    const char *kind = L->opts->kind;
+    const char *kind = L->opts->no_geometry ? "table" : L->opts->kind;
     int rc;
     if (!kind) {
         OGRwkbGeometryType gt = wkbFlatten(OGR_L_GetGeomType(L->lyr));
@@ -435,6 +442,8 @@ static int create_layer(struct loader *L, const char *name)
         names[i] = L->cols[i].name, types[i] = L->cols[i].type;
     if (rc == PK_OK)
         rc = pk_layer_create_table(S, &L->ref, L->ncols, names, types);
+    if (rc == PK_OK)
+        rc = pk_layer_view_create(S, L->ref.id);
     free(names);
     free(types);
     L->next_fid = 1;
@@ -814,7 +823,7 @@ static int store_item(struct loader *L, struct item *it)
     if (it->fix == PK_GEOM_REPAIRED) {
         L->res.repaired++;
         rc = record_issue(L, f, fid, "repaired", it->detail);
-    } else if (it->fix == PK_GEOM_EMPTY) {
+    } else if (it->fix == PK_GEOM_EMPTY && !L->opts->no_geometry) { /* (a table's rows have none) */
         L->res.empty++;
         rc = record_issue(L, f, fid, "empty",
                           *it->detail ? it->detail : "empty geometry, stored without geometry");
@@ -1001,7 +1010,7 @@ static int finish_layer(struct loader *L)
     sqlite3_free(sql);
     if (rc != PK_OK)
         return rc;
-    pk_sql_bind_text(st, 1, family_type(L->family));
+    pk_sql_bind_text(st, 1, L->opts->no_geometry ? NULL : family_type(L->family));
     if (sqlite3_step(st) != SQLITE_DONE)
         rc = pk_error_db(S, "cannot update layer registry");
     sqlite3_finalize(st);
@@ -1091,6 +1100,27 @@ static int find_existing(struct loader *L, const char *name)
     return PK_OK;
 }
 
+/* The options that can be judged before the source is opened; sets L->label. */
+static int check_opts(struct loader *L)
+{
+    const struct pk_load_opts *opts = L->opts;
+    if (!opts->source)
+        return pk_error(L->ctx, PK_ERR_ARGS, "layer load: no source given");
+    snprintf(L->label, sizeof L->label, "layer load '%s'", opts->source);
+    if (opts->kind && !kind_valid(opts->kind, opts->no_geometry))
+        return pk_error(L->ctx, PK_ERR_ARGS, "%s: invalid --kind '%s': %s", L->label, opts->kind,
+                        opts->no_geometry ? "a layer loaded with --no-geometry is of kind table"
+                        : !strcmp(opts->kind, "table") ? "kind table is for sources without geometry "
+                          "(--no-geometry)" : "use district, zone, line or point");
+    if ((opts->key || opts->name_field) && opts->mode == PK_LOAD_APPEND)
+        return pk_error(L->ctx, PK_ERR_ARGS, "%s: --%s applies to a new or replaced layer, not to --append",
+                        L->label, opts->key ? "key" : "name-field");
+    if (opts->name && !pk_layer_name_valid(opts->name))
+        return pk_error(L->ctx, PK_ERR_ARGS, "%s: invalid layer name '%s': %s", L->label, opts->name,
+                        pk_layer_name_problem(opts->name));
+    return PK_OK;
+}
+
 int pk_layer_load(struct pk_store *store, const struct pk_load_opts *opts,
                   struct pk_load_result *result, pk_progress_fn progress, void *progress_arg)
 {
@@ -1102,21 +1132,11 @@ int pk_layer_load(struct pk_store *store, const struct pk_load_opts *opts,
     L.ctx = pk_store_ctx(store);
     L.opts = opts;
     L.metric_srid = pk_store_measure_srid(store);
-    if (!opts->source)
-        return pk_error(L.ctx, PK_ERR_ARGS, "layer load: no source given");
-    snprintf(L.label, sizeof L.label, "layer load '%s'", opts->source);
-    if (opts->kind && !kind_valid(opts->kind))
-        return pk_error(L.ctx, PK_ERR_ARGS, "%s: invalid --kind '%s': use district, zone, line or point",
-                        L.label, opts->kind);
-    if ((opts->key || opts->name_field) && opts->mode == PK_LOAD_APPEND)
-        return pk_error(L.ctx, PK_ERR_ARGS, "%s: --%s applies to a new or replaced layer, not to --append",
-                        L.label, opts->key ? "key" : "name-field");
-    if (opts->name && !pk_layer_name_valid(opts->name))
-        return pk_error(L.ctx, PK_ERR_ARGS, "%s: invalid layer name '%s': %s", L.label, opts->name,
-                        pk_layer_name_problem(opts->name));
+    if ((rc = check_opts(&L)) != PK_OK)
+        return rc;
     pk_gdal_capture(L.gdal, sizeof L.gdal); /* folded into the features' lines, or one line at the end */
     if ((rc = open_source(&L)) != PK_OK || (rc = pick_layer(&L)) != PK_OK || (rc = require_geometry(&L)) != PK_OK ||
-        (rc = apply_filter(&L)) != PK_OK || (rc = setup_transform(&L)) != PK_OK)
+        (rc = apply_filter(&L)) != PK_OK || (!opts->no_geometry && (rc = setup_transform(&L)) != PK_OK))
         goto done;
     if (opts->name)
         snprintf(name, sizeof name, "%s", opts->name);
@@ -1128,6 +1148,10 @@ int pk_layer_load(struct pk_store *store, const struct pk_load_opts *opts,
         goto done;
     }
 
+    if ((rc = pk_layer_view_name_free(store, name)) != PK_OK) {
+        pk_error_prefix(L.ctx, "%s", L.label);
+        goto done;
+    }
     if ((rc = find_existing(&L, name)) != PK_OK || (rc = plan_columns(&L)) != PK_OK ||
         (rc = pk_store_begin(store)) != PK_OK)
         goto done;
@@ -1136,6 +1160,12 @@ int pk_layer_load(struct pk_store *store, const struct pk_load_opts *opts,
      * dropped the layer since */
     if ((rc = find_existing(&L, name)) != PK_OK)
         goto done;
+    if (L.existed && opts->mode == PK_LOAD_APPEND && !strcmp(L.ref.kind, "table") != !!opts->no_geometry) {
+        rc = pk_error(L.ctx, PK_ERR_ARGS, "%s: layer '%s' %s", L.label, L.ref.name, opts->no_geometry
+                      ? "has geometry: rows without any cannot be appended to it"
+                      : "is a table without geometry: append rows to it with --no-geometry");
+        goto done;
+    }
     char old_key[128];
     snprintf(old_key, sizeof old_key, "%s", L.ref.key);
     if (L.existed && opts->mode == PK_LOAD_APPEND)

@@ -92,6 +92,9 @@ int pk_layer_create_table(struct pk_store *S, struct pk_layer_ref *ref, int ncol
 
 int pk_layer_drop_tables(struct pk_store *store, const struct pk_layer_ref *ref, int keep_registry)
 {
+    int rc = pk_layer_view_drop(store, ref->table);
+    if (rc != PK_OK)
+        return rc;
     char *sql = sqlite3_mprintf(
         "SELECT DisableSpatialIndex('%q', 'geom') FROM geometry_columns"
         "  WHERE f_table_name='%q' AND spatial_index_enabled=1;"
@@ -101,7 +104,7 @@ int pk_layer_drop_tables(struct pk_store *store, const struct pk_layer_ref *ref,
         "DELETE FROM pk_fields WHERE layer_id=%lld;"
         "DELETE FROM pk_load_issues WHERE layer_id=%lld;",
         ref->table, ref->table, ref->table, ref->table, ref->table, ref->table, ref->id, ref->id);
-    int rc = pk_sql_exec(store, sql);
+    rc = sql ? pk_sql_exec(store, sql) : pk_error(store->ctx, PK_ERR_NOMEM, "out of memory");
     sqlite3_free(sql);
     if (rc == PK_OK && !keep_registry) {
         sql = sqlite3_mprintf("DELETE FROM pk_layers WHERE id=%lld", ref->id);
@@ -436,7 +439,14 @@ int pk_layer_export(struct pk_store *store, const char *name, const char *out_pa
     }
     snprintf(tmpfile, sizeof tmpfile, "%s/%s", tmpdir, base);
     CPLErrorReset();
+    /* a store that cannot hold a -shm file: GDAL retries it as immutable
+     * itself, with a warning the user has been told in other words already */
+    int immutable = pk_store_access(store) == PK_STORE_IMMUTABLE;
+    if (immutable)
+        CPLPushErrorHandler(CPLQuietErrorHandler);
     src = GDALOpenEx(store->path, GDAL_OF_VECTOR | GDAL_OF_READONLY, NULL, NULL, NULL);
+    if (immutable)
+        CPLPopErrorHandler();
     if (!src) {
         rc = pk_error_gdal(ctx, "layer export: cannot read the store");
         goto done;
@@ -550,10 +560,14 @@ int pk_layer_rename(struct pk_store *store, const char *old_name, const char *ne
     if (pk_layer_find(store, new_name, &other) == PK_OK && other.id != ref.id)
         return pk_error(store->ctx, PK_ERR_EXISTS, "layer '%s' already exists", new_name);
     pk_error_clear(store->ctx);
+    if ((rc = pk_layer_view_name_free(store, new_name)) != PK_OK)
+        return rc;
     if ((rc = pk_store_begin(store)) != PK_OK)
         return rc;
     sqlite3_stmt *st;
-    rc = pk_sql_prepare(store, "UPDATE pk_layers SET name=? WHERE id=?", &st);
+    rc = pk_layer_view_drop(store, ref.table);
+    if (rc == PK_OK)
+        rc = pk_sql_prepare(store, "UPDATE pk_layers SET name=? WHERE id=?", &st);
     if (rc == PK_OK) {
         pk_sql_bind_text(st, 1, new_name);
         sqlite3_bind_int64(st, 2, ref.id);
@@ -561,6 +575,8 @@ int pk_layer_rename(struct pk_store *store, const char *old_name, const char *ne
             rc = pk_error_db(store, "cannot rename layer");
         sqlite3_finalize(st);
     }
+    if (rc == PK_OK)
+        rc = pk_layer_view_create(store, ref.id);
     if (rc == PK_OK)
         rc = pk_store_history(store, "layer rename", "layer", new_name, "name", ref.name, new_name);
     if (rc == PK_OK)

@@ -46,6 +46,9 @@ void pk_measure_cache_end(struct pk_measure *m)
     }
 }
 
+/* How many points ahead transform_points prefetches cache slots. */
+enum { PREFETCH_AHEAD = 8 };
+
 static size_t point_hash(double x, double y)
 {
     uint64_t a, b;
@@ -108,8 +111,12 @@ static int transform_points(struct pk_measure *m, double *xy, size_t n)
         m->missxy = pts;
         m->misscap = cap;
     }
-    size_t nmiss = 0;
+    size_t nmiss = 0, mask = m->cache_slots - 1;
     for (size_t i = 0; i < n; i++) {
+        /* the table is larger than the CPU's caches: fetch a slot a few
+         * points ahead so that its load overlaps this one's */
+        if (i + PREFETCH_AHEAD < n)
+            __builtin_prefetch(&m->cache[point_hash(xy[2 * (i + PREFETCH_AHEAD)], xy[2 * (i + PREFETCH_AHEAD) + 1]) & mask]);
         const struct pk_measure_point *e = cache_slot(m, xy[2 * i], xy[2 * i + 1]);
         if (e->gen != m->cache_gen) {
             m->miss[nmiss] = i;

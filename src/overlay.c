@@ -140,7 +140,7 @@ static int cmp_size(const void *a, const void *b)
 }
 
 /* 1 if the piece is kept; else counts it as a sliver (when it has area). */
-static int keep(struct overlay *O, struct item *it, double area)
+static int keep(const struct overlay *O, struct item *it, double area)
 {
     if (area > 0 && area >= O->o->min_area)
         return 1;
@@ -159,14 +159,21 @@ static void free_piece(struct pk_ctx *ctx, struct piece *p)
     p->borrowed = 0;
 }
 
+/* a_area values that are not areas: the feature could not be measured, or
+ * the thread that was to measure it could not start */
+#define AREA_UNMEASURABLE (-1.0)
+#define AREA_NO_WORKER (-2.0)
+
 /* Phase 0, for the summary: the metric area of every A feature. */
 static void metric_item(void *state, size_t i, void *arg)
 {
     struct pk_worker *t = state;
     struct overlay *O = arg;
     const GEOSGeometry *g = O->A.geoms[i];
-    if (t && t->rc == PK_OK && g && !pk_ov_metric_area(t, g, &O->a_area[i]))
-        O->a_area[i] = -1;
+    if (!t || t->rc != PK_OK)
+        O->a_area[i] = AREA_NO_WORKER;
+    else if (g && !pk_ov_metric_area(t, g, &O->a_area[i]))
+        O->a_area[i] = AREA_UNMEASURABLE;
 }
 
 /* Phase -1: deferred geometries, chunk by chunk, each thread reading
@@ -237,47 +244,21 @@ static GEOSGeometry *union_pieces(struct pk_worker *t, struct item *it, double *
     return pk_ov_clean(t, u, area, NULL, ok);
 }
 
-/* Phase 1: one A feature against B. */
-static void a_item(void *state, size_t k, void *arg)
+/* A's pieces with the B features in c (largest first) into it->pieces.
+ * Returns 1, or 0 after a failure (it->err says which pair). */
+static int cut_pieces(struct pk_worker *t, const struct overlay *O, size_t ai, const struct collect *c,
+                      struct item *it)
 {
-    struct pk_worker *t = state;
-    struct ov_job *J = arg;
-    struct overlay *O = J->O;
-    size_t ai = J->start + k;
-    struct item *it = &J->items[k];
-    if (!t || t->rc != PK_OK) {
-        it->rc = PK_ERR_NOMEM;
-        snprintf(it->err, sizeof it->err, "cannot start a worker thread");
-        return;
-    }
-    struct pk_ctx *ctx = t->ctx;
-    GEOSContextHandle_t h = pk_geos(ctx);
-    const GEOSGeometry *a = O->A.geoms[ai];
-    int ok = 1;
-    it->rest.b = it->clip.b = (size_t)-1;
-    if (!a)
-        return;
-    struct collect c = {0};
-    if (O->B.n > 0)
-        GEOSSTRtree_query_r(h, O->tree, a, collect_cb, &c);
-    if (c.n > 1)
-        qsort(c.idx, c.n, sizeof *c.idx, cmp_size);
-    it->pieces = calloc(c.n ? c.n : 1, sizeof *it->pieces);
-    if (c.oom || !it->pieces) {
-        free(c.idx);
-        it->rc = PK_ERR_NOMEM;
-        snprintf(it->err, sizeof it->err, "out of memory");
-        return;
-    }
     struct pk_ov_pairer P;
-    pk_ov_pairer_init(&P, t, a, O->a_rect[ai] ? O->a_box[ai] : NULL, O->verify);
-    for (size_t j = 0; ok && j < c.n; j++) {
-        size_t bi = c.idx[j];
+    int ok = 1;
+    pk_ov_pairer_init(&P, t, O->A.geoms[ai], O->a_rect[ai] ? O->a_box[ai] : NULL, O->verify);
+    for (size_t j = 0; ok && j < c->n; j++) {
+        size_t bi = c->idx[j];
         const GEOSGeometry *b = O->B.geoms[bi];
-        if (!b)
-            continue;
         struct pk_ov_piece x;
         int how;
+        if (!b)
+            continue;
         if (pk_ov_pair(&P, b, O->b_rect[bi] ? O->b_box[bi] : NULL, &x, &how) < 0) {
             ok = 0;
             snprintf(it->err, sizeof it->err, "with layer '%s' feature %lld: %s", O->B.ref.name, O->B.fids[bi], P.err);
@@ -292,41 +273,91 @@ static void a_item(void *state, size_t k, void *arg)
         if (!p.g)
             continue;
         if (!keep(O, it, p.area)) {
-            free_piece(ctx, &p);
+            free_piece(t->ctx, &p);
             continue;
         }
         it->pieces[it->npieces++] = p;
     }
     pk_ov_pairer_release(&P);
+    return ok;
+}
+
+/* The part of A no piece took (it->rest), for the operations that keep it.
+ * Returns 1, or 0 on failure. */
+static int cut_rest(struct pk_worker *t, const struct overlay *O, const GEOSGeometry *a, struct item *it)
+{
+    int ok = 1;
+    GEOSGeometry **gs = malloc((it->npieces ? it->npieces : 1) * sizeof *gs);
+    double plain = 0;
+    for (size_t j = 0; gs && j < it->npieces; j++)
+        gs[j] = it->pieces[j].g, plain += it->pieces[j].plain;
+    it->rest.g = gs ? outside_pieces(t, a, gs, it->npieces, O->b_disjoint ? plain : -1, &it->rest.area, &ok) : NULL;
+    ok = ok && gs;
+    free(gs);
+    if (it->rest.g && !keep(O, it, it->rest.area))
+        free_piece(t->ctx, &it->rest);
+    return ok;
+}
+
+/* clip's piece of A: the union of its pieces (it->clip). Returns 1, or 0
+ * on failure. */
+static int cut_clip(struct pk_worker *t, const struct overlay *O, const GEOSGeometry *a, struct item *it)
+{
+    GEOSContextHandle_t h = pk_geos(t->ctx);
+    double plain = 0, whole = 0;
+    int ok = 1;
+    for (size_t j = 0; j < it->npieces; j++)
+        plain += it->pieces[j].plain;
+    if (O->b_disjoint && GEOSArea_r(h, a, &whole) && whole - plain <= 1e-12 * whole) {
+        /* disjoint rectangles cover a: the union of its pieces is a */
+        it->clip.g = pk_geom_promote_multi(t->ctx, GEOSGeom_clone_r(h, a));
+        if (!it->clip.g || !pk_ov_metric_area(t, it->clip.g, &it->clip.area))
+            ok = 0;
+    } else
+        it->clip.g = union_pieces(t, it, &it->clip.area, &ok);
+    return ok;
+}
+
+/* Phase 1: one A feature against B: its pieces, then what the operation
+ * keeps of the rest (rest, clip). Errors go to it->rc and it->err. */
+static void a_item(void *state, size_t k, void *arg)
+{
+    struct pk_worker *t = state;
+    struct ov_job *J = arg;
+    struct overlay *O = J->O;
+    size_t ai = J->start + k;
+    struct item *it = &J->items[k];
+    if (!t || t->rc != PK_OK) {
+        it->rc = PK_ERR_NOMEM;
+        snprintf(it->err, sizeof it->err, "cannot start a worker thread");
+        return;
+    }
+    const GEOSGeometry *a = O->A.geoms[ai];
+    it->rest.b = it->clip.b = (size_t)-1;
+    if (!a)
+        return;
+    struct collect c = {0};
+    if (O->B.n > 0)
+        GEOSSTRtree_query_r(pk_geos(t->ctx), O->tree, a, collect_cb, &c);
+    if (c.n > 1)
+        qsort(c.idx, c.n, sizeof *c.idx, cmp_size);
+    it->pieces = calloc(c.n ? c.n : 1, sizeof *it->pieces);
+    if (c.oom || !it->pieces) {
+        free(c.idx);
+        it->rc = PK_ERR_NOMEM;
+        snprintf(it->err, sizeof it->err, "out of memory");
+        return;
+    }
+    int ok = cut_pieces(t, O, ai, &c, it);
     free(c.idx);
-    if (ok && O->need_rest_a) {
-        GEOSGeometry **gs = malloc((it->npieces ? it->npieces : 1) * sizeof *gs);
-        double plain = 0;
-        for (size_t j = 0; gs && j < it->npieces; j++)
-            gs[j] = it->pieces[j].g, plain += it->pieces[j].plain;
-        it->rest.g = gs ? outside_pieces(t, a, gs, it->npieces, O->b_disjoint ? plain : -1, &it->rest.area, &ok)
-                        : NULL;
-        ok = ok && gs;
-        free(gs);
-        if (it->rest.g && !keep(O, it, it->rest.area))
-            free_piece(ctx, &it->rest);
-    }
-    if (ok && O->clip && O->write && it->npieces > 0) {
-        double plain = 0, whole = 0;
-        for (size_t j = 0; j < it->npieces; j++)
-            plain += it->pieces[j].plain;
-        if (O->b_disjoint && GEOSArea_r(h, a, &whole) && whole - plain <= 1e-12 * whole) {
-            /* disjoint rectangles cover a: the union of its pieces is a */
-            it->clip.g = pk_geom_promote_multi(ctx, GEOSGeom_clone_r(h, a));
-            if (!it->clip.g || !pk_ov_metric_area(t, it->clip.g, &it->clip.area))
-                ok = 0;
-        } else
-            it->clip.g = union_pieces(t, it, &it->clip.area, &ok);
-    }
+    if (ok && O->need_rest_a)
+        ok = cut_rest(t, O, a, it);
+    if (ok && O->clip && O->write && it->npieces > 0)
+        ok = cut_clip(t, O, a, it);
     if (!ok) {
         it->rc = PK_ERR_GEOS;
         if (!*it->err)
-            snprintf(it->err, sizeof it->err, "%s", *pk_errmsg(ctx) ? pk_errmsg(ctx) : "GEOS operation failed");
+            snprintf(it->err, sizeof it->err, "%s", *pk_errmsg(t->ctx) ? pk_errmsg(t->ctx) : "GEOS operation failed");
     }
 }
 
@@ -493,10 +524,13 @@ static int prepare_inputs(struct overlay *O, struct pk_pool *pool, struct pk_wor
     O->b_disjoint = (O->need_rest_a || O->clip) && rects_disjoint(&O->B, O->b_rect, O->b_box);
     if (O->need_a_area)
         pk_pool_run(pool, main_state, O->A.n, metric_item, O);
-    for (size_t i = 0; O->need_a_area && i < O->A.n; i++)
+    for (size_t i = 0; O->need_a_area && i < O->A.n; i++) {
+        if (O->a_area[i] == AREA_NO_WORKER)
+            return pk_error(ctx, PK_ERR_NOMEM, "overlay: cannot start a worker thread (out of memory)");
         if (O->A.geoms[i] && O->a_area[i] < 0)
             return pk_error(ctx, PK_ERR_DATA, "overlay: layer '%s' feature %lld cannot be transformed to EPSG:%d",
                             O->A.ref.name, O->A.fids[i], pk_store_measure_srid(O->store));
+    }
     return build_tree(O, pk_geos(ctx));
 }
 

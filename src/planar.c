@@ -8,7 +8,6 @@
 
 #include "planar_int.h"
 
-
 void pk_rings_free(struct pk_rings *r)
 {
     for (int i = 0; i < r->n; i++)
@@ -67,9 +66,14 @@ int pk_rings_read(GEOSContextHandle_t h, const GEOSGeometry *g, struct pk_rings 
 static int clip_half(const double *in, int n, double a, double b, double c, double *out)
 {
     int m = 0;
+    if (n <= 0)
+        return 0;
+    /* each vertex's side is computed once, and the wrap to vertex 0 without
+     * a division per edge: this loop is the hottest of coverage */
+    double d0 = a * in[0] + b * in[1] + c, dp = d0;
     for (int i = 0; i < n; i++) {
-        const double *p = in + 2 * i, *q = in + 2 * ((i + 1) % n);
-        double dp = a * p[0] + b * p[1] + c, dq = a * q[0] + b * q[1] + c;
+        const double *p = in + 2 * i, *q = i + 1 < n ? p + 2 : in;
+        double dq = i + 1 < n ? a * q[0] + b * q[1] + c : d0;
         if (dp >= 0) {
             out[2 * m] = p[0];
             out[2 * m + 1] = p[1];
@@ -81,6 +85,7 @@ static int clip_half(const double *in, int n, double a, double b, double c, doub
             out[2 * m + 1] = p[1] + t * (q[1] - p[1]);
             m++;
         }
+        dp = dq;
     }
     return m;
 }
@@ -123,6 +128,8 @@ struct bufs {
     size_t cap; /* points each */
 };
 
+/* Room for points in both buffers (contents of a kept); 0 when out of
+ * memory. */
 static int bufs_need(struct bufs *B, size_t points)
 {
     if (points <= B->cap)
@@ -233,7 +240,8 @@ int pk_rings_clip_box(const struct pk_rings *r, const double box[4], struct pk_r
 /* Area of the feature's rings clipped by a convex polygon (counter-clockwise,
  * n vertices): shells count, holes are taken off. Clipping an arbitrary ring
  * by a convex region this way leaves at most zero-width bridges along the
- * region's edges, which have no area. -1 when out of memory. */
+ * region's edges, which have no area. -1 on error (out of memory, a point
+ * the measure cannot transform). */
 double pk_convex_overlap(struct pk_measure *m, const struct pk_rings *r, const double *clip, int nclip)
 {
     double box[4] = {clip[0], clip[1], clip[0], clip[1]}, total = 0;
@@ -343,6 +351,11 @@ struct incl_excl {
     int ok;
 };
 
+/* Add to ie->sum the terms of every subset extending the current one (whose
+ * intersection is poly, n points, `depth` sources, any_inside when one of
+ * them lies inside F) with sources next..m-1: each new intersection, if not
+ * empty, counts with the sign of its size and is extended in turn. Clears
+ * ie->ok on failure or past max_terms. */
 static void incl_excl_walk(struct incl_excl *ie, int next, const double *poly, int n, int depth, int any_inside)
 {
     for (int k = next; ie->ok && k < ie->m; k++) {
@@ -372,7 +385,8 @@ static void incl_excl_walk(struct incl_excl *ie, int next, const double *poly, i
 }
 
 /* Returns 1 and the area in *area, or 0 when the group is too entangled
- * (more than max_terms non-empty intersections) or memory ran out. */
+ * (more than 256 non-empty intersections), memory ran out or a piece could
+ * not be measured (the caller then measures the group another way). */
 int pk_incl_excl_area(struct pk_measure *measure, const struct pk_cover_src **src, const double *over,
                       const int *inside, int m, const struct pk_rings *rings, double *area)
 {

@@ -234,8 +234,8 @@ static int collect_hits(struct tq *T)
         for (int k = 0; rc == PK_OK && match && k < s->ntasks; k++) {
             struct hit *ht = &T->hits[s->tasks[k]];
             add_via(ht->via, sizeof ht->via, s->what);
-            ht->full |= self;
-            if (piece)
+            ht->full |= self && s->covers_area;
+            if (piece && s->covers_area)
                 rc = union_into(T->ctx, &ht->pieces, piece);
             if (rc == PK_OK && T->q->with_geometry)
                 rc = union_into(T->ctx, &ht->shape, s->g);
@@ -410,9 +410,9 @@ static int zones_of_source(struct zq *Z, const struct pk_layer_ref *ref, const s
         if (rc == PK_OK && (self || piece) && !e)
             rc = pk_error(Z->ctx, PK_ERR_NOMEM, "out of memory");
         if (e) {
-            e->full |= self;
-            add_via(e->via, sizeof e->via, self ? "linked" : s->what);
-            if (piece)
+            e->full |= self && s->covers_area;
+            add_via(e->via, sizeof e->via, self && s->covers_area ? "linked" : s->what);
+            if (piece && s->covers_area)
                 rc = union_into(Z->ctx, &e->pieces, piece);
         }
         if (piece)

@@ -17,11 +17,16 @@
 #include "geom_int.h"
 #include "sink_int.h"
 
+/* Layer names are letters, digits, '_' and '-' (pk_layer_name_problem), so
+ * a '/' or a '.' can only be a path: "result" is a layer, "result.gpkg" and
+ * "./result" are files. */
 int pk_sink_is_file(const char *out)
 {
     return strchr(out, '/') || strchr(out, '.');
 }
 
+/* By the last extension only ("a.tar.gpkg" is a GeoPackage), any case;
+ * .json is GeoJSON, as people name it. */
 const char *pk_format_for_path(const char *path)
 {
     static const char *map[][2] = {
@@ -75,6 +80,9 @@ static struct pk_sink *sink_new(const struct pk_sink_ops *ops, struct pk_store *
     return s;
 }
 
+/* begin's contract is that it cleaned up after itself; abort is still
+ * called (it accepts s->impl == NULL) so a kind that half-began cannot
+ * leak. */
 int pk_sink_open_ops(const struct pk_sink_ops *ops, struct pk_store *store, const char *out, const char *title,
                      const char *source, const struct pk_column *cols, int ncols, struct pk_sink **sinkp)
 {
@@ -125,6 +133,8 @@ static unsigned families_of(GEOSContextHandle_t h, const GEOSGeometry *g)
     }
 }
 
+/* Families and the count follow what was written, so a feature the kind
+ * refused does not change the layer's registered kind. */
 int pk_sink_write(struct pk_sink *s, const GEOSGeometry *g, const char *const *values)
 {
     int rc = s->ops->add_feature(s, g, values);
@@ -136,6 +146,8 @@ int pk_sink_write(struct pk_sink *s, const GEOSGeometry *g, const char *const *v
     return PK_OK;
 }
 
+/* The shared state is freed whatever commit returned: a failed commit has
+ * already discarded the output (pk_sink_ops.commit). */
 int pk_sink_finish(struct pk_sink *s, long long *count)
 {
     if (count)
@@ -153,6 +165,8 @@ void pk_sink_abort(struct pk_sink *s)
     sink_free(s);
 }
 
+/* The highest dimension wins: a layer of polygons with a stray line is
+ * still a zone layer, which coverage and overlay measure by area. */
 const char *pk_sink_kind(const struct pk_sink *s)
 {
     return s->families & PK_FAMILY_AREA ? "zone" : s->families & PK_FAMILY_LINE ? "line"
@@ -185,6 +199,9 @@ static int rename_noreplace(const char *from, const char *to)
     return rename(from, to);
 }
 
+/* A shapefile is several files (.shp, .shx, .dbf, .prj, ...): they move
+ * one by one, and when one cannot (its name was taken meanwhile) the ones
+ * already moved go back, so the output appears whole or not at all. */
 int pk_fs_move_all(struct pk_ctx *ctx, const char *dir, const char *dest_dir)
 {
     DIR *d = opendir(dir);
@@ -214,6 +231,9 @@ int pk_fs_move_all(struct pk_ctx *ctx, const char *dir, const char *dest_dir)
     return rc;
 }
 
+/* Remove the files of dir, then dir. One level only: the temporary
+ * folders plankit makes hold files only. Errors are ignored (this is the
+ * clean-up of a failure already reported). */
 void pk_fs_remove_dir(const char *dir)
 {
     DIR *d = opendir(dir);
@@ -230,6 +250,8 @@ void pk_fs_remove_dir(const char *dir)
     rmdir(dir);
 }
 
+/* Beside the final path, not in /tmp: the move into place must be a
+ * rename(2) on one file system, so the output appears whole at once. */
 int pk_fs_temp_beside(struct pk_ctx *ctx, const char *path, char **tmpdir, char **tmpfile)
 {
     char *dir = strdup(path), *base = strdup(path);
@@ -255,6 +277,7 @@ int pk_fs_temp_beside(struct pk_ctx *ctx, const char *path, char **tmpdir, char 
     return rc;
 }
 
+/* (dirname modifies its argument: it gets a copy.) */
 int pk_fs_move_into_place(struct pk_ctx *ctx, const char *tmpdir, const char *path)
 {
     char *dir = strdup(path);

@@ -51,7 +51,7 @@ static int check_name(struct pk_sink *s)
     if (rc != PK_ERR_NOTFOUND)
         return rc;
     pk_error_clear(s->ctx);
-    return PK_OK;
+    return pk_layer_view_name_free(s->store, s->out);
 }
 
 /* Registry row under the temporary name; sets ss->ref.id and name. */
@@ -209,6 +209,8 @@ static int store_complete(struct pk_sink *s, struct store_sink *ss)
             rc = pk_error_db(s->store, "cannot register the output layer");
     }
     sqlite3_finalize(st);
+    if (rc == PK_OK)
+        rc = pk_layer_view_create(s->store, ss->ref.id);
     char what[64];
     snprintf(what, sizeof what, "%lld features", s->count);
     if (rc == PK_OK)

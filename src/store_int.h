@@ -15,6 +15,13 @@ struct pk_store {
     int srid;
     int measure_srid;
     int schema_version;
+    int access;         /* enum pk_store_access: how the store was opened */
+    char reason[64];    /* why it is read-only ("its folder is read-only"), "" when writable */
+    char *read_uri;     /* what read connections open: the path, or a file: URI with
+                         * mode=ro or immutable=1 for a read-only store (owned) */
+    int owner_fd;       /* <path>-writer, locked during a transaction (-1: not opened) */
+    int busy_told;      /* the current wait has been reported */
+    double busy_since;  /* when the current wait began (ms, monotonic) */
 };
 
 /* Record the connection's last SQLite error as "<what>: <sqlite message>". */
@@ -44,5 +51,9 @@ int pk_meta_set(struct pk_store *store, const char *key, const char *value);
 /* Open a second SQLite connection with SpatiaLite on the same store, for a
  * worker thread's reads. Caller closes with pk_store_close. */
 int pk_store_open_reader(struct pk_ctx *ctx, const struct pk_store *store, struct pk_store **out);
+
+/* What a read connection of the store opens (with SQLITE_OPEN_URI): the
+ * path, or a file: URI for a read-only store. Borrowed. */
+const char *pk_store_read_uri(const struct pk_store *store);
 
 #endif

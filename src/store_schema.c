@@ -105,6 +105,77 @@ static int add_identity_fields(struct pk_store *store)
     return rc == PK_OK ? add_name_fields(store) : rc;
 }
 
+/* pk_layers.kind may be 'table' (a layer loaded without geometry). SQLite
+ * cannot alter a CHECK constraint, and rebuilding pk_layers would cascade
+ * deletes to its referencing tables: the constraint's text is edited in
+ * sqlite_master as SQLite documents for such changes (writable_schema,
+ * schema_version + 1), inside the migration's transaction. */
+static int allow_table_kind(struct pk_store *store)
+{
+    static const char old_check[] = "CHECK(kind IN ('district','zone','line','point'))";
+    long long version = 0;
+    int rc = pk_sql_int(store, "PRAGMA schema_version", NULL, &version, NULL);
+    char *sql = rc == PK_OK ? sqlite3_mprintf(
+        "PRAGMA writable_schema=ON;"
+        "UPDATE sqlite_master SET sql=replace(sql, '%q', '%q') WHERE type='table' AND name='pk_layers';"
+        "PRAGMA schema_version=%lld;"
+        "PRAGMA writable_schema=OFF;", old_check, "CHECK(kind IN ('district','zone','line','point','table'))",
+        version + 1) : NULL;
+    if (rc == PK_OK && !sql)
+        rc = pk_error(store->ctx, PK_ERR_NOMEM, "out of memory");
+    if (rc == PK_OK)
+        rc = pk_sql_exec(store, sql);
+    sqlite3_free(sql);
+    long long ok = 0;
+    if (rc == PK_OK)
+        rc = pk_sql_int(store, "SELECT count(*) FROM sqlite_master WHERE name='pk_layers' AND sql LIKE"
+                        " '%''point'',''table''))%'", NULL, &ok, NULL);
+    if (rc == PK_OK && ok != 1)
+        rc = pk_error(store->ctx, PK_ERR_DB, "pk_layers does not have the expected kind constraint");
+    return rc;
+}
+
+/* Every existing layer gets its view named after it. A layer whose name an
+ * object of the store already has keeps none (`check` reports it). */
+static int add_layer_views(struct pk_store *store)
+{
+    sqlite3_stmt *st;
+    long long *ids = NULL;
+    size_t n = 0, cap = 0;
+    int rc = pk_sql_exec(store, "SELECT CreateVectorCoveragesTables()");
+    if (rc == PK_OK)
+        rc = pk_sql_prepare(store, "SELECT id FROM pk_layers ORDER BY id", &st);
+    else
+        return rc;
+    while (rc == PK_OK && sqlite3_step(st) == SQLITE_ROW) {
+        if (n == cap) {
+            long long *grown = realloc(ids, (cap = cap ? cap * 2 : 16) * sizeof *ids);
+            if (!grown) {
+                rc = pk_error(store->ctx, PK_ERR_NOMEM, "out of memory");
+                break;
+            }
+            ids = grown;
+        }
+        ids[n++] = sqlite3_column_int64(st, 0);
+    }
+    sqlite3_finalize(st);
+    for (size_t i = 0; rc == PK_OK && i < n; i++) {
+        int one = pk_layer_view_create(store, ids[i]);
+        if (one == PK_ERR_EXISTS || one == PK_ERR_DATA)
+            pk_error_clear(store->ctx);
+        else
+            rc = one;
+    }
+    free(ids);
+    return rc;
+}
+
+static int add_views_and_table_kind(struct pk_store *store)
+{
+    int rc = allow_table_kind(store);
+    return rc == PK_OK ? add_layer_views(store) : rc;
+}
+
 static const struct migration migrations[] = {
     /* 1: layer registry, fields, load issues, history */
     {"CREATE TABLE pk_meta(key TEXT PRIMARY KEY, value TEXT NOT NULL);"
@@ -189,6 +260,9 @@ static const struct migration migrations[] = {
     {"ALTER TABLE pk_layers ADD COLUMN key_field TEXT;"
      "ALTER TABLE pk_task_links ADD COLUMN feature_key TEXT;"
      "ALTER TABLE pk_layers ADD COLUMN name_field TEXT;", add_identity_fields},
+    /* 4: each layer's read-only view named after it, registered for GDAL
+     * and QGIS (layer_view.c); layers of kind table (without geometry) */
+    {"", add_views_and_table_kind},
 };
 
 #define N_MIGRATIONS ((int)(sizeof migrations / sizeof migrations[0]))

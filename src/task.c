@@ -1,5 +1,13 @@
 /* task.c — plan tasks: add, update (upsert with field-level history),
- * remove, show, list and history. */
+ * remove, show, list and history.
+ *
+ * A task is one row of pk_tasks keyed by its id; its fields travel as an
+ * array of TASK_NCOLS text values (enum task_col order, NULL = not given),
+ * so the CLI, task files (task_import.c) and links (task_link.c) share one
+ * validation and one upsert. Every change is recorded in pk_history field
+ * by field (old and new value), so a task's history shows who changed
+ * what. SQL text is built from the fixed column names only; every value is
+ * a bound parameter. */
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -18,6 +26,8 @@ const char *const pk_task_columns[TASK_NCOLS] = {
     "partners", "start_year", "end_year", "status", "progress", "indicators", "tags", "citywide",
 };
 
+/* Numbers at -1 mean "not given" (0 is a valid progress and a valid
+ * citywide flag). */
 void pk_task_fields_init(struct pk_task_fields *f)
 {
     memset(f, 0, sizeof *f);
@@ -26,6 +36,8 @@ void pk_task_fields_init(struct pk_task_fields *f)
     f->citywide = -1;
 }
 
+/* Ids are typed on command lines and appear in file names and URLs: ASCII
+ * letters, digits, '-', '_', '.' and any non-ASCII UTF-8 (Chinese ids). */
 int pk_task_id_valid(const char *id)
 {
     size_t n = strlen(id);
@@ -46,32 +58,57 @@ void pk_task_values_release(char *vals[TASK_NCOLS])
     }
 }
 
-static char *dup_or_null(const char *s) { return s ? strdup(s) : NULL; }
+/* A copy of s (caller frees), NULL for NULL; *oom set when the copy fails. */
+static char *dup_or_null(const char *s, int *oom)
+{
+    char *copy = s ? strdup(s) : NULL;
+    if (s && !copy)
+        *oom = 1;
+    return copy;
+}
 
-static char *fmt_int(int v) { char *s = NULL; return asprintf(&s, "%d", v) < 0 ? NULL : s; }
+/* v as text (caller frees); *oom set when out of memory. */
+static char *fmt_int(int v, int *oom)
+{
+    char *s = NULL;
+    if (asprintf(&s, "%d", v) < 0) {
+        *oom = 1;
+        return NULL;
+    }
+    return s;
+}
 
 int pk_task_values_from_fields(const struct pk_task_fields *f, char *vals[TASK_NCOLS])
 {
+    int oom = 0;
     memset(vals, 0, sizeof(char *) * TASK_NCOLS);
-    vals[COL_TITLE] = dup_or_null(f->title);
-    vals[COL_TITLE_EN] = dup_or_null(f->title_en);
-    vals[COL_DESCRIPTION] = dup_or_null(f->description);
-    vals[COL_CLASSIFICATION] = dup_or_null(f->classification);
-    vals[COL_SECTION] = dup_or_null(f->section);
-    vals[COL_SOURCE] = dup_or_null(f->source);
-    vals[COL_LEAD] = dup_or_null(f->lead);
-    vals[COL_PARTNERS] = dup_or_null(f->partners_json);
-    vals[COL_STATUS] = dup_or_null(f->status);
-    vals[COL_INDICATORS] = dup_or_null(f->indicators_json);
-    vals[COL_TAGS] = dup_or_null(f->tags_json);
+    vals[COL_TITLE] = dup_or_null(f->title, &oom);
+    vals[COL_TITLE_EN] = dup_or_null(f->title_en, &oom);
+    vals[COL_DESCRIPTION] = dup_or_null(f->description, &oom);
+    vals[COL_CLASSIFICATION] = dup_or_null(f->classification, &oom);
+    vals[COL_SECTION] = dup_or_null(f->section, &oom);
+    vals[COL_SOURCE] = dup_or_null(f->source, &oom);
+    vals[COL_LEAD] = dup_or_null(f->lead, &oom);
+    vals[COL_PARTNERS] = dup_or_null(f->partners_json, &oom);
+    vals[COL_STATUS] = dup_or_null(f->status, &oom);
+    vals[COL_INDICATORS] = dup_or_null(f->indicators_json, &oom);
+    vals[COL_TAGS] = dup_or_null(f->tags_json, &oom);
     if (f->start_year >= 0)
-        vals[COL_START_YEAR] = fmt_int(f->start_year);
+        vals[COL_START_YEAR] = fmt_int(f->start_year, &oom);
     if (f->end_year >= 0)
-        vals[COL_END_YEAR] = fmt_int(f->end_year);
-    if (f->progress >= 0 || f->progress < -1 || isnan(f->progress))
-        asprintf(&vals[COL_PROGRESS], "%.10g", f->progress);
+        vals[COL_END_YEAR] = fmt_int(f->end_year, &oom);
+    /* any progress but the -1 of "not given" goes on, for validation to refuse */
+    if ((f->progress >= 0 || f->progress < -1 || isnan(f->progress)) &&
+        asprintf(&vals[COL_PROGRESS], "%.10g", f->progress) < 0) {
+        vals[COL_PROGRESS] = NULL;
+        oom = 1;
+    }
     if (f->citywide >= 0)
-        vals[COL_CITYWIDE] = fmt_int(f->citywide ? 1 : 0);
+        vals[COL_CITYWIDE] = fmt_int(f->citywide ? 1 : 0, &oom);
+    if (oom) {
+        pk_task_values_release(vals);
+        return PK_ERR_NOMEM;
+    }
     return PK_OK;
 }
 
@@ -126,35 +163,58 @@ int pk_task_validate(struct pk_ctx *ctx, const char *id, char *vals[TASK_NCOLS])
     return PK_OK;
 }
 
-/* Read a task's columns as text; *exists = 0 when there is no such task. */
-static int read_task(struct pk_store *store, const char *id, char *vals[TASK_NCOLS], int *exists)
+/* "title, title_en, ..." : the task columns for a SELECT (fixed names).
+ * Caller frees with sqlite3_free; NULL when out of memory. */
+static char *column_list(void)
 {
-    char *cols = NULL;
-    for (int i = 0; i < TASK_NCOLS; i++) {
-        char *next = sqlite3_mprintf("%s%s%s", cols ? cols : "", cols ? ", " : "", pk_task_columns[i]);
+    char *cols = sqlite3_mprintf("%s", pk_task_columns[0]);
+    for (int i = 1; cols && i < TASK_NCOLS; i++) {
+        char *next = sqlite3_mprintf("%s, %s", cols, pk_task_columns[i]);
         sqlite3_free(cols);
         cols = next;
     }
-    char *sql = sqlite3_mprintf("SELECT %s FROM pk_tasks WHERE id=?", cols);
+    return cols;
+}
+
+/* Read a task's columns as text into vals (caller releases them with
+ * pk_task_values_release; all NULL on error); *exists = 0 when there is no
+ * such task. A failed read is an error, never "no such task". */
+static int read_task(struct pk_store *store, const char *id, char *vals[TASK_NCOLS], int *exists)
+{
+    memset(vals, 0, sizeof(char *) * TASK_NCOLS);
+    *exists = 0;
+    char *cols = column_list();
+    char *sql = cols ? sqlite3_mprintf("SELECT %s FROM pk_tasks WHERE id=?", cols) : NULL;
     sqlite3_free(cols);
+    if (!sql)
+        return pk_error(store->ctx, PK_ERR_NOMEM, "out of memory");
     sqlite3_stmt *st;
     int rc = pk_sql_prepare(store, sql, &st);
     sqlite3_free(sql);
-    memset(vals, 0, sizeof(char *) * TASK_NCOLS);
-    *exists = 0;
     if (rc != PK_OK)
         return rc;
     pk_sql_bind_text(st, 1, id);
-    if (sqlite3_step(st) == SQLITE_ROW) {
+    int step = sqlite3_step(st), oom = 0;
+    if (step == SQLITE_ROW) {
         *exists = 1;
         for (int i = 0; i < TASK_NCOLS; i++)
-            vals[i] = dup_or_null((const char *)sqlite3_column_text(st, i));
+            vals[i] = dup_or_null((const char *)sqlite3_column_text(st, i), &oom);
+    } else if (step != SQLITE_DONE) {
+        rc = pk_error_db(store, "cannot read task");
     }
     sqlite3_finalize(st);
-    return PK_OK;
+    if (rc == PK_OK && oom)
+        rc = pk_error(store->ctx, PK_ERR_NOMEM, "out of memory");
+    if (rc != PK_OK) {
+        pk_task_values_release(vals);
+        *exists = 0;
+    }
+    return rc;
 }
 
-/* Unknown classification: an error when the store defines classifications. */
+/* Unknown classification: an error when the store defines classifications
+ * (a task file may declare them); the message lists the known ones (as many
+ * as fit: it is a message, a short read only shortens it). */
 static int check_classification(struct pk_store *store, const char *id, const char *cls)
 {
     long long n = 0, known = 0;
@@ -210,6 +270,102 @@ static void warn_outside_period(struct pk_store *store, const char *id, char *va
                    pk_task_columns[c], vals[c], from, to);
 }
 
+/* Whether the upsert may go on, given whether the task exists (old: its
+ * stored values) and the mode: a new task needs a title; a year given alone
+ * is checked against the other, kept. */
+static int check_upsert(struct pk_store *store, const char *id, char *vals[TASK_NCOLS], char *old[TASK_NCOLS],
+                        int exists, int mode)
+{
+    if (exists && mode == TASK_MUST_BE_NEW)
+        return pk_error(store->ctx, PK_ERR_EXISTS, "task '%s' already exists (use 'plankit task update')", id);
+    if (!exists && mode == TASK_MUST_EXIST)
+        return pk_error(store->ctx, PK_ERR_NOTFOUND, "no task '%s' ('plankit task list' shows the tasks)", id);
+    if (!exists && !vals[COL_TITLE])
+        return pk_error(store->ctx, PK_ERR_ARGS, "task '%s': a new task needs a title", id);
+    if (exists) {
+        const char *start = vals[COL_START_YEAR] ? vals[COL_START_YEAR] : old[COL_START_YEAR];
+        const char *end = vals[COL_END_YEAR] ? vals[COL_END_YEAR] : old[COL_END_YEAR];
+        if (start && end && atoi(start) > atoi(end))
+            return pk_error(store->ctx, PK_ERR_ARGS, "task '%s': start year %s is after end year %s", id, start,
+                            end);
+    }
+    return PK_OK;
+}
+
+/* The INSERT (a new task) or UPDATE statement for the given values: only
+ * fixed column names in the text, one parameter per given value (the id
+ * first for INSERT, last for UPDATE). Caller frees with sqlite3_free; NULL
+ * when out of memory. */
+static char *save_sql(char *vals[TASK_NCOLS], int exists)
+{
+    char *list = sqlite3_mprintf(exists ? "id=id" : "id"), *params = sqlite3_mprintf("?");
+    for (int i = 0; list && params && i < TASK_NCOLS; i++) {
+        if (!vals[i])
+            continue;
+        char *l2 = sqlite3_mprintf(exists ? "%s, %s=?" : "%s, %s", list, pk_task_columns[i]);
+        char *p2 = sqlite3_mprintf("%s, ?", params);
+        sqlite3_free(list);
+        sqlite3_free(params);
+        list = l2;
+        params = p2;
+    }
+    char *sql = NULL;
+    if (list && params)
+        sql = exists ? sqlite3_mprintf("UPDATE pk_tasks SET %s WHERE id=?", list)
+                     : sqlite3_mprintf("INSERT INTO pk_tasks(%s) VALUES(%s)", list, params);
+    sqlite3_free(list);
+    sqlite3_free(params);
+    return sql;
+}
+
+/* Insert or update the task's row with the given values. */
+static int save_task(struct pk_store *store, const char *id, char *vals[TASK_NCOLS], int exists)
+{
+    char *sql = save_sql(vals, exists);
+    if (!sql)
+        return pk_error(store->ctx, PK_ERR_NOMEM, "out of memory");
+    sqlite3_stmt *st;
+    int rc = pk_sql_prepare(store, sql, &st);
+    sqlite3_free(sql);
+    if (rc != PK_OK)
+        return rc;
+    int p = 1;
+    if (!exists)
+        pk_sql_bind_text(st, p++, id);
+    for (int i = 0; i < TASK_NCOLS; i++)
+        if (vals[i])
+            pk_sql_bind_text(st, p++, vals[i]);
+    if (exists)
+        pk_sql_bind_text(st, p++, id);
+    if (sqlite3_step(st) != SQLITE_DONE)
+        rc = pk_error(store->ctx, PK_ERR_DB, "task '%s': cannot save: %s", id, sqlite3_errmsg(store->db));
+    sqlite3_finalize(st);
+    return rc;
+}
+
+/* History rows for the save: "created" with the title for a new task, else
+ * one row per field whose stored value changed (old -> now, as stored, so
+ * a value given again unchanged leaves no row). */
+static int record_changes(struct pk_store *store, const char *command, const char *id, int exists,
+                          char *old[TASK_NCOLS], char *now[TASK_NCOLS], int *created, int *changed)
+{
+    if (!exists) {
+        *created = *changed = 1;
+        return pk_store_history(store, command, "task", id, "created", NULL, now[COL_TITLE]);
+    }
+    int rc = PK_OK;
+    for (int i = 0; rc == PK_OK && i < TASK_NCOLS; i++) {
+        const char *a = old[i] ? old[i] : "", *b = now[i] ? now[i] : "";
+        if (strcmp(a, b) != 0) {
+            *changed = 1;
+            rc = pk_store_history(store, command, "task", id, pk_task_columns[i], old[i], now[i]);
+        }
+    }
+    return rc;
+}
+
+/* (task_int.h) Validation, then the row, then the history, so a refused
+ * task changes nothing; the caller's transaction makes it all or nothing. */
 int pk_task_upsert(struct pk_store *store, const char *id, char *vals[TASK_NCOLS],
                    const char *command, int mode, int *created, int *changed)
 {
@@ -224,95 +380,32 @@ int pk_task_upsert(struct pk_store *store, const char *id, char *vals[TASK_NCOLS
     mode &= ~TASK_QUIET_EARLIER;
     if ((rc = read_task(store, id, old, &exists)) != PK_OK)
         return rc;
-    if (exists && mode == TASK_MUST_BE_NEW)
-        rc = pk_error(store->ctx, PK_ERR_EXISTS, "task '%s' already exists (use 'plankit task update')", id);
-    else if (!exists && mode == TASK_MUST_EXIST)
-        rc = pk_error(store->ctx, PK_ERR_NOTFOUND, "no task '%s' ('plankit task list' shows the tasks)", id);
-    else if (!exists && !vals[COL_TITLE])
-        rc = pk_error(store->ctx, PK_ERR_ARGS, "task '%s': a new task needs a title", id);
-    if (rc == PK_OK && exists) {
-        /* one year given: check it against the other, kept */
-        const char *start = vals[COL_START_YEAR] ? vals[COL_START_YEAR] : old[COL_START_YEAR];
-        const char *end = vals[COL_END_YEAR] ? vals[COL_END_YEAR] : old[COL_END_YEAR];
-        if (start && end && atoi(start) > atoi(end))
-            rc = pk_error(store->ctx, PK_ERR_ARGS, "task '%s': start year %s is after end year %s", id,
-                          start, end);
-    }
-    if (rc != PK_OK) {
-        pk_task_values_release(old);
-        return rc;
-    }
-    /* Statement text holds only fixed column names; every value is bound. */
-    char *sql;
-    if (!exists) {
-        char *names = sqlite3_mprintf("id"), *params = sqlite3_mprintf("?");
-        for (int i = 0; i < TASK_NCOLS; i++)
-            if (vals[i]) {
-                char *n2 = sqlite3_mprintf("%s, %s", names, pk_task_columns[i]);
-                char *p2 = sqlite3_mprintf("%s, ?", params);
-                sqlite3_free(names);
-                sqlite3_free(params);
-                names = n2;
-                params = p2;
-            }
-        sql = sqlite3_mprintf("INSERT INTO pk_tasks(%s) VALUES(%s)", names, params);
-        sqlite3_free(names);
-        sqlite3_free(params);
-    } else {
-        char *sets = sqlite3_mprintf("id=id");
-        for (int i = 0; i < TASK_NCOLS; i++)
-            if (vals[i]) {
-                char *s2 = sqlite3_mprintf("%s, %s=?", sets, pk_task_columns[i]);
-                sqlite3_free(sets);
-                sets = s2;
-            }
-        sql = sqlite3_mprintf("UPDATE pk_tasks SET %s WHERE id=?", sets);
-        sqlite3_free(sets);
-    }
-    sqlite3_stmt *st;
-    rc = pk_sql_prepare(store, sql, &st);
-    sqlite3_free(sql);
-    if (rc == PK_OK) {
-        int p = 1;
-        if (!exists)
-            pk_sql_bind_text(st, p++, id);
-        for (int i = 0; i < TASK_NCOLS; i++)
-            if (vals[i])
-                pk_sql_bind_text(st, p++, vals[i]);
-        if (exists)
-            pk_sql_bind_text(st, p++, id);
-        if (sqlite3_step(st) != SQLITE_DONE)
-            rc = pk_error(store->ctx, PK_ERR_DB, "task '%s': cannot save: %s", id, sqlite3_errmsg(store->db));
-        sqlite3_finalize(st);
-    }
-    int dummy;
+    rc = check_upsert(store, id, vals, old, exists, mode);
     if (rc == PK_OK)
-        rc = read_task(store, id, now, &dummy);
+        rc = save_task(store, id, vals, exists);
+    /* the history compares what is stored now (status canonical, numbers as
+     * SQLite keeps them) with what was */
+    int found;
+    if (rc == PK_OK)
+        rc = read_task(store, id, now, &found);
     else
         memset(now, 0, sizeof now);
-    if (rc == PK_OK && !exists) {
-        *created = *changed = 1;
-        rc = pk_store_history(store, command, "task", id, "created", NULL, now[COL_TITLE]);
-    }
-    for (int i = 0; rc == PK_OK && exists && i < TASK_NCOLS; i++) {
-        const char *a = old[i] ? old[i] : "", *b = now[i] ? now[i] : "";
-        if (strcmp(a, b) != 0) {
-            *changed = 1;
-            rc = pk_store_history(store, command, "task", id, pk_task_columns[i], old[i], now[i]);
-        }
-    }
+    if (rc == PK_OK)
+        rc = record_changes(store, command, id, exists, old, now, created, changed);
     pk_task_values_release(old);
     pk_task_values_release(now);
     return rc;
 }
 
+/* task add / task update: one upsert in its own transaction. */
 static int write_one(struct pk_store *store, const struct pk_task_fields *f, int mode, const char *command)
 {
     char *vals[TASK_NCOLS];
     int created, changed;
     if (!f->id)
         return pk_error(store->ctx, PK_ERR_ARGS, "no task id given");
-    pk_task_values_from_fields(f, vals);
+    if (pk_task_values_from_fields(f, vals) != PK_OK)
+        return pk_error(store->ctx, PK_ERR_NOMEM, "out of memory");
     int rc = pk_store_begin(store);
     if (rc == PK_OK) {
         rc = pk_task_upsert(store, f->id, vals, command, mode, &created, &changed);
@@ -335,6 +428,7 @@ int pk_task_update(struct pk_store *store, const struct pk_task_fields *f)
     return write_one(store, f, TASK_MUST_EXIST, "task update");
 }
 
+/* (task_int.h) */
 int pk_task_require(struct pk_store *store, const char *id)
 {
     long long n = 0;
@@ -344,6 +438,8 @@ int pk_task_require(struct pk_store *store, const char *id)
     return rc;
 }
 
+/* Remove the task (its links and footprints go with it, by the schema's
+ * foreign keys) and record "removed" in its history; one transaction. */
 int pk_task_remove(struct pk_store *store, const char *id)
 {
     int rc = pk_task_require(store, id);
@@ -366,6 +462,63 @@ int pk_task_remove(struct pk_store *store, const char *id)
     return rc;
 }
 
+/* Rows "link" of pk_task_show: "layer:fid name (role)" for each feature
+ * the task links to, in layer and fid order. */
+static int show_links(struct pk_store *store, const char *id, struct pk_table *t)
+{
+    sqlite3_stmt *st;
+    int rc = pk_sql_prepare(store, "SELECT l.name, k.layer_id, k.fid, k.role FROM pk_task_links k"
+                                   " JOIN pk_layers l ON l.id=k.layer_id WHERE k.task_id=? ORDER BY l.id, k.fid",
+                            &st);
+    if (rc != PK_OK)
+        return rc;
+    pk_sql_bind_text(st, 1, id);
+    int step;
+    while ((step = sqlite3_step(st)) == SQLITE_ROW) {
+        struct pk_layer_ref ref;
+        const char *lname = (const char *)sqlite3_column_text(st, 0);
+        long long fid = sqlite3_column_int64(st, 2);
+        char *label = NULL;
+        if (pk_layer_find(store, lname, &ref) == PK_OK)
+            pk_layer_feature_label(store, &ref, fid, &label); /* a name to show when there is one */
+        pk_error_clear(store->ctx);
+        long r = pk_table_add_row(t);
+        pk_table_set(t, (size_t)r, 0, "link");
+        pk_table_setf(t, (size_t)r, 1, "%s:%lld%s%s (%s)", lname, fid, label ? " " : "", label ? label : "",
+                      sqlite3_column_text(st, 3));
+        free(label);
+    }
+    if (step != SQLITE_DONE)
+        rc = pk_error_db(store, "task show");
+    sqlite3_finalize(st);
+    return rc;
+}
+
+/* Rows "footprint" of pk_task_show: "#id TYPE label (role)". */
+static int show_footprints(struct pk_store *store, const char *id, struct pk_table *t)
+{
+    sqlite3_stmt *st;
+    int rc = pk_sql_prepare(store, "SELECT id, coalesce(label,''), role, GeometryType(geom) FROM pk_task_footprints"
+                                   " WHERE task_id=? ORDER BY id", &st);
+    if (rc != PK_OK)
+        return rc;
+    pk_sql_bind_text(st, 1, id);
+    int step;
+    while ((step = sqlite3_step(st)) == SQLITE_ROW) {
+        long r = pk_table_add_row(t);
+        pk_table_set(t, (size_t)r, 0, "footprint");
+        pk_table_setf(t, (size_t)r, 1, "#%lld %s %s (%s)", sqlite3_column_int64(st, 0), sqlite3_column_text(st, 3),
+                      sqlite3_column_text(st, 1), sqlite3_column_text(st, 2));
+    }
+    if (step != SQLITE_DONE)
+        rc = pk_error_db(store, "task show");
+    sqlite3_finalize(st);
+    return rc;
+}
+
+/* A row that cannot be added (out of memory) leaves r = -1, whose cells
+ * pk_table_set refuses, and sets t->failed, which pk_task_show checks once
+ * at the end: the table is never returned short. */
 int pk_task_show(struct pk_store *store, const char *id, struct pk_table **out)
 {
     char *vals[TASK_NCOLS];
@@ -381,8 +534,6 @@ int pk_task_show(struct pk_store *store, const char *id, struct pk_table **out)
         pk_task_values_release(vals);
         return pk_error(store->ctx, PK_ERR_NOMEM, "out of memory");
     }
-    /* (a row that cannot be added leaves r = -1, whose cells pk_table_set
-     * refuses, and sets t->failed, checked at the end) */
     long r = pk_table_add_row(t);
     pk_table_set(t, (size_t)r, 0, "id");
     pk_table_set(t, (size_t)r, 1, id);
@@ -392,45 +543,9 @@ int pk_task_show(struct pk_store *store, const char *id, struct pk_table **out)
         pk_table_set(t, (size_t)r, 1, vals[i]);
     }
     pk_task_values_release(vals);
-    sqlite3_stmt *st;
-    int step = SQLITE_DONE;
-    rc = pk_sql_prepare(store, "SELECT l.name, k.layer_id, k.fid, k.role FROM pk_task_links k"
-                               " JOIN pk_layers l ON l.id=k.layer_id WHERE k.task_id=? ORDER BY l.id, k.fid", &st);
-    if (rc == PK_OK) {
-        pk_sql_bind_text(st, 1, id);
-        while ((step = sqlite3_step(st)) == SQLITE_ROW) {
-            struct pk_layer_ref ref;
-            const char *lname = (const char *)sqlite3_column_text(st, 0);
-            long long fid = sqlite3_column_int64(st, 2);
-            char *label = NULL;
-            if (pk_layer_find(store, lname, &ref) == PK_OK)
-                pk_layer_feature_label(store, &ref, fid, &label); /* a name to show when there is one */
-            pk_error_clear(store->ctx);
-            r = pk_table_add_row(t);
-            pk_table_set(t, (size_t)r, 0, "link");
-            pk_table_setf(t, (size_t)r, 1, "%s:%lld%s%s%s (%s)", lname, fid, label ? " " : "",
-                          label ? label : "", "", sqlite3_column_text(st, 3));
-            free(label);
-        }
-        if (step != SQLITE_DONE)
-            rc = pk_error_db(store, "task show");
-        sqlite3_finalize(st);
-    }
+    rc = show_links(store, id, t);
     if (rc == PK_OK)
-        rc = pk_sql_prepare(store, "SELECT id, coalesce(label,''), role, GeometryType(geom) FROM pk_task_footprints"
-                                   " WHERE task_id=? ORDER BY id", &st);
-    if (rc == PK_OK) {
-        pk_sql_bind_text(st, 1, id);
-        while ((step = sqlite3_step(st)) == SQLITE_ROW) {
-            r = pk_table_add_row(t);
-            pk_table_set(t, (size_t)r, 0, "footprint");
-            pk_table_setf(t, (size_t)r, 1, "#%lld %s %s (%s)", sqlite3_column_int64(st, 0),
-                          sqlite3_column_text(st, 3), sqlite3_column_text(st, 1), sqlite3_column_text(st, 2));
-        }
-        if (step != SQLITE_DONE)
-            rc = pk_error_db(store, "task show");
-        sqlite3_finalize(st);
-    }
+        rc = show_footprints(store, id, t);
     if (rc == PK_OK && t->failed)
         rc = pk_error(store->ctx, PK_ERR_NOMEM, "out of memory");
     if (rc != PK_OK) {
@@ -441,17 +556,17 @@ int pk_task_show(struct pk_store *store, const char *id, struct pk_table **out)
     return PK_OK;
 }
 
+/* The task's history rows, oldest first; also for a removed task. */
 int pk_task_history(struct pk_store *store, const char *id, struct pk_table **out)
 {
     int rc = pk_task_require(store, id);
     if (rc == PK_ERR_NOTFOUND) {
         /* a removed task still has a history */
         long long n = 0;
-        pk_sql_int(store, "SELECT count(*) FROM pk_history WHERE object_type='task' AND object_id=?", id, &n, NULL);
-        if (n > 0)
-            rc = PK_OK;
-        else
-            pk_error(store->ctx, PK_ERR_NOTFOUND, "no task '%s' and no history for it", id);
+        rc = pk_sql_int(store, "SELECT count(*) FROM pk_history WHERE object_type='task' AND object_id=?", id, &n,
+                        NULL);
+        if (rc == PK_OK && n == 0)
+            rc = pk_error(store->ctx, PK_ERR_NOTFOUND, "no task '%s' and no history for it", id);
     }
     if (rc != PK_OK)
         return rc;
@@ -464,60 +579,77 @@ int pk_task_history(struct pk_store *store, const char *id, struct pk_table **ou
                         params, text, "task history", out);
 }
 
+/* Append " AND cond" to *where (cond: plankit's own text, with ?N
+ * parameters and numbers only). *where becomes NULL when out of memory, and
+ * stays NULL. */
+static void and_where(char **where, const char *cond)
+{
+    char *w = *where ? sqlite3_mprintf("%s AND %s", *where, cond) : NULL;
+    sqlite3_free(*where);
+    *where = w;
+}
+
+/* The WHERE condition of pk_task_list for filter f, its text values bound
+ * as params[0..*np) (year: a buffer for the year's text). Caller frees
+ * *where with sqlite3_free. */
+static int list_condition(struct pk_store *store, const struct pk_task_filter *f, const char *params[6], int *np,
+                          char year[16], char **where)
+{
+    char cond[256];
+    *where = sqlite3_mprintf("1");
+    *np = 0;
+    const char *by_text[3][2] = {{"classification", f ? f->classification : NULL},
+                                 {"status", f ? f->status : NULL}, {"lead", f ? f->lead : NULL}};
+    for (int i = 0; i < 3; i++)
+        if (by_text[i][1]) {
+            snprintf(cond, sizeof cond, "t.%s=?%d", by_text[i][0], *np + 1);
+            and_where(where, cond);
+            params[(*np)++] = by_text[i][1];
+        }
+    if (f && f->year) { /* tasks running that year; an open start or end runs forever */
+        snprintf(year, 16, "%d", f->year);
+        snprintf(cond, sizeof cond, "coalesce(t.start_year, 0) <= CAST(?%d AS INTEGER)"
+                 " AND coalesce(t.end_year, 9999) >= CAST(?%d AS INTEGER)", *np + 1, *np + 1);
+        and_where(where, cond);
+        params[(*np)++] = year;
+    }
+    if (f && f->layer) {
+        struct pk_layer_ref ref;
+        long long fid;
+        int rc;
+        if (!f->feature)
+            return pk_error(store->ctx, PK_ERR_ARGS, "task list: --layer needs --feature");
+        if ((rc = pk_layer_find(store, f->layer, &ref)) != PK_OK ||
+            (rc = pk_feature_resolve(store, &ref, f->feature, &fid)) != PK_OK)
+            return rc;
+        snprintf(cond, sizeof cond, "t.id IN (SELECT task_id FROM pk_task_links WHERE layer_id=%lld AND fid=%lld)",
+                 ref.id, fid);
+        and_where(where, cond);
+    }
+    return *where ? PK_OK : pk_error(store->ctx, PK_ERR_NOMEM, "out of memory");
+}
+
+/* One row per task (filtered by f, which may be NULL) in the order they
+ * were added, with its number of links and footprints. */
 int pk_task_list(struct pk_store *store, const struct pk_task_filter *f, struct pk_table **out)
 {
     static const enum pk_col_type types[] = {PK_COL_TEXT, PK_COL_TEXT, PK_COL_TEXT, PK_COL_TEXT,
                                              PK_COL_REAL, PK_COL_INT, PK_COL_INT, PK_COL_TEXT, PK_COL_INT};
     const char *params[6] = {0};
-    int np = 0, rc;
-    char year[16] = "";
-    char *where = sqlite3_mprintf("1"), *w;
-    if (f && f->classification) {
-        w = sqlite3_mprintf("%s AND t.classification=?%d", where, np + 1);
-        sqlite3_free(where), where = w;
-        params[np++] = f->classification;
-    }
-    if (f && f->status) {
-        w = sqlite3_mprintf("%s AND t.status=?%d", where, np + 1);
-        sqlite3_free(where), where = w;
-        params[np++] = f->status;
-    }
-    if (f && f->lead) {
-        w = sqlite3_mprintf("%s AND t.lead=?%d", where, np + 1);
-        sqlite3_free(where), where = w;
-        params[np++] = f->lead;
-    }
-    if (f && f->year) {
-        snprintf(year, sizeof year, "%d", f->year);
-        w = sqlite3_mprintf("%s AND coalesce(t.start_year, 0) <= CAST(?%d AS INTEGER)"
-                            " AND coalesce(t.end_year, 9999) >= CAST(?%d AS INTEGER)", where, np + 1, np + 1);
-        sqlite3_free(where), where = w;
-        params[np++] = year;
-    }
-    if (f && f->layer) {
-        struct pk_layer_ref ref;
-        long long fid;
-        if (!f->feature) {
-            sqlite3_free(where);
-            return pk_error(store->ctx, PK_ERR_ARGS, "task list: --layer needs --feature");
-        }
-        if ((rc = pk_layer_find(store, f->layer, &ref)) != PK_OK ||
-            (rc = pk_feature_resolve(store, &ref, f->feature, &fid)) != PK_OK) {
-            sqlite3_free(where);
-            return rc;
-        }
-        w = sqlite3_mprintf("%s AND t.id IN (SELECT task_id FROM pk_task_links WHERE layer_id=%lld AND fid=%lld)",
-                                  where, ref.id, fid);
-        sqlite3_free(where), where = w;
-    }
-    char *sql = sqlite3_mprintf(
+    int np = 0;
+    char year[16] = "", *where = NULL;
+    int rc = list_condition(store, f, params, &np, year, &where);
+    char *sql = rc != PK_OK ? NULL : sqlite3_mprintf(
         "SELECT t.id, t.title, coalesce(t.classification,'') AS pillar, t.status, t.progress,"
         " t.start_year AS start, t.end_year AS end, coalesce(t.lead,'') AS lead,"
         " (SELECT count(*) FROM pk_task_links k WHERE k.task_id=t.id)"
         "  + (SELECT count(*) FROM pk_task_footprints p WHERE p.task_id=t.id) AS links"
         " FROM pk_tasks t WHERE %s ORDER BY t.rowid", where);
     sqlite3_free(where);
-    rc = pk_sql_table(store, sql, params, types, "task list", out);
+    if (rc == PK_OK && !sql)
+        rc = pk_error(store->ctx, PK_ERR_NOMEM, "out of memory");
+    if (rc == PK_OK)
+        rc = pk_sql_table(store, sql, params, types, "task list", out);
     sqlite3_free(sql);
     return rc;
 }

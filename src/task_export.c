@@ -26,6 +26,8 @@ struct text {
     int oom;
 };
 
+/* Append n bytes of s (kept NUL-terminated); on failure t->oom is set and
+ * later puts do nothing, so callers check once at the end. */
 static void put(struct text *t, const char *s, size_t n)
 {
     if (t->oom)
@@ -144,12 +146,15 @@ static int csv_task(struct pk_store *store, sqlite3_stmt *st, sqlite3_stmt *link
             put(&part, num, strlen(num));
         } else if (v)
             put(&part, v, strlen(v));
+        if (part.oom)
+            out->oom = 1;
         put_csv(out, part.s ? part.s : "", c == 0);
         free(part.s);
     }
     struct text list = {0};
+    int step = SQLITE_DONE;
     pk_sql_bind_text(links, 1, id);
-    for (int i = 0; rc == PK_OK && sqlite3_step(links) == SQLITE_ROW; i++) {
+    for (int i = 0; rc == PK_OK && (step = sqlite3_step(links)) == SQLITE_ROW; i++) {
         const char *parts[3];
         for (int k = 0; k < 3; k++)
             parts[k] = (const char *)sqlite3_column_text(links, k);
@@ -163,19 +168,25 @@ static int csv_task(struct pk_store *store, sqlite3_stmt *st, sqlite3_stmt *link
         }
     }
     sqlite3_reset(links);
+    if (rc == PK_OK && step != SQLITE_DONE)
+        rc = pk_error_db(store, "task export: cannot read the links");
+    if (list.oom)
+        out->oom = 1;
     put_csv(out, list.s ? list.s : "", 0);
     free(list.s);
     put(out, "\n", 1);
     return rc;
 }
 
-static json_object *json_task(sqlite3_stmt *st, sqlite3_stmt *links, sqlite3_stmt *fps, int srid)
+/* The task columns of `st` (task_select) as members of o, each as the
+ * JSON type the import reads (lists and indicators parsed back from their
+ * stored JSON). 0 when out of memory. */
+static int json_task_fields(sqlite3_stmt *st, json_object *o)
 {
     static const char *keys[] = {"id", "title", "title_en", "description", "pillar", "section", "source", "lead",
                                  "partners", "start_year", "end_year", "status", "progress", "indicators", "tags",
                                  "citywide"};
-    json_object *o = json_object_new_object();
-    for (int c = 0; o && c < 16; c++) {
+    for (int c = 0; c < 16; c++) {
         if (sqlite3_column_type(st, c) == SQLITE_NULL)
             continue;
         const char *v = (const char *)sqlite3_column_text(st, c);
@@ -184,56 +195,151 @@ static json_object *json_task(sqlite3_stmt *st, sqlite3_stmt *links, sqlite3_stm
                          : c == 12 ? json_object_new_double(sqlite3_column_double(st, c))
                          : c == 15 ? json_object_new_boolean(sqlite3_column_int(st, c))
                          : json_object_new_string(v);
-        json_object_object_add(o, keys[c], j);
+        if (!j || json_object_object_add(o, keys[c], j) != 0) {
+            json_object_put(j);
+            return 0;
+        }
     }
-    json_object *arr = json_object_new_array();
-    pk_sql_bind_text(links, 1, (const char *)sqlite3_column_text(st, 0));
-    while (sqlite3_step(links) == SQLITE_ROW) {
-        json_object *l = json_object_new_object();
-        json_object_object_add(l, "layer", json_object_new_string((const char *)sqlite3_column_text(links, 0)));
-        json_object_object_add(l, "feature", json_object_new_string((const char *)sqlite3_column_text(links, 1)));
-        json_object_object_add(l, "role", json_object_new_string((const char *)sqlite3_column_text(links, 2)));
-        json_object_array_add(arr, l);
-    }
-    sqlite3_reset(links);
-    json_object_object_add(o, "links", arr);
-    arr = json_object_new_array();
-    char crs[32];
-    snprintf(crs, sizeof crs, "EPSG:%d", srid);
-    pk_sql_bind_text(fps, 1, (const char *)sqlite3_column_text(st, 0));
-    while (sqlite3_step(fps) == SQLITE_ROW) {
-        json_object *f = json_object_new_object();
-        json_object_object_add(f, "geometry", json_tokener_parse((const char *)sqlite3_column_text(fps, 0)));
-        if (sqlite3_column_type(fps, 1) != SQLITE_NULL)
-            json_object_object_add(f, "label", json_object_new_string((const char *)sqlite3_column_text(fps, 1)));
-        json_object_object_add(f, "role", json_object_new_string((const char *)sqlite3_column_text(fps, 2)));
-        json_object_object_add(f, "crs", json_object_new_string(crs));
-        json_object_array_add(arr, f);
-    }
-    sqlite3_reset(fps);
-    if (json_object_array_length(arr))
-        json_object_object_add(o, "footprints", arr);
-    else
-        json_object_put(arr);
-    return o;
+    return 1;
 }
 
-static json_object *json_classifications(struct pk_store *store)
+/* Add a string member (a copy of v, which may be NULL: "") to o; 0 when
+ * out of memory. */
+static int add_string(json_object *o, const char *key, const char *v)
 {
+    json_object *j = json_object_new_string(v ? v : "");
+    if (!j || json_object_object_add(o, key, j) != 0) {
+        json_object_put(j);
+        return 0;
+    }
+    return 1;
+}
+
+/* The "links" array of task id (rows of `links`, link_select) into o. */
+static int json_task_links(struct pk_store *store, const char *id, sqlite3_stmt *links, json_object *o)
+{
+    json_object *arr = json_object_new_array();
+    int ok = arr && json_object_object_add(o, "links", arr) == 0, step = SQLITE_DONE;
+    if (!ok)
+        json_object_put(arr);
+    pk_sql_bind_text(links, 1, id);
+    while (ok && (step = sqlite3_step(links)) == SQLITE_ROW) {
+        json_object *l = json_object_new_object();
+        ok = l && json_object_array_add(arr, l) == 0;
+        if (!ok)
+            json_object_put(l);
+        ok = ok && add_string(l, "layer", (const char *)sqlite3_column_text(links, 0)) &&
+             add_string(l, "feature", (const char *)sqlite3_column_text(links, 1)) &&
+             add_string(l, "role", (const char *)sqlite3_column_text(links, 2));
+    }
+    sqlite3_reset(links);
+    if (!ok)
+        return pk_error(store->ctx, PK_ERR_NOMEM, "out of memory");
+    return step == SQLITE_DONE ? PK_OK : pk_error_db(store, "task export: cannot read the links");
+}
+
+/* The "footprints" array of task id (rows of `fps`: GeoJSON in the store
+ * CRS, label, role) into o, when the task has any; each names the store CRS
+ * (srid), as the import reads it. */
+static int json_task_footprints(struct pk_store *store, const char *id, sqlite3_stmt *fps, int srid, json_object *o)
+{
+    char crs[32];
+    snprintf(crs, sizeof crs, "EPSG:%d", srid);
+    json_object *arr = json_object_new_array();
+    int ok = arr != NULL, step = SQLITE_DONE;
+    pk_sql_bind_text(fps, 1, id);
+    while (ok && (step = sqlite3_step(fps)) == SQLITE_ROW) {
+        /* (a footprint without geometry is written with "geometry": null) */
+        const char *text = (const char *)sqlite3_column_text(fps, 0);
+        json_object *f = json_object_new_object(), *geom = text ? json_tokener_parse(text) : NULL;
+        ok = f && (geom || !text) && json_object_array_add(arr, f) == 0;
+        if (!ok) {
+            json_object_put(f);
+            json_object_put(geom);
+            break;
+        }
+        ok = json_object_object_add(f, "geometry", geom) == 0;
+        if (!ok)
+            json_object_put(geom);
+        if (ok && sqlite3_column_type(fps, 1) != SQLITE_NULL)
+            ok = add_string(f, "label", (const char *)sqlite3_column_text(fps, 1));
+        ok = ok && add_string(f, "role", (const char *)sqlite3_column_text(fps, 2)) && add_string(f, "crs", crs);
+    }
+    sqlite3_reset(fps);
+    if (ok && step == SQLITE_DONE && json_object_array_length(arr) > 0) {
+        ok = json_object_object_add(o, "footprints", arr) == 0;
+        arr = ok ? NULL : arr;
+    }
+    json_object_put(arr);
+    if (!ok)
+        return pk_error(store->ctx, PK_ERR_NOMEM, "out of memory");
+    return step == SQLITE_DONE ? PK_OK : pk_error_db(store, "task export: cannot read the footprints");
+}
+
+/* One task of `st` (task_select) as a JSON object appended to tasks: its
+ * fields, links and footprints. */
+static int json_task(struct pk_store *store, sqlite3_stmt *st, sqlite3_stmt *links, sqlite3_stmt *fps,
+                     json_object *tasks)
+{
+    const char *id = (const char *)sqlite3_column_text(st, 0);
+    json_object *o = json_object_new_object();
+    if (!o || json_object_array_add(tasks, o) != 0) {
+        json_object_put(o);
+        return pk_error(store->ctx, PK_ERR_NOMEM, "out of memory");
+    }
+    if (!json_task_fields(st, o))
+        return pk_error(store->ctx, PK_ERR_NOMEM, "out of memory");
+    int rc = json_task_links(store, id, links, o);
+    if (rc == PK_OK)
+        rc = json_task_footprints(store, id, fps, pk_store_srid(store), o);
+    return rc;
+}
+
+/* The store's classifications (name, name_en, code) as the array "classifications" of root. */
+static int json_classifications(struct pk_store *store, json_object *root)
+{
+    static const char *keys[] = {"name", "name_en", "code"};
     sqlite3_stmt *st;
     json_object *arr = json_object_new_array();
-    if (pk_sql_prepare(store, "SELECT name, name_en, code FROM pk_classifications ORDER BY rowid", &st) != PK_OK)
-        return arr;
-    static const char *keys[] = {"name", "name_en", "code"};
-    while (sqlite3_step(st) == SQLITE_ROW) {
+    if (!arr || json_object_object_add(root, "classifications", arr) != 0) {
+        json_object_put(arr);
+        return pk_error(store->ctx, PK_ERR_NOMEM, "out of memory");
+    }
+    int rc = pk_sql_prepare(store, "SELECT name, name_en, code FROM pk_classifications ORDER BY rowid", &st);
+    if (rc != PK_OK)
+        return rc;
+    int step, ok = 1;
+    while (ok && (step = sqlite3_step(st)) == SQLITE_ROW) {
         json_object *c = json_object_new_object();
-        for (int k = 0; k < 3; k++)
+        ok = c && json_object_array_add(arr, c) == 0;
+        if (!ok)
+            json_object_put(c);
+        for (int k = 0; ok && k < 3; k++)
             if (sqlite3_column_type(st, k) != SQLITE_NULL)
-                json_object_object_add(c, keys[k], json_object_new_string((const char *)sqlite3_column_text(st, k)));
-        json_object_array_add(arr, c);
+                ok = add_string(c, keys[k], (const char *)sqlite3_column_text(st, k));
     }
     sqlite3_finalize(st);
-    return arr;
+    if (!ok)
+        return pk_error(store->ctx, PK_ERR_NOMEM, "out of memory");
+    return step == SQLITE_DONE ? PK_OK : pk_error_db(store, "task export: cannot read the classifications");
+}
+
+/* The start of the JSON export: {"classifications": [...], "tasks": []};
+ * *tasks borrowed from *root, which the caller frees with json_object_put. */
+static int json_start(struct pk_store *store, json_object **root, json_object **tasks)
+{
+    *root = json_object_new_object();
+    *tasks = json_object_new_array();
+    if (!*root || !*tasks) {
+        json_object_put(*tasks);
+        return pk_error(store->ctx, PK_ERR_NOMEM, "out of memory");
+    }
+    int rc = json_classifications(store, *root);
+    if (rc == PK_OK && json_object_object_add(*root, "tasks", *tasks) != 0) {
+        json_object_put(*tasks);
+        rc = pk_error(store->ctx, PK_ERR_NOMEM, "out of memory");
+    }
+    return rc;
 }
 
 int pk_task_export(struct pk_store *store, const char *format, char **out)
@@ -263,20 +369,19 @@ int pk_task_export(struct pk_store *store, const char *format, char **out)
             put_csv(&text, csv_header[i], i == 0);
         put(&text, "\n", 1);
     } else if (rc == PK_OK) {
-        root = json_object_new_object();
-        json_object_object_add(root, "classifications", json_classifications(store));
-        tasks = json_object_new_array();
-        json_object_object_add(root, "tasks", tasks);
+        rc = json_start(store, &root, &tasks);
     }
-    while (rc == PK_OK && sqlite3_step(st) == SQLITE_ROW) {
-        if (csv)
-            rc = csv_task(store, st, links, &text);
-        else
-            json_object_array_add(tasks, json_task(st, links, fps, pk_store_srid(store)));
-    }
+    int step = SQLITE_DONE;
+    while (rc == PK_OK && (step = sqlite3_step(st)) == SQLITE_ROW)
+        rc = csv ? csv_task(store, st, links, &text) : json_task(store, st, links, fps, tasks);
+    if (rc == PK_OK && step != SQLITE_DONE) /* a short export is never an answer */
+        rc = pk_error_db(store, "task export: cannot read the tasks");
     if (rc == PK_OK && root) {
         const char *s = json_object_to_json_string_ext(root, JSON_C_TO_STRING_PRETTY | JSON_C_TO_STRING_NOSLASHESCAPE);
-        put(&text, s, strlen(s));
+        if (!s)
+            rc = pk_error(ctx, PK_ERR_NOMEM, "out of memory");
+        else
+            put(&text, s, strlen(s));
         put(&text, "\n", 1);
     }
     json_object_put(root);

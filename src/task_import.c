@@ -30,6 +30,7 @@ struct row {
     int has_footprints;
 };
 
+/* Free what r holds (r itself is the caller's). */
 static void row_release(struct row *r)
 {
     free(r->id);
@@ -38,13 +39,30 @@ static void row_release(struct row *r)
     CSLDestroy(r->footprints);
 }
 
+/* Compact JSON text of v. Caller frees; NULL when out of memory. */
 static char *json_text(json_object *v)
 {
     return strdup(json_object_to_json_string_ext(v, JSON_C_TO_STRING_PLAIN | JSON_C_TO_STRING_NOSLASHESCAPE));
 }
 
-/* Fill a row from one JSON task object. */
-static int json_row(struct pk_ctx *ctx, const char *path, json_object *o, struct row *r)
+/* A JSON value of a task field as the text stored: strings as they are,
+ * booleans 1/0, numbers in full, arrays as compact JSON. Caller frees;
+ * NULL when out of memory. */
+static char *json_value_text(json_object *v)
+{
+    char *s = NULL;
+    switch (json_object_get_type(v)) {
+    case json_type_string: return strdup(json_object_get_string(v));
+    case json_type_boolean: return strdup(json_object_get_boolean(v) ? "1" : "0");
+    case json_type_int: return asprintf(&s, "%lld", (long long)json_object_get_int64(v)) < 0 ? NULL : s;
+    case json_type_double: return asprintf(&s, "%.10g", json_object_get_double(v)) < 0 ? NULL : s;
+    default: return json_text(v);
+    }
+}
+
+/* The task fields of JSON task o into r->vals, each of the type its key
+ * needs (a whole number will do for a number; null is "not given"). */
+static int json_fields(struct pk_ctx *ctx, const char *path, json_object *o, struct row *r)
 {
     static const struct { const char *key; int col; json_type type; } keys[] = {
         {"title", COL_TITLE, json_type_string}, {"title_en", COL_TITLE_EN, json_type_string},
@@ -57,68 +75,95 @@ static int json_row(struct pk_ctx *ctx, const char *path, json_object *o, struct
         {"tags", COL_TAGS, json_type_array}, {"citywide", COL_CITYWIDE, json_type_boolean},
     };
     json_object *v;
-    if (!json_object_is_type(o, json_type_object))
-        return pk_error(ctx, PK_ERR_DATA, "task import '%s' %s: not a JSON object", path, r->where);
-    if (!json_object_object_get_ex(o, "id", &v) || !json_object_is_type(v, json_type_string))
-        return pk_error(ctx, PK_ERR_DATA, "task import '%s' %s: no \"id\" string", path, r->where);
-    r->id = strdup(json_object_get_string(v));
-    snprintf(r->where + strlen(r->where), sizeof r->where - strlen(r->where), " (%.30s)", r->id);
     for (size_t i = 0; i < sizeof keys / sizeof keys[0]; i++) {
         if (!json_object_object_get_ex(o, keys[i].key, &v) || json_object_is_type(v, json_type_null))
             continue;
         json_type t = json_object_get_type(v);
-        int ok = t == keys[i].type || (keys[i].type == json_type_double && t == json_type_int);
-        if (!ok)
+        if (!(t == keys[i].type || (keys[i].type == json_type_double && t == json_type_int)))
             return pk_error(ctx, PK_ERR_DATA, "task import '%s' %s: \"%s\" must be a %s", path, r->where,
                             keys[i].key, json_type_to_name(keys[i].type));
-        free(r->vals[keys[i].col]);
-        if (t == json_type_string)
-            r->vals[keys[i].col] = strdup(json_object_get_string(v));
-        else if (t == json_type_boolean)
-            r->vals[keys[i].col] = strdup(json_object_get_boolean(v) ? "1" : "0");
-        else if (t == json_type_int)
-            asprintf(&r->vals[keys[i].col], "%lld", (long long)json_object_get_int64(v));
-        else if (t == json_type_double)
-            asprintf(&r->vals[keys[i].col], "%.10g", json_object_get_double(v));
-        else
-            r->vals[keys[i].col] = json_text(v);
-    }
-    if (json_object_object_get_ex(o, "links", &v)) {
-        if (!json_object_is_type(v, json_type_array))
-            return pk_error(ctx, PK_ERR_DATA, "task import '%s' %s: \"links\" must be an array", path, r->where);
-        r->has_links = 1;
-        for (size_t i = 0; i < json_object_array_length(v); i++) {
-            json_object *l = json_object_array_get_idx(v, i), *layer, *feature, *role;
-            if (!json_object_object_get_ex(l, "layer", &layer) || !json_object_object_get_ex(l, "feature", &feature))
-                return pk_error(ctx, PK_ERR_DATA, "task import '%s' %s: link %zu needs \"layer\" and \"feature\"",
-                                path, r->where, i + 1);
-            r->links = CSLAddString(r->links, json_object_get_string(layer));
-            r->links = CSLAddString(r->links, json_object_get_string(feature));
-            r->links = CSLAddString(r->links, json_object_object_get_ex(l, "role", &role)
-                                                  ? json_object_get_string(role) : "located-in");
-        }
-    }
-    if (json_object_object_get_ex(o, "footprints", &v)) {
-        if (!json_object_is_type(v, json_type_array))
-            return pk_error(ctx, PK_ERR_DATA, "task import '%s' %s: \"footprints\" must be an array", path, r->where);
-        r->has_footprints = 1;
-        for (size_t i = 0; i < json_object_array_length(v); i++) {
-            json_object *fp = json_object_array_get_idx(v, i), *geom, *x;
-            if (!json_object_object_get_ex(fp, "geometry", &geom) || !json_object_is_type(geom, json_type_object))
-                return pk_error(ctx, PK_ERR_DATA, "task import '%s' %s: footprint %zu needs a GeoJSON \"geometry\"",
-                                path, r->where, i + 1);
-            static const char *fp_keys[] = {"label", "role", "crs"};
-            static const char *defaults[] = {"", "site", "EPSG:4326"};
-            r->footprints = CSLAddString(r->footprints, json_object_to_json_string_ext(geom, JSON_C_TO_STRING_PLAIN));
-            for (int k = 0; k < 3; k++)
-                r->footprints = CSLAddString(r->footprints, json_object_object_get_ex(fp, fp_keys[k], &x) &&
-                                             json_object_is_type(x, json_type_string)
-                                                 ? json_object_get_string(x) : defaults[k]);
-        }
+        free(r->vals[keys[i].col]); /* ("pillar" and "classification" share a column: the last wins) */
+        if (!(r->vals[keys[i].col] = json_value_text(v)))
+            return pk_error(ctx, PK_ERR_NOMEM, "out of memory");
     }
     return PK_OK;
 }
 
+/* The "links" array of JSON task o into r->links (layer, feature, role;
+ * role "located-in" when not given). */
+static int json_links(struct pk_ctx *ctx, const char *path, json_object *o, struct row *r)
+{
+    json_object *v;
+    if (!json_object_object_get_ex(o, "links", &v))
+        return PK_OK;
+    if (!json_object_is_type(v, json_type_array))
+        return pk_error(ctx, PK_ERR_DATA, "task import '%s' %s: \"links\" must be an array", path, r->where);
+    r->has_links = 1;
+    for (size_t i = 0; i < json_object_array_length(v); i++) {
+        json_object *l = json_object_array_get_idx(v, i), *layer, *feature, *role;
+        if (!json_object_object_get_ex(l, "layer", &layer) || !json_object_object_get_ex(l, "feature", &feature))
+            return pk_error(ctx, PK_ERR_DATA, "task import '%s' %s: link %zu needs \"layer\" and \"feature\"",
+                            path, r->where, i + 1);
+        r->links = CSLAddString(r->links, json_object_get_string(layer));
+        r->links = CSLAddString(r->links, json_object_get_string(feature));
+        r->links = CSLAddString(r->links, json_object_object_get_ex(l, "role", &role)
+                                              ? json_object_get_string(role) : "located-in");
+    }
+    return PK_OK;
+}
+
+/* The "footprints" array of JSON task o into r->footprints (GeoJSON
+ * geometry text, label, role, crs; defaults "", "site", EPSG:4326). */
+static int json_footprints(struct pk_ctx *ctx, const char *path, json_object *o, struct row *r)
+{
+    static const char *fp_keys[] = {"label", "role", "crs"};
+    static const char *defaults[] = {"", "site", "EPSG:4326"};
+    json_object *v;
+    if (!json_object_object_get_ex(o, "footprints", &v))
+        return PK_OK;
+    if (!json_object_is_type(v, json_type_array))
+        return pk_error(ctx, PK_ERR_DATA, "task import '%s' %s: \"footprints\" must be an array", path, r->where);
+    r->has_footprints = 1;
+    for (size_t i = 0; i < json_object_array_length(v); i++) {
+        json_object *fp = json_object_array_get_idx(v, i), *geom, *x;
+        if (!json_object_object_get_ex(fp, "geometry", &geom) || !json_object_is_type(geom, json_type_object))
+            return pk_error(ctx, PK_ERR_DATA, "task import '%s' %s: footprint %zu needs a GeoJSON \"geometry\"",
+                            path, r->where, i + 1);
+        r->footprints = CSLAddString(r->footprints, json_object_to_json_string_ext(geom, JSON_C_TO_STRING_PLAIN));
+        for (int k = 0; k < 3; k++)
+            r->footprints = CSLAddString(r->footprints, json_object_object_get_ex(fp, fp_keys[k], &x) &&
+                                                            json_object_is_type(x, json_type_string)
+                                                        ? json_object_get_string(x) : defaults[k]);
+    }
+    return PK_OK;
+}
+
+/* Fill a row from one JSON task object: its id (named in r->where from
+ * here on), fields, links and footprints. (CSL lists allocate with
+ * CPLMalloc, which aborts when memory runs out rather than return NULL.) */
+static int json_row(struct pk_ctx *ctx, const char *path, json_object *o, struct row *r)
+{
+    json_object *v;
+    if (!json_object_is_type(o, json_type_object))
+        return pk_error(ctx, PK_ERR_DATA, "task import '%s' %s: not a JSON object", path, r->where);
+    if (!json_object_object_get_ex(o, "id", &v) || !json_object_is_type(v, json_type_string))
+        return pk_error(ctx, PK_ERR_DATA, "task import '%s' %s: no \"id\" string", path, r->where);
+    if (!(r->id = strdup(json_object_get_string(v))))
+        return pk_error(ctx, PK_ERR_NOMEM, "out of memory");
+    snprintf(r->where + strlen(r->where), sizeof r->where - strlen(r->where), " (%.30s)", r->id);
+    int rc = json_fields(ctx, path, o, r);
+    if (rc == PK_OK)
+        rc = json_links(ctx, path, o, r);
+    if (rc == PK_OK)
+        rc = json_footprints(ctx, path, o, r);
+    return rc;
+}
+
+/* Rows from JSON text: an array of tasks, or an object with "tasks" and
+ * optionally "plan_period" (recorded in pk_meta) and "classifications"
+ * (upserted by name) — those two are written here, inside the import's
+ * transaction. *rows (caller releases each of the *n and frees) holds the
+ * rows read so far even on error. */
 static int read_json(struct pk_store *store, const char *path, const char *text, struct row **rows, size_t *n)
 {
     struct pk_ctx *ctx = store->ctx;
@@ -165,6 +210,8 @@ static int read_json(struct pk_store *store, const char *path, const char *text,
     }
     size_t count = rc == PK_OK ? json_object_array_length(tasks) : 0;
     *rows = calloc(count ? count : 1, sizeof **rows);
+    if (rc == PK_OK && !*rows)
+        rc = pk_error(ctx, PK_ERR_NOMEM, "out of memory");
     for (size_t i = 0; rc == PK_OK && i < count; i++) {
         snprintf((*rows)[i].where, sizeof (*rows)[i].where, "task %zu", i + 1);
         *n = i + 1;
@@ -174,39 +221,83 @@ static int read_json(struct pk_store *store, const char *path, const char *text,
     return rc;
 }
 
-/* CSV: header names the columns; lists use ';'; links are
- * "layer:feature[:role];..."; indicators "name=target unit;...". */
+/* The links cell of a CSV row, "layer:feature[:role];...", into r->links
+ * (role "located-in" when not given; a feature may hold ':' when a role
+ * follows). */
+static int csv_links(struct pk_ctx *ctx, const char *path, const char *v, struct row *r)
+{
+    char **items = CSLTokenizeString2(v, ";", CSLT_STRIPLEADSPACES | CSLT_STRIPENDSPACES);
+    r->has_links = 1;
+    for (int k = 0; items && items[k]; k++) {
+        char *first = strchr(items[k], ':'), *last = strrchr(items[k], ':');
+        if (!first || first == items[k] || !first[1]) {
+            int rc = pk_error(ctx, PK_ERR_DATA, "task import '%s' %s: link '%s' is not layer:feature[:role]", path,
+                              r->where, items[k]);
+            CSLDestroy(items);
+            return rc;
+        }
+        *first = '\0';
+        const char *role = "located-in";
+        if (last != first) {
+            *last = '\0';
+            role = last + 1;
+        }
+        r->links = CSLAddString(r->links, items[k]);
+        r->links = CSLAddString(r->links, first + 1);
+        r->links = CSLAddString(r->links, role);
+    }
+    CSLDestroy(items);
+    return PK_OK;
+}
+
+/* The text stored for CSV cell v of task column col: lists (';'
+ * separated) as JSON arrays, indicators "name=target unit;..." as JSON,
+ * citywide as 1/0, anything else as it is. */
+static int csv_value(struct pk_ctx *ctx, const char *path, int col, const char *v, struct row *r)
+{
+    if (col == COL_PARTNERS || col == COL_TAGS) {
+        char *list = strdup(v);
+        for (char *p = list; p && *p; p++)
+            if (*p == ';')
+                *p = ',';
+        r->vals[col] = list ? pk_task_list_json(list) : NULL;
+        free(list);
+    } else if (col == COL_INDICATORS) {
+        if (!(r->vals[col] = pk_task_indicators_json(ctx, v))) {
+            if (pk_errcode(ctx) == PK_ERR_NOMEM)
+                return PK_ERR_NOMEM;
+            pk_error_prefix(ctx, "task import '%s' %s", path, r->where);
+            return PK_ERR_DATA;
+        }
+    } else if (col == COL_CITYWIDE) {
+        int yes = !strcasecmp(v, "1") || !strcasecmp(v, "true") || !strcasecmp(v, "yes");
+        if (!yes && strcasecmp(v, "0") && strcasecmp(v, "false") && strcasecmp(v, "no"))
+            return pk_error(ctx, PK_ERR_DATA, "task import '%s' %s: citywide '%s' is not true or false", path,
+                            r->where, v);
+        r->vals[col] = strdup(yes ? "1" : "0");
+    } else {
+        r->vals[col] = strdup(v);
+    }
+    return r->vals[col] ? PK_OK : pk_error(ctx, PK_ERR_NOMEM, "out of memory");
+}
+
+/* CSV: header names the columns (any case; "pillar" is classification);
+ * empty cells are "not given". */
 static int csv_row(struct pk_ctx *ctx, const char *path, char **header, char **fields, struct row *r)
 {
-    for (int i = 0; header[i]; i++) {
+    int rc = PK_OK;
+    for (int i = 0; rc == PK_OK && header[i]; i++) {
         const char *h = header[i], *v = fields[i];
         if (!v || !*v)
             continue;
         if (!strcasecmp(h, "id")) {
-            r->id = strdup(v);
+            free(r->id);
+            if (!(r->id = strdup(v)))
+                rc = pk_error(ctx, PK_ERR_NOMEM, "out of memory");
             continue;
         }
         if (!strcasecmp(h, "links")) {
-            char **items = CSLTokenizeString2(v, ";", CSLT_STRIPLEADSPACES | CSLT_STRIPENDSPACES);
-            r->has_links = 1;
-            for (int k = 0; items && items[k]; k++) {
-                char *first = strchr(items[k], ':'), *last = strrchr(items[k], ':');
-                if (!first || first == items[k] || !first[1]) {
-                    CSLDestroy(items);
-                    return pk_error(ctx, PK_ERR_DATA, "task import '%s' %s: link '%s' is not layer:feature[:role]",
-                                    path, r->where, items[k]);
-                }
-                *first = '\0';
-                const char *role = "located-in";
-                if (last != first) {
-                    *last = '\0';
-                    role = last + 1;
-                }
-                r->links = CSLAddString(r->links, items[k]);
-                r->links = CSLAddString(r->links, first + 1);
-                r->links = CSLAddString(r->links, role);
-            }
-            CSLDestroy(items);
+            rc = csv_links(ctx, path, v, r);
             continue;
         }
         int col = -1;
@@ -217,33 +308,20 @@ static int csv_row(struct pk_ctx *ctx, const char *path, char **header, char **f
             col = COL_CLASSIFICATION;
         if (col < 0)
             return pk_error(ctx, PK_ERR_DATA, "task import '%s': unknown column '%s'", path, h);
-        if (col == COL_PARTNERS || col == COL_TAGS) {
-            char *list = strdup(v);
-            for (char *p = list; *p; p++)
-                if (*p == ';')
-                    *p = ',';
-            r->vals[col] = pk_task_list_json(list);
-            free(list);
-        } else if (col == COL_INDICATORS) {
-            if (!(r->vals[col] = pk_task_indicators_json(ctx, v))) {
-                pk_error_prefix(ctx, "task import '%s' %s", path, r->where);
-                return PK_ERR_DATA;
-            }
-        } else if (col == COL_CITYWIDE) {
-            int yes = !strcasecmp(v, "1") || !strcasecmp(v, "true") || !strcasecmp(v, "yes");
-            if (!yes && strcasecmp(v, "0") && strcasecmp(v, "false") && strcasecmp(v, "no"))
-                return pk_error(ctx, PK_ERR_DATA, "task import '%s' %s: citywide '%s' is not true or false",
-                                path, r->where, v);
-            r->vals[col] = strdup(yes ? "1" : "0");
-        } else {
-            r->vals[col] = strdup(v);
-        }
+        free(r->vals[col]);
+        r->vals[col] = NULL;
+        rc = csv_value(ctx, path, col, v, r);
     }
-    if (!r->id)
-        return pk_error(ctx, PK_ERR_DATA, "task import '%s' %s: no id", path, r->where);
-    return PK_OK;
+    if (rc == PK_OK && !r->id)
+        rc = pk_error(ctx, PK_ERR_DATA, "task import '%s' %s: no id", path, r->where);
+    return rc;
 }
 
+/* Rows from CSV text (len bytes, read through a /vsimem file so GDAL's
+ * tokenizer handles quotes and line breaks in cells); the header must name
+ * an id column, and 'task list' output is refused (it would lose fields).
+ * Blank lines are skipped; line numbers count the lines inside quoted
+ * cells. *rows and *n as in read_json. */
 static int read_csv(struct pk_store *store, const char *path, char *text, size_t len, struct row **rows,
                     size_t *n)
 {
@@ -318,6 +396,9 @@ static char *link_summary(struct pk_store *store, const char *id)
     return out;
 }
 
+/* Replace a task's links by those of the file (when the row names links),
+ * with one history row "links" listing before and after when they differ;
+ * *nlinks counts the links added. */
 static int write_links(struct pk_store *store, const char *path, struct row *r, long long *nlinks)
 {
     char *before = link_summary(store, r->id);
@@ -651,8 +732,8 @@ char *pk_task_indicators_json(struct pk_ctx *ctx, const char *spec)
         json_object_array_add(arr, o);
     }
     CSLDestroy(items);
-    if (ok)
-        out = json_text(arr);
+    if (ok && !(out = json_text(arr)))
+        pk_error(ctx, PK_ERR_NOMEM, "out of memory");
     json_object_put(arr);
     return out;
 }

@@ -19,7 +19,8 @@ extern const char *const pk_task_columns[TASK_NCOLS];
 enum { TASK_UPSERT = 0, TASK_MUST_BE_NEW = 1, TASK_MUST_EXIST = 2, TASK_QUIET_EARLIER = 4 };
 
 /* Column values as text (NULL = not given): filled from fields, freed with
- * pk_task_values_release. */
+ * pk_task_values_release. PK_ERR_NOMEM (no message; every value NULL) when
+ * out of memory. */
 int pk_task_values_from_fields(const struct pk_task_fields *f, char *vals[TASK_NCOLS]);
 void pk_task_values_release(char *vals[TASK_NCOLS]);
 int pk_task_validate(struct pk_ctx *ctx, const char *id, char *vals[TASK_NCOLS]);

@@ -13,7 +13,8 @@ void pk_worker_conf_init(struct pk_worker_conf *c, const struct pk_store *store)
     c->store_srid = pk_store_srid(store);
     c->metric_srid = pk_store_measure_srid(store);
     const char *path = pk_store_path(store);
-    c->path = path && *path && strcmp(path, ":memory:") && access(path, R_OK) == 0 ? path : NULL;
+    /* (a read-only store is read through the URI it was opened with) */
+    c->path = path && *path && strcmp(path, ":memory:") && access(path, R_OK) == 0 ? pk_store_read_uri(store) : NULL;
 }
 
 sqlite3 *pk_worker_reader(struct pk_worker *w)
@@ -21,7 +22,8 @@ sqlite3 *pk_worker_reader(struct pk_worker *w)
     if (w->reader || !w->conf.path)
         return w->reader;
     sqlite3 *db = NULL;
-    if (sqlite3_open_v2(w->conf.path, &db, SQLITE_OPEN_READONLY | SQLITE_OPEN_NOMUTEX, NULL) != SQLITE_OK) {
+    if (sqlite3_open_v2(w->conf.path, &db, SQLITE_OPEN_READONLY | SQLITE_OPEN_NOMUTEX | SQLITE_OPEN_URI, NULL) !=
+        SQLITE_OK) {
         sqlite3_close(db);
         return NULL;
     }

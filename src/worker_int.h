@@ -20,7 +20,7 @@
 struct pk_worker_conf {
     int store_srid;
     int metric_srid;   /* 0: the store has no metric CRS yet (areas fail) */
-    const char *path;  /* the store's file, for read connections (borrowed; NULL: none) */
+    const char *path;  /* the store's file or file: URI, for read connections (borrowed; NULL: none) */
 };
 void pk_worker_conf_init(struct pk_worker_conf *c, const struct pk_store *store);
 

@@ -89,7 +89,7 @@ static const char *display_cell(const struct pk_table *t, size_t r, int c, char 
 static int print_text(const struct pk_table *t)
 {
     char buf[64];
-    int *w = calloc((size_t)t->ncols, sizeof *w);
+    int *w = calloc(t->ncols > 0 ? (size_t)t->ncols : 1, sizeof *w);
     if (!w)
         return EXIT_FAIL;
     for (int c = 0; c < t->ncols; c++) {

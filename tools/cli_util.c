@@ -115,6 +115,9 @@ struct pk_store *cli_open_store(struct cli *cli)
         cli_fail(cli, pk_errcode(cli->ctx));
         return NULL;
     }
+    if (pk_store_access(store) != PK_STORE_WRITABLE && !cli->quiet)
+        fprintf(stderr, "plankit: note: store '%s' is read-only (%s): opened for reading only\n", cli->store_path,
+                pk_store_readonly_reason(store));
     return store;
 }
 

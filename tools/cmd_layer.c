@@ -8,6 +8,7 @@
 #define USAGE_LOAD                                                                              \
     "plankit layer load SOURCE [--name N] [--title T] [--kind K] [--layer SRC_LAYER]\n"         \
     "                   [--where EXPR] [--select FIELDS] [--s_srs CRS] [--encoding ENC]\n"      \
+    "                   [--no-geometry]\n"                                                       \
     "                   [--name-field F] [--key FIELD] [--replace [--force]|--append]\n"        \
     "                   [--repair-method linework|structure]\n"                                 \
     "  Load a layer from any source GDAL reads (Shapefile, GeoJSON, GeoPackage, FileGDB,\n"    \
@@ -33,7 +34,10 @@
     "    --append            add the features to an existing layer (same geometry type,\n"   \
     "                        same fields)\n"                                                   \
     "    --repair-method M   linework (default, keeps areas) or structure (faster)\n"          \
-    "  A CSV's points come from columns named X/Y, lon/lat or 经度/纬度 (or a WKT column).\n"\
+    "    --no-geometry       the source has no geometry (a CSV of figures): load its rows\n"  \
+    "                        as a table (kind table), e.g. to join in 'plankit sql'\n"        \
+    "  A CSV's points come from columns named X/Y, lon/lat or 经度/纬度 (or a WKT column);\n"\
+    "  a source without geometry is an error unless --no-geometry.\n"                        \
     "  Example: plankit layer load towns.shp --name towns --kind district --encoding GBK\n"
 
 #define USAGE_LIST                                                                              \
@@ -127,6 +131,7 @@ static int verb_load(struct cli *cli, int argc, char **argv)
         {"key", required_argument, NULL, 'K'},
         {"name-field", required_argument, NULL, 1002},
         {"force", no_argument, NULL, 1001},
+        {"no-geometry", no_argument, NULL, 1003},
         CLI_COMMON_LONGOPTS,
         {NULL, 0, NULL, 0},
     };
@@ -147,6 +152,7 @@ static int verb_load(struct cli *cli, int argc, char **argv)
         case 'K': o.key = optarg; break;
         case 1002: o.name_field = optarg; break;
         case 1001: o.force = 1; break;
+        case 1003: o.no_geometry = 1; break;
         case 'R':
         case 'A':
             if (o.mode != PK_LOAD_CREATE)
@@ -180,7 +186,9 @@ static int verb_load(struct cli *cli, int argc, char **argv)
     if (!cli->quiet) {
         fprintf(stderr, "plankit: layer '%s': %lld features loaded from '%s'", res.name, res.stored,
                 o.source);
-        if (res.repaired || res.empty)
+        if (o.no_geometry)
+            fprintf(stderr, " (a table without geometry)");
+        else if (res.repaired || res.empty)
             fprintf(stderr, ", %lld repaired, %lld without geometry ('plankit layer issues %s')",
                     res.repaired, res.empty, res.name);
         fprintf(stderr, "\n");

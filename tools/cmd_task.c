@@ -82,9 +82,10 @@
     "plankit task attach ID --where LAYER --intersecting LAYER:FEATURE [--role R]\n"           \
     "  Link a task to a feature (by name, code or id), give it its own footprint(s), or\n"     \
     "  link it to every feature of LAYER that overlaps a feature. Roles: located-in\n"         \
-    "  (default: the task is in that place), covers (it covers the whole feature), serves,\n" \
-    "  affects, or your own; coverage counts any linked feature as covered in full\n"        \
-    "  ('plankit coverage --help'). WKT is in the store CRS unless --s_srs;\n"                \
+    "  (default: the task is in that place; it covers the place's area only when the\n"    \
+    "  layer is a zone layer), covers (it covers the whole feature), serves, affects, or\n" \
+    "  your own (these cover no area; 'plankit coverage --help'). WKT is in the store\n"    \
+    "  CRS unless --s_srs;\n"                                                                \
     "  GeoJSON in EPSG:4326; a file in its own CRS.\n"                                         \
     "  Example: plankit task attach PZ-01 --to towns:周庄镇 --role covers\n"                   \
     "  Example: plankit task attach PZ-01 --where towns --intersecting key_areas:QYG-CBD\n"

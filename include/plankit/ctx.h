@@ -2,9 +2,16 @@
  * and progress callbacks.
  *
  * One struct pk_ctx per thread. Library functions return an int from
- * enum pk_status and keep the message in the context (SQLite's errCode/pErr):
- *     if (pk_layer_load(store, &opts, NULL, NULL, NULL) != PK_OK)
+ * enum pk_status and keep the message in the context (SQLite's errCode/pErr);
+ * a store reports through the context it was opened with:
+ *     struct pk_ctx *ctx = pk_ctx_new();
+ *     struct pk_store *store = NULL;
+ *     struct pk_load_opts opts = {.source = "zones.gpkg", .name = "zones"};
+ *     if (pk_store_open(ctx, "plan.sqlite", &store) != PK_OK ||
+ *         pk_layer_load(store, &opts, NULL, NULL, NULL) != PK_OK)
  *         fprintf(stderr, "%s\n", pk_errmsg(ctx));
+ *     pk_store_close(store);
+ *     pk_ctx_free(ctx);
  * Ownership rule for the whole API: a function that returns memory says who
  * frees it; a const pointer is borrowed.
  */
@@ -74,7 +81,9 @@ void pk_log_msg(struct pk_ctx *ctx, enum pk_log_level level, const char *fmt, ..
 #define pk_log(ctx, level, ...) \
     do { if (pk_log_enabled((ctx), (level))) pk_log_msg((ctx), (level), __VA_ARGS__); } while (0)
 
-/* User name recorded in history (default $USER, else "unknown"). The string is copied. */
+/* User name recorded in history: "unknown" until the front end sets one
+ * (the library reads no environment; the CLI passes --user or $USER). The
+ * string is copied (at most 127 bytes); NULL sets "unknown". */
 void pk_ctx_set_user(struct pk_ctx *ctx, const char *user);
 const char *pk_ctx_user(const struct pk_ctx *ctx);
 

@@ -3,7 +3,8 @@
  *
  * A layer is one registry row in pk_layers plus one SpatiaLite table
  * (lyr_<id>) with a stable integer fid, the source attributes, a geometry
- * column `geom` in the store CRS, and an R*Tree index on it.
+ * column `geom` in the store CRS, and an R*Tree index on it. A layer of kind
+ * "table" (loaded with no_geometry) has rows without geometry.
  */
 #ifndef PLANKIT_LAYER_H
 #define PLANKIT_LAYER_H
@@ -37,6 +38,8 @@ struct pk_load_opts {
     int force;              /* replace even when task links are lost (they go to the history) */
     int threads;            /* repair threads; 0 = one per CPU */
     int repair_structure;   /* 1 = MakeValid "structure" method (faster, changes areas) */
+    int no_geometry;        /* the source has no geometry (a CSV of figures): load its rows as a
+                               table, kind "table"; without it such a source is an error */
 };
 
 struct pk_load_result {

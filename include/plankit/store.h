@@ -3,7 +3,8 @@
  *
  * Every command that writes does it inside pk_store_begin/commit, so a failure
  * (or a SIGKILL) leaves the store exactly as it was. The store runs in WAL mode
- * with a busy timeout, so concurrent plankit processes wait for each other.
+ * with a busy handler, so concurrent plankit processes wait for each other
+ * (and say whom they wait for).
  */
 #ifndef PLANKIT_STORE_H
 #define PLANKIT_STORE_H
@@ -27,8 +28,31 @@ int pk_store_create(struct pk_ctx *ctx, const char *path, const struct pk_store_
                     struct pk_store **out);
 
 /* Open an existing store, upgrading its schema if it is older than this
- * plankit. *out: caller closes with pk_store_close. */
+ * plankit. *out: caller closes with pk_store_close.
+ *
+ * A store that cannot be written (a read-only file, folder or medium) is
+ * opened read-only: every read works, pk_store_begin fails with
+ * PK_ERR_READONLY naming the reason. When even the WAL index (-shm) cannot
+ * be created beside it, it is opened immutable (SQLite's immutable=1),
+ * which is safe only because nobody can write it either; a store with
+ * unfinished changes in its -wal file is then refused. pk_store_access and
+ * pk_store_readonly_reason tell the caller, who says so once.
+ *
+ * A writer that has to wait for another plankit's transaction logs one
+ * warning per wait, "store is busy: waiting for another plankit (pid N)...",
+ * then waits up to 60 s. The pid comes from <path>-writer, a small file each
+ * writer locks (fcntl) for the length of its transaction. */
 int pk_store_open(struct pk_ctx *ctx, const char *path, struct pk_store **out);
+
+enum pk_store_access {
+    PK_STORE_WRITABLE = 0,
+    PK_STORE_READONLY = 1,  /* opened read-only (mode=ro) */
+    PK_STORE_IMMUTABLE = 2, /* opened read-only and immutable: not even the -shm could be made */
+};
+int pk_store_access(const struct pk_store *store);
+/* Why the store is read-only ("its folder is read-only", ...), "" when
+ * writable. Borrowed, valid while the store is open. */
+const char *pk_store_readonly_reason(const struct pk_store *store);
 
 /* Close; accepts NULL. Rolls back an unfinished transaction. */
 void pk_store_close(struct pk_store *store);

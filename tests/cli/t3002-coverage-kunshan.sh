@@ -31,18 +31,24 @@ sql_tasks() {
       SELECT w.fid || '|' || coalesce((SELECT group_concat(task_id) FROM (SELECT task_id FROM hit
              WHERE hit.fid = w.fid ORDER BY task_id)), '') FROM $towns w ORDER BY w.fid"
 }
-# fid|covered km² of every town: a town linked itself is covered whole; otherwise
-# its intersection with the union of the linked zone polygons, cut in the store
-# CRS and measured along curved edges (so that the answer does not depend on how
-# the pieces are grouped)
+# fid|covered km² of every town: a town linked itself by a link that covers
+# area (role covers, located-in a zone layer's feature, or a city-wide task's
+# link: 'plankit coverage --help') is covered whole; otherwise its
+# intersection with the union of the polygons such links point at, cut in the
+# store CRS and measured along curved edges (so that the answer does not
+# depend on how the pieces are grouped). A located-in link to a town says
+# where a task is, and covers none of it.
 area_sql() { echo "ST_Area(ST_Transform(ST_Segmentize($1, 0.0005), 4549))"; }
+covering_link="(k.role = 'covers' OR (k.role = 'located-in' AND l.kind = 'zone') OR t.citywide = 1)"
 sql_covered() {
     spatialite_sql "WITH src AS ($src),
-      u AS (SELECT ST_Union(s.geom) AS g FROM src s WHERE s.layer_id IN ($zone_ids) AND EXISTS (
+      u AS (SELECT ST_Union(s.geom) AS g FROM src s WHERE EXISTS (
               SELECT 1 FROM pk_task_links k JOIN pk_tasks t ON t.id = k.task_id AND ($1)
-              WHERE k.layer_id = s.layer_id AND k.fid = s.fid))
+              JOIN pk_layers l ON l.id = k.layer_id
+              WHERE k.layer_id = s.layer_id AND k.fid = s.fid AND $covering_link))
       SELECT w.fid || '|' || printf('%.9f', CASE WHEN EXISTS (SELECT 1 FROM pk_task_links k
-               JOIN pk_tasks t ON t.id = k.task_id AND ($1) WHERE k.layer_id = $towns_id AND k.fid = w.fid)
+               JOIN pk_tasks t ON t.id = k.task_id AND ($1) JOIN pk_layers l ON l.id = k.layer_id
+               WHERE k.layer_id = $towns_id AND k.fid = w.fid AND $covering_link)
              THEN $(area_sql w.geom)
              ELSE coalesce($(area_sql "ST_Intersection(w.geom, u.g)"), 0) END / 1e6)
       FROM $towns w, u ORDER BY w.fid"
@@ -94,13 +100,17 @@ compare_near "town areas match SQL" \
     "$(python3 -c 'import csv, sys
 for r in csv.DictReader(open(sys.argv[1])):
     if r["fid"]: print(r["fid"] + "|" + r["area_km2"])' "$WORK/all.csv")" 1e-6
-# the towns no task links directly: 开发区 and 旅游度假区 partly covered by the
-# main city, key areas, sci zones and the bonded zone; 花桥 only crossed by Line 11
-expect_eq "开发区 and 旅游度假区 are partly covered, 花桥 not at all, the other nine whole" \
-    "1:32.67 3:0.00 4:59.85 others:100.00" \
+# shares: the towns covered only by the key areas, sci zones and demo zone
+# that overlap them; 张浦 and 陆家 only have tasks located in them (links that
+# cover nothing), 花桥 is only crossed by Line 11; the three towns of the demo
+# zone are covered whole by it
+expect_eq "each town's share covered by zones, not by the tasks located in it" \
+    "1:32.67 2:55.21 3:0.00 4:59.85 5:0.00 6:55.06 7:0.00 8:40.47 9:12.58 10:100.00 11:100.00 12:100.00" \
     "$(python3 -c 'import csv, sys
-r = {x["fid"]: "%.2f" % (100 * float(x["share"])) for x in csv.DictReader(open(sys.argv[1])) if x["fid"]}
-print("1:" + r["1"], "3:" + r["3"], "4:" + r["4"], "others:" + ",".join(sorted({v for k, v in r.items() if k not in ("1", "3", "4")})))' "$WORK/all.csv")"
+print(" ".join("%s:%.2f" % (x["fid"], 100 * float(x["share"])) for x in csv.DictReader(open(sys.argv[1])) if x["fid"]))' "$WORK/all.csv")"
+expect_eq "... though 张浦 and 陆家 still count the tasks located in them" "5:PZ-22 7:PZ-12,PZ-22" \
+    "$(python3 -c 'import csv, sys
+print(" ".join("%s:%s" % (x["fid"], x["task_ids"]) for x in csv.DictReader(open(sys.argv[1])) if x["fid"] in ("5", "7")))' "$WORK/all.csv")"
 # the city-wide row lists exactly the city-wide tasks
 expect_eq "city-wide row: the 73 city-wide tasks" \
     "73|$(spatialite_sql "SELECT group_concat(id) FROM (SELECT id FROM pk_tasks WHERE citywide = 1 ORDER BY id)")" \
@@ -197,19 +207,17 @@ expect_eq "--bbox with --pillar 开放之城 keeps only that pillar" "$(bbox_sql
 
 # --- formats: GeoJSON carries the towns' geometries, CSV parses, tables align CJK
 pk coverage --by towns --format geojson >"$WORK/cov.geojson"
-if python3 - "$WORK/cov.geojson" <<'EOF'; then ok "coverage GeoJSON: the 12 towns with polygons, no summary rows"; else not_ok "coverage GeoJSON"; fi
+if python3 - "$WORK/cov.geojson" <<'EOF'; then ok "coverage GeoJSON: the 12 towns with polygons and nothing else (totals on stderr)"; else not_ok "coverage GeoJSON"; fi
 import json, sys
 d = json.load(open(sys.argv[1]))
 f = d["features"]
 assert d["type"] == "FeatureCollection" and len(f) == 12, len(f)
-towns = [x for x in f if x["properties"]["fid"] is not None]
-assert len(towns) == 12
-for x in towns:
+assert all(x["properties"]["fid"] is not None for x in f)
+for x in f:
     g = x["geometry"]
     assert g["type"] in ("Polygon", "MultiPolygon"), g["type"]
     lon, lat = g["coordinates"][0][0][0] if g["type"] == "MultiPolygon" else g["coordinates"][0][0]
     assert 120.7 < lon < 121.2 and 31.0 < lat < 31.6, (lon, lat)
-assert all(x["geometry"] is None for x in f if x["properties"]["fid"] is None)
 EOF
 expect_eq "query zones GeoJSON has geometries (PZ-01: the CBD, 2 towns, city, region county, 7 plan areas)" "12 12" \
     "$(pk query zones --task PZ-01 --format geojson | python3 -c 'import json, sys; f = json.load(sys.stdin)["features"]; print(len(f), sum(1 for x in f if x["geometry"]))')"

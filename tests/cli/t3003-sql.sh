@@ -22,7 +22,7 @@ expect_eq "a query through the SpatialIndex virtual table" \
     "$(csv "SELECT group_concat(fid, ' ') FROM (SELECT fid FROM $towns WHERE ROWID IN (SELECT ROWID FROM SpatialIndex WHERE f_table_name = '$towns' AND search_frame = BuildMbr(120.95, 31.35, 121.0, 31.40, 4326)) ORDER BY fid)")"
 expect_eq "a join of tasks, links and layers" 73 \
     "$(csv "SELECT count(*) FROM pk_task_links k JOIN pk_layers l ON l.id = k.layer_id WHERE l.name = 'city'")"
-expect_eq "reading a pragma (the schema version)" 3 "$(csv "PRAGMA user_version")"
+expect_eq "reading a pragma (the schema version)" 4 "$(csv "PRAGMA user_version")"
 expect_eq "PRAGMA table_info(t) only reads" "id,title" "$(csv "PRAGMA table_info(pk_tasks)" | cut -d, -f2 | head -2 | paste -sd,)"
 expect_eq "pragma_table_info() as a table" "id,title" "$(csv "SELECT name FROM pragma_table_info('pk_tasks') LIMIT 2" | paste -sd,)"
 expect_eq "a trailing ';' and comment are fine" 91 "$(csv "SELECT count(*) FROM pk_tasks; -- done")"

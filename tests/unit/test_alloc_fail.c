@@ -127,8 +127,10 @@ static int tables_equal(const struct pk_table *a, const struct pk_table *b)
                 continue;
             char *ex, *ey;
             double dx = strtod(x, &ex), dy = strtod(y, &ey);
-            if (a->types[c] != PK_COL_REAL || *ex || *ey || fabs(dx - dy) > 1e-12 * fmax(fabs(dx), fabs(dy)))
+            if (a->types[c] != PK_COL_REAL || *ex || *ey || fabs(dx - dy) > 1e-12 * fmax(fabs(dx), fabs(dy))) {
+                fprintf(stderr, "row %zu column %s: '%s' against '%s'\n", r, a->names[c], x, y);
                 return 0;
+            }
         }
     return 1;
 }

@@ -24,86 +24,52 @@
 #include "layer_int.h"
 #include "spatial_int.h"
 #include "store_int.h"
+#include "fixture.h"
 
-struct fx {
-    struct pk_ctx *ctx;
-    struct pk_store *store;
-    char dir[256];
-};
-
-static void path_in(const struct fx *f, const char *name, char *out, size_t size)
+/* Write a file in the fixture's folder, or fail the test. */
+static void write_file(const struct fixture *f, const char *name, const char *text)
 {
-    snprintf(out, size, "%s/%s", f->dir, name);
+    assert_int_equal(fx_write(f, name, text), 0);
 }
 
-static void write_file(const struct fx *f, const char *name, const char *text)
+/* Load a file of the folder as a layer, or fail the test. */
+static void load(struct fixture *f, const char *file, const char *name, const char *kind)
 {
-    char p[400];
-    path_in(f, name, p, sizeof p);
-    FILE *fp = fopen(p, "w");
-    assert_non_null(fp);
-    fputs(text, fp);
-    fclose(fp);
+    assert_int_equal(fx_load(f, file, name, kind), PK_OK);
 }
 
-#define CRS_4549 "\"crs\":{\"type\":\"name\",\"properties\":{\"name\":\"urn:ogc:def:crs:EPSG::4549\"}},"
-
-static void load(struct fx *f, const char *file, const char *name, const char *kind)
-{
-    char p[400];
-    path_in(f, file, p, sizeof p);
-    struct pk_load_opts lo = {.source = p, .name = name, .kind = kind};
-    assert_int_equal(pk_layer_load(f->store, &lo, NULL, NULL, NULL), PK_OK);
-}
-
-static const char *const files[] = {"plan.sqlite", "plan.sqlite-wal", "plan.sqlite-shm", "squares.geojson",
-                                    "city.geojson", "grid.geojson"};
-
+/* An EPSG:4549 store with two 1 km squares (and a point) and a city around them. */
 static int setup(void **state)
 {
-    struct fx *f = calloc(1, sizeof *f);
-    const char *tmp = getenv("TMPDIR");
-    snprintf(f->dir, sizeof f->dir, "%s/plankit-test_coverage.XXXXXX", tmp && *tmp ? tmp : "/tmp");
-    if (!f || !mkdtemp(f->dir))
+    struct fixture *f = calloc(1, sizeof *f);
+    if (!f || fx_open(f, "test_coverage", "EPSG:4549") != 0)
         return -1;
-    f->ctx = pk_ctx_new();
-    char p[400];
-    path_in(f, "plan.sqlite", p, sizeof p);
-    struct pk_store_opts o = {.crs = "EPSG:4549", .measure_crs = "EPSG:4549"};
-    if (pk_store_create(f->ctx, p, &o, &f->store) != PK_OK)
+    if (fx_write(f, "squares.geojson",
+                 "{\"type\":\"FeatureCollection\"," FX_CRS_4549 "\"features\":["
+                 "{\"type\":\"Feature\",\"properties\":{\"name\":\"A\"},\"geometry\":{\"type\":\"Polygon\","
+                 "\"coordinates\":[[[600000,3430000],[601000,3430000],[601000,3431000],[600000,3431000],[600000,3430000]]]}},"
+                 "{\"type\":\"Feature\",\"properties\":{\"name\":\"B\"},\"geometry\":{\"type\":\"Polygon\","
+                 "\"coordinates\":[[[601000,3430000],[602000,3430000],[602000,3431000],[601000,3431000],[601000,3430000]]]}},"
+                 "{\"type\":\"Feature\",\"properties\":{\"name\":\"P\"},\"geometry\":{\"type\":\"Point\","
+                 "\"coordinates\":[600800,3430250]}}]}\n") != 0 ||
+        fx_write(f, "city.geojson",
+                 "{\"type\":\"FeatureCollection\"," FX_CRS_4549 "\"features\":["
+                 "{\"type\":\"Feature\",\"properties\":{\"name\":\"City\"},\"geometry\":{\"type\":\"Polygon\","
+                 "\"coordinates\":[[[599000,3429000],[603000,3429000],[603000,3432000],[599000,3432000],[599000,3429000]]]}}]}\n") != 0)
         return -1;
-    write_file(f, "squares.geojson",
-               "{\"type\":\"FeatureCollection\"," CRS_4549 "\"features\":["
-               "{\"type\":\"Feature\",\"properties\":{\"name\":\"A\"},\"geometry\":{\"type\":\"Polygon\","
-               "\"coordinates\":[[[600000,3430000],[601000,3430000],[601000,3431000],[600000,3431000],[600000,3430000]]]}},"
-               "{\"type\":\"Feature\",\"properties\":{\"name\":\"B\"},\"geometry\":{\"type\":\"Polygon\","
-               "\"coordinates\":[[[601000,3430000],[602000,3430000],[602000,3431000],[601000,3431000],[601000,3430000]]]}},"
-               "{\"type\":\"Feature\",\"properties\":{\"name\":\"P\"},\"geometry\":{\"type\":\"Point\","
-               "\"coordinates\":[600800,3430250]}}]}\n");
-    write_file(f, "city.geojson",
-               "{\"type\":\"FeatureCollection\"," CRS_4549 "\"features\":["
-               "{\"type\":\"Feature\",\"properties\":{\"name\":\"City\"},\"geometry\":{\"type\":\"Polygon\","
-               "\"coordinates\":[[[599000,3429000],[603000,3429000],[603000,3432000],[599000,3432000],[599000,3429000]]]}}]}\n");
     *state = f;
     return 0;
 }
 
 static int teardown(void **state)
 {
-    struct fx *f = *state;
-    pk_store_close(f->store);
-    for (size_t i = 0; i < sizeof files / sizeof files[0]; i++) {
-        char p[400];
-        path_in(f, files[i], p, sizeof p);
-        unlink(p);
-    }
-    rmdir(f->dir);
-    pk_ctx_free(f->ctx);
+    struct fixture *f = *state;
+    fx_close(f);
     free(f);
     return 0;
 }
 
-static void task(struct fx *f, const char *id, const char *cls, const char *status, int start, int end, int citywide)
+static void task(struct fixture *f, const char *id, const char *cls, const char *status, int start, int end, int citywide)
 {
     struct pk_task_fields t;
     pk_task_fields_init(&t);
@@ -117,7 +83,7 @@ static void task(struct fx *f, const char *id, const char *cls, const char *stat
     assert_int_equal(pk_task_add(f->store, &t), PK_OK);
 }
 
-static void footprint(struct fx *f, const char *id, double x0, double y0, double x1, double y1)
+static void footprint(struct fixture *f, const char *id, double x0, double y0, double x1, double y1)
 {
     char wkt[256];
     snprintf(wkt, sizeof wkt, "POLYGON((%.3f %.3f,%.3f %.3f,%.3f %.3f,%.3f %.3f,%.3f %.3f))", x0, y0, x1, y0, x1,
@@ -128,7 +94,7 @@ static void footprint(struct fx *f, const char *id, double x0, double y0, double
     assert_int_equal(n, 1);
 }
 
-static void link_to(struct fx *f, const char *id, const char *to)
+static void link_to(struct fixture *f, const char *id, const char *to)
 {
     struct pk_attach_opts o = {.to = to};
     long long n = 0;
@@ -160,7 +126,7 @@ static void summary(const struct pk_table *t, char *out, size_t size)
     }
 }
 
-static void expect_coverage(struct fx *f, const struct pk_coverage_opts *o, const char *expected)
+static void expect_coverage(struct fixture *f, const struct pk_coverage_opts *o, const char *expected)
 {
     struct pk_table *t = NULL;
     char got[2048];
@@ -172,7 +138,7 @@ static void expect_coverage(struct fx *f, const struct pk_coverage_opts *o, cons
 
 static void test_quarter_and_union(void **state)
 {
-    struct fx *f = *state;
+    struct fixture *f = *state;
     load(f, "squares.geojson", "squares", NULL);
     load(f, "city.geojson", "city", "district");
     struct pk_coverage_opts o = {.by_layer = "squares"};
@@ -217,7 +183,7 @@ static void test_quarter_and_union(void **state)
 
 static void test_citywide_and_gaps(void **state)
 {
-    struct fx *f = *state;
+    struct fixture *f = *state;
     load(f, "squares.geojson", "squares", NULL);
     load(f, "city.geojson", "city", "district");
     task(f, "Q1", "甲", "planned", 2026, 2030, 0);
@@ -249,9 +215,9 @@ static void test_citywide_and_gaps(void **state)
  * thread count, and the tables are identical. */
 static void test_grid_threads(void **state)
 {
-    struct fx *f = *state;
+    struct fixture *f = *state;
     static char buf[200000];
-    size_t len = (size_t)snprintf(buf, sizeof buf, "{\"type\":\"FeatureCollection\"," CRS_4549 "\"features\":[");
+    size_t len = (size_t)snprintf(buf, sizeof buf, "{\"type\":\"FeatureCollection\"," FX_CRS_4549 "\"features\":[");
     for (int i = 0; i < 12; i++)
         for (int j = 0; j < 12; j++) {
             double x = 600000 + 100.0 * i, y = 3430000 + 100.0 * j;
@@ -326,9 +292,9 @@ static void test_grid_threads(void **state)
  * the covered area is that of feature ∩ (union of all) computed with GEOS. */
 static void test_holes_circles_nonconvex(void **state)
 {
-    struct fx *f = *state;
+    struct fixture *f = *state;
     write_file(f, "grid.geojson",
-               "{\"type\":\"FeatureCollection\"," CRS_4549 "\"features\":["
+               "{\"type\":\"FeatureCollection\"," FX_CRS_4549 "\"features\":["
                "{\"type\":\"Feature\",\"properties\":{\"name\":\"donut\"},\"geometry\":{\"type\":\"MultiPolygon\","
                "\"coordinates\":[[[[600000,3430000],[602000,3430000],[602000,3432000],[600000,3432000],[600000,3430000]],"
                "[[600500,3430500],[600500,3431500],[601500,3431500],[601500,3430500],[600500,3430500]]],"
@@ -410,7 +376,7 @@ static const char *ids_of(const struct pk_table *t, char *out, size_t size)
 
 static void test_query_tasks_and_zones(void **state)
 {
-    struct fx *f = *state;
+    struct fixture *f = *state;
     char got[256];
     load(f, "squares.geojson", "squares", NULL);
     load(f, "city.geojson", "city", "district");
@@ -466,7 +432,7 @@ static void test_query_tasks_and_zones(void **state)
 
 static void test_sql_readonly(void **state)
 {
-    struct fx *f = *state;
+    struct fixture *f = *state;
     load(f, "squares.geojson", "squares", NULL);
     task(f, "Q1", NULL, NULL, -1, -1, 0);
     struct pk_table *t = NULL;

@@ -17,6 +17,7 @@
 #include "geom_int.h"
 #include "reader_int.h"
 #include "layer_int.h"
+#include "fixture.h"
 
 /* ---- layer names ------------------------------------------------------- */
 
@@ -307,27 +308,6 @@ static void test_blob_round_trip(void **state)
 
 /* ---- loading through the library ------------------------------------------ */
 
-struct fx {
-    struct pk_ctx *ctx;
-    struct pk_store *store;
-    char dir[256];
-};
-
-static void path_in(struct fx *f, const char *name, char *out, size_t size)
-{
-    snprintf(out, size, "%s/%s", f->dir, name);
-}
-
-static void write_file(struct fx *f, const char *name, const char *text)
-{
-    char p[400];
-    path_in(f, name, p, sizeof p);
-    FILE *fp = fopen(p, "w");
-    assert_non_null(fp);
-    fputs(text, fp);
-    assert_int_equal(fclose(fp), 0);
-}
-
 static const char *feature_collection(char *buf, size_t size, int n, int with_bowtie)
 {
     size_t off = (size_t)snprintf(buf, size, "{\"type\":\"FeatureCollection\",\"features\":[");
@@ -350,57 +330,43 @@ static const char *feature_collection(char *buf, size_t size, int n, int with_bo
     return buf;
 }
 
+/* A store (EPSG:4326, metric CRS EPSG:4549) and three GeoJSON files:
+ * 300 cells with some bow-ties, three cells, and a ring with a NaN. */
 static int load_setup(void **state)
 {
-    struct fx *f = calloc(1, sizeof *f);
-    const char *tmp = getenv("TMPDIR");
-    snprintf(f->dir, sizeof f->dir, "%s/plankit-test_layer.XXXXXX", tmp && *tmp ? tmp : "/tmp");
-    if (!mkdtemp(f->dir))
-        return -1;
-    f->ctx = pk_ctx_new();
-    char p[400];
-    path_in(f, "plan.sqlite", p, sizeof p);
-    struct pk_store_opts o = {.measure_crs = "EPSG:4549"};
-    if (pk_store_create(f->ctx, p, &o, &f->store) != PK_OK)
+    struct fixture *f = calloc(1, sizeof *f);
+    if (!f || fx_open_measure(f, "test_layer", "EPSG:4326", "EPSG:4549") != 0)
         return -1;
     static char buf[200000];
-    write_file(f, "cells.geojson", feature_collection(buf, sizeof buf, 300, 1));
-    write_file(f, "three.geojson", feature_collection(buf, sizeof buf, 3, 0));
-    write_file(f, "nan.geojson",
-               "{\"type\":\"FeatureCollection\",\"features\":["
-               "{\"type\":\"Feature\",\"properties\":{\"name\":\"fine\"},\"geometry\":{\"type\":"
-               "\"Polygon\",\"coordinates\":[[[121,31],[121.1,31],[121.1,31.1],[121,31]]]}},"
-               "{\"type\":\"Feature\",\"properties\":{\"name\":\"broken\"},\"geometry\":{\"type\":"
-               "\"Polygon\",\"coordinates\":[[[121,31],[121.1,31],[NaN,31.1],[121,31]]]}}]}\n");
+    if (fx_write(f, "cells.geojson", feature_collection(buf, sizeof buf, 300, 1)) != 0 ||
+        fx_write(f, "three.geojson", feature_collection(buf, sizeof buf, 3, 0)) != 0 ||
+        fx_write(f, "nan.geojson",
+                 "{\"type\":\"FeatureCollection\",\"features\":["
+                 "{\"type\":\"Feature\",\"properties\":{\"name\":\"fine\"},\"geometry\":{\"type\":"
+                 "\"Polygon\",\"coordinates\":[[[121,31],[121.1,31],[121.1,31.1],[121,31]]]}},"
+                 "{\"type\":\"Feature\",\"properties\":{\"name\":\"broken\"},\"geometry\":{\"type\":"
+                 "\"Polygon\",\"coordinates\":[[[121,31],[121.1,31],[NaN,31.1],[121,31]]]}}]}\n") != 0)
+        return -1;
     *state = f;
     return 0;
 }
 
 static int load_teardown(void **state)
 {
-    struct fx *f = *state;
-    static const char *files[] = {"plan.sqlite", "plan.sqlite-wal", "plan.sqlite-shm",
-                                  "cells.geojson", "three.geojson", "nan.geojson"};
-    pk_store_close(f->store);
-    for (size_t i = 0; i < sizeof files / sizeof files[0]; i++) {
-        char p[400];
-        path_in(f, files[i], p, sizeof p);
-        unlink(p);
-    }
-    rmdir(f->dir);
-    pk_ctx_free(f->ctx);
+    struct fixture *f = *state;
+    fx_close(f);
     free(f);
     return 0;
 }
 
-static long long q(struct fx *f, const char *sql)
+static long long q(struct fixture *f, const char *sql)
 {
     long long v = -1;
     assert_int_equal(pk_sql_int(f->store, sql, NULL, &v, NULL), PK_OK);
     return v;
 }
 
-static int layer_exists(struct fx *f, const char *name)
+static int layer_exists(struct fixture *f, const char *name)
 {
     struct pk_layer_ref ref;
     int rc = pk_layer_find(f->store, name, &ref);
@@ -410,9 +376,9 @@ static int layer_exists(struct fx *f, const char *name)
 
 static void test_load_counts_and_issues(void **state)
 {
-    struct fx *f = *state;
+    struct fixture *f = *state;
     char src[400];
-    path_in(f, "cells.geojson", src, sizeof src);
+    fx_path(f, "cells.geojson", src, sizeof src);
     struct pk_load_opts o = {.source = src, .name = "cells", .kind = "zone"};
     struct pk_load_result res;
     assert_int_equal(pk_layer_load(f->store, &o, &res, NULL, NULL), PK_OK);
@@ -457,9 +423,9 @@ static void test_load_counts_and_issues(void **state)
 
 static void test_load_rolls_back_with_caller(void **state)
 {
-    struct fx *f = *state;
+    struct fixture *f = *state;
     char src[400];
-    path_in(f, "three.geojson", src, sizeof src);
+    fx_path(f, "three.geojson", src, sizeof src);
     long long tables = q(f, "SELECT count(*) FROM sqlite_master");
     long long geoms = q(f, "SELECT count(*) FROM geometry_columns");
     assert_int_equal(pk_store_begin(f->store), PK_OK);
@@ -474,9 +440,9 @@ static void test_load_rolls_back_with_caller(void **state)
 
 static void test_load_error_leaves_nothing(void **state)
 {
-    struct fx *f = *state;
+    struct fixture *f = *state;
     char src[400];
-    path_in(f, "nan.geojson", src, sizeof src);
+    fx_path(f, "nan.geojson", src, sizeof src);
     long long tables = q(f, "SELECT count(*) FROM sqlite_master");
     long long history = q(f, "SELECT count(*) FROM pk_history");
     struct pk_load_opts o = {.source = src, .name = "nan"};
@@ -491,7 +457,7 @@ static void test_load_error_leaves_nothing(void **state)
     assert_true(sqlite3_get_autocommit(f->store->db));
 
     /* invalid options are refused before anything is read */
-    path_in(f, "three.geojson", src, sizeof src);
+    fx_path(f, "three.geojson", src, sizeof src);
     struct pk_load_opts bad_kind = {.source = src, .kind = "county"};
     assert_int_equal(pk_layer_load(f->store, &bad_kind, NULL, NULL, NULL), PK_ERR_ARGS);
     struct pk_load_opts bad_name = {.source = src, .name = "x'); DROP TABLE pk_layers;--"};
@@ -507,9 +473,9 @@ static void test_load_error_leaves_nothing(void **state)
 
 static void test_load_append_replace(void **state)
 {
-    struct fx *f = *state;
+    struct fixture *f = *state;
     char src[400];
-    path_in(f, "three.geojson", src, sizeof src);
+    fx_path(f, "three.geojson", src, sizeof src);
     struct pk_load_opts o = {.source = src}; /* default name: the file stem */
     struct pk_load_result res;
     assert_int_equal(pk_layer_load(f->store, &o, &res, NULL, NULL), PK_OK);
@@ -550,9 +516,9 @@ static int cancel_halfway(double frac, const char *msg, void *arg)
 
 static void test_load_cancel(void **state)
 {
-    struct fx *f = *state;
+    struct fixture *f = *state;
     char src[400];
-    path_in(f, "cells.geojson", src, sizeof src);
+    fx_path(f, "cells.geojson", src, sizeof src);
     long long tables = q(f, "SELECT count(*) FROM sqlite_master");
     int calls = 0;
     struct pk_load_opts o = {.source = src, .name = "cancelled"};
@@ -566,9 +532,9 @@ static void test_load_cancel(void **state)
  * number of threads. */
 static void test_load_thread_count_independent(void **state)
 {
-    struct fx *f = *state;
+    struct fixture *f = *state;
     char src[400];
-    path_in(f, "cells.geojson", src, sizeof src);
+    fx_path(f, "cells.geojson", src, sizeof src);
     const int threads[] = {1, 3};
     const char *names[] = {"t1", "t3"};
     for (int i = 0; i < 2; i++) {

@@ -16,10 +16,11 @@
 
 #include "layer_int.h"
 #include "plankit/manifest.h"
+#include "fixture.h"
 
+/* The shared fixture (a folder and a context, no store) and the source tree. */
 struct fx {
-    struct pk_ctx *ctx;
-    char dir[256];
+    struct fixture x;
     char src[512];     /* the source tree */
     char kunshan[600]; /* layers/kunshan.json */
 };
@@ -27,32 +28,19 @@ struct fx {
 static int setup(void **state)
 {
     struct fx *f = calloc(1, sizeof *f);
-    const char *tmp = getenv("TMPDIR"), *src = getenv("PLANKIT_SOURCE_DIR");
-    if (!f || !src)
-        return -1;
-    snprintf(f->dir, sizeof f->dir, "%s/plankit-test_manifest.XXXXXX", tmp && *tmp ? tmp : "/tmp");
-    if (!mkdtemp(f->dir))
+    const char *src = getenv("PLANKIT_SOURCE_DIR");
+    if (!f || !src || fx_open(&f->x, "test_manifest", NULL) != 0)
         return -1;
     snprintf(f->src, sizeof f->src, "%s", src);
     snprintf(f->kunshan, sizeof f->kunshan, "%s/layers/kunshan.json", src);
-    f->ctx = pk_ctx_new();
     *state = f;
-    return f->ctx ? 0 : -1;
+    return 0;
 }
-
-static const char *const scratch[] = {"m.json", "broken.geojson", "plan.sqlite", "plan.sqlite-wal",
-                                      "plan.sqlite-shm", "plan.sqlite-journal"};
 
 static int teardown(void **state)
 {
     struct fx *f = *state;
-    for (size_t i = 0; i < sizeof scratch / sizeof scratch[0]; i++) {
-        char p[400];
-        snprintf(p, sizeof p, "%s/%s", f->dir, scratch[i]);
-        unlink(p);
-    }
-    rmdir(f->dir);
-    pk_ctx_free(f->ctx);
+    fx_close(&f->x);
     free(f);
     return 0;
 }
@@ -60,7 +48,7 @@ static int teardown(void **state)
 static const char *write_tmp(struct fx *f, const char *name, const char *text)
 {
     static char p[400];
-    snprintf(p, sizeof p, "%s/%s", f->dir, name);
+    snprintf(p, sizeof p, "%s/%s", f->x.dir, name);
     FILE *fp = fopen(p, "w");
     assert_non_null(fp);
     fputs(text, fp);
@@ -76,7 +64,7 @@ static void test_kunshan_opens(void **state)
 {
     struct fx *f = *state;
     struct pk_manifest *m = NULL;
-    assert_int_equal(pk_manifest_open(f->ctx, f->kunshan, &m), PK_OK);
+    assert_int_equal(pk_manifest_open(f->x.ctx, f->kunshan, &m), PK_OK);
     assert_non_null(m);
     assert_string_equal(pk_manifest_crs(m), "EPSG:4326");
     assert_string_equal(pk_manifest_measure_crs(m), "EPSG:4549");
@@ -138,10 +126,10 @@ static void test_broken_manifests(void **state)
     struct fx *f = *state;
     struct pk_manifest *m = (struct pk_manifest *)&m;
     char missing[400];
-    snprintf(missing, sizeof missing, "%s/no-such.json", f->dir);
-    assert_int_equal(pk_manifest_open(f->ctx, missing, &m), PK_ERR_NOTFOUND);
+    snprintf(missing, sizeof missing, "%s/no-such.json", f->x.dir);
+    assert_int_equal(pk_manifest_open(f->x.ctx, missing, &m), PK_ERR_NOTFOUND);
     assert_null(m);
-    assert_non_null(strstr(pk_errmsg(f->ctx), "no-such.json"));
+    assert_non_null(strstr(pk_errmsg(f->x.ctx), "no-such.json"));
 
     char city[700];
     snprintf(city, sizeof city, "%s/layers/kunshan-city.geojson", f->src);
@@ -172,14 +160,14 @@ static void test_broken_manifests(void **state)
     for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
         const char *p = write_tmp(f, "m.json", cases[i].json);
         m = (struct pk_manifest *)&m;
-        int rc = pk_manifest_open(f->ctx, p, &m);
-        if (rc != cases[i].code || !strstr(pk_errmsg(f->ctx), cases[i].message))
-            fail_msg("case %zu: got %d '%s', want %d '%s'", i, rc, pk_errmsg(f->ctx), cases[i].code,
+        int rc = pk_manifest_open(f->x.ctx, p, &m);
+        if (rc != cases[i].code || !strstr(pk_errmsg(f->x.ctx), cases[i].message))
+            fail_msg("case %zu: got %d '%s', want %d '%s'", i, rc, pk_errmsg(f->x.ctx), cases[i].code,
                      cases[i].message);
         assert_null(m);
         /* one line, names the manifest */
-        assert_null(strchr(pk_errmsg(f->ctx), '\n'));
-        assert_non_null(strstr(pk_errmsg(f->ctx), "m.json"));
+        assert_null(strchr(pk_errmsg(f->x.ctx), '\n'));
+        assert_non_null(strstr(pk_errmsg(f->x.ctx), "m.json"));
     }
 }
 
@@ -187,9 +175,9 @@ static struct pk_store *new_store(struct fx *f)
 {
     char p[400];
     struct pk_store *s = NULL;
-    snprintf(p, sizeof p, "%s/plan.sqlite", f->dir);
+    snprintf(p, sizeof p, "%s/plan.sqlite", f->x.dir);
     struct pk_store_opts o = {.measure_crs = "EPSG:4549"};
-    assert_int_equal(pk_store_create(f->ctx, p, &o, &s), PK_OK);
+    assert_int_equal(pk_store_create(f->x.ctx, p, &o, &s), PK_OK);
     return s;
 }
 
@@ -215,7 +203,7 @@ static void test_load_layers(void **state)
              " \"where\": \"code = 'DKU'\"}]}",
              f->src, f->src, f->src);
     struct pk_manifest *m = NULL;
-    assert_int_equal(pk_manifest_open(f->ctx, write_tmp(f, "m.json", json), &m), PK_OK);
+    assert_int_equal(pk_manifest_open(f->x.ctx, write_tmp(f, "m.json", json), &m), PK_OK);
     assert_null(pk_manifest_tasks_path(m));
     assert_null(pk_manifest_crs(m));
     struct pk_store *s = new_store(f);
@@ -247,11 +235,11 @@ static void test_load_all_or_nothing(void **state)
              "{\"file\": \"broken.geojson\", \"name\": \"broken\", \"kind\": \"zone\"}]}",
              f->src, f->src);
     struct pk_manifest *m = NULL;
-    assert_int_equal(pk_manifest_open(f->ctx, write_tmp(f, "m.json", json), &m), PK_OK);
+    assert_int_equal(pk_manifest_open(f->x.ctx, write_tmp(f, "m.json", json), &m), PK_OK);
     struct pk_store *s = new_store(f);
     long long tables = q(s, "SELECT count(*) FROM sqlite_master");
     assert_int_not_equal(pk_manifest_load(s, m, NULL, NULL), PK_OK);
-    assert_non_null(strstr(pk_errmsg(f->ctx), "broken.geojson"));
+    assert_non_null(strstr(pk_errmsg(f->x.ctx), "broken.geojson"));
     assert_int_equal(q(s, "SELECT count(*) FROM pk_layers"), 0);
     assert_int_equal(q(s, "SELECT count(*) FROM sqlite_master"), tables);
     pk_store_close(s);
@@ -264,16 +252,16 @@ static void test_load_all_or_nothing(void **state)
              "{\"file\": \"%s/layers/kunshan-towns.geojson\", \"name\": \"towns\", \"kind\": \"county\"}]}",
              f->src, f->src);
     m = NULL;
-    int rc = pk_manifest_open(f->ctx, write_tmp(f, "m.json", json), &m);
+    int rc = pk_manifest_open(f->x.ctx, write_tmp(f, "m.json", json), &m);
     if (rc == PK_OK) {
         char p[400];
-        snprintf(p, sizeof p, "%s/plan.sqlite", f->dir);
-        assert_int_equal(pk_store_open(f->ctx, p, &s), PK_OK);
+        snprintf(p, sizeof p, "%s/plan.sqlite", f->x.dir);
+        assert_int_equal(pk_store_open(f->x.ctx, p, &s), PK_OK);
         assert_int_not_equal(pk_manifest_load(s, m, NULL, NULL), PK_OK);
         assert_int_equal(q(s, "SELECT count(*) FROM pk_layers"), 0);
         pk_store_close(s);
     }
-    assert_non_null(strstr(pk_errmsg(f->ctx), "county"));
+    assert_non_null(strstr(pk_errmsg(f->x.ctx), "county"));
     pk_manifest_free(m);
 }
 

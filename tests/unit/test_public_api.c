@@ -68,7 +68,8 @@ static int example(const char *dir, double *share_out)
         /* rows in fid order, then the summary rows; numbers with all their digits */
         int name = pk_table_col(t, "name"), share = pk_table_col(t, "share");
         const char *a = pk_table_get(t, 0, name);
-        *share_out = a && !strcmp(a, "A") ? strtod(pk_table_get(t, 0, share), NULL) : -1;
+        double v = -1;
+        *share_out = a && !strcmp(a, "A") && pk_table_get_real(t, 0, share, &v) ? v : -1;
     } else if (ctx) {
         fprintf(stderr, "plankit: %s\n", pk_errmsg(ctx));
     }

@@ -4,7 +4,8 @@
  * transaction, which then rolls back) leaves the store byte-identical and
  * no file or temporary folder; the registry kind follows the geometries;
  * a file output is written in batched transactions and never replaces a
- * file that appeared under its name meanwhile. */
+ * file that appeared under its name meanwhile; which names are files and
+ * their formats; a shapefile's files move together, all or none. */
 #include <stdarg.h>
 #include <stddef.h>
 #include <setjmp.h>
@@ -12,6 +13,7 @@
 #include <cmocka.h>
 
 #include <dirent.h>
+#include <sys/stat.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -22,56 +24,30 @@
 
 #include "geom_int.h"
 #include "sink_int.h"
-
-struct fx {
-    char dir[300];
-    char store_path[400];
-    struct pk_ctx *ctx;
-    struct pk_store *store;
-};
+#include "fixture.h"
 
 static const struct pk_column cols[] = {{"name", "TEXT"}, {"n", "INTEGER"}, {"area_m2", "REAL"}};
 
+/* A folder with a store plan.sqlite (EPSG:4326, metric CRS EPSG:4549). */
 static int setup(void **state)
 {
-    struct fx *f = calloc(1, sizeof *f);
-    const char *tmp = getenv("TMPDIR");
-    snprintf(f->dir, sizeof f->dir, "%s/plankit-test_sink.XXXXXX", tmp && *tmp ? tmp : "/tmp");
-    if (!f || !mkdtemp(f->dir))
-        return -1;
-    f->ctx = pk_ctx_new();
-    snprintf(f->store_path, sizeof f->store_path, "%s/plan.sqlite", f->dir);
-    struct pk_store_opts o = {.measure_crs = "EPSG:4549"};
-    if (!f->ctx || pk_store_create(f->ctx, f->store_path, &o, &f->store) != PK_OK)
+    struct fixture *f = calloc(1, sizeof *f);
+    if (!f || fx_open_measure(f, "test_sink", "EPSG:4326", "EPSG:4549") != 0)
         return -1;
     *state = f;
     return 0;
 }
 
-/* Remove every file of the test folder (and one level of folders). */
+/* Remove the folder with everything in it (temporary folders too). */
 static int teardown(void **state)
 {
-    struct fx *f = *state;
-    pk_store_close(f->store);
-    DIR *d = opendir(f->dir);
-    struct dirent *e;
-    while (d && (e = readdir(d)) != NULL) {
-        char p[800];
-        if (!strcmp(e->d_name, ".") || !strcmp(e->d_name, ".."))
-            continue;
-        snprintf(p, sizeof p, "%s/%s", f->dir, e->d_name);
-        if (unlink(p) != 0)
-            pk_fs_remove_dir(p);
-    }
-    if (d)
-        closedir(d);
-    rmdir(f->dir);
-    pk_ctx_free(f->ctx);
+    struct fixture *f = *state;
+    fx_close(f);
     free(f);
     return 0;
 }
 
-static GEOSGeometry *wkt(struct fx *f, const char *text)
+static GEOSGeometry *wkt(struct fixture *f, const char *text)
 {
     GEOSWKTReader *r = GEOSWKTReader_create_r(pk_geos(f->ctx));
     GEOSGeometry *g = GEOSWKTReader_read_r(pk_geos(f->ctx), r, text);
@@ -81,7 +57,7 @@ static GEOSGeometry *wkt(struct fx *f, const char *text)
 }
 
 /* Write one feature given as WKT with values name, n, area. */
-static int put(struct fx *f, struct pk_sink *s, const char *geom_wkt, const char *name, const char *n)
+static int put(struct fixture *f, struct pk_sink *s, const char *geom_wkt, const char *name, const char *n)
 {
     GEOSGeometry *g = geom_wkt ? wkt(f, geom_wkt) : NULL;
     const char *vals[] = {name, n, "1.5"};
@@ -101,7 +77,7 @@ static const char *square(int i)
 }
 
 /* A text value of the store (a copy in buf; "" for none). */
-static const char *store_text(struct fx *f, const char *sql, char *buf, size_t size)
+static const char *store_text(struct fixture *f, const char *sql, char *buf, size_t size)
 {
     sqlite3_stmt *st;
     buf[0] = '\0';
@@ -112,7 +88,7 @@ static const char *store_text(struct fx *f, const char *sql, char *buf, size_t s
     return buf;
 }
 
-static long long store_int(struct fx *f, const char *sql)
+static long long store_int(struct fixture *f, const char *sql)
 {
     long long v = -1;
     assert_int_equal(pk_sql_int(f->store, sql, NULL, &v, NULL), PK_OK);
@@ -121,17 +97,18 @@ static long long store_int(struct fx *f, const char *sql)
 
 /* The bytes of the store file (and its WAL) with the store closed; the
  * store is reopened afterwards. Caller frees. */
-static char *store_bytes(struct fx *f, size_t *size)
+static char *store_bytes(struct fixture *f, size_t *size)
 {
     pk_store_close(f->store);
     f->store = NULL;
-    char *buf = NULL;
+    char *buf = NULL, store_path[400];
     *size = 0;
+    fx_path(f, "plan.sqlite", store_path, sizeof store_path);
     FILE *m = open_memstream(&buf, size);
     const char *suffixes[] = {"", "-wal", "-journal"};
     for (size_t i = 0; i < 3; i++) {
         char p[500];
-        snprintf(p, sizeof p, "%s%s", f->store_path, suffixes[i]);
+        snprintf(p, sizeof p, "%s%s", store_path, suffixes[i]);
         FILE *in = fopen(p, "rb");
         int c;
         fprintf(m, "[%s]", suffixes[i]);
@@ -141,12 +118,12 @@ static char *store_bytes(struct fx *f, size_t *size)
             fclose(in);
     }
     fclose(m);
-    assert_int_equal(pk_store_open(f->ctx, f->store_path, &f->store), PK_OK);
+    assert_int_equal(pk_store_open(f->ctx, store_path, &f->store), PK_OK);
     return buf;
 }
 
 /* Number of entries of the test folder other than the store's. */
-static int folder_entries(struct fx *f, const char *must_have)
+static int folder_entries(struct fixture *f, const char *must_have)
 {
     DIR *d = opendir(f->dir);
     struct dirent *e;
@@ -163,7 +140,7 @@ static int folder_entries(struct fx *f, const char *must_have)
 }
 
 /* 1 if the (one) temporary folder of the test folder holds file name. */
-static int in_temp_folder(struct fx *f, const char *name)
+static int in_temp_folder(struct fixture *f, const char *name)
 {
     DIR *d = opendir(f->dir);
     struct dirent *e;
@@ -179,7 +156,7 @@ static int in_temp_folder(struct fx *f, const char *name)
 
 static void test_store_write(void **state)
 {
-    struct fx *f = *state;
+    struct fixture *f = *state;
     struct pk_sink *s = NULL;
     assert_int_equal(pk_sink_open(f->store, "pieces", "碎片", "test sink", cols, 3, &s), PK_OK);
     assert_ptr_equal(s->ops, &pk_sink_store_ops);
@@ -208,7 +185,7 @@ static void test_store_write(void **state)
 /* kind and geometry type follow the geometries written */
 static void test_store_kind_follows_geometry(void **state)
 {
-    struct fx *f = *state;
+    struct fixture *f = *state;
     static const struct {
         const char *name, *g1, *g2, *kind, *type;
     } cases[] = {
@@ -239,7 +216,7 @@ static void test_store_kind_follows_geometry(void **state)
 /* abort after some features: the store is byte-identical */
 static void test_store_abort_leaves_store_identical(void **state)
 {
-    struct fx *f = *state;
+    struct fixture *f = *state;
     size_t n0, n1;
     char *before = store_bytes(f, &n0);
     struct pk_sink *s = NULL;
@@ -259,7 +236,7 @@ static void test_store_abort_leaves_store_identical(void **state)
  * failing open: the store is byte-identical */
 static void test_store_write_error_leaves_store_identical(void **state)
 {
-    struct fx *f = *state;
+    struct fixture *f = *state;
     size_t n0, n1;
     char *before = store_bytes(f, &n0);
     struct pk_sink *s = NULL;
@@ -291,7 +268,7 @@ static void test_store_write_error_leaves_store_identical(void **state)
  * by the caller */
 static void test_store_inside_callers_transaction(void **state)
 {
-    struct fx *f = *state;
+    struct fixture *f = *state;
     size_t n0, n1;
     char *before = store_bytes(f, &n0);
     assert_int_equal(pk_store_begin(f->store), PK_OK);
@@ -328,7 +305,7 @@ static void test_store_inside_callers_transaction(void **state)
 
 static void test_file_write_gpkg(void **state)
 {
-    struct fx *f = *state;
+    struct fixture *f = *state;
     char path[500];
     snprintf(path, sizeof path, "%s/out.gpkg", f->dir);
     struct pk_sink *s = NULL;
@@ -363,7 +340,7 @@ static void test_file_write_gpkg(void **state)
 /* more features than one transaction takes: every one is in the file */
 static void test_file_batches(void **state)
 {
-    struct fx *f = *state;
+    struct fixture *f = *state;
     char path[500];
     snprintf(path, sizeof path, "%s/many.gpkg", f->dir);
     struct pk_sink *s = NULL;
@@ -389,7 +366,7 @@ static void test_file_batches(void **state)
 
 static void test_file_abort_leaves_nothing(void **state)
 {
-    struct fx *f = *state;
+    struct fixture *f = *state;
     char path[500];
     snprintf(path, sizeof path, "%s/half.gpkg", f->dir);
     struct pk_sink *s = NULL;
@@ -404,7 +381,7 @@ static void test_file_abort_leaves_nothing(void **state)
 /* a real write error (a line into a polygon shapefile) then abort */
 static void test_file_write_error_leaves_nothing(void **state)
 {
-    struct fx *f = *state;
+    struct fixture *f = *state;
     char path[500];
     snprintf(path, sizeof path, "%s/shapes.shp", f->dir);
     struct pk_sink *s = NULL;
@@ -419,7 +396,7 @@ static void test_file_write_error_leaves_nothing(void **state)
  * kept, and the output fails with nothing else left */
 static void test_file_never_replaces(void **state)
 {
-    struct fx *f = *state;
+    struct fixture *f = *state;
     char path[500];
     snprintf(path, sizeof path, "%s/taken.geojson", f->dir);
     struct pk_sink *s = NULL;
@@ -442,6 +419,109 @@ static void test_file_never_replaces(void **state)
     assert_null(s);
 }
 
+/* ---- names, formats, moving into place ------------------------------------ */
+
+/* what names a file, and the format of each extension (any case) */
+static void test_names_and_formats(void **state)
+{
+    struct fixture *f = *state;
+    assert_int_equal(pk_sink_is_file("pieces"), 0);
+    assert_int_equal(pk_sink_is_file("用地_2025"), 0);
+    assert_true(pk_sink_is_file("out.gpkg"));
+    assert_true(pk_sink_is_file("dir/out"));
+    static const char *const map[][2] = {{"a.gpkg", "GPKG"}, {"b.GeoJSON", "GeoJSON"}, {"c.json", "GeoJSON"},
+                                         {"d.shp", "ESRI Shapefile"}, {"e.CSV", "CSV"}, {"f.fgb", "FlatGeobuf"},
+                                         {"g.kml", "KML"}, {"h.gml", "GML"}, {"i.sqlite", "SQLite"},
+                                         {"j.dxf", "DXF"}, {"x.tar.gpkg", "GPKG"}};
+    for (size_t i = 0; i < sizeof map / sizeof map[0]; i++)
+        assert_string_equal(pk_format_for_path(map[i][0]), map[i][1]);
+    assert_null(pk_format_for_path("out.xyz"));
+    assert_null(pk_format_for_path("out"));
+    assert_null(pk_format_for_path("out.gpkg.bak"));
+    /* a file of no known format is refused, naming it, with nothing left */
+    char path[500];
+    fx_path(f, "out.xyz", path, sizeof path);
+    struct pk_sink *s = (struct pk_sink *)1;
+    assert_int_not_equal(pk_sink_open(f->store, path, NULL, "test sink", cols, 3, &s), PK_OK);
+    assert_null(s);
+    assert_non_null(strstr(pk_errmsg(f->ctx), "out.xyz"));
+    assert_int_equal(folder_entries(f, NULL), 0);
+}
+
+/* a shapefile is several files: all of them appear together, the
+ * temporary folder goes */
+static void test_file_shapefile_moves_every_file(void **state)
+{
+    struct fixture *f = *state;
+    char path[500];
+    fx_path(f, "parcels.shp", path, sizeof path);
+    struct pk_sink *s = NULL;
+    assert_int_equal(pk_sink_open(f->store, path, NULL, "test sink", cols, 3, &s), PK_OK);
+    for (int i = 0; i < 3; i++)
+        assert_int_equal(put(f, s, square(i), "地块", "1"), PK_OK);
+    assert_int_equal(pk_sink_finish(s, NULL), PK_OK);
+    const char *const parts[] = {"parcels.shp", "parcels.shx", "parcels.dbf", "parcels.prj"};
+    for (size_t i = 0; i < 4; i++)
+        assert_true(folder_entries(f, parts[i]) >= 4);
+    DIR *d = opendir(f->dir);
+    struct dirent *e;
+    while ((e = readdir(d)) != NULL)
+        assert_true(strncmp(e->d_name, ".plankit-out-", 13) != 0);
+    closedir(d);
+    GDALDatasetH ds = GDALOpenEx(path, GDAL_OF_VECTOR, NULL, NULL, NULL);
+    assert_non_null(ds);
+    assert_int_equal(OGR_L_GetFeatureCount(GDALDatasetGetLayer(ds, 0), 1), 3);
+    GDALClose(ds);
+}
+
+/* moving a folder's files is all or none: when one name is taken, the
+ * files already moved go back and the taken one is untouched */
+static void test_move_all_or_none(void **state)
+{
+    struct fixture *f = *state;
+    char src[400], dest[400], p[500];
+    fx_path(f, "from", src, sizeof src);
+    fx_path(f, "to", dest, sizeof dest);
+    assert_int_equal(mkdir(src, 0700), 0);
+    assert_int_equal(mkdir(dest, 0700), 0);
+    const char *const names[] = {"a.dbf", "b.shp", "c.shx"};
+    for (int i = 0; i < 3; i++) {
+        snprintf(p, sizeof p, "%s/%s", src, names[i]);
+        FILE *fp = fopen(p, "w");
+        assert_non_null(fp);
+        fputs(names[i], fp);
+        fclose(fp);
+    }
+    snprintf(p, sizeof p, "%s/b.shp", dest);
+    FILE *fp = fopen(p, "w");
+    assert_non_null(fp);
+    fputs("theirs", fp);
+    fclose(fp);
+    assert_int_equal(pk_fs_move_all(f->ctx, src, dest), PK_ERR_IO);
+    assert_non_null(strstr(pk_errmsg(f->ctx), "b.shp"));
+    for (int i = 0; i < 3; i++) {
+        snprintf(p, sizeof p, "%s/%s", src, names[i]);
+        assert_int_equal(access(p, F_OK), 0); /* every file back where it was */
+    }
+    snprintf(p, sizeof p, "%s/a.dbf", dest);
+    assert_int_equal(access(p, F_OK), -1);
+    snprintf(p, sizeof p, "%s/b.shp", dest);
+    char buf[32] = "";
+    fp = fopen(p, "r");
+    assert_non_null(fgets(buf, sizeof buf, fp));
+    fclose(fp);
+    assert_string_equal(buf, "theirs");
+    /* with the name free, everything moves */
+    assert_int_equal(unlink(p), 0);
+    assert_int_equal(pk_fs_move_all(f->ctx, src, dest), PK_OK);
+    for (int i = 0; i < 3; i++) {
+        snprintf(p, sizeof p, "%s/%s", dest, names[i]);
+        assert_int_equal(access(p, F_OK), 0);
+    }
+    pk_fs_remove_dir(src);
+    assert_int_equal(access(src, F_OK), -1);
+}
+
 int main(void)
 {
     GDALAllRegister();
@@ -456,6 +536,9 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_file_abort_leaves_nothing, setup, teardown),
         cmocka_unit_test_setup_teardown(test_file_write_error_leaves_nothing, setup, teardown),
         cmocka_unit_test_setup_teardown(test_file_never_replaces, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_names_and_formats, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_file_shapefile_moves_every_file, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_move_all_or_none, setup, teardown),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -14,23 +14,13 @@
 #include <unistd.h>
 
 #include "sql_int.h"
+#include "fixture.h"
 
-struct fx {
-    char dir[300], path[400];
-    struct pk_ctx *ctx;
-    struct pk_store *store;
-};
-
+/* A new store (EPSG:4326, its metric CRS not chosen yet). */
 static int setup(void **state)
 {
-    struct fx *f = calloc(1, sizeof *f);
-    const char *tmp = getenv("TMPDIR");
-    snprintf(f->dir, sizeof f->dir, "%s/plankit-test_sql_table.XXXXXX", tmp && *tmp ? tmp : "/tmp");
-    if (!mkdtemp(f->dir))
-        return -1;
-    snprintf(f->path, sizeof f->path, "%s/plan.sqlite", f->dir);
-    f->ctx = pk_ctx_new();
-    if (!f->ctx || pk_store_create(f->ctx, f->path, NULL, &f->store) != PK_OK)
+    struct fixture *f = calloc(1, sizeof *f);
+    if (!f || fx_open_measure(f, "test_sql_table", "EPSG:4326", NULL) != 0)
         return -1;
     *state = f;
     return 0;
@@ -38,23 +28,15 @@ static int setup(void **state)
 
 static int teardown(void **state)
 {
-    struct fx *f = *state;
-    pk_store_close(f->store);
-    const char *suffix[] = {"", "-wal", "-shm", "-journal"};
-    for (int i = 0; i < 4; i++) {
-        char p[500];
-        snprintf(p, sizeof p, "%s%s", f->path, suffix[i]);
-        unlink(p);
-    }
-    rmdir(f->dir);
-    pk_ctx_free(f->ctx);
+    struct fixture *f = *state;
+    fx_close(f);
     free(f);
     return 0;
 }
 
 static void test_rows_params_types(void **state)
 {
-    struct fx *f = *state;
+    struct fixture *f = *state;
     struct pk_table *t = NULL;
     static const enum pk_col_type types[] = {PK_COL_TEXT, PK_COL_INT, PK_COL_TEXT};
     const char *params[] = {"昆山", "2", NULL};
@@ -76,7 +58,7 @@ static void test_rows_params_types(void **state)
 
 static void test_types_from_first_row_and_blobs(void **state)
 {
-    struct fx *f = *state;
+    struct fixture *f = *state;
     struct pk_table *t = NULL;
     assert_int_equal(pk_sql_table(f->store, "SELECT 1 AS i, 2.5 AS r, 'x' AS s, zeroblob(7) AS b", NULL, NULL, "test",
                                   &t), PK_OK);
@@ -95,7 +77,7 @@ static void test_types_from_first_row_and_blobs(void **state)
 
 static void test_errors(void **state)
 {
-    struct fx *f = *state;
+    struct fixture *f = *state;
     struct pk_table *t = (struct pk_table *)&t; /* must be reset to NULL */
     assert_int_equal(pk_sql_table(f->store, "SELECT nope FROM nowhere", NULL, NULL, "test", &t), PK_ERR_DB);
     assert_null(t);

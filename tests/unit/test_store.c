@@ -283,6 +283,10 @@ static void test_migrate_v1_store(void **state)
     assert_int_equal(pk_layer_find(s, "places", &ref), PK_OK);
     assert_int_equal(ref.count, 16);
     assert_int_equal(sql_int(s, "SELECT count(*) FROM lyr_2"), 16);
+    /* the upgrade gave each layer its view named after it, registered for GDAL */
+    assert_int_equal(sql_int(s, "SELECT count(*) FROM places"), 16);
+    assert_int_equal(sql_int(s, "SELECT count(*) FROM key_areas"), 4);
+    assert_int_equal(sql_int(s, "SELECT count(*) FROM views_geometry_columns WHERE view_name IN ('places', 'key_areas')"), 2);
     assert_int_equal(history_count(s, "layer load"), 2);
     struct pk_table *problems = NULL;
     assert_int_equal(pk_store_check(s, &problems, NULL, NULL), PK_OK);
@@ -297,6 +301,17 @@ static void test_migrate_v1_store(void **state)
     struct pk_load_result res;
     assert_int_equal(pk_layer_load(s, &o, &res, NULL, NULL), PK_OK);
     assert_int_equal(res.stored, 1);
+    /* and tables without geometry (kind table, allowed by the upgraded constraint) */
+    char csv[512];
+    snprintf(csv, sizeof csv, "%s/figures.csv", f->dir);
+    FILE *fp = fopen(csv, "w");
+    assert_non_null(fp);
+    fputs("name,pop\n甲,1\n", fp);
+    fclose(fp);
+    struct pk_load_opts t = {.source = csv, .name = "figures", .no_geometry = 1};
+    assert_int_equal(pk_layer_load(s, &t, &res, NULL, NULL), PK_OK);
+    assert_int_equal(sql_int(s, "SELECT count(*) FROM pk_layers WHERE name='figures' AND kind='table'"), 1);
+    unlink(csv);
     pk_store_close(s);
 
     /* opening again is a no-op */

@@ -19,35 +19,20 @@
 #include "plankit/task.h"
 #include "store_int.h"
 #include "task_int.h"
+#include "fixture.h"
 
-struct fx {
-    struct pk_ctx *ctx;
-    struct pk_store *store;
-    char dir[256];
-};
-
-static void path_in(const struct fx *f, const char *name, char *out, size_t size)
+/* Write a file in the fixture's folder, or fail the test. */
+static void write_file(const struct fixture *f, const char *name, const char *text)
 {
-    snprintf(out, size, "%s/%s", f->dir, name);
+    assert_int_equal(fx_write(f, name, text), 0);
 }
 
-static void write_file(const struct fx *f, const char *name, const char *text)
-{
-    char p[400];
-    path_in(f, name, p, sizeof p);
-    FILE *fp = fopen(p, "w");
-    assert_non_null(fp);
-    fputs(text, fp);
-    fclose(fp);
-}
-
-#define CRS_4549 "\"crs\":{\"type\":\"name\",\"properties\":{\"name\":\"urn:ogc:def:crs:EPSG::4549\"}},"
 #define SQUARE(x0, y0, x1, y1)                                                                    \
     "{\"type\":\"Polygon\",\"coordinates\":[[[" #x0 "," #y0 "],[" #x1 "," #y0 "],[" #x1 "," #y1 \
     "],[" #x0 "," #y1 "],[" #x0 "," #y0 "]]]}"
 
 static const char *const squares_geojson =
-    "{\"type\":\"FeatureCollection\"," CRS_4549 "\"features\":["
+    "{\"type\":\"FeatureCollection\"," FX_CRS_4549 "\"features\":["
     "{\"type\":\"Feature\",\"properties\":{\"name\":\"A\",\"code\":\"SQ-A\"},\"geometry\":"
     SQUARE(600000, 3430000, 601000, 3431000) "},"
     "{\"type\":\"Feature\",\"properties\":{\"name\":\"B\",\"code\":\"SQ-B\"},\"geometry\":"
@@ -57,27 +42,14 @@ static const char *const squares_geojson =
     "{\"type\":\"Feature\",\"properties\":{\"name\":\"Twin\",\"code\":\"T-2\"},\"geometry\":"
     SQUARE(603200, 3430000, 603300, 3430100) "}]}\n";
 
-static const char *const files[] = {"plan.sqlite", "plan.sqlite-wal", "plan.sqlite-shm", "squares.geojson",
-                                    "good.csv", "bad.csv", "tasks.json", "dup.json"};
-
+/* An EPSG:4549 store with the squares loaded, history written by "tester". */
 static int setup(void **state)
 {
-    struct fx *f = calloc(1, sizeof *f);
-    const char *tmp = getenv("TMPDIR");
-    snprintf(f->dir, sizeof f->dir, "%s/plankit-test_task.XXXXXX", tmp && *tmp ? tmp : "/tmp");
-    if (!f || !mkdtemp(f->dir))
+    struct fixture *f = calloc(1, sizeof *f);
+    if (!f || fx_open(f, "test_task", "EPSG:4549") != 0)
         return -1;
-    f->ctx = pk_ctx_new();
     pk_ctx_set_user(f->ctx, "tester");
-    char p[400];
-    path_in(f, "plan.sqlite", p, sizeof p);
-    struct pk_store_opts o = {.crs = "EPSG:4549", .measure_crs = "EPSG:4549"};
-    if (pk_store_create(f->ctx, p, &o, &f->store) != PK_OK)
-        return -1;
-    write_file(f, "squares.geojson", squares_geojson);
-    path_in(f, "squares.geojson", p, sizeof p);
-    struct pk_load_opts lo = {.source = p, .name = "squares"};
-    if (pk_layer_load(f->store, &lo, NULL, NULL, NULL) != PK_OK)
+    if (fx_write(f, "squares.geojson", squares_geojson) != 0 || fx_load(f, "squares.geojson", "squares", NULL) != PK_OK)
         return -1;
     *state = f;
     return 0;
@@ -85,20 +57,13 @@ static int setup(void **state)
 
 static int teardown(void **state)
 {
-    struct fx *f = *state;
-    pk_store_close(f->store);
-    for (size_t i = 0; i < sizeof files / sizeof files[0]; i++) {
-        char p[400];
-        path_in(f, files[i], p, sizeof p);
-        unlink(p);
-    }
-    rmdir(f->dir);
-    pk_ctx_free(f->ctx);
+    struct fixture *f = *state;
+    fx_close(f);
     free(f);
     return 0;
 }
 
-static long long count(struct fx *f, const char *sql)
+static long long count(struct fixture *f, const char *sql)
 {
     long long n = -1;
     assert_int_equal(pk_sql_int(f->store, sql, NULL, &n, NULL), PK_OK);
@@ -106,7 +71,7 @@ static long long count(struct fx *f, const char *sql)
 }
 
 /* The value of a task column as text (caller frees), NULL if none. */
-static char *column(struct fx *f, const char *id, const char *col)
+static char *column(struct fixture *f, const char *id, const char *col)
 {
     char sql[200];
     snprintf(sql, sizeof sql, "SELECT %s FROM pk_tasks WHERE id=?", col);
@@ -120,7 +85,7 @@ static char *column(struct fx *f, const char *id, const char *col)
     return v;
 }
 
-static void add_task(struct fx *f, const char *id, const char *title)
+static void add_task(struct fixture *f, const char *id, const char *title)
 {
     struct pk_task_fields t;
     pk_task_fields_init(&t);
@@ -195,7 +160,7 @@ static void test_list_and_indicators_json(void **state)
 
 static void test_add_update_history(void **state)
 {
-    struct fx *f = *state;
+    struct fixture *f = *state;
     struct pk_task_fields t;
     pk_task_fields_init(&t);
     t.id = "T1";
@@ -266,7 +231,7 @@ static void test_add_update_history(void **state)
 
 static void test_validation(void **state)
 {
-    struct fx *f = *state;
+    struct fixture *f = *state;
     struct pk_task_fields t;
     static const struct {
         const char *status, *partners;
@@ -304,13 +269,13 @@ static void test_validation(void **state)
 
 static void test_import_csv(void **state)
 {
-    struct fx *f = *state;
+    struct fixture *f = *state;
     char p[400];
     write_file(f, "good.csv",
                "id,title,pillar,status,progress,partners,links\n"
                "C1,\"one, with comma\",甲,planned,0,a;b,squares:A\n"
                "C2,two,乙,in_progress,20,,squares:SQ-B:serves;squares:3\n");
-    path_in(f, "good.csv", p, sizeof p);
+    fx_path(f, "good.csv", p, sizeof p);
     struct pk_task_import_result res;
     assert_int_equal(pk_task_import(f->store, p, &res), PK_OK);
     assert_int_equal(res.created, 2);
@@ -336,7 +301,7 @@ static void test_import_csv(void **state)
                "D1,first,\"two\nlines\"\n"
                "D2,second,x,extra\n"
                "D3,third,x\n");
-    path_in(f, "bad.csv", p, sizeof p);
+    fx_path(f, "bad.csv", p, sizeof p);
     long long before = count(f, "SELECT count(*) FROM pk_history");
     assert_int_equal(pk_task_import(f->store, p, &res), PK_ERR_DATA);
     assert_non_null(strstr(pk_errmsg(f->ctx), "line 4"));
@@ -364,7 +329,7 @@ static void test_import_csv(void **state)
 
 static void test_import_json_upsert(void **state)
 {
-    struct fx *f = *state;
+    struct fixture *f = *state;
     char p[400];
     add_task(f, "J1", "old title");
     write_file(f, "tasks.json",
@@ -373,7 +338,7 @@ static void test_import_json_upsert(void **state)
                "\"links\":[{\"layer\":\"squares\",\"feature\":\"A\"}]},"
                "{\"id\":\"J2\",\"title\":\"with footprint\",\"footprints\":[{\"geometry\":"
                SQUARE(600000, 3430000, 600500, 3430500) ",\"label\":\"q\",\"crs\":\"EPSG:4549\"}]}]}");
-    path_in(f, "tasks.json", p, sizeof p);
+    fx_path(f, "tasks.json", p, sizeof p);
     struct pk_task_import_result res;
     assert_int_equal(pk_task_import(f->store, p, &res), PK_OK);
     assert_int_equal(res.created, 1);
@@ -392,7 +357,7 @@ static void test_import_json_upsert(void **state)
     assert_int_equal(count(f, "SELECT round(ST_Area(geom)) FROM pk_task_footprints WHERE task_id='J2'"), 250000);
 
     write_file(f, "dup.json", "[{\"id\":\"K1\",\"title\":\"a\"},{\"id\":\"K1\",\"title\":\"b\"}]");
-    path_in(f, "dup.json", p, sizeof p);
+    fx_path(f, "dup.json", p, sizeof p);
     assert_int_equal(pk_task_import(f->store, p, &res), PK_ERR_DATA);
     assert_non_null(strstr(pk_errmsg(f->ctx), "duplicate id 'K1'"));
     /* an unknown classification once the store has some */
@@ -404,7 +369,7 @@ static void test_import_json_upsert(void **state)
 
 static void test_attach_detach_remove(void **state)
 {
-    struct fx *f = *state;
+    struct fixture *f = *state;
     add_task(f, "A1", "attach");
     struct pk_attach_opts o = {0};
     long long n = 0;
@@ -472,7 +437,7 @@ static void test_attach_detach_remove(void **state)
 
 static void test_list_filters(void **state)
 {
-    struct fx *f = *state;
+    struct fixture *f = *state;
     struct pk_task_fields t;
     const char *ids[] = {"L1", "L2", "L3"}, *cls[] = {"甲", "乙", "甲"}, *st[] = {"planned", "done", "done"};
     int start[] = {2026, 2026, 2029};
@@ -516,6 +481,47 @@ static void test_list_filters(void **state)
     assert_int_equal(pk_task_list(f->store, &bad, &tb), PK_ERR_ARGS);
 }
 
+/* SQLite progress handler that interrupts every statement. */
+static int interrupt_all(void *arg)
+{
+    (void)arg;
+    return 1;
+}
+
+/* A read that fails while a task is read (here every statement is
+ * interrupted, as a busy or broken database would stop it): an error,
+ * never "no such task" (task show, task update, task export). */
+static void test_failed_read_is_an_error(void **state)
+{
+    struct fixture *f = *state;
+    struct pk_task_fields t;
+    pk_task_fields_init(&t);
+    t.id = "T1";
+    t.title = "一个任务";
+    assert_int_equal(pk_task_add(f->store, &t), PK_OK);
+    struct pk_table *shown = NULL;
+    sqlite3_progress_handler(f->store->db, 1, interrupt_all, NULL);
+    int rc = pk_task_show(f->store, "T1", &shown);
+    assert_int_not_equal(rc, PK_OK);
+    assert_int_not_equal(rc, PK_ERR_NOTFOUND);
+    assert_null(shown);
+    t.title = "改名";
+    rc = pk_task_update(f->store, &t);
+    assert_int_not_equal(rc, PK_OK);
+    assert_int_not_equal(rc, PK_ERR_NOTFOUND);
+    char *out = NULL;
+    assert_int_not_equal(pk_task_export(f->store, "json", &out), PK_OK);
+    assert_null(out);
+    sqlite3_progress_handler(f->store->db, 0, NULL, NULL);
+    /* and then the task as it was */
+    assert_int_equal(pk_task_show(f->store, "T1", &shown), PK_OK);
+    int found = 0;
+    for (size_t r = 0; r < shown->nrows; r++)
+        found |= !strcmp(pk_table_get(shown, r, 0), "title") && !strcmp(pk_table_get(shown, r, 1), "一个任务");
+    assert_true(found);
+    pk_table_free(shown);
+}
+
 int main(void)
 {
 #define T(fn) cmocka_unit_test_setup_teardown(fn, setup, teardown)
@@ -528,6 +534,7 @@ int main(void)
         T(test_import_json_upsert),
         T(test_attach_detach_remove),
         T(test_list_filters),
+        T(test_failed_read_is_an_error),
     };
 #undef T
     return cmocka_run_group_tests_name("task", tests, NULL, NULL);

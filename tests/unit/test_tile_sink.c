@@ -24,6 +24,7 @@
 #include "plankit/ctx.h"
 #include "tile_buf_int.h"
 #include "tile_sink_int.h"
+#include "fixture.h"
 
 static struct pk_ctx *CTX;
 static char DIRNAME[256];
@@ -36,19 +37,22 @@ static const struct pk_tile_meta META = {
     .minzoom = 0, .maxzoom = 10, .layers = LAYERS, .nlayers = 1,
 };
 
+static struct fixture FX; /* a folder and a context (no store) */
+
 static int setup(void **state)
 {
     (void)state;
-    CTX = pk_ctx_new();
-    snprintf(DIRNAME, sizeof DIRNAME, "/tmp/plankit-tile-sink-XXXXXX");
-    return CTX && mkdtemp(DIRNAME) ? 0 : -1;
+    if (fx_open(&FX, "tile-sink", NULL) != 0)
+        return -1;
+    CTX = FX.ctx;
+    snprintf(DIRNAME, sizeof DIRNAME, "%s", FX.dir);
+    return 0;
 }
 
 static int teardown(void **state)
 {
     (void)state;
-    pk_tile_remove_tree(DIRNAME);
-    pk_ctx_free(CTX);
+    fx_close(&FX);
     return 0;
 }
 

@@ -41,6 +41,7 @@
 #include "plankit/layer.h"
 #include "plankit/store.h"
 #include "plankit/tiles.h"
+#include "fixture.h"
 
 #define HALF 20037508.342789244
 
@@ -264,16 +265,13 @@ static int measure_source(const char *path, struct zoom_figures *f)
 static void test_kunshan_borders(void **state)
 {
     (void)state;
-    struct pk_ctx *ctx = pk_ctx_new();
-    char dir[256], path[512], src[512], out[512];
-    snprintf(dir, sizeof dir, "%s/plankit-borders.XXXXXX", getenv("TMPDIR") ? getenv("TMPDIR") : "/tmp");
-    assert_non_null(mkdtemp(dir));
-    snprintf(path, sizeof path, "%s/plan.sqlite", dir);
-    snprintf(out, sizeof out, "%s/region.mbtiles", dir);
+    struct fixture fx;
+    char src[512], out[512];
+    assert_int_equal(fx_open_measure(&fx, "borders", "EPSG:4326", "EPSG:4549"), 0);
+    struct pk_ctx *ctx = fx.ctx;
+    struct pk_store *store = fx.store;
+    fx_path(&fx, "region.mbtiles", out, sizeof out);
     snprintf(src, sizeof src, "%s/data/kunshan-region.geojson", getenv("PLANKIT_SHARED_DIR"));
-    struct pk_store_opts so = {.crs = "EPSG:4326", .measure_crs = "EPSG:4549"};
-    struct pk_store *store = NULL;
-    assert_int_equal(pk_store_create(ctx, path, &so, &store), PK_OK);
     struct pk_load_opts lo = {.source = src, .name = "region"};
     assert_int_equal(pk_layer_load(store, &lo, NULL, NULL, NULL), PK_OK);
     const char *layers[] = {"region"};
@@ -286,6 +284,7 @@ static void test_kunshan_borders(void **state)
     if (pk_tiles_vector(store, &o, &res, NULL, NULL) != PK_OK)
         fail_msg("export: %s", pk_errmsg(ctx));
     pk_store_close(store);
+    fx.store = NULL;
     struct zoom_figures f[15], ref;
     assert_int_equal(measure_source(src, &ref), 0);
     assert_int_equal(measure_file(out, "region", 0, 14, f), 0);
@@ -305,10 +304,7 @@ static void test_kunshan_borders(void **state)
             fail_msg("zoom %d: the export added gaps of %.4f %% and overlaps of %.4f %% of the covered area", z,
                      100 * gaps, 100 * overlaps);
     }
-    char cmd[600];
-    snprintf(cmd, sizeof cmd, "rm -rf '%s'", dir);
-    assert_int_equal(system(cmd), 0);
-    pk_ctx_free(ctx);
+    fx_close(&fx);
 }
 
 int main(int argc, char **argv)

@@ -21,8 +21,11 @@
 #include "tile_buf_int.h"
 #include "tile_sink_int.h"
 #include "webmap_int.h"
+#include "fixture.h"
 
-static char tmp[256], styles[512], maplibre[512];
+static struct fixture FX;     /* a folder and a context (no store) */
+static const char *tmp = FX.dir;
+static char styles[512], maplibre[512];
 
 static int setup(void **state)
 {
@@ -30,18 +33,17 @@ static int setup(void **state)
     assert_non_null(src);
     snprintf(styles, sizeof styles, "%s/styles", src);
     snprintf(maplibre, sizeof maplibre, "%s/tests/js/node_modules/maplibre-gl/dist", src);
-    snprintf(tmp, sizeof tmp, "/tmp/plankit-test-webmap.XXXXXX");
-    assert_non_null(mkdtemp(tmp));
-    *state = pk_ctx_new();
-    return *state ? 0 : -1;
+    if (fx_open(&FX, "test-webmap", NULL) != 0)
+        return -1;
+    *state = FX.ctx;
+    return 0;
 }
 
 static int teardown(void **state)
 {
-    char cmd[400];
-    snprintf(cmd, sizeof cmd, "rm -rf '%s'", tmp);
-    pk_ctx_free(*state);
-    return system(cmd);
+    (void)state;
+    fx_close(&FX);
+    return 0;
 }
 
 static char *slurp(struct pk_ctx *ctx, const char *dir, const char *name, size_t *len)
