@@ -49,7 +49,9 @@ expect_eq "... 15 places" 15 "$(spatialite_sql "SELECT feature_count FROM pk_lay
 
 # export back to EPSG:4326
 pk layer export city "$WORK/city-4326.geojson" --t_srs EPSG:4326 -q
-expect_grep "export --t_srs EPSG:4326 from an EPSG:4490 store" 'CRS84' "$WORK/city-4326.geojson"
+ogrinfo -so -al "$WORK/city-4326.geojson" >"$WORK/city-4326.info" 2>&1
+expect_grep "export --t_srs EPSG:4326 from an EPSG:4490 store: WGS 84 (RFC 7946 GeoJSON has no crs member)" \
+    '^GEOGCRS\["WGS 84"' "$WORK/city-4326.info"
 check "the store passes check" pk check
 
 # an EPSG:4549 (projected) store

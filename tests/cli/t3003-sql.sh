@@ -27,7 +27,8 @@ expect_eq "PRAGMA table_info(t) only reads" "id,title" "$(csv "PRAGMA table_info
 expect_eq "pragma_table_info() as a table" "id,title" "$(csv "SELECT name FROM pragma_table_info('pk_tasks') LIMIT 2" | paste -sd,)"
 expect_eq "a trailing ';' and comment are fine" 91 "$(csv "SELECT count(*) FROM pk_tasks; -- done")"
 expect_eq "quotes in a literal are data" 0 "$(csv "SELECT count(*) FROM pk_tasks WHERE id = 'x'' OR 1=1--'")"
-expect_eq "blobs are summarised" "<blob" "$(csv "SELECT geom FROM $towns LIMIT 1" | cut -c1-5)"
+expect_eq "geometries print as WKT" '"MULTIPOLYGON (((' "$(csv "SELECT geom FROM $towns LIMIT 1" | cut -c1-17)"
+expect_eq "other blobs are summarised" "<blob 3 bytes>" "$(csv "SELECT x'010203'")"
 pk sql "SELECT id, title FROM pk_tasks WHERE id LIKE 'PZ-0%' ORDER BY id" --format json >"$WORK/out.json"
 expect_eq "JSON output parses" "9 PZ-01 加快推进青阳港中央商务区建设" \
     "$(python3 -c 'import json, sys; d = json.load(open(sys.argv[1])); print(len(d), d[0]["id"], d[0]["title"])' "$WORK/out.json")"
