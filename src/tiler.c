@@ -10,6 +10,7 @@
 #include <sys/stat.h>
 
 #include "tile_clip_int.h"
+#include "tiler_arcs_int.h"
 #include "tiler_snap_int.h"
 #include "tiler_zoom_int.h"
 
@@ -154,6 +155,23 @@ static int snap_layers(struct tl_run *R, struct tl_features *F)
     return PK_OK;
 }
 
+/* Repeated points out of every feature, then each layer's junctions (the
+ * ends of its shared borders, tiler_arcs.c); a layer's features are
+ * consecutive in F. */
+static int mark_topology(struct tl_run *R, struct tl_features *F)
+{
+    for (size_t i = 0; i < F->n; i++)
+        tl_feature_dedup(&F->f[i]);
+    for (size_t a = 0, b; a < F->n; a = b) {
+        for (b = a + 1; b < F->n && F->f[b].layer == F->f[a].layer;)
+            b++;
+        int rc = tl_mark_junctions(R->ctx, F, a, b);
+        if (rc != PK_OK)
+            return rc;
+    }
+    return PK_OK;
+}
+
 /* Read everything, open the sink and make every zoom. */
 static int run(struct pk_store *store, struct tl_run *R, struct tl_features *F)
 {
@@ -167,6 +185,8 @@ static int run(struct pk_store *store, struct tl_run *R, struct tl_features *F)
         rc = tl_add_tasks(store, R->main_w, R->L, R->grid, F);
     if (rc == PK_OK && R->L->labels >= 0)
         rc = tl_add_labels(ctx, R->L, F);
+    if (rc == PK_OK)
+        rc = mark_topology(R, F);
     R->res->features = (long long)F->n;
     double bounds[4];
     struct pk_tile_meta meta;
