@@ -3,6 +3,7 @@
  * once across a pool of workers (tiler_read.c, plus the coverage, tasks and
  * labels of tiler_extra.c), opens the sink (or reopens an interrupted
  * MBTiles export for resume) and makes every zoom (tiler_zoom.c). */
+#include <malloc.h>
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -177,6 +178,7 @@ static int run(struct pk_store *store, struct tl_run *R, struct tl_features *F)
 {
     struct pk_ctx *ctx = R->ctx;
     int rc = tl_read_features(store, R->pool, R->main_w, R->L, R->grid, F);
+    malloc_trim(0); /* what reading left free goes back before the rest grows */
     if (rc == PK_OK)
         rc = snap_layers(R, F);
     if (rc == PK_OK && R->L->coverage >= 0)
@@ -187,6 +189,7 @@ static int run(struct pk_store *store, struct tl_run *R, struct tl_features *F)
         rc = tl_add_labels(ctx, R->L, F);
     if (rc == PK_OK)
         rc = mark_topology(R, F);
+    malloc_trim(0);
     R->res->features = (long long)F->n;
     double bounds[4];
     struct pk_tile_meta meta;
@@ -199,8 +202,10 @@ static int run(struct pk_store *store, struct tl_run *R, struct tl_features *F)
     }
     if (rc == PK_OK)
         rc = open_sink(R, &meta);
-    for (int z = R->opts->minzoom; rc == PK_OK && z <= R->opts->maxzoom; z++)
+    for (int z = R->opts->minzoom; rc == PK_OK && z <= R->opts->maxzoom; z++) {
         rc = tl_tile_zoom(R, z);
+        malloc_trim(0); /* the zoom's pieces, freed, go back */
+    }
     if (R->sink) {
         if (rc == PK_OK)
             rc = R->sink->ops->finish(R->sink);

@@ -12,16 +12,16 @@
  * agree on, so both get the identical line at every zoom and the
  * neighbours never gap or overlap; junctions are always kept.
  *
- * Junctions are found with a hash table of points built in partitions (by
- * the point's hash), so the table never holds more than about half a
- * million points whatever the layer's size; each feature keeps one bit per
- * vertex. */
+ * Junctions are found with a hash table of points built stripe by stripe
+ * (vertical stripes of about PART_POINTS points), so the table stays small
+ * whatever the layer's size; each feature keeps one bit per vertex. */
 #include <stdlib.h>
 #include <string.h>
 
 #include "tiler_arcs_int.h"
 
-#define PART_POINTS (1u << 19)
+#define PART_POINTS (1u << 17)
+#define HIST_BINS 4096
 
 struct slot {
     uint64_t key;    /* the point */
@@ -81,19 +81,21 @@ static struct slot *find_slot(struct slot *t, size_t mask, uint64_t key, uint64_
 }
 
 /* One partition: record (mark = 0) or read back (mark = 1) its points. */
-static void sweep(struct tl_features *F, size_t first, size_t last, struct slot *t, size_t mask, uint64_t part,
-                  uint64_t nparts, int mark)
+static void sweep(struct tl_features *F, size_t first, size_t last, struct slot *t, size_t mask, int64_t lo,
+                  int64_t hi, int mark)
 {
     for (size_t j = first; j < last; j++) {
         struct tl_feature *f = &F->f[j];
-        for (uint32_t k = 0; f->type == PK_MVT_POLYGON && k < f->nparts; k++) {
+        if (f->type != PK_MVT_POLYGON || f->npts == 0 || f->box[2] < lo || f->box[0] >= hi)
+            continue;
+        for (uint32_t k = 0; k < f->nparts; k++) {
             const struct tl_part *p = &f->parts[k];
             const int32_t *ring = f->xy + 2 * (size_t)p->start;
             uint32_t m = distinct_points(f, p);
             for (uint32_t i = 0; i < m; i++) {
-                uint64_t key = point_key(ring + 2 * (size_t)i), h = mix64(key);
-                if ((h >> 40) % nparts != part)
+                if (ring[2 * (size_t)i] < lo || ring[2 * (size_t)i] >= hi)
                     continue;
+                uint64_t key = point_key(ring + 2 * (size_t)i), h = mix64(key);
                 struct slot *s = find_slot(t, mask, key, h);
                 if (mark) {
                     if (s->state == 2) {
@@ -112,9 +114,41 @@ static void sweep(struct tl_features *F, size_t first, size_t last, struct slot 
     }
 }
 
+int tl_x_stripes(const struct tl_features *F, size_t first, size_t last, size_t per, int64_t **cuts, size_t *n)
+{
+    int64_t lo = INT64_MAX, hi = INT64_MIN;
+    size_t total = 0;
+    for (size_t i = first; i < last; i++)
+        if (F->f[i].type == PK_MVT_POLYGON && F->f[i].npts > 0) {
+            lo = F->f[i].box[0] < lo ? F->f[i].box[0] : lo;
+            hi = F->f[i].box[2] > hi ? F->f[i].box[2] : hi;
+            total += F->f[i].npts;
+        }
+    size_t *hist = calloc(HIST_BINS, sizeof *hist);
+    *cuts = malloc((HIST_BINS + 2) * sizeof **cuts);
+    *n = 0;
+    if (!hist || !*cuts) {
+        free(hist);
+        return PK_ERR_NOMEM;
+    }
+    double width = total ? ((double)(hi - lo) + 1) / HIST_BINS : 1;
+    for (size_t i = first; i < last; i++)
+        for (uint32_t k = 0; F->f[i].type == PK_MVT_POLYGON && k < F->f[i].npts; k++)
+            hist[(size_t)((double)(F->f[i].xy[2 * k] - lo) / width)]++;
+    (*cuts)[0] = total ? lo : 0;
+    for (size_t b = 0, acc = 0; b < HIST_BINS && total; b++) {
+        acc += hist[b];
+        if (acc >= per || b == HIST_BINS - 1) {
+            (*cuts)[++*n] = b == HIST_BINS - 1 ? hi + 1 : lo + (int64_t)((double)(b + 1) * width);
+            acc = 0;
+        }
+    }
+    free(hist);
+    return PK_OK;
+}
+
 int tl_mark_junctions(struct pk_ctx *ctx, struct tl_features *F, size_t first, size_t last)
 {
-    size_t total = 0;
     for (size_t j = first; j < last; j++) {
         struct tl_feature *f = &F->f[j];
         if (f->type != PK_MVT_POLYGON || f->npts == 0)
@@ -122,21 +156,39 @@ int tl_mark_junctions(struct pk_ctx *ctx, struct tl_features *F, size_t first, s
         free(f->junction);
         if (!(f->junction = calloc(((size_t)f->npts + 7) / 8, 1)))
             return pk_error(ctx, PK_ERR_NOMEM, "out of memory");
-        total += f->npts;
     }
-    uint64_t nparts = total / PART_POINTS + 1;
-    size_t cap = 1024;
-    while (cap < 2 * (total / nparts + 1))
+    int64_t *cuts = NULL;
+    size_t n = 0, cap = 1024;
+    while (cap < 2 * PART_POINTS)
         cap *= 2;
     struct slot *t = malloc(cap * sizeof *t);
-    if (!t)
+    if (!t || tl_x_stripes(F, first, last, PART_POINTS, &cuts, &n) != PK_OK) {
+        free(t);
+        free(cuts);
         return pk_error(ctx, PK_ERR_NOMEM, "out of memory");
-    for (uint64_t part = 0; total > 0 && part < nparts; part++) {
+    }
+    for (size_t k = 0; k < n; k++) {
+        size_t count = 0; /* a stripe may hold more than PART_POINTS (one histogram bin): grow the table */
+        for (size_t j = first; j < last; j++)
+            for (uint32_t i = 0; F->f[j].type == PK_MVT_POLYGON && F->f[j].box[2] >= cuts[k] &&
+                                 F->f[j].box[0] < cuts[k + 1] && i < F->f[j].npts; i++)
+                count += F->f[j].xy[2 * (size_t)i] >= cuts[k] && F->f[j].xy[2 * (size_t)i] < cuts[k + 1];
+        size_t need = cap;
+        while (need < 2 * count)
+            need *= 2;
+        struct slot *g = need > cap ? realloc(t, need * sizeof *t) : t;
+        if (!g) {
+            free(t);
+            free(cuts);
+            return pk_error(ctx, PK_ERR_NOMEM, "out of memory");
+        }
+        t = g, cap = need;
         memset(t, 0, cap * sizeof *t);
-        sweep(F, first, last, t, cap - 1, part, nparts, 0);
-        sweep(F, first, last, t, cap - 1, part, nparts, 1);
+        sweep(F, first, last, t, cap - 1, cuts[k], cuts[k + 1], 0);
+        sweep(F, first, last, t, cap - 1, cuts[k], cuts[k + 1], 1);
     }
     free(t);
+    free(cuts);
     return PK_OK;
 }
 

@@ -8,6 +8,12 @@
 /* Remove consecutive repeated points from every part of f (in place). */
 void tl_feature_dedup(struct tl_feature *f);
 
+/* Cut the x range of the polygons of F[first, last) into stripes of about
+ * per points each (one stripe may hold more: a histogram of 4096 bins
+ * decides): (*cuts)[0..*n], stripe k being cuts[k] <= x < cuts[k+1].
+ * *cuts: caller frees. Returns PK_OK or PK_ERR_NOMEM. */
+int tl_x_stripes(const struct tl_features *F, size_t first, size_t last, size_t per, int64_t **cuts, size_t *n);
+
 /* Set the junction bits (f->junction, allocated here) of the polygons of
  * F[first, last), one layer: the points where shared borders begin and end.
  * Returns PK_OK or PK_ERR_NOMEM. */

@@ -136,6 +136,12 @@ int tl_feature_set_geom(struct pk_ctx *ctx, struct tl_feature *f, const struct t
 {
     GEOSContextHandle_t h = pk_geos(ctx);
     uint32_t cap_pts = 0, cap_parts = 0;
+    int ncoords = GEOSGetNumCoordinates_r(h, g);
+    if (ncoords > 0) { /* one allocation of the right size, not a doubling one */
+        if (!(f->xy = malloc((size_t)ncoords * 2 * sizeof *f->xy)))
+            return pk_error(ctx, PK_ERR_NOMEM, "out of memory");
+        cap_pts = (uint32_t)ncoords;
+    }
     int rc = gather(h, f, grid, g, &cap_pts, &cap_parts);
     if (rc == PK_ERR_NOMEM)
         return pk_error(ctx, rc, "out of memory");

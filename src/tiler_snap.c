@@ -23,10 +23,10 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "tiler_arcs_int.h"
 #include "tiler_snap_int.h"
 
-#define STRIPE_POINTS (1u << 18)
-#define HIST_BINS 4096
+#define STRIPE_POINTS (1u << 16)
 
 struct vtx {
     int64_t cell;            /* cell_key of the vertex, for sorting */
@@ -204,12 +204,13 @@ static int push_ins(struct inslist *l, struct ins v)
 }
 
 /* Step 2 for the edge after vertex `at` of feature `feature`: the other
- * features' vertices near it. */
-static int edge_inserts(struct snap *s, uint32_t feature, uint32_t at)
+ * features' vertices near it with lo <= x < hi. */
+static int edge_inserts(struct snap *s, uint32_t feature, uint32_t at, int64_t lo, int64_t hi)
 {
     const int32_t *p = s->F->f[feature].xy + 2 * (size_t)at, *q = p + 2;
     int32_t tol = s->tol;
     int64_t x0 = (p[0] < q[0] ? p[0] : q[0]) - tol, x1 = (p[0] > q[0] ? p[0] : q[0]) + tol;
+    x0 = x0 < lo ? lo : x0, x1 = x1 >= hi ? hi - 1 : x1; /* only this stripe's vertices */
     int64_t y0 = (p[1] < q[1] ? p[1] : q[1]) - tol, y1 = (p[1] > q[1] ? p[1] : q[1]) + tol;
     for (int64_t cx = x0 / s->cell; cx <= x1 / s->cell; cx++)
         for (int64_t cy = y0 / s->cell; cy <= y1 / s->cell; cy++) {
@@ -217,46 +218,12 @@ static int edge_inserts(struct snap *s, uint32_t feature, uint32_t at)
             const struct vtx *u = cell_vertices(&s->ix, cx, cy, &n);
             for (size_t k = 0; k < n; k++, u++) {
                 double t;
-                if (u->feature != feature && near_edge(u, p, q, tol, &t) && !has_vertex(&s->ix, feature, u->x, u->y) &&
+                if (u->feature != feature && u->x >= lo && u->x < hi && near_edge(u, p, q, tol, &t) &&
+                    !has_vertex(&s->ix, feature, u->x, u->y) &&
                     push_ins(&s->ins, (struct ins){feature, at, t, u->x, u->y}) != 0)
                     return -1;
             }
         }
-    return 0;
-}
-
-/* Stripe boundaries: x values cutting the layer's vertices into stripes
- * of about STRIPE_POINTS. *cuts (owned by the caller) gets n + 1 values. */
-static int make_stripes(const struct snap *s, int64_t **cuts, size_t *n)
-{
-    int64_t lo = INT64_MAX, hi = INT64_MIN;
-    size_t total = 0;
-    for (size_t i = s->first; i < s->last; i++)
-        if (box_meets(&s->F->f[i], INT64_MIN, INT64_MAX)) {
-            lo = s->F->f[i].box[0] < lo ? s->F->f[i].box[0] : lo;
-            hi = s->F->f[i].box[2] > hi ? s->F->f[i].box[2] : hi;
-            total += s->F->f[i].npts;
-        }
-    size_t *hist = calloc(HIST_BINS, sizeof *hist);
-    *cuts = malloc((HIST_BINS + 2) * sizeof **cuts);
-    if (!hist || !*cuts) {
-        free(hist);
-        return -1;
-    }
-    double width = total ? ((double)(hi - lo) + 1) / HIST_BINS : 1;
-    for (size_t i = s->first; i < s->last; i++)
-        for (uint32_t k = 0; box_meets(&s->F->f[i], INT64_MIN, INT64_MAX) && k < s->F->f[i].npts; k++)
-            hist[(size_t)((double)(s->F->f[i].xy[2 * k] - lo) / width)]++;
-    *n = 0;
-    (*cuts)[0] = total ? lo : 0;
-    for (size_t b = 0, acc = 0; b < HIST_BINS && total; b++) {
-        acc += hist[b];
-        if (acc >= STRIPE_POINTS || b == HIST_BINS - 1) {
-            (*cuts)[++*n] = b == HIST_BINS - 1 ? hi + 1 : lo + (int64_t)((double)(b + 1) * width);
-            acc = 0;
-        }
-    }
-    free(hist);
     return 0;
 }
 
@@ -274,27 +241,20 @@ static int snap_stripe(struct snap *s, int64_t lo, int64_t hi)
     return 0;
 }
 
-/* Step 2 over the edges whose west end is in stripe [lo, hi). */
+/* Step 2 over stripe [lo, hi): every edge that comes within tol of it,
+ * with the other features' vertices in it (so each pair is met in one
+ * stripe only, and the index holds the stripe alone). */
 static int insert_stripe(struct snap *s, int64_t lo, int64_t hi)
 {
-    int64_t reach = hi; /* the index must hold every vertex near those edges */
-    for (size_t i = s->first; i < s->last; i++) {
-        const struct tl_feature *f = &s->F->f[i];
-        for (uint32_t r = 0; box_meets(f, lo, hi) && r < f->nparts; r++)
-            for (uint32_t k = f->parts[r].start; k + 1 < f->parts[r].start + f->parts[r].n; k++) {
-                int32_t a = f->xy[2 * k], b = f->xy[2 * k + 2];
-                if ((a < b ? a : b) >= lo && (a < b ? a : b) < hi && (a > b ? a : b) > reach)
-                    reach = a > b ? a : b;
-            }
-    }
-    if (build_index(s, lo - s->cell, reach + s->cell) != 0)
+    if (build_index(s, lo - s->cell, hi + s->cell) != 0)
         return -1;
     for (size_t i = s->first; i < s->last; i++) {
         const struct tl_feature *f = &s->F->f[i];
-        for (uint32_t r = 0; box_meets(f, lo, hi) && r < f->nparts; r++)
+        for (uint32_t r = 0; box_meets(f, lo - s->tol, hi + s->tol) && r < f->nparts; r++)
             for (uint32_t k = f->parts[r].start; k + 1 < f->parts[r].start + f->parts[r].n; k++) {
-                int32_t a = f->xy[2 * k], b = f->xy[2 * k + 2], m = a < b ? a : b;
-                if (m >= lo && m < hi && edge_inserts(s, (uint32_t)i, k) != 0)
+                int32_t a = f->xy[2 * k], b = f->xy[2 * k + 2];
+                if ((a > b ? a : b) + (int64_t)s->tol >= lo && (a < b ? a : b) - (int64_t)s->tol < hi &&
+                    edge_inserts(s, (uint32_t)i, k, lo, hi) != 0)
                     return -1;
             }
     }
@@ -313,26 +273,30 @@ static int cmp_ins(const void *a, const void *b)
     return p->x != q->x ? (p->x < q->x ? -1 : 1) : (p->y < q->y ? -1 : p->y > q->y);
 }
 
-/* Rebuild feature f's rings with its inserts v[0..n) (sorted) in place. */
+/* Put inserts v[0..n) (sorted) into feature f's rings, in place: the
+ * array grows once and points move towards its end, last first. */
 static int rebuild(struct tl_feature *f, const struct ins *v, size_t n)
 {
-    int32_t *xy = malloc(((size_t)f->npts + n) * 2 * sizeof *xy);
+    int32_t *xy = realloc(f->xy, ((size_t)f->npts + n) * 2 * sizeof *xy);
     if (!xy)
         return -1;
-    size_t w = 0, j = 0;
+    f->xy = xy;
+    size_t w = (size_t)f->npts + n, j = n;
+    for (uint32_t k = f->npts; k-- > 0;) {
+        for (; j > 0 && v[j - 1].at == k; j--)
+            w--, xy[2 * w] = v[j - 1].x, xy[2 * w + 1] = v[j - 1].y;
+        w--, xy[2 * w] = xy[2 * (size_t)k], xy[2 * w + 1] = xy[2 * (size_t)k + 1];
+    }
+    size_t before = 0; /* inserts into earlier parts shift a part's start */
     for (uint32_t r = 0; r < f->nparts; r++) {
         struct tl_part *p = &f->parts[r];
-        uint32_t start = (uint32_t)w;
-        for (uint32_t k = p->start; k < p->start + p->n; k++) {
-            xy[2 * w] = f->xy[2 * k], xy[2 * w + 1] = f->xy[2 * k + 1], w++;
-            for (; j < n && v[j].at == k; j++)
-                xy[2 * w] = v[j].x, xy[2 * w + 1] = v[j].y, w++;
-        }
-        p->start = start, p->n = (uint32_t)w - start;
+        size_t in = 0;
+        while (j < n && v[j].at < p->start + p->n)
+            j++, in++;
+        p->start += (uint32_t)before, p->n += (uint32_t)in;
+        before += in;
     }
-    free(f->xy);
-    f->xy = xy;
-    f->npts = (uint32_t)w;
+    f->npts += (uint32_t)n;
     return 0;
 }
 
@@ -371,7 +335,7 @@ int tl_snap_polygons(struct pk_ctx *ctx, struct tl_features *F, size_t first, si
     struct snap s = {.F = F, .first = first, .last = last, .tol = tol, .cell = tol}; /* +-1 cell covers +-tol */
     int64_t *cuts = NULL;
     size_t n = 0;
-    int rc = make_stripes(&s, &cuts, &n);
+    int rc = tl_x_stripes(F, first, last, STRIPE_POINTS, &cuts, &n) == PK_OK ? 0 : -1;
     for (size_t k = 0; rc == 0 && k < n; k++)
         rc = snap_stripe(&s, cuts[k], cuts[k + 1]);
     if (rc == 0 && n > 0) { /* moved vertices may have left their box and the first stripe */
