@@ -314,6 +314,7 @@ static void test_kunshan_borders(void **state)
     if (pk_tiles_vector(store, &o, &res, NULL, NULL) != PK_OK)
         fail_msg("export: %s", pk_errmsg(ctx));
     pk_store_close(store);
+    assert_int_equal(res.dropped, 0);
     struct zoom_figures f[15], ref;
     assert_int_equal(measure_source(src, &ref), 0);
     assert_int_equal(measure_file(out, "region", 0, 14, f), 0);
