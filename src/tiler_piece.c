@@ -135,8 +135,12 @@ static int clip_range(struct feature_call *c, const GEOSGeometry *g, uint32_t x0
         if (!sub || GEOSGeomTypeId_r(h, sub) == GEOS_GEOMETRYCOLLECTION) { /* cut each tile from g itself */
             pk_error_clear(c->w->ctx);
             rc = clip_range(c, g, a0, b0, a1, b1);
-        } else if (GEOSisEmpty_r(h, sub) != 1)
+        } else if (GEOSisEmpty_r(h, sub) != 1) {
+            int exact = c->exact;
+            c->exact = 0; /* the cut's new points are not whole units */
             rc = clip_range(c, sub, a0, b0, a1, b1);
+            c->exact = exact;
+        }
         if (sub)
             GEOSGeom_destroy_r(h, sub);
     }

@@ -102,6 +102,22 @@ static int to_tile_units(double *x, double *y, void *arg)
     return 1;
 }
 
+/* The same, on the zoom's whole grid (tile units from the world's north-west
+ * corner): the pieces of one zoom are unioned there, in whole numbers, which
+ * GEOS unions robustly where the decoder's metres make it fail. */
+struct world_frame {
+    struct tile_frame t;
+    double ox, oy;
+};
+
+static int to_world_units(double *x, double *y, void *arg)
+{
+    const struct world_frame *w = arg;
+    to_tile_units(x, y, (void *)&w->t);
+    *x += w->ox, *y += w->oy;
+    return 1;
+}
+
 /* Decode one gzipped tile with GDAL's MVT driver and append its polygons
  * of layer, cut to the tile's box, to pieces; fids seen are marked. */
 static void decode_tile(const void *data, int len, int z, int x, int y, const char *layer, GEOSGeometry ***pieces,
@@ -139,7 +155,16 @@ static void decode_tile(const void *data, int len, int z, int x, int y, const ch
             }
             if (tg)
                 GEOSGeom_destroy_r(H, tg);
-            GEOSGeometry *c = GEOSClipByRect_r(H, g, x0, y1 - size, x0 + size, y1);
+            struct world_frame wf = {{x0, y1, size / 4096}, 4096.0 * x, 4096.0 * y};
+            GEOSGeometry *wg = GEOSGeom_transformXY_r(H, g, to_world_units, &wf);
+            GEOSGeometry *c = wg ? GEOSClipByRect_r(H, wg, wf.ox, wf.oy, wf.ox + 4096, wf.oy + 4096) : NULL;
+            if (wg)
+                GEOSGeom_destroy_r(H, wg);
+            if (c && GEOSisValid_r(H, c) != 1) { /* the rectangle clipper can leave a hole outside its shell */
+                GEOSGeometry *v = GEOSMakeValid_r(H, c);
+                GEOSGeom_destroy_r(H, c);
+                c = v;
+            }
             if (c && GEOSisEmpty_r(H, c) != 1) {
                 if (*n == *cap) {
                     *cap = *cap ? *cap * 2 : 256;
@@ -189,13 +214,15 @@ static int measure_zoom(sqlite3 *db, const char *layer, int z, struct zoom_figur
     }
     GEOSGeometry *all = GEOSGeom_createCollection_r(H, GEOS_GEOMETRYCOLLECTION, pieces, (unsigned)n);
     GEOSGeometry *u = all ? GEOSUnaryUnion_r(H, all) : NULL;
-    if (!u && all) /* a robustness failure of the union: once more on a 1 cm grid */
-        u = GEOSUnaryUnionPrec_r(H, all, 0.01);
+    if (!u && all) /* a robustness failure of the union: once more snapped to whole tile units */
+        u = GEOSUnaryUnionPrec_r(H, all, 1.0);
     if (u) {
         GEOSArea_r(H, u, &f->union_area);
         f->gaps = holes_area(u);
         GEOSGeom_destroy_r(H, u);
     }
+    double unit = 2 * HALF / (double)(1 << z) / 4096, u2 = unit * unit; /* tile units² to m² */
+    f->area *= u2, f->union_area *= u2, f->gaps *= u2;
     if (all)
         GEOSGeom_destroy_r(H, all);
     free(pieces);
@@ -336,10 +363,17 @@ static void test_kunshan_borders(void **state)
     pk_ctx_free(ctx);
 }
 
+static void geos_error(const char *msg, void *arg)
+{
+    (void)arg;
+    fprintf(stderr, "GEOS: %s\n", msg);
+}
+
 int main(int argc, char **argv)
 {
     GDALAllRegister();
     H = GEOS_init_r();
+    GEOSContext_setErrorMessageHandler_r(H, geos_error, NULL);
     int rc;
     if (argc == 5 || argc == 6) {
         struct zoom_figures f[PK_TILES_MAX_ZOOM + 1], ref;
