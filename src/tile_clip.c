@@ -14,15 +14,11 @@ void pk_tile_box_3857(int z, uint32_t x, uint32_t y, double box[4])
     box[1] = PK_MERCATOR_HALF - (y + 1.0) * size;
 }
 
-struct to_tile {
-    double xmin, ymax, scale;
-};
-
 static int to_tile_xy(double *x, double *y, void *arg)
 {
-    const struct to_tile *t = arg;
-    *x = round((*x - t->xmin) * t->scale);
-    *y = round((t->ymax - *y) * t->scale);
+    const struct pk_tile_affine *t = arg;
+    *x = round((*x - t->ox) * t->sx);
+    *y = round((*y - t->oy) * t->sy);
     return 1;
 }
 
@@ -101,20 +97,14 @@ static GEOSGeometry *repair_polygonal(GEOSContextHandle_t h, GEOSGeometry *g, in
     return keep_dimension(h, snapped, 2, failed);
 }
 
-int pk_tile_clip(struct pk_ctx *ctx, const GEOSGeometry *g, int z, uint32_t x, uint32_t y,
-                 uint32_t extent, uint32_t buffer, GEOSGeometry **out)
+int pk_tile_clip_box(struct pk_ctx *ctx, const GEOSGeometry *g, const double rect[4], const struct pk_tile_affine *t,
+                     GEOSGeometry **out)
 {
     GEOSContextHandle_t h = pk_geos(ctx);
     *out = NULL;
-    if (z < 0 || z > 30 || x >= (1u << z) || y >= (1u << z) || extent == 0)
-        return pk_error(ctx, PK_ERR_ARGS, "tile %d/%u/%u (extent %u) is not a tile", z, x, y, extent);
-    double box[4];
-    pk_tile_box_3857(z, x, y, box);
-    struct to_tile t = {box[0], box[3], extent / (box[2] - box[0])};
-    double b = buffer / t.scale;
     int dim = GEOSGeom_getDimensions_r(h, g), failed = 0;
-    GEOSGeometry *c = GEOSClipByRect_r(h, g, box[0] - b, box[1] - b, box[2] + b, box[3] + b);
-    GEOSGeometry *q = c ? GEOSGeom_transformXY_r(h, c, to_tile_xy, &t) : NULL;
+    GEOSGeometry *c = GEOSClipByRect_r(h, g, rect[0], rect[1], rect[2], rect[3]);
+    GEOSGeometry *q = c ? GEOSGeom_transformXY_r(h, c, to_tile_xy, (void *)t) : NULL;
     if (c)
         GEOSGeom_destroy_r(h, c);
     if (!q)
@@ -129,4 +119,18 @@ int pk_tile_clip(struct pk_ctx *ctx, const GEOSGeometry *g, int z, uint32_t x, u
     }
     *out = q;
     return PK_OK;
+}
+
+int pk_tile_clip(struct pk_ctx *ctx, const GEOSGeometry *g, int z, uint32_t x, uint32_t y,
+                 uint32_t extent, uint32_t buffer, GEOSGeometry **out)
+{
+    *out = NULL;
+    if (z < 0 || z > 30 || x >= (1u << z) || y >= (1u << z) || extent == 0)
+        return pk_error(ctx, PK_ERR_ARGS, "tile %d/%u/%u (extent %u) is not a tile", z, x, y, extent);
+    double box[4];
+    pk_tile_box_3857(z, x, y, box);
+    double scale = extent / (box[2] - box[0]), b = buffer / scale;
+    struct pk_tile_affine t = {box[0], box[3], scale, -scale};
+    double rect[4] = {box[0] - b, box[1] - b, box[2] + b, box[3] + b};
+    return pk_tile_clip_box(ctx, g, rect, &t, out);
 }

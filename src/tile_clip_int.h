@@ -28,4 +28,16 @@ void pk_tile_box_3857(int z, uint32_t x, uint32_t y, double box[4]);
 int pk_tile_clip(struct pk_ctx *ctx, const GEOSGeometry *g, int z, uint32_t x, uint32_t y,
                  uint32_t extent, uint32_t buffer, GEOSGeometry **out);
 
+/* Tile coordinates of a point (x, y): ((x - ox) * sx, (y - oy) * sy). */
+struct pk_tile_affine {
+    double ox, oy, sx, sy;
+};
+
+/* The general form of pk_tile_clip: g cut to rect (xmin, ymin, xmax, ymax
+ * in g's units), mapped to tile coordinates by t and rounded, then kept to
+ * g's dimension and made valid on the integer grid as above. *out: caller
+ * frees; NULL when nothing is left. Returns PK_OK or PK_ERR_GEOS. */
+int pk_tile_clip_box(struct pk_ctx *ctx, const GEOSGeometry *g, const double rect[4], const struct pk_tile_affine *t,
+                     GEOSGeometry **out);
+
 #endif

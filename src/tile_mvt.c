@@ -228,6 +228,25 @@ static int encode_tags(struct pk_mvt_layer *l, const struct pk_mvt_attr *attrs, 
     return l->tags.oom ? PK_ERR_NOMEM : PK_OK;
 }
 
+/* Append a feature message: id, l->tags, type, geometry commands cmds. */
+static int append_feature(struct pk_mvt_layer *l, int has_id, uint64_t id, enum pk_mvt_geom_type type,
+                          const void *cmds, size_t len)
+{
+    struct pk_tbuf *f = &l->scratch;
+    f->len = 0;
+    if (has_id)
+        pk_tbuf_varint_field(f, 1, id);
+    if (l->tags.len)
+        pk_tbuf_bytes_field(f, 2, l->tags.data, l->tags.len);
+    pk_tbuf_varint_field(f, 3, (uint64_t)type);
+    pk_tbuf_bytes_field(f, 4, cmds, len);
+    pk_tbuf_bytes_field(&l->features, 2, f->data, f->len);
+    if (f->oom || l->features.oom)
+        return PK_ERR_NOMEM;
+    l->nfeatures++;
+    return PK_OK;
+}
+
 int pk_mvt_layer_add_feature(struct pk_mvt_layer *l, int has_id, uint64_t id,
                              const struct pk_mvt_geom *g, const struct pk_mvt_attr *attrs,
                              size_t nattrs, struct pk_mvt_drops *drops)
@@ -242,22 +261,10 @@ int pk_mvt_layer_add_feature(struct pk_mvt_layer *l, int has_id, uint64_t id,
         d.features++;
     else if (rc == PK_OK)
         rc = encode_tags(l, attrs, nattrs);
+    if (rc == PK_OK && nparts > 0)
+        rc = append_feature(l, has_id, id, g->type, l->cmds.data, l->cmds.len);
     if (rc != PK_OK)
         return rc;
-    if (nparts > 0) {
-        struct pk_tbuf *f = &l->scratch;
-        f->len = 0;
-        if (has_id)
-            pk_tbuf_varint_field(f, 1, id);
-        if (l->tags.len)
-            pk_tbuf_bytes_field(f, 2, l->tags.data, l->tags.len);
-        pk_tbuf_varint_field(f, 3, (uint64_t)g->type);
-        pk_tbuf_bytes_field(f, 4, l->cmds.data, l->cmds.len);
-        pk_tbuf_bytes_field(&l->features, 2, f->data, f->len);
-        if (f->oom || l->features.oom)
-            return PK_ERR_NOMEM;
-        l->nfeatures++;
-    }
     l->drops.rings += d.rings;
     l->drops.lines += d.lines;
     l->drops.features += d.features;
@@ -267,6 +274,17 @@ int pk_mvt_layer_add_feature(struct pk_mvt_layer *l, int has_id, uint64_t id,
         drops->features += d.features;
     }
     return PK_OK;
+}
+
+int pk_mvt_layer_add_encoded(struct pk_mvt_layer *l, int has_id, uint64_t id, enum pk_mvt_geom_type type,
+                             const void *cmds, size_t len, const struct pk_mvt_attr *attrs, size_t nattrs)
+{
+    if (type < PK_MVT_POINT || type > PK_MVT_POLYGON || (len && !cmds) || check_attrs(attrs, nattrs) != PK_OK)
+        return PK_ERR_ARGS;
+    if (len == 0)
+        return PK_OK;
+    int rc = encode_tags(l, attrs, nattrs);
+    return rc == PK_OK ? append_feature(l, has_id, id, type, cmds, len) : rc;
 }
 
 size_t pk_mvt_layer_nfeatures(const struct pk_mvt_layer *l) { return l->nfeatures; }

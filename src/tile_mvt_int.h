@@ -119,6 +119,13 @@ int pk_mvt_tile_add_layer(struct pk_mvt_tile *t, const char *name, uint32_t exte
 int pk_mvt_layer_add_feature(struct pk_mvt_layer *l, int has_id, uint64_t id,
                              const struct pk_mvt_geom *g, const struct pk_mvt_attr *attrs,
                              size_t nattrs, struct pk_mvt_drops *drops);
+/* Add a feature whose geometry is already encoded: cmds[0..len) are the
+ * commands pk_mvt_geom_encode wrote for a geometry of this type (and tile
+ * extent); len 0 adds nothing. Attributes as for pk_mvt_layer_add_feature.
+ * Lets a tiler encode each piece once where it is made and assemble tiles
+ * later. Returns PK_OK, PK_ERR_ARGS or PK_ERR_NOMEM. */
+int pk_mvt_layer_add_encoded(struct pk_mvt_layer *l, int has_id, uint64_t id, enum pk_mvt_geom_type type,
+                             const void *cmds, size_t len, const struct pk_mvt_attr *attrs, size_t nattrs);
 /* Features written so far, and all drops so far, of a layer. */
 size_t pk_mvt_layer_nfeatures(const struct pk_mvt_layer *l);
 struct pk_mvt_drops pk_mvt_layer_drops(const struct pk_mvt_layer *l);

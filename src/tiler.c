@@ -3,6 +3,7 @@
  * once across a pool of workers (tiler_read.c, plus the coverage, tasks and
  * labels of tiler_extra.c), opens the sink (or reopens an interrupted
  * MBTiles export for resume) and makes every zoom (tiler_zoom.c). */
+#include <malloc.h>
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -10,6 +11,7 @@
 #include <sys/stat.h>
 
 #include "tile_clip_int.h"
+#include "tiler_arcs_int.h"
 #include "tiler_snap_int.h"
 #include "tiler_zoom_int.h"
 
@@ -154,11 +156,29 @@ static int snap_layers(struct tl_run *R, struct tl_features *F)
     return PK_OK;
 }
 
+/* Repeated points out of every feature, then each layer's junctions (the
+ * ends of its shared borders, tiler_arcs.c); a layer's features are
+ * consecutive in F. */
+static int mark_topology(struct tl_run *R, struct tl_features *F)
+{
+    for (size_t i = 0; i < F->n; i++)
+        tl_feature_dedup(&F->f[i]);
+    for (size_t a = 0, b; a < F->n; a = b) {
+        for (b = a + 1; b < F->n && F->f[b].layer == F->f[a].layer;)
+            b++;
+        int rc = tl_mark_junctions(R->ctx, F, a, b);
+        if (rc != PK_OK)
+            return rc;
+    }
+    return PK_OK;
+}
+
 /* Read everything, open the sink and make every zoom. */
 static int run(struct pk_store *store, struct tl_run *R, struct tl_features *F)
 {
     struct pk_ctx *ctx = R->ctx;
     int rc = tl_read_features(store, R->pool, R->main_w, R->L, R->grid, F);
+    malloc_trim(0); /* what reading left free goes back before the rest grows */
     if (rc == PK_OK)
         rc = snap_layers(R, F);
     if (rc == PK_OK && R->L->coverage >= 0)
@@ -167,6 +187,9 @@ static int run(struct pk_store *store, struct tl_run *R, struct tl_features *F)
         rc = tl_add_tasks(store, R->main_w, R->L, R->grid, F);
     if (rc == PK_OK && R->L->labels >= 0)
         rc = tl_add_labels(ctx, R->L, F);
+    if (rc == PK_OK)
+        rc = mark_topology(R, F);
+    malloc_trim(0);
     R->res->features = (long long)F->n;
     double bounds[4];
     struct pk_tile_meta meta;
@@ -179,8 +202,10 @@ static int run(struct pk_store *store, struct tl_run *R, struct tl_features *F)
     }
     if (rc == PK_OK)
         rc = open_sink(R, &meta);
-    for (int z = R->opts->minzoom; rc == PK_OK && z <= R->opts->maxzoom; z++)
+    for (int z = R->opts->minzoom; rc == PK_OK && z <= R->opts->maxzoom; z++) {
         rc = tl_tile_zoom(R, z);
+        malloc_trim(0); /* the zoom's pieces, freed, go back */
+    }
     if (R->sink) {
         if (rc == PK_OK)
             rc = R->sink->ops->finish(R->sink);

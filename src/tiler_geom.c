@@ -8,12 +8,15 @@
 #include <string.h>
 
 #include "tile_clip_int.h"
+#include "tiler_arcs_int.h"
 #include "tiler_int.h"
+#include "tiler_rings_int.h"
 
 void tl_feature_release(struct tl_feature *f)
 {
     free(f->xy);
     free(f->parts);
+    free(f->junction);
     for (int i = 0; i < f->nattrs; i++)
         if (f->attrs[i].type == PK_MVT_STRING)
             free((char *)f->attrs[i].v.s);
@@ -133,6 +136,12 @@ int tl_feature_set_geom(struct pk_ctx *ctx, struct tl_feature *f, const struct t
 {
     GEOSContextHandle_t h = pk_geos(ctx);
     uint32_t cap_pts = 0, cap_parts = 0;
+    int ncoords = GEOSGetNumCoordinates_r(h, g);
+    if (ncoords > 0) { /* one allocation of the right size, not a doubling one */
+        if (!(f->xy = malloc((size_t)ncoords * 2 * sizeof *f->xy)))
+            return pk_error(ctx, PK_ERR_NOMEM, "out of memory");
+        cap_pts = (uint32_t)ncoords;
+    }
     int rc = gather(h, f, grid, g, &cap_pts, &cap_parts);
     if (rc == PK_ERR_NOMEM)
         return pk_error(ctx, rc, "out of memory");
@@ -140,6 +149,9 @@ int tl_feature_set_geom(struct pk_ctx *ctx, struct tl_feature *f, const struct t
         return pk_error_geos(ctx, "cannot read a geometry");
     if (f->npts == 0)
         return PK_OK;
+    tl_feature_dedup(f);
+    int32_t *fit = realloc(f->xy, (size_t)f->npts * 2 * sizeof *fit); /* no spare capacity kept */
+    f->xy = fit ? fit : f->xy;
     f->box[0] = f->box[2] = f->xy[0];
     f->box[1] = f->box[3] = f->xy[1];
     for (uint32_t i = 1; i < f->npts; i++) {
@@ -168,61 +180,91 @@ void tl_label_tile(const struct tl_feature *f, const struct tl_grid *grid, int z
     *ty = (uint32_t)(y > last ? last : y);
 }
 
-/* Grid point of zoom z to metres. */
-static void to_metres(int64_t gx, int64_t gy, int z, double *x, double *y)
+/* Scratch of tl_feature_at_zoom, sized for the feature's largest part. */
+struct zoom_scratch {
+    int64_t *buf;    /* quantised points */
+    uint8_t *keep;   /* points kept by the simplification */
+    uint32_t *stack;
+    double tol;      /* simplification tolerance, world grid units */
+};
+
+/* Remove spikes (a, b, a) from the n points of buf, cyclically for a
+ * ring, and consecutive repeats; returns the count left. A spike has no
+ * area, so removing it changes no area on either side of a border. */
+static size_t despike(int64_t *buf, size_t n, int ring)
 {
-    double unit = 2 * PK_MERCATOR_HALF / ldexp((double)TL_EXTENT, z);
-    *x = -PK_MERCATOR_HALF + (double)gx * unit;
-    *y = PK_MERCATOR_HALF - (double)gy * unit;
+    size_t m = 0;
+    for (size_t i = 0; i < n; i++) {
+        int64_t x = buf[2 * i], y = buf[2 * i + 1];
+        if (m > 0 && buf[2 * m - 2] == x && buf[2 * m - 1] == y)
+            continue;
+        if (ring && m > 1 && buf[2 * m - 4] == x && buf[2 * m - 3] == y) {
+            m--; /* a b a: drop b, and a is there already */
+            continue;
+        }
+        buf[2 * m] = x, buf[2 * m + 1] = y, m++;
+    }
+    size_t s = 0; /* the ring's wrap: closing repeats and spikes across the start */
+    while (ring && m - s >= 3) {
+        int64_t *f = buf + 2 * s, *l = buf + 2 * (m - 1);
+        if (l[0] == f[0] && l[1] == f[1])
+            m--;
+        else if (buf[2 * (m - 2)] == f[0] && buf[2 * (m - 2) + 1] == f[1])
+            m--;
+        else if (l[0] == f[2] && l[1] == f[3])
+            s++;
+        else
+            break;
+    }
+    if (s > 0)
+        memmove(buf, buf + 2 * s, (m - s) * 2 * sizeof *buf);
+    return m - s;
 }
 
-/* Part p of f on zoom z's grid without consecutive repeats, into a new
- * coordinate sequence (closed for rings); NULL with *collapsed set when
- * fewer than 2 (lines) or 3 (rings) distinct points or, for rings, zero
- * area are left. *area2 gets twice the ring's signed area in grid units. */
-static GEOSCoordSequence *part_at_zoom(GEOSContextHandle_t h, const struct tl_feature *f, const struct tl_part *p,
-                                       const struct tl_grid *grid, int z, int64_t *buf, int *collapsed,
-                                       double *area2)
+/* Part p of f on zoom z's grid (grid units of z, x east, y south):
+ * simplified arc by arc (tiler_arcs.c), quantised pointwise, repeats and
+ * (rings) spikes removed, into sc->buf, open; returns the number of points. */
+static size_t part_points(const struct tl_feature *f, const struct tl_part *p, const struct tl_grid *grid, int z,
+                          struct zoom_scratch *sc)
 {
+    uint32_t m = tl_part_simplify(f, p, sc->tol, sc->keep, sc->stack);
     size_t n = 0;
-    int ring = f->type == PK_MVT_POLYGON;
-    for (uint32_t i = 0; i < p->n; i++) {
-        int64_t x = tl_at_zoom(f->xy[2 * (p->start + i)], grid, z), y = tl_at_zoom(f->xy[2 * (p->start + i) + 1], grid, z);
-        if (n > 0 && buf[2 * n - 2] == x && buf[2 * n - 1] == y)
-            continue;
-        buf[2 * n] = x, buf[2 * n + 1] = y, n++;
-    }
-    if (ring && n > 1 && buf[0] == buf[2 * n - 2] && buf[1] == buf[2 * n - 1])
-        n--; /* open the ring: distinct points only */
-    *area2 = 0;
-    for (size_t i = 0; ring && i < n; i++) {
-        size_t j = (i + 1) % n;
-        *area2 += (double)buf[2 * i] * (double)buf[2 * j + 1] - (double)buf[2 * j] * (double)buf[2 * i + 1];
-    }
-    *collapsed = ring ? (n < 3 || *area2 == 0) : (f->type == PK_MVT_LINESTRING && n < 2);
+    for (uint32_t i = 0; i < m; i++)
+        if (sc->keep[i]) {
+            sc->buf[2 * n] = tl_at_zoom(f->xy[2 * ((size_t)p->start + i)], grid, z);
+            sc->buf[2 * n + 1] = tl_at_zoom(f->xy[2 * ((size_t)p->start + i) + 1], grid, z);
+            n++;
+        }
+    return despike(sc->buf, n, f->type == PK_MVT_POLYGON);
+}
+
+/* Line part p on zoom z's grid as a coordinate sequence; NULL with
+ * *collapsed set when fewer than 2 distinct points are left. */
+static GEOSCoordSequence *line_at_zoom(GEOSContextHandle_t h, const struct tl_feature *f, const struct tl_part *p,
+                                       const struct tl_grid *grid, int z, struct zoom_scratch *sc, int *collapsed)
+{
+    size_t n = part_points(f, p, grid, z, sc);
+    *collapsed = n < 2;
     if (*collapsed)
         return NULL;
-    size_t m = ring ? n + 1 : n;
-    GEOSCoordSequence *seq = GEOSCoordSeq_create_r(h, (unsigned)m, 2);
-    for (size_t i = 0; seq && i < m; i++) {
-        double x, y;
-        to_metres(buf[2 * (i % n)], buf[2 * (i % n) + 1], z, &x, &y);
-        GEOSCoordSeq_setXY_r(h, seq, (unsigned)i, x, y);
-    }
+    GEOSCoordSequence *seq = GEOSCoordSeq_create_r(h, (unsigned)n, 2);
+    for (size_t i = 0; seq && i < n; i++)
+        GEOSCoordSeq_setXY_r(h, seq, (unsigned)i, (double)sc->buf[2 * i], (double)sc->buf[2 * i + 1]);
     return seq;
 }
 
 GEOSGeometry *tl_feature_square(struct pk_ctx *ctx, const struct tl_feature *f, const struct tl_grid *grid, int z)
 {
+    return tl_unit_square(ctx, tl_at_zoom(f->label[0], grid, z), tl_at_zoom(f->label[1], grid, z));
+}
+
+GEOSGeometry *tl_unit_square(struct pk_ctx *ctx, int64_t x0, int64_t y0)
+{
     GEOSContextHandle_t h = pk_geos(ctx);
-    int64_t x0 = tl_at_zoom(f->label[0], grid, z), y0 = tl_at_zoom(f->label[1], grid, z);
     static const int dx[5] = {0, 0, 1, 1, 0}, dy[5] = {0, 1, 1, 0, 0};
     GEOSCoordSequence *seq = GEOSCoordSeq_create_r(h, 5, 2);
-    for (int i = 0; seq && i < 5; i++) {
-        double x, y;
-        to_metres(x0 + dx[i], y0 + dy[i], z, &x, &y);
-        GEOSCoordSeq_setXY_r(h, seq, (unsigned)i, x, y);
-    }
+    for (int i = 0; seq && i < 5; i++)
+        GEOSCoordSeq_setXY_r(h, seq, (unsigned)i, (double)(x0 + dx[i]), (double)(y0 + dy[i]));
     GEOSGeometry *ring = seq ? GEOSGeom_createLinearRing_r(h, seq) : NULL;
     return ring ? GEOSGeom_createPolygon_r(h, ring, NULL, 0) : NULL;
 }
@@ -230,7 +272,7 @@ GEOSGeometry *tl_feature_square(struct pk_ctx *ctx, const struct tl_feature *f, 
 /* Collection of parts made so far. */
 struct parts {
     GEOSGeometry **g;
-    size_t n;
+    size_t n, cap;
 };
 
 static void parts_free(GEOSContextHandle_t h, struct parts *ps)
@@ -241,49 +283,48 @@ static void parts_free(GEOSContextHandle_t h, struct parts *ps)
     free(ps->g);
 }
 
-/* Polygons: one GEOS polygon per surviving exterior with its surviving
- * holes. */
-static int polygons_at_zoom(GEOSContextHandle_t h, const struct tl_feature *f, const struct tl_grid *grid, int z,
-                            int64_t *buf, struct parts *ps, int *any_area)
+static int parts_room(struct parts *ps, size_t more)
 {
-    GEOSGeometry **holes = malloc(((size_t)f->nparts + 1) * sizeof *holes);
-    if (!holes)
+    if (ps->n + more <= ps->cap)
+        return PK_OK;
+    size_t cap = (ps->n + more) * 2;
+    GEOSGeometry **g = realloc(ps->g, cap * sizeof *g);
+    if (!g)
         return PK_ERR_NOMEM;
+    ps->g = g, ps->cap = cap;
+    return PK_OK;
+}
+
+/* Polygons: each exterior with its holes, cut into simple loops
+ * (tiler_rings.c), as GEOS polygons; *any_area when some shell is left. */
+static int polygons_at_zoom(GEOSContextHandle_t h, const struct tl_feature *f, const struct tl_grid *grid, int z,
+                            struct zoom_scratch *sc, struct parts *ps, int *any_area)
+{
+    struct tl_ringset rs = {0};
     int rc = PK_OK;
     for (uint32_t i = 0; rc == PK_OK && i < f->nparts;) {
-        int collapsed;
-        double a2;
-        GEOSCoordSequence *s = part_at_zoom(h, f, &f->parts[i], grid, z, buf, &collapsed, &a2);
-        GEOSGeometry *shell = s ? GEOSGeom_createLinearRing_r(h, s) : NULL;
-        uint32_t j = i + 1, nh = 0;
-        for (; j < f->nparts && f->parts[j].hole; j++) {
-            if (!shell)
-                continue;
-            int hc;
-            double ha;
-            GEOSCoordSequence *hs = part_at_zoom(h, f, &f->parts[j], grid, z, buf, &hc, &ha);
-            GEOSGeometry *hr = hs ? GEOSGeom_createLinearRing_r(h, hs) : NULL;
-            if (hr)
-                holes[nh++] = hr;
-            else if (!hc)
-                rc = PK_ERR_GEOS;
-        }
-        if (shell) {
-            *any_area = 1;
-            GEOSGeometry *poly = GEOSGeom_createPolygon_r(h, shell, holes, nh);
-            if (!poly)
-                rc = PK_ERR_GEOS;
-            else
-                ps->g[ps->n++] = poly;
-        } else if (!collapsed)
-            rc = PK_ERR_GEOS;
+        tl_ringset_reset(&rs);
+        uint32_t j = i;
+        do {
+            size_t n = part_points(f, &f->parts[j], grid, z, sc);
+            if (n >= 3)
+                rc = tl_ringset_add(&rs, sc->buf, n, j > i);
+            j++;
+        } while (rc == PK_OK && j < f->nparts && f->parts[j].hole);
+        size_t made = 0;
+        if (rc == PK_OK)
+            rc = parts_room(ps, rs.nr);
+        if (rc == PK_OK)
+            rc = tl_ringset_polygons(h, &rs, ps->g + ps->n, &made);
+        ps->n += made;
+        *any_area |= made > 0;
         i = j;
     }
-    free(holes);
+    tl_ringset_free(&rs);
     return rc;
 }
 
-int tl_feature_at_zoom(struct pk_ctx *ctx, const struct tl_feature *f, const struct tl_grid *grid, int z,
+int tl_feature_at_zoom(struct pk_ctx *ctx, const struct tl_feature *f, const struct tl_grid *grid, int z, double tol,
                        GEOSGeometry **out, int *tiny)
 {
     GEOSContextHandle_t h = pk_geos(ctx);
@@ -291,15 +332,16 @@ int tl_feature_at_zoom(struct pk_ctx *ctx, const struct tl_feature *f, const str
     *out = NULL, *tiny = 0;
     for (uint32_t i = 0; i < f->nparts; i++)
         maxn = f->parts[i].n > maxn ? f->parts[i].n : maxn;
-    int64_t *buf = malloc(((size_t)maxn + 1) * 2 * sizeof *buf);
-    struct parts ps = {calloc(f->nparts + 1, sizeof *ps.g), 0};
-    int rc = buf && ps.g ? PK_OK : PK_ERR_NOMEM, any_area = 0;
+    struct zoom_scratch sc = {malloc(((size_t)maxn + 1) * 2 * sizeof *sc.buf), malloc((size_t)maxn + 1),
+                              malloc(((size_t)maxn + 2) * 2 * sizeof *sc.stack),
+                              tol * ldexp(1.0, grid->zoom - z)};
+    struct parts ps = {calloc(f->nparts + 1, sizeof *ps.g), 0, f->nparts + 1};
+    int rc = sc.buf && sc.keep && sc.stack && ps.g ? PK_OK : PK_ERR_NOMEM, any_area = 0;
     if (rc == PK_OK && f->type == PK_MVT_POLYGON)
-        rc = polygons_at_zoom(h, f, grid, z, buf, &ps, &any_area);
+        rc = polygons_at_zoom(h, f, grid, z, &sc, &ps, &any_area);
     for (uint32_t i = 0; rc == PK_OK && f->type == PK_MVT_LINESTRING && i < f->nparts; i++) {
         int collapsed;
-        double a2;
-        GEOSCoordSequence *s = part_at_zoom(h, f, &f->parts[i], grid, z, buf, &collapsed, &a2);
+        GEOSCoordSequence *s = line_at_zoom(h, f, &f->parts[i], grid, z, &sc, &collapsed);
         GEOSGeometry *line = s ? GEOSGeom_createLineString_r(h, s) : NULL;
         if (line)
             ps.g[ps.n++] = line;
@@ -307,10 +349,9 @@ int tl_feature_at_zoom(struct pk_ctx *ctx, const struct tl_feature *f, const str
             rc = PK_ERR_GEOS;
     }
     for (uint32_t i = 0; rc == PK_OK && f->type == PK_MVT_POINT && i < f->nparts; i++) {
-        double x, y;
         uint32_t k = f->parts[i].start;
-        to_metres(tl_at_zoom(f->xy[2 * k], grid, z), tl_at_zoom(f->xy[2 * k + 1], grid, z), z, &x, &y);
-        GEOSGeometry *pt = GEOSGeom_createPointFromXY_r(h, x, y);
+        GEOSGeometry *pt = GEOSGeom_createPointFromXY_r(h, (double)tl_at_zoom(f->xy[2 * k], grid, z),
+                                                        (double)tl_at_zoom(f->xy[2 * k + 1], grid, z));
         if (!pt)
             rc = PK_ERR_GEOS;
         else
@@ -318,7 +359,7 @@ int tl_feature_at_zoom(struct pk_ctx *ctx, const struct tl_feature *f, const str
     }
     if (rc == PK_OK && f->type == PK_MVT_POLYGON && !any_area && f->npts > 0) {
         *tiny = 1;
-        if (!(ps.g[ps.n++] = tl_feature_square(ctx, f, grid, z)))
+        if ((rc = parts_room(&ps, 1)) == PK_OK && !(ps.g[ps.n++] = tl_feature_square(ctx, f, grid, z)))
             rc = PK_ERR_GEOS;
     }
     static const int multi[4] = {0, GEOS_MULTIPOINT, GEOS_MULTILINESTRING, GEOS_MULTIPOLYGON};
@@ -330,16 +371,19 @@ int tl_feature_at_zoom(struct pk_ctx *ctx, const struct tl_feature *f, const str
             rc = PK_ERR_GEOS;
     }
     parts_free(h, &ps);
-    free(buf);
+    free(sc.buf);
+    free(sc.keep);
+    free(sc.stack);
     if (rc == PK_ERR_NOMEM)
         return pk_error(ctx, rc, "out of memory");
     return rc == PK_OK ? PK_OK : pk_error_geos(ctx, "cannot build a feature on the tile grid");
 }
 
-int tl_make_valid(struct pk_ctx *ctx, GEOSGeometry **g)
+int tl_make_valid(struct pk_ctx *ctx, GEOSGeometry **g, int *exact)
 {
     GEOSContextHandle_t h = pk_geos(ctx);
     char valid = GEOSisValid_r(h, *g);
+    *exact = valid == 1;
     if (valid == 1)
         return PK_OK;
     GEOSMakeValidParams *p = GEOSMakeValidParams_create_r(h);
@@ -356,5 +400,15 @@ int tl_make_valid(struct pk_ctx *ctx, GEOSGeometry **g)
         return PK_OK;
     GEOSGeom_destroy_r(h, *g);
     *g = v;
+    /* back onto whole units (snap-rounding keeps it valid), so pieces need not be repaired */
+    GEOSGeometry *r = GEOSGeom_setPrecision_r(h, v, 1.0, 0);
+    if (r && GEOSGeom_getDimensions_r(h, r) == 2 && GEOSGeomTypeId_r(h, r) != GEOS_GEOMETRYCOLLECTION &&
+        GEOSisEmpty_r(h, r) != 1) {
+        GEOSGeom_destroy_r(h, *g);
+        *g = r;
+        *exact = 1;
+    } else if (r)
+        GEOSGeom_destroy_r(h, r);
+    pk_error_clear(ctx);
     return PK_OK;
 }

@@ -19,6 +19,8 @@
 #define TL_EXTENT 4096
 #define TL_BUFFER 64
 #define TL_GRID_MAX_ZOOM 18
+/* Simplification tolerance of every zoom, tile units (1/4096 of a tile). */
+#define TL_SIMPLIFY 1.0
 
 /* One ring, line or point set of a feature: points start .. start+n-1. */
 struct tl_part {
@@ -36,6 +38,8 @@ struct tl_feature {
     uint32_t nparts;
     int32_t box[4];                /* grid xmin, ymin, xmax, ymax */
     int32_t label[2];              /* grid point on surface (polygons) */
+    uint8_t *junction;             /* polygons: one bit per point, set where shared borders end (tiler_arcs.c);
+                                    * owned, NULL until marked */
     struct pk_mvt_attr *attrs;     /* owned, with their keys borrowed from the layer and strings owned */
     int nattrs;
     char *name;                    /* the feature's name field, for labels; owned, may be NULL */
@@ -56,27 +60,33 @@ void tl_feature_release(struct tl_feature *f);
 int tl_feature_set_geom(struct pk_ctx *ctx, struct tl_feature *f, const struct tl_grid *grid,
                         const GEOSGeometry *g);
 
-/* Feature f on the grid of zoom z, as a GEOS geometry in EPSG:3857 metres
- * whose vertices are exactly grid points of z (so pk_tile_clip rounds them
- * back to the same integers), consecutive repeated points removed and
- * collapsed rings and lines left out. *tiny is set when f is a polygon all
- * of whose rings collapse at z: then *out is a one-unit square at its label
- * point instead. *out NULL when nothing is left. Caller frees *out with
- * GEOSGeom_destroy_r. Returns PK_OK, PK_ERR_NOMEM or PK_ERR_GEOS. */
-int tl_feature_at_zoom(struct pk_ctx *ctx, const struct tl_feature *f, const struct tl_grid *grid, int z,
+/* Feature f on the grid of zoom z, as a GEOS geometry in grid units of
+ * zoom z (4096 a tile, x east, y south from the world's north-west corner;
+ * integers), simplified arc by arc with tolerance tol units of z
+ * (tiler_arcs.c; 0 = not simplified), consecutive repeated points and
+ * spikes removed and collapsed rings and lines left out. *tiny is set when f
+ * is a polygon all of whose rings collapse at z: then *out is a one-unit
+ * square at its label point instead. *out NULL when nothing is left.
+ * Caller frees *out with GEOSGeom_destroy_r. Returns PK_OK, PK_ERR_NOMEM or
+ * PK_ERR_GEOS. */
+int tl_feature_at_zoom(struct pk_ctx *ctx, const struct tl_feature *f, const struct tl_grid *grid, int z, double tol,
                        GEOSGeometry **out, int *tiny);
 
-/* A one-unit square of zoom z's grid at f's label point (EPSG:3857
- * metres). Caller frees with GEOSGeom_destroy_r; NULL on a GEOS failure. */
+/* A one-unit square of zoom z's grid at f's label point (grid units of z).
+ * Caller frees with GEOSGeom_destroy_r; NULL on a GEOS failure. */
 GEOSGeometry *tl_feature_square(struct pk_ctx *ctx, const struct tl_feature *f, const struct tl_grid *grid, int z);
+/* The square [x, x+1] x [y, y+1] (grid units); as tl_feature_square. */
+GEOSGeometry *tl_unit_square(struct pk_ctx *ctx, int64_t x, int64_t y);
 
 /* Make a polygonal *g valid keeping every area its exterior rings cover
  * (GEOS's "structure" method: shells unioned, holes subtracted), so a ring
  * that folds over itself on a coarse grid does not open a hole between
- * neighbours as the linework method would. *g is replaced; when GEOS fails
- * with that method the linework one is used, and when it fails too *g is
- * left to pk_tile_clip's repair. Returns PK_OK. */
-int tl_make_valid(struct pk_ctx *ctx, GEOSGeometry **g);
+ * neighbours as the linework method would, then snap-round it back to
+ * whole units. *g is replaced; when GEOS fails with that method the
+ * linework one is used, and when it fails too *g is left to pk_tile_clip's
+ * repair. *exact is set when *g is valid with whole-unit coordinates (so
+ * its pieces need no repair). Returns PK_OK. */
+int tl_make_valid(struct pk_ctx *ctx, GEOSGeometry **g, int *exact);
 
 /* Grid point of f's label at zoom z: the tile (x, y) holding it. */
 void tl_label_tile(const struct tl_feature *f, const struct tl_grid *grid, int z, uint32_t *tx, uint32_t *ty);

@@ -120,6 +120,8 @@ static void read_chunk(void *state, size_t i, void *arg)
         return;
     }
     sqlite3 *db = pk_worker_reader(w);
+    if (db) /* each row is read once: a memory map would only keep the whole store resident */
+        sqlite3_exec(db, "PRAGMA mmap_size=0", NULL, NULL, NULL);
     struct pk_reader_spec spec = {&l->ref, 1, *l->ref.name_field ? l->ref.name_field : NULL, l->nstore_fields,
                                   (const char *const *)l->fields};
     struct pk_reader *r = NULL;

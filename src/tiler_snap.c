@@ -5,31 +5,72 @@
  * vertices; rounded to a coarse zoom's grid, each such vertex opens a sliver
  * gap or overlap of up to a tile unit. Two steps on the world grid, over the
  * polygons of one layer:
- *   1. a vertex within tol of vertices of other features moves to the
- *      smallest of them (x, then y), so both sides agree on it;
+ *   1. a vertex that no other feature has, within tol of vertices of other
+ *      features, moves to the smallest of them (x, then y), so both sides
+ *      agree on it (a vertex already shared stays: it is agreed on);
  *   2. a vertex of another feature within tol of an edge (strictly between
- *      its ends) is inserted into that edge, in order along it;
+ *      its ends), and not a vertex of this feature already, is inserted into
+ *      that edge, in order along it;
  * after which a shared border has the same vertices on both sides, and the
- * pointwise rounding of every zoom keeps it shared. */
+ * arcs of tiler_arcs.c find it.
+ *
+ * The layer is done in vertical stripes of about STRIPE_POINTS vertices,
+ * each with its own index of the vertices near it (sorted by grid cell,
+ * with a hash of the cells), so memory stays small whatever the layer's
+ * size. Step 1 moves vertices in place, stripe after stripe from the west
+ * (a move never goes east, so no vertex is moved twice); step 2 collects
+ * the points to insert over all stripes, then rebuilds the rings once. */
 #include <stdlib.h>
 #include <string.h>
 
+#include "tiler_arcs_int.h"
 #include "tiler_snap_int.h"
 
+#define STRIPE_POINTS (1u << 16)
+
 struct vtx {
-    int64_t cell;            /* (cx << 32) | cy, for sorting and look-up */
+    int64_t cell;            /* cell_key of the vertex, for sorting */
     int32_t x, y;
     uint32_t feature;
 };
 
+struct cellslot {
+    int64_t key;
+    uint32_t start, count;   /* count 0: empty */
+};
+
+/* The vertices with lo <= x < hi, sorted by cell, and a hash of the cells. */
 struct vindex {
     struct vtx *v;
     size_t n;
     int32_t cell;
+    struct cellslot *slots;
+    size_t mask;
 };
 
-static int64_t cell_key(int64_t cx, int64_t cy) { return (cx << 32) | (cy & 0xffffffff); }
+/* A point to insert into the edge after vertex `at` of a feature. */
+struct ins {
+    uint32_t feature, at;
+    double t;
+    int32_t x, y;
+};
 
+struct inslist {
+    struct ins *v;
+    size_t n, cap;
+};
+
+struct snap {
+    struct tl_features *F;
+    size_t first, last;
+    int32_t tol, cell;
+    struct vindex ix;
+    struct inslist ins;
+};
+
+static int64_t cell_of(int32_t v, int32_t cell) { return (int64_t)v / cell; }
+static int64_t cell_key(int64_t cx, int64_t cy) { return (cx << 32) | (cy & 0xffffffff); }
+static uint64_t cell_hash(int64_t key) { return ((uint64_t)key * 0x9e3779b97f4a7c15ULL) >> 17; }
 static int cmp_vtx(const void *a, const void *b)
 {
     const struct vtx *p = a, *q = b;
@@ -42,82 +83,98 @@ static int cmp_vtx(const void *a, const void *b)
     return p->feature < q->feature ? -1 : p->feature > q->feature;
 }
 
-/* Every vertex of the polygons of F[first, last), sorted by cell. */
-static int build_index(const struct tl_features *F, size_t first, size_t last, int32_t cell, struct vindex *ix)
+static int box_meets(const struct tl_feature *f, int64_t lo, int64_t hi)
 {
+    return f->type == PK_MVT_POLYGON && f->npts > 0 && f->box[2] >= lo && f->box[0] < hi;
+}
+
+/* Index the vertices with lo <= x < hi. Returns 0, or -1 out of memory. */
+static int build_index(struct snap *s, int64_t lo, int64_t hi)
+{
+    struct vindex *ix = &s->ix;
     size_t n = 0;
-    for (size_t i = first; i < last; i++)
-        n += F->f[i].type == PK_MVT_POLYGON ? F->f[i].npts : 0;
-    ix->v = malloc((n + 1) * sizeof *ix->v);
-    ix->n = 0;
-    ix->cell = cell;
-    if (!ix->v)
+    for (size_t i = s->first; i < s->last; i++)
+        for (uint32_t k = 0; box_meets(&s->F->f[i], lo, hi) && k < s->F->f[i].npts; k++)
+            n += s->F->f[i].xy[2 * k] >= lo && s->F->f[i].xy[2 * k] < hi;
+    free(ix->v);
+    free(ix->slots);
+    size_t cap = 16;
+    while (cap < 2 * n)
+        cap *= 2;
+    ix->v = malloc((n + 1) * sizeof *ix->v), ix->slots = calloc(cap, sizeof *ix->slots);
+    ix->n = 0, ix->cell = s->cell, ix->mask = cap - 1;
+    if (!ix->v || !ix->slots)
         return -1;
-    for (size_t i = first; i < last; i++) {
-        const struct tl_feature *f = &F->f[i];
-        for (uint32_t k = 0; f->type == PK_MVT_POLYGON && k < f->npts; k++) {
-            int32_t x = f->xy[2 * k], y = f->xy[2 * k + 1];
-            ix->v[ix->n++] = (struct vtx){cell_key(x / cell, y / cell), x, y, (uint32_t)i};
-        }
+    for (size_t i = s->first; i < s->last; i++) {
+        const struct tl_feature *f = &s->F->f[i];
+        for (uint32_t k = 0; box_meets(f, lo, hi) && k < f->npts; k++)
+            if (f->xy[2 * k] >= lo && f->xy[2 * k] < hi)
+                ix->v[ix->n++] = (struct vtx){cell_key(cell_of(f->xy[2 * k], s->cell), cell_of(f->xy[2 * k + 1], s->cell)),
+                                              f->xy[2 * k], f->xy[2 * k + 1], (uint32_t)i};
     }
     qsort(ix->v, ix->n, sizeof *ix->v, cmp_vtx);
+    for (size_t k = 0; k < ix->n;) {
+        int64_t key = ix->v[k].cell;
+        size_t e = k + 1;
+        while (e < ix->n && ix->v[e].cell == key)
+            e++;
+        size_t h = cell_hash(key) & ix->mask;
+        while (ix->slots[h].count)
+            h = (h + 1) & ix->mask;
+        ix->slots[h] = (struct cellslot){key, (uint32_t)k, (uint32_t)(e - k)};
+        k = e;
+    }
     return 0;
 }
 
-/* First vertex of the index in cell key, or ix->n. */
-static size_t cell_start(const struct vindex *ix, int64_t key)
+/* The vertices of cell (cx, cy): *n of them from the returned one. */
+static const struct vtx *cell_vertices(const struct vindex *ix, int64_t cx, int64_t cy, size_t *n)
 {
-    size_t lo = 0, hi = ix->n;
-    while (lo < hi) {
-        size_t mid = lo + (hi - lo) / 2;
-        if (ix->v[mid].cell < key)
-            lo = mid + 1;
-        else
-            hi = mid;
-    }
-    return lo;
+    int64_t key = cell_key(cx, cy);
+    for (size_t h = cell_hash(key) & ix->mask; ix->slots[h].count; h = (h + 1) & ix->mask)
+        if (ix->slots[h].key == key) {
+            *n = ix->slots[h].count;
+            return ix->v + ix->slots[h].start;
+        }
+    *n = 0;
+    return NULL;
 }
 
 static int64_t abs64(int64_t v) { return v < 0 ? -v : v; }
 
+/* Does feature `feature` have a vertex at (x, y)? (the index's cell) */
+static int has_vertex(const struct vindex *ix, uint32_t feature, int32_t x, int32_t y)
+{
+    size_t n;
+    const struct vtx *u = cell_vertices(ix, cell_of(x, ix->cell), cell_of(y, ix->cell), &n);
+    for (size_t k = 0; k < n; k++, u++)
+        if (u->x == x && u->y == y && u->feature == feature)
+            return 1;
+    return 0;
+}
+
 /* Step 1: the smallest vertex of another feature within tol of (x, y), or
- * (x, y) itself when it is smaller or there is none. */
+ * (x, y) itself when it is smaller, there is none, or another feature has
+ * (x, y) already. */
 static void snap_point(const struct vindex *ix, uint32_t feature, int32_t tol, int32_t *x, int32_t *y)
 {
-    int64_t cx = *x / ix->cell, cy = *y / ix->cell;
+    int64_t cx = cell_of(*x, ix->cell), cy = cell_of(*y, ix->cell);
     int32_t bx = *x, by = *y;
     for (int64_t a = cx - 1; a <= cx + 1; a++)
         for (int64_t b = cy - 1; b <= cy + 1; b++) {
-            int64_t key = cell_key(a, b);
-            for (size_t k = cell_start(ix, key); k < ix->n && ix->v[k].cell == key; k++) {
-                const struct vtx *u = &ix->v[k];
+            size_t n;
+            const struct vtx *u = cell_vertices(ix, a, b, &n);
+            for (size_t k = 0; k < n; k++, u++) {
                 if (u->feature == feature || abs64((int64_t)u->x - *x) > tol || abs64((int64_t)u->y - *y) > tol)
                     continue;
+                if (u->x == *x && u->y == *y)
+                    return; /* shared already */
                 if (u->x < bx || (u->x == bx && u->y < by))
                     bx = u->x, by = u->y;
             }
         }
     *x = bx, *y = by;
 }
-
-/* A point to insert into an edge, at parameter t along it. */
-struct ins {
-    double t;
-    int32_t x, y;
-};
-
-static int cmp_ins(const void *a, const void *b)
-{
-    const struct ins *p = a, *q = b;
-    if (p->t != q->t)
-        return p->t < q->t ? -1 : 1;
-    return p->x != q->x ? (p->x < q->x ? -1 : 1) : (p->y < q->y ? -1 : p->y > q->y);
-}
-
-struct inslist {
-    struct ins *v;
-    size_t n, cap;
-};
 
 /* Vertex u is within tol of edge p-q, strictly between its ends? Then its
  * parameter along the edge in *t. */
@@ -133,129 +190,165 @@ static int near_edge(const struct vtx *u, const int32_t *p, const int32_t *q, in
     return ex * ex + ey * ey <= (double)tol * tol;
 }
 
-/* Step 2 for one edge: the other features' vertices near it, in order. */
-static int edge_inserts(const struct vindex *ix, uint32_t feature, const int32_t *p, const int32_t *q, int32_t tol,
-                        struct inslist *out)
+static int push_ins(struct inslist *l, struct ins v)
 {
-    out->n = 0;
-    int64_t x0 = (p[0] < q[0] ? p[0] : q[0]) - tol, x1 = (p[0] > q[0] ? p[0] : q[0]) + tol;
-    int64_t ylo = (p[1] < q[1] ? p[1] : q[1]) - tol, yhi = (p[1] > q[1] ? p[1] : q[1]) + tol;
-    double slope = q[0] != p[0] ? ((double)q[1] - p[1]) / ((double)q[0] - p[0]) : 0;
-    for (int64_t cx = x0 / ix->cell; cx <= x1 / ix->cell; cx++) {
-        /* the edge's y range over this column, widened by tol */
-        int64_t cy0 = ylo / ix->cell, cy1 = yhi / ix->cell;
-        if (q[0] != p[0]) {
-            double xa = (double)cx * ix->cell, xb = xa + ix->cell, ya = p[1] + (xa - p[0]) * slope,
-                   yb = p[1] + (xb - p[0]) * slope;
-            double lo = (ya < yb ? ya : yb) - tol, hi = (ya > yb ? ya : yb) + tol;
-            lo = lo < ylo ? ylo : lo, hi = hi > yhi ? yhi : hi;
-            cy0 = (int64_t)lo / ix->cell, cy1 = (int64_t)hi / ix->cell;
-        }
-        for (int64_t cy = cy0; cy <= cy1; cy++) {
-            int64_t key = cell_key(cx, cy);
-            for (size_t k = cell_start(ix, key); k < ix->n && ix->v[k].cell == key; k++) {
-                double t;
-                if (ix->v[k].feature == feature || !near_edge(&ix->v[k], p, q, tol, &t))
-                    continue;
-                if (out->n == out->cap) {
-                    size_t cap = out->cap ? out->cap * 2 : 16;
-                    struct ins *g = realloc(out->v, cap * sizeof *g);
-                    if (!g)
-                        return -1;
-                    out->v = g, out->cap = cap;
-                }
-                out->v[out->n++] = (struct ins){t, ix->v[k].x, ix->v[k].y};
-            }
-        }
+    if (l->n == l->cap) {
+        size_t cap = l->cap ? l->cap * 2 : 256;
+        struct ins *g = realloc(l->v, cap * sizeof *g);
+        if (!g)
+            return -1;
+        l->v = g, l->cap = cap;
     }
-    if (out->n > 1)
-        qsort(out->v, out->n, sizeof *out->v, cmp_ins);
+    l->v[l->n++] = v;
     return 0;
 }
 
-/* Rebuild feature i's rings with the vertices near its edges inserted. */
-static int insert_into_feature(const struct vindex *ix, struct tl_feature *f, uint32_t i, int32_t tol,
-                               struct inslist *ins)
+/* Step 2 for the edge after vertex `at` of feature `feature`: the other
+ * features' vertices near it with lo <= x < hi. */
+static int edge_inserts(struct snap *s, uint32_t feature, uint32_t at, int64_t lo, int64_t hi)
 {
-    size_t cap = (size_t)f->npts * 2 + 16, n = 0;
-    int32_t *xy = malloc(cap * 2 * sizeof *xy);
+    const int32_t *p = s->F->f[feature].xy + 2 * (size_t)at, *q = p + 2;
+    int32_t tol = s->tol;
+    int64_t x0 = (p[0] < q[0] ? p[0] : q[0]) - tol, x1 = (p[0] > q[0] ? p[0] : q[0]) + tol;
+    x0 = x0 < lo ? lo : x0, x1 = x1 >= hi ? hi - 1 : x1; /* only this stripe's vertices */
+    int64_t y0 = (p[1] < q[1] ? p[1] : q[1]) - tol, y1 = (p[1] > q[1] ? p[1] : q[1]) + tol;
+    for (int64_t cx = x0 / s->cell; cx <= x1 / s->cell; cx++)
+        for (int64_t cy = y0 / s->cell; cy <= y1 / s->cell; cy++) {
+            size_t n;
+            const struct vtx *u = cell_vertices(&s->ix, cx, cy, &n);
+            for (size_t k = 0; k < n; k++, u++) {
+                double t;
+                if (u->feature != feature && u->x >= lo && u->x < hi && near_edge(u, p, q, tol, &t) &&
+                    !has_vertex(&s->ix, feature, u->x, u->y) &&
+                    push_ins(&s->ins, (struct ins){feature, at, t, u->x, u->y}) != 0)
+                    return -1;
+            }
+        }
+    return 0;
+}
+
+/* Step 1 over one stripe [lo, hi). */
+static int snap_stripe(struct snap *s, int64_t lo, int64_t hi)
+{
+    if (build_index(s, lo - s->cell, hi + s->cell) != 0)
+        return -1;
+    for (size_t i = s->first; i < s->last; i++) {
+        struct tl_feature *f = &s->F->f[i];
+        for (uint32_t k = 0; box_meets(f, lo, hi) && k < f->npts; k++)
+            if (f->xy[2 * k] >= lo && f->xy[2 * k] < hi)
+                snap_point(&s->ix, (uint32_t)i, s->tol, &f->xy[2 * k], &f->xy[2 * k + 1]);
+    }
+    return 0;
+}
+
+/* Step 2 over stripe [lo, hi): every edge that comes within tol of it,
+ * with the other features' vertices in it (so each pair is met in one
+ * stripe only, and the index holds the stripe alone). */
+static int insert_stripe(struct snap *s, int64_t lo, int64_t hi)
+{
+    if (build_index(s, lo - s->cell, hi + s->cell) != 0)
+        return -1;
+    for (size_t i = s->first; i < s->last; i++) {
+        const struct tl_feature *f = &s->F->f[i];
+        for (uint32_t r = 0; box_meets(f, lo - s->tol, hi + s->tol) && r < f->nparts; r++)
+            for (uint32_t k = f->parts[r].start; k + 1 < f->parts[r].start + f->parts[r].n; k++) {
+                int32_t a = f->xy[2 * k], b = f->xy[2 * k + 2];
+                if ((a > b ? a : b) + (int64_t)s->tol >= lo && (a < b ? a : b) - (int64_t)s->tol < hi &&
+                    edge_inserts(s, (uint32_t)i, k, lo, hi) != 0)
+                    return -1;
+            }
+    }
+    return 0;
+}
+
+static int cmp_ins(const void *a, const void *b)
+{
+    const struct ins *p = a, *q = b;
+    if (p->feature != q->feature)
+        return p->feature < q->feature ? -1 : 1;
+    if (p->at != q->at)
+        return p->at < q->at ? -1 : 1;
+    if (p->t != q->t)
+        return p->t < q->t ? -1 : 1;
+    return p->x != q->x ? (p->x < q->x ? -1 : 1) : (p->y < q->y ? -1 : p->y > q->y);
+}
+
+/* Put inserts v[0..n) (sorted) into feature f's rings, in place: the
+ * array grows once and points move towards its end, last first. */
+static int rebuild(struct tl_feature *f, const struct ins *v, size_t n)
+{
+    int32_t *xy = realloc(f->xy, ((size_t)f->npts + n) * 2 * sizeof *xy);
     if (!xy)
         return -1;
+    f->xy = xy;
+    size_t w = (size_t)f->npts + n, j = n;
+    for (uint32_t k = f->npts; k-- > 0;) {
+        for (; j > 0 && v[j - 1].at == k; j--)
+            w--, xy[2 * w] = v[j - 1].x, xy[2 * w + 1] = v[j - 1].y;
+        w--, xy[2 * w] = xy[2 * (size_t)k], xy[2 * w + 1] = xy[2 * (size_t)k + 1];
+    }
+    size_t before = 0; /* inserts into earlier parts shift a part's start */
     for (uint32_t r = 0; r < f->nparts; r++) {
         struct tl_part *p = &f->parts[r];
-        uint32_t start = (uint32_t)n;
-        for (uint32_t k = 0; k < p->n; k++) {
-            const int32_t *a = &f->xy[2 * (p->start + k)];
-            size_t need = 1;
-            if (k + 1 < p->n) {
-                if (edge_inserts(ix, i, a, a + 2, tol, ins) != 0) {
-                    free(xy);
-                    return -1;
-                }
-                need += ins->n;
-            } else
-                ins->n = 0;
-            if (n + need > cap) {
-                cap = (n + need) * 2;
-                int32_t *g = realloc(xy, cap * 2 * sizeof *g);
-                if (!g) {
-                    free(xy);
-                    return -1;
-                }
-                xy = g;
-            }
-            xy[2 * n] = a[0], xy[2 * n + 1] = a[1], n++;
-            for (size_t m = 0; m < ins->n; m++)
-                xy[2 * n] = ins->v[m].x, xy[2 * n + 1] = ins->v[m].y, n++;
-        }
-        p->start = start;
-        p->n = (uint32_t)n - start;
+        size_t in = 0;
+        while (j < n && v[j].at < p->start + p->n)
+            j++, in++;
+        p->start += (uint32_t)before, p->n += (uint32_t)in;
+        before += in;
     }
-    free(f->xy);
-    f->xy = xy;
-    f->npts = (uint32_t)n;
+    f->npts += (uint32_t)n;
     return 0;
 }
 
-int tl_snap_polygons(struct pk_ctx *ctx, struct tl_features *F, size_t first, size_t last, int32_t tol)
+/* Widen the boxes to the moved and inserted points (within tol). */
+static void widen_boxes(struct snap *s)
 {
-    struct vindex ix = {0};
-    struct inslist ins = {0};
-    int32_t cell = tol > 0 ? 2 * tol : 1;
-    int rc = tol > 0 && build_index(F, first, last, cell, &ix) != 0 ? -1 : 0;
-    /* step 1 on copies, so every look-up sees the original vertices */
-    for (size_t i = first; rc == 0 && tol > 0 && i < last; i++) {
-        struct tl_feature *f = &F->f[i];
-        if (f->type != PK_MVT_POLYGON)
-            continue;
-        int32_t *moved = malloc(((size_t)f->npts + 1) * 2 * sizeof *moved);
-        if (!moved) {
-            rc = -1;
-            break;
-        }
-        for (uint32_t k = 0; k < f->npts; k++) {
-            moved[2 * k] = f->xy[2 * k], moved[2 * k + 1] = f->xy[2 * k + 1];
-            snap_point(&ix, (uint32_t)i, tol, &moved[2 * k], &moved[2 * k + 1]);
-        }
-        free(f->xy); /* the index holds its own copies of the original vertices */
-        f->xy = moved;
-    }
-    free(ix.v);
-    ix.v = NULL;
-    if (rc == 0 && tol > 0)
-        rc = build_index(F, first, last, cell, &ix);
-    for (size_t i = first; rc == 0 && tol > 0 && i < last; i++)
-        if (F->f[i].type == PK_MVT_POLYGON)
-            rc = insert_into_feature(&ix, &F->f[i], (uint32_t)i, tol, &ins);
-    for (size_t i = first; rc == 0 && tol > 0 && i < last; i++) { /* moves and inserts stay within tol */
-        struct tl_feature *f = &F->f[i];
+    for (size_t i = s->first; i < s->last; i++) {
+        struct tl_feature *f = &s->F->f[i];
         for (uint32_t k = 0; f->type == PK_MVT_POLYGON && k < f->npts; k++) {
             int32_t x = f->xy[2 * k], y = f->xy[2 * k + 1];
             f->box[0] = x < f->box[0] ? x : f->box[0], f->box[2] = x > f->box[2] ? x : f->box[2];
             f->box[1] = y < f->box[1] ? y : f->box[1], f->box[3] = y > f->box[3] ? y : f->box[3];
         }
     }
-    free(ix.v);
-    free(ins.v);
+}
+
+/* Insert the collected points and widen the boxes. */
+static int apply_inserts(struct snap *s)
+{
+    if (s->ins.n > 1)
+        qsort(s->ins.v, s->ins.n, sizeof *s->ins.v, cmp_ins);
+    for (size_t a = 0, b; a < s->ins.n; a = b) {
+        for (b = a + 1; b < s->ins.n && s->ins.v[b].feature == s->ins.v[a].feature;)
+            b++;
+        if (rebuild(&s->F->f[s->ins.v[a].feature], s->ins.v + a, b - a) != 0)
+            return -1;
+    }
+    widen_boxes(s);
+    return 0;
+}
+
+int tl_snap_polygons(struct pk_ctx *ctx, struct tl_features *F, size_t first, size_t last, int32_t tol)
+{
+    if (tol <= 0)
+        return PK_OK;
+    struct snap s = {.F = F, .first = first, .last = last, .tol = tol, .cell = tol}; /* +-1 cell covers +-tol */
+    int64_t *cuts = NULL;
+    size_t n = 0;
+    int rc = tl_x_stripes(F, first, last, STRIPE_POINTS, &cuts, &n) == PK_OK ? 0 : -1;
+    for (size_t k = 0; rc == 0 && k < n; k++)
+        rc = snap_stripe(&s, cuts[k], cuts[k + 1]);
+    if (rc == 0 && n > 0) { /* moved vertices may have left their box and the first stripe */
+        widen_boxes(&s);
+        cuts[0] = INT64_MIN / 4;
+    }
+    for (size_t k = 0; rc == 0 && k < n; k++)
+        rc = insert_stripe(&s, cuts[k], cuts[k + 1]);
+    free(s.ix.v);
+    free(s.ix.slots);
+    if (rc == 0)
+        rc = apply_inserts(&s);
+    free(s.ins.v);
+    free(cuts);
     return rc == 0 ? PK_OK : pk_error(ctx, PK_ERR_NOMEM, "out of memory");
 }

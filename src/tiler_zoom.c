@@ -1,44 +1,164 @@
-/* tiler_zoom.c — one zoom of a vector tile export: which tiles each feature
- * meets (its grid box plus the tile buffer), then the tiles made across the
- * pool a batch at a time (each: every feature of the tile on the zoom's
- * grid, clipped with pk_tile_clip, encoded with the MVT encoder, gzipped)
- * and written from the calling thread in a fixed order, so the output does
- * not depend on the thread count. */
+/* tiler_zoom.c — one zoom of a vector tile export, feature by feature as
+ * tippecanoe does it rather than tile by tile: each feature's geometry is
+ * made once for the zoom and cut into the pieces of every tile it meets,
+ * already encoded (tiler_piece.c), across the pool; the pieces are then
+ * sorted by tile and each tile assembled, gzipped and written once, from
+ * the calling thread in a fixed order, so the output does not depend on the
+ * thread count. First the polygons too small for the zoom are found, so
+ * that their one-unit squares can be cut out of their neighbours. */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
-#include "tile_clip_int.h"
 #include "tile_sink_int.h"
 #include "tiler_zoom_int.h"
 
+#define FEATURES_PER_JOB 16
 #define BATCH 256
 #define BIG_TILE (500 * 1024)
 
-struct pair {
-    uint32_t x, y;
-    size_t feature;
-};
-
-struct tile_job {
-    uint32_t x, y;
-    size_t a, b;                 /* pairs a..b-1 */
-    struct pk_tbuf gz;
+struct feature_job {
+    struct tl_pieces pieces;
     long long tiny, dropped;
     int rc;
     char err[512];
 };
 
-struct zoom_job {
+struct zoom_pass {
     const struct tl_run *R;
     int z;
-    const struct pair *pairs;
+    uint32_t *tiny;              /* per feature: 1 + its square in S when kept as a square at z, else 0
+                                  * (find_tiny: 1 collapsed, 2 one cell or less, at cell[2k], cell[2k+1]) */
+    int64_t *cell;
+    const struct tl_squares *S;
+    struct feature_job *jobs;
+};
+
+struct tile_job {
+    uint32_t x, y;
+    size_t a, b;                 /* sorted pieces a..b-1 */
+    struct pk_tbuf gz;
+    int rc;
+    char err[512];
+};
+
+struct tile_pass {
+    const struct tl_run *R;
+    int z;
+    const struct tl_piece *const *sorted;
+    const struct feature_job *jobs;
+    const size_t *job_of;        /* per sorted piece: its job */
     struct tile_job *tiles;
 };
 
-static int cmp_pair(const void *pa, const void *pb)
+static void job_range(const struct tl_run *R, size_t i, size_t *a, size_t *b)
 {
-    const struct pair *a = pa, *b = pb;
+    *a = i * FEATURES_PER_JOB;
+    *b = *a + FEATURES_PER_JOB < R->F->n ? *a + FEATURES_PER_JOB : R->F->n;
+}
+
+/* Pool item: which polygons of a job are too small for the zoom (their
+ * box spans at most 2 units one way, and all their rings collapse or they
+ * cover one unit square or less). */
+static void find_tiny(void *state, size_t i, void *arg)
+{
+    struct pk_worker *w = state;
+    struct zoom_pass *P = arg;
+    const struct tl_run *R = P->R;
+    size_t a, b;
+    job_range(R, i, &a, &b);
+    for (size_t k = a; w && w->rc == PK_OK && k < b; k++) {
+        const struct tl_feature *f = &R->F->f[k];
+        if (f->type != PK_MVT_POLYGON || f->npts == 0)
+            continue;
+        int64_t dx = tl_at_zoom(f->box[2], R->grid, P->z) - tl_at_zoom(f->box[0], R->grid, P->z);
+        int64_t dy = tl_at_zoom(f->box[3], R->grid, P->z) - tl_at_zoom(f->box[1], R->grid, P->z);
+        if (dx > 2 && dy > 2)
+            continue;
+        GEOSGeometry *g = NULL;
+        int sq = 0;
+        if (tl_feature_at_zoom(w->ctx, f, R->grid, P->z, TL_SIMPLIFY, &g, &sq) != PK_OK)
+            pk_error_clear(w->ctx); /* left to the main pass, which reports it */
+        double area = 0, x, y;
+        if (!sq && g && GEOSArea_r(pk_geos(w->ctx), g, &area) == 1 && area <= 1.0 &&
+            GEOSGeom_getXMin_r(pk_geos(w->ctx), g, &x) && GEOSGeom_getYMin_r(pk_geos(w->ctx), g, &y)) {
+            sq = 2; /* one cell or less: its cell is taken */
+            P->cell[2 * k] = (int64_t)x, P->cell[2 * k + 1] = (int64_t)y;
+        }
+        P->tiny[k] = (uint32_t)sq;
+        if (g)
+            GEOSGeom_destroy_r(pk_geos(w->ctx), g);
+    }
+}
+
+static int cell_taken(const struct tl_squares *S, int layer, int64_t x, int64_t y)
+{
+    for (size_t i = 0; i < S->n; i++)
+        if (S->v[i].layer == layer && S->v[i].x == x && S->v[i].y == y)
+            return 1;
+    return 0;
+}
+
+/* The squares of zoom z (after find_tiny), each in a cell of its own: two
+ * small polygons whose labels fall in one cell would overlap, so the later
+ * one takes the nearest free cell (rings of cells around it, up to 4 away;
+ * then it stays). tiny[k] becomes 1 + the square's index. */
+static int collect_squares(const struct tl_run *R, int z, uint32_t *tiny, const int64_t *cell, struct tl_squares *S)
+{
+    size_t n = 0;
+    for (size_t k = 0; k < R->F->n; k++)
+        n += tiny[k] != 0;
+    S->v = malloc((n ? n : 1) * sizeof *S->v);
+    S->n = 0;
+    if (!S->v)
+        return pk_error(R->ctx, PK_ERR_NOMEM, "out of memory");
+    for (size_t k = 0; k < R->F->n; k++)
+        if (tiny[k] == 2) {
+            S->v[S->n++] = (struct tl_square){cell[2 * k], cell[2 * k + 1], R->F->f[k].layer, k, 1};
+            tiny[k] = 0;
+        }
+    for (size_t k = 0; k < R->F->n; k++) {
+        if (!tiny[k])
+            continue;
+        const struct tl_feature *f = &R->F->f[k];
+        int64_t x = tl_at_zoom(f->label[0], R->grid, z), y = tl_at_zoom(f->label[1], R->grid, z), bx = x, by = y;
+        for (int r = 1; r <= 4 && cell_taken(S, f->layer, bx, by); r++)
+            for (int dx = -r; dx <= r; dx++)
+                for (int dy = -r; dy <= r; dy++)
+                    if ((dx == -r || dx == r || dy == -r || dy == r) && cell_taken(S, f->layer, bx, by) &&
+                        x + dx >= 0 && y + dy >= 0 && !cell_taken(S, f->layer, x + dx, y + dy))
+                        bx = x + dx, by = y + dy;
+        S->v[S->n] = (struct tl_square){bx, by, f->layer, k, 0};
+        tiny[k] = (uint32_t)++S->n;
+    }
+    return PK_OK;
+}
+
+/* Pool item: the pieces of a job's features. */
+static void make_pieces(void *state, size_t i, void *arg)
+{
+    struct pk_worker *w = state;
+    struct zoom_pass *P = arg;
+    struct feature_job *j = &P->jobs[i];
+    if (!w || w->rc != PK_OK) {
+        j->rc = PK_ERR_NOMEM;
+        snprintf(j->err, sizeof j->err, "cannot start a worker thread");
+        return;
+    }
+    size_t a, b;
+    job_range(P->R, i, &a, &b);
+    for (size_t k = a; j->rc == PK_OK && k < b; k++) {
+        const struct tl_square *sq = P->tiny[k] ? &P->S->v[P->tiny[k] - 1] : NULL;
+        j->rc = tl_feature_pieces(w, P->R, P->z, k, P->S, sq, &j->pieces, &j->tiny, &j->dropped);
+        if (j->rc != PK_OK)
+            snprintf(j->err, sizeof j->err, "zoom %d, layer '%s', feature %lld: %s", P->z,
+                     P->R->L->l[P->R->F->f[k].layer].name, P->R->F->f[k].fid, pk_errmsg(w->ctx));
+    }
+}
+
+static int cmp_piece(const void *pa, const void *pb)
+{
+    const struct tl_piece *a = *(const struct tl_piece *const *)pa, *b = *(const struct tl_piece *const *)pb;
     if (a->x != b->x)
         return a->x < b->x ? -1 : 1;
     if (a->y != b->y)
@@ -46,250 +166,34 @@ static int cmp_pair(const void *pa, const void *pb)
     return a->feature < b->feature ? -1 : a->feature > b->feature;
 }
 
-/* Tile range of grid values lo..hi at zoom z, widened by the buffer and
- * cut to the export's range r. Returns 0 when empty. */
-static int tile_range(const struct tl_run *R, int z, int32_t lo, int32_t hi, int axis, uint32_t *t0, uint32_t *t1)
-{
-    int64_t a = (tl_at_zoom(lo, R->grid, z) - TL_BUFFER) / TL_EXTENT, b = (tl_at_zoom(hi, R->grid, z) + TL_BUFFER) / TL_EXTENT;
-    int64_t rlo = R->range[z][axis], rhi = R->range[z][axis + 2];
-    if (tl_at_zoom(lo, R->grid, z) - TL_BUFFER < 0)
-        a = 0;
-    a = a < rlo ? rlo : a;
-    b = b > rhi ? rhi : b;
-    if (a > b)
-        return 0;
-    *t0 = (uint32_t)a, *t1 = (uint32_t)b;
-    return 1;
-}
-
-/* Every (tile, feature) pair of zoom z, sorted by tile then feature. */
-static int make_pairs(struct pk_ctx *ctx, const struct tl_run *R, int z, struct pair **out, size_t *n)
-{
-    size_t cap = 0;
-    *out = NULL, *n = 0;
-    for (size_t i = 0; i < R->F->n; i++) {
-        const struct tl_feature *f = &R->F->f[i];
-        uint32_t x0, x1, y0, y1;
-        if (f->npts == 0 || !tile_range(R, z, f->box[0], f->box[2], 0, &x0, &x1) ||
-            !tile_range(R, z, f->box[1], f->box[3], 1, &y0, &y1))
-            continue;
-        size_t need = (size_t)(x1 - x0 + 1) * (y1 - y0 + 1);
-        if (*n + need > cap) {
-            cap = (*n + need) * 2;
-            struct pair *g = realloc(*out, cap * sizeof *g);
-            if (!g)
-                return pk_error(ctx, PK_ERR_NOMEM, "out of memory");
-            *out = g;
-        }
-        for (uint32_t x = x0; x <= x1; x++)
-            for (uint32_t y = y0; y <= y1; y++)
-                (*out)[(*n)++] = (struct pair){x, y, i};
-    }
-    if (*n)
-        qsort(*out, *n, sizeof **out, cmp_pair);
-    return PK_OK;
-}
-
-/* One feature of a tile: its piece in tile coordinates (owned; NULL when
- * nothing of it is in the tile) and whether that piece is the one-unit
- * square of a polygon too small for the zoom. */
-struct piece {
-    const struct tl_feature *f;
-    GEOSGeometry *g;
-    int square;
-    int home;                    /* the tile holds the feature's label point */
-    int failed;                  /* GEOS could not clip it: dropped, counted */
-};
-
-/* g (feature f on zoom z's grid; taken) clipped to tile t: *out in tile
- * coordinates, NULL when nothing is in the tile. When GEOS's rectangle
- * clipper fails on a polygon the grid folded (a ring it cuts to fewer than
- * 4 points), the polygon is made valid and cut to the buffered tile with a
- * full intersection first; *failed is set (and *out NULL) when that fails
- * too, for the caller to count. */
-static int clip(struct pk_worker *w, int z, const struct tile_job *t, const struct tl_feature *f, GEOSGeometry *g,
-                GEOSGeometry **out, int *failed)
-{
-    GEOSContextHandle_t h = pk_geos(w->ctx);
-    int rc = pk_tile_clip(w->ctx, g, z, t->x, t->y, TL_EXTENT, TL_BUFFER, out);
-    if (rc == PK_ERR_GEOS && f->type == PK_MVT_POLYGON) {
-        double b[4];
-        pk_tile_box_3857(z, t->x, t->y, b);
-        double m = (b[2] - b[0]) * TL_BUFFER / TL_EXTENT;
-        GEOSGeometry *v = GEOSMakeValid_r(h, g), *box = GEOSGeom_createRectangle_r(h, b[0] - m, b[1] - m, b[2] + m, b[3] + m);
-        GEOSGeometry *cut = v && box ? GEOSIntersection_r(h, v, box) : NULL;
-        pk_error_clear(w->ctx);
-        rc = cut ? pk_tile_clip(w->ctx, cut, z, t->x, t->y, TL_EXTENT, TL_BUFFER, out) : PK_ERR_GEOS;
-        if (rc == PK_ERR_GEOS) {
-            *failed = 1;
-            *out = NULL;
-            pk_error_clear(w->ctx);
-            rc = PK_OK;
-        }
-        GEOSGeometry *tmp[3] = {v, box, cut};
-        for (int i = 0; i < 3; i++)
-            if (tmp[i])
-                GEOSGeom_destroy_r(h, tmp[i]);
-    }
-    GEOSGeom_destroy_r(h, g);
-    return rc;
-}
-
-/* Feature f's piece of tile t. A polygon of which nothing with an area is
- * left in the tile that holds its label point (it collapsed on the grid, or
- * making it valid emptied it) is a one-unit square there instead. */
-static int make_piece(struct pk_worker *w, const struct tl_run *R, int z, const struct tile_job *t, struct piece *p)
-{
-    const struct tl_feature *f = p->f;
-    GEOSContextHandle_t h = pk_geos(w->ctx);
-    GEOSGeometry *g = NULL;
-    int tiny = 0, rc = tl_feature_at_zoom(w->ctx, f, R->grid, z, &g, &tiny);
-    if (rc == PK_OK && g && f->type == PK_MVT_POLYGON)
-        rc = tl_make_valid(w->ctx, &g);
-    if (rc == PK_OK && g)
-        rc = clip(w, z, t, f, g, &p->g, &p->failed);
-    if (rc != PK_OK || f->type != PK_MVT_POLYGON)
-        return rc;
-    uint32_t lx, ly;
-    tl_label_tile(f, R->grid, z, &lx, &ly);
-    p->home = lx == t->x && ly == t->y;
-    p->square = tiny;
-    double area = 0;
-    if (p->g && GEOSArea_r(h, p->g, &area) != 1)
-        return pk_error_geos(w->ctx, "area");
-    if (area > 0 || !p->home)
-        return PK_OK;
-    if (p->g)
-        GEOSGeom_destroy_r(h, p->g);
-    p->g = NULL;
-    if (!(g = tl_feature_square(w->ctx, f, R->grid, z)))
-        return pk_error_geos(w->ctx, "cannot make a square");
-    p->square = 1;
-    return clip(w, z, t, f, g, &p->g, &p->failed);
-}
-
-/* The polygons of a collection (taken) as one MultiPolygon; NULL on a GEOS
- * failure. */
-static GEOSGeometry *polygonal_parts(GEOSContextHandle_t h, GEOSGeometry *c)
-{
-    int n = GEOSGetNumGeometries_r(h, c), m = 0;
-    GEOSGeometry **parts = calloc((size_t)(n > 0 ? n : 1), sizeof *parts);
-    for (int i = 0; parts && i < n; i++) {
-        const GEOSGeometry *g = GEOSGetGeometryN_r(h, c, i);
-        if (GEOSGeomTypeId_r(h, g) == GEOS_POLYGON && GEOSisEmpty_r(h, g) != 1)
-            parts[m++] = GEOSGeom_clone_r(h, g);
-    }
-    GEOSGeometry *out = parts ? GEOSGeom_createCollection_r(h, GEOS_MULTIPOLYGON, parts, (unsigned)m) : NULL;
-    free(parts);
-    GEOSGeom_destroy_r(h, c);
-    return out;
-}
-
-/* The squares of a tile take their place out of the other polygons of
- * their layer (a difference on the integer grid), so keeping a small
- * polygon visible adds no overlap; a neighbour the cut would empty keeps
- * its piece (then the square overlaps it). */
-static int carve_squares(struct pk_worker *w, struct piece *ps, size_t n)
-{
-    GEOSContextHandle_t h = pk_geos(w->ctx);
-    for (size_t i = 0; i < n; i++) {
-        if (!ps[i].square || !ps[i].g)
-            continue;
-        for (size_t k = 0; k < n; k++) {
-            if (k == i || ps[k].square || !ps[k].g || ps[k].f->layer != ps[i].f->layer ||
-                ps[k].f->type != PK_MVT_POLYGON)
-                continue;
-            if (GEOSisEmpty_r(h, ps[k].g) == 1 || GEOSGeom_getDimensions_r(h, ps[k].g) != 2)
-                continue;
-            char meets = GEOSIntersects_r(h, ps[k].g, ps[i].g);
-            if (meets == 2)
-                return pk_error_geos(w->ctx, "intersects");
-            if (!meets)
-                continue;
-            GEOSGeometry *d = GEOSDifferencePrec_r(h, ps[k].g, ps[i].g, 1.0);
-            if (d && GEOSGeomTypeId_r(h, d) == GEOS_GEOMETRYCOLLECTION)
-                d = polygonal_parts(h, d);
-            if (!d)
-                return pk_error_geos(w->ctx, "cannot cut a small polygon's square out of its neighbour");
-            double left = 0;
-            if (GEOSArea_r(h, d, &left) != 1 || left <= 0) { /* a square never hides a neighbour whole */
-                GEOSGeom_destroy_r(h, d);
-                continue;
-            }
-            GEOSGeom_destroy_r(h, ps[k].g);
-            ps[k].g = d;
-        }
-    }
-    return PK_OK;
-}
-
-/* Encode piece p into layer; counts what was kept as a square or dropped. */
-static int encode_piece(struct pk_worker *w, struct tile_job *t, const struct piece *p, struct pk_mvt_layer *layer,
-                        struct pk_mvt_geom *mg)
-{
-    t->dropped += p->failed;
-    if (!p->g)
-        return PK_OK;
-    int rc = pk_mvt_geom_from_geos(pk_geos(w->ctx), p->g, mg);
-    size_t before = pk_mvt_layer_nfeatures(layer);
-    if (rc == PK_OK)
-        rc = pk_mvt_layer_add_feature(layer, 1, (uint64_t)p->f->fid, mg, p->f->attrs, (size_t)p->f->nattrs, NULL);
-    int written = pk_mvt_layer_nfeatures(layer) > before;
-    t->tiny += p->square && p->home && written;
-    t->dropped += !written;
-    return rc == PK_OK ? PK_OK : pk_error(w->ctx, rc, "cannot encode feature %lld", p->f->fid);
-}
-
-/* Every piece of tile t, squares carved out, encoded into tile. */
-static int fill_tile(struct pk_worker *w, const struct zoom_job *J, struct tile_job *t, struct pk_mvt_tile *tile,
-                     struct pk_mvt_layer **layers, struct piece *ps)
-{
-    const struct tl_run *R = J->R;
-    size_t n = t->b - t->a;
-    struct pk_mvt_geom mg = {0};
-    int rc = PK_OK;
-    for (size_t k = 0; rc == PK_OK && k < n; k++) {
-        ps[k].f = &R->F->f[J->pairs[t->a + k].feature];
-        rc = make_piece(w, R, J->z, t, &ps[k]);
-    }
-    if (rc == PK_OK)
-        rc = carve_squares(w, ps, n);
-    for (size_t k = 0; rc == PK_OK && k < n; k++) {
-        const struct tl_feature *f = ps[k].f;
-        if (!layers[f->layer])
-            rc = pk_mvt_tile_add_layer(tile, R->L->l[f->layer].name, TL_EXTENT, &layers[f->layer]);
-        if (rc == PK_OK)
-            rc = encode_piece(w, t, &ps[k], layers[f->layer], &mg);
-    }
-    pk_mvt_geom_free(&mg);
-    return rc;
-}
-
+/* Pool item: one tile from its sorted pieces, gzipped into t->gz. */
 static void make_tile(void *state, size_t i, void *arg)
 {
     struct pk_worker *w = state;
-    struct zoom_job *J = arg;
-    struct tile_job *t = &J->tiles[i];
-    const struct tl_run *R = J->R;
-    if (!w || w->rc != PK_OK) {
-        t->rc = PK_ERR_NOMEM;
-        snprintf(t->err, sizeof t->err, "cannot start a worker thread");
-        return;
-    }
+    struct tile_pass *T = arg;
+    struct tile_job *t = &T->tiles[i];
+    const struct tl_run *R = T->R;
     struct pk_mvt_tile *tile = pk_mvt_tile_new();
     struct pk_mvt_layer **layers = calloc((size_t)R->L->n, sizeof *layers);
-    struct piece *ps = calloc(t->b - t->a, sizeof *ps);
-    int rc = tile && layers && ps ? fill_tile(w, J, t, tile, layers, ps) : pk_error(w->ctx, PK_ERR_NOMEM, "out of memory");
-    if (rc == PK_OK && pk_mvt_tile_nfeatures(tile) > 0 && pk_mvt_tile_serialize(tile, 1, &t->gz) != PK_OK)
-        rc = pk_error(w->ctx, PK_ERR_NOMEM, "out of memory");
+    int rc = tile && layers ? PK_OK : PK_ERR_NOMEM;
+    (void)w;
+    for (size_t k = t->a; rc == PK_OK && k < t->b; k++) {
+        const struct tl_piece *p = T->sorted[k];
+        const struct tl_feature *f = &R->F->f[p->feature];
+        const uint8_t *cmds = T->jobs[T->job_of[k]].pieces.bytes.data + p->off;
+        if (!layers[f->layer])
+            rc = pk_mvt_tile_add_layer(tile, R->L->l[f->layer].name, TL_EXTENT, &layers[f->layer]);
+        if (rc == PK_OK)
+            rc = pk_mvt_layer_add_encoded(layers[f->layer], 1, (uint64_t)f->fid, f->type, cmds, p->len, f->attrs,
+                                          (size_t)f->nattrs);
+    }
+    if (rc == PK_OK && pk_mvt_tile_serialize(tile, 1, &t->gz) != PK_OK)
+        rc = PK_ERR_NOMEM;
     if (rc != PK_OK) {
         t->rc = rc;
-        snprintf(t->err, sizeof t->err, "tile %d/%u/%u: %s", J->z, t->x, t->y, pk_errmsg(w->ctx));
+        snprintf(t->err, sizeof t->err, "tile %d/%u/%u: %s", T->z, t->x, t->y,
+                 rc == PK_ERR_NOMEM ? "out of memory" : "a feature cannot be encoded");
     }
-    for (size_t k = 0; ps && k < t->b - t->a; k++)
-        if (ps[k].g)
-            GEOSGeom_destroy_r(pk_geos(w->ctx), ps[k].g);
-    free(ps);
     free(layers);
     pk_mvt_tile_free(tile);
 }
@@ -297,14 +201,11 @@ static void make_tile(void *state, size_t i, void *arg)
 /* Write the batch's tiles (in order) and count them. */
 static int write_batch(struct tl_run *R, int z, struct tile_job *tiles, size_t n)
 {
-    struct pk_ctx *ctx = R->ctx;
     int rc = PK_OK;
     for (size_t i = 0; rc == PK_OK && i < n; i++) {
         struct tile_job *t = &tiles[i];
         if (t->rc != PK_OK)
-            return pk_error(ctx, t->rc, "%s", t->err);
-        R->res->kept_tiny += t->tiny;
-        R->res->dropped += t->dropped;
+            return pk_error(R->ctx, t->rc, "%s", t->err);
         if (t->gz.len == 0)
             continue;
         int has = 0;
@@ -327,44 +228,100 @@ static int write_batch(struct tl_run *R, int z, struct tile_job *tiles, size_t n
     return rc;
 }
 
-/* Group sorted pairs into tiles [from, next tile boundary) up to BATCH
- * tiles; returns the number of tiles and advances *p. */
-static size_t next_batch(const struct pair *pairs, size_t npairs, size_t *p, struct tile_job *tiles)
+/* Group the sorted pieces from *p into up to BATCH tiles; advances *p. */
+static size_t next_batch(const struct tl_piece *const *sorted, size_t n, size_t *p, struct tile_job *tiles)
 {
-    size_t n = 0;
-    while (*p < npairs && n < BATCH) {
+    size_t k = 0;
+    while (*p < n && k < BATCH) {
         size_t a = *p, b = a + 1;
-        while (b < npairs && pairs[b].x == pairs[a].x && pairs[b].y == pairs[a].y)
+        while (b < n && sorted[b]->x == sorted[a]->x && sorted[b]->y == sorted[a]->y)
             b++;
-        memset(&tiles[n], 0, sizeof tiles[n]);
-        tiles[n].x = pairs[a].x, tiles[n].y = pairs[a].y, tiles[n].a = a, tiles[n].b = b;
-        n++;
+        memset(&tiles[k], 0, sizeof tiles[k]);
+        tiles[k].x = sorted[a]->x, tiles[k].y = sorted[a]->y, tiles[k].a = a, tiles[k].b = b;
+        k++;
         *p = b;
     }
-    return n;
+    return k;
 }
 
-int tl_tile_zoom(struct tl_run *R, int z)
+/* Assemble, write and checkpoint the tiles of the sorted pieces. */
+static int write_tiles(struct tl_run *R, int z, struct tile_pass *T, size_t n)
 {
-    struct pair *pairs = NULL;
-    size_t npairs = 0, p = 0;
-    struct tile_job *tiles = calloc(BATCH, sizeof *tiles);
-    int rc = tiles ? make_pairs(R->ctx, R, z, &pairs, &npairs) : pk_error(R->ctx, PK_ERR_NOMEM, "out of memory");
-    while (rc == PK_OK && p < npairs) {
-        size_t n = next_batch(pairs, npairs, &p, tiles);
-        struct zoom_job J = {R, z, pairs, tiles};
-        pk_pool_run(R->pool, R->main_w, n, make_tile, &J);
-        rc = write_batch(R, z, tiles, n);
+    size_t p = 0;
+    int rc = PK_OK;
+    while (rc == PK_OK && p < n) {
+        size_t k = next_batch(T->sorted, n, &p, T->tiles);
+        pk_pool_run(R->pool, R->main_w, k, make_tile, T);
+        rc = write_batch(R, z, T->tiles, k);
         if (rc == PK_OK && R->sink->ops == &pk_tile_mbtiles_ops)
             rc = pk_mbtiles_checkpoint(R->sink); /* what a resume after a crash finds */
-        for (size_t i = 0; i < n; i++)
-            pk_tbuf_free(&tiles[i].gz);
-        double frac = ((double)(z - R->opts->minzoom) + (double)p / (double)npairs) /
+        for (size_t i = 0; i < k; i++)
+            pk_tbuf_free(&T->tiles[i].gz);
+        double frac = ((double)(z - R->opts->minzoom) + 0.5 + 0.5 * (double)p / (double)n) /
                       (double)(R->opts->maxzoom - R->opts->minzoom + 1);
         if (rc == PK_OK && R->progress && !R->progress(frac, "tiles", R->progress_arg))
             rc = pk_error(R->ctx, PK_ERR_CANCELLED, "tiles: cancelled");
     }
-    free(pairs);
+    return rc;
+}
+
+/* Sort every job's pieces by tile and write the tiles. */
+static int sort_and_write(struct tl_run *R, int z, struct feature_job *jobs, size_t njobs)
+{
+    size_t n = 0;
+    for (size_t i = 0; i < njobs; i++)
+        n += jobs[i].pieces.n;
+    const struct tl_piece **sorted = malloc((n ? n : 1) * sizeof *sorted);
+    size_t *job_of = malloc((n ? n : 1) * sizeof *job_of);
+    struct tile_job *tiles = calloc(BATCH, sizeof *tiles);
+    int rc = sorted && job_of && tiles ? PK_OK : pk_error(R->ctx, PK_ERR_NOMEM, "out of memory");
+    for (size_t i = 0, k = 0; rc == PK_OK && i < njobs; i++)
+        for (size_t m = 0; m < jobs[i].pieces.n; m++)
+            sorted[k++] = &jobs[i].pieces.v[m];
+    if (rc == PK_OK && n > 0)
+        qsort(sorted, n, sizeof *sorted, cmp_piece);
+    for (size_t k = 0; rc == PK_OK && k < n; k++) /* features are in job order: the job is the feature's */
+        job_of[k] = sorted[k]->feature / FEATURES_PER_JOB;
+    struct tile_pass T = {R, z, sorted, jobs, job_of, tiles};
+    if (rc == PK_OK)
+        rc = write_tiles(R, z, &T, n);
+    free(sorted);
+    free(job_of);
     free(tiles);
+    return rc;
+}
+
+int tl_tile_zoom(struct tl_run *R, int z)
+{
+    size_t njobs = (R->F->n + FEATURES_PER_JOB - 1) / FEATURES_PER_JOB;
+    struct tl_squares S = {0};
+    struct zoom_pass P = {.R = R, .z = z, .tiny = calloc(R->F->n + 1, sizeof(uint32_t)), .S = &S,
+                          .jobs = calloc(njobs + 1, sizeof *P.jobs)};
+    P.cell = malloc((R->F->n + 1) * 2 * sizeof *P.cell);
+    int rc = P.tiny && P.jobs && P.cell ? PK_OK : pk_error(R->ctx, PK_ERR_NOMEM, "out of memory");
+    if (rc == PK_OK) {
+        pk_pool_run(R->pool, R->main_w, njobs, find_tiny, &P);
+        rc = collect_squares(R, z, P.tiny, P.cell, &S);
+    }
+    if (rc == PK_OK)
+        pk_pool_run(R->pool, R->main_w, njobs, make_pieces, &P);
+    for (size_t i = 0; rc == PK_OK && i < njobs; i++) {
+        if (P.jobs[i].rc != PK_OK)
+            rc = pk_error(R->ctx, P.jobs[i].rc, "%s", P.jobs[i].err);
+        R->res->kept_tiny += P.jobs[i].tiny;
+        R->res->dropped += P.jobs[i].dropped;
+    }
+    if (rc == PK_OK && R->progress &&
+        !R->progress(((double)(z - R->opts->minzoom) + 0.5) / (double)(R->opts->maxzoom - R->opts->minzoom + 1),
+                     "tiles", R->progress_arg))
+        rc = pk_error(R->ctx, PK_ERR_CANCELLED, "tiles: cancelled");
+    if (rc == PK_OK)
+        rc = sort_and_write(R, z, P.jobs, njobs);
+    for (size_t i = 0; P.jobs && i < njobs; i++)
+        tl_pieces_free(&P.jobs[i].pieces);
+    free(P.jobs);
+    free(P.tiny);
+    free(P.cell);
+    free(S.v);
     return rc;
 }

@@ -12,8 +12,9 @@
     "  Export Mapbox Vector Tiles (2.1, Web Mercator, extent 4096, gzipped) of the layers\n"      \
     "  (every layer when none is named), one tile layer per store layer with the feature\n"       \
     "  ids and typed fields. OUT is a .mbtiles or .pmtiles file, or a folder (z/x/y.pbf and\n"    \
-    "  tiles.json). Neighbouring polygons keep identical borders at every zoom; polygons\n"       \
-    "  smaller than a tile unit are kept as a small square (counted in the summary).\n"           \
+    "  tiles.json). Borders are simplified by one tile unit, arc by arc, so neighbouring\n"     \
+    "  polygons keep identical borders at every zoom; polygons smaller than a tile unit are\n"   \
+    "  kept as a small square (counted in the summary); tiles over 500 KB are reported.\n"      \
     "    -o, --output OUT      the tileset to write (refused if it exists, see --force)\n"        \
     "    --minzoom Z           lowest zoom, 0-24\n"                                               \
     "    --maxzoom Z           highest zoom, 0-24 (>= minzoom)\n"                                 \

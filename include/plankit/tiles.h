@@ -9,14 +9,24 @@
  * written against: one tile layer per store layer named as it, id = fid,
  * typed fields; coverage adds tasks, task_ids, share.
  *
- * Shared borders: every coordinate is snapped once to an integer grid of the
- * world at each zoom (4096 units per tile), a function of the point alone,
- * so two polygons that share a border in the store share it exactly in
- * every tile (near-coincident borders are made shared first with snap_m).
- * Polygons made invalid by the grid are repaired keeping all the area
- * their exterior rings cover, so a fold does not open a gap. Polygons that collapse below one tile unit at a zoom are kept
- * as a one-unit square at their point on surface (counted); nothing
- * disappears without being counted.
+ * Shared borders: each polygon layer is cut once into arcs (the runs of a
+ * ring between the points where its neighbours change, found on an integer
+ * grid of the world); at every zoom each arc is simplified (Douglas-Peucker,
+ * one tile unit) in a direction both neighbours agree on and rounded
+ * pointwise to the zoom's grid (4096 units per tile), so two polygons that
+ * share a border in the store share it exactly in every tile
+ * (near-coincident borders are made shared first with snap_m). Rings the
+ * grid pinches are cut into simple loops; polygons still invalid are
+ * repaired keeping all the area their exterior rings cover, so a fold does
+ * not open a gap. Polygons that collapse below one tile unit at a zoom are
+ * kept as a one-unit square at their point on surface, in a cell no other
+ * square of the layer took, cut out of their neighbours (counted in
+ * kept_tiny); nothing disappears without being counted (dropped), and
+ * tiles over 500 KB gzipped are counted (big_tiles, largest_*).
+ *
+ * The work is done feature by feature: each feature's geometry is made once
+ * per zoom and cut into the tiles it meets, each tile is assembled from the
+ * sorted pieces and written once.
  */
 #ifndef PLANKIT_TILES_H
 #define PLANKIT_TILES_H
