@@ -12,11 +12,18 @@
 
 /* What is drawn: the box (EPSG:3857 metres: xmin, ymin, xmax, ymax) maps
  * onto width x height device units of the Cairo context from its origin,
- * north up; zoom is the style zoom the properties are evaluated at. */
+ * north up; zoom is the style zoom the properties are evaluated at.
+ * srid: the CRS of the box and of the drawing (0: EPSG:3857), for printed
+ * maps in a metric CRS. drawn (may be NULL) is called for every feature
+ * drawn (a label: only when placed) with the style layer's index and the
+ * feature's evaluation state, for the legend of printed maps. */
 struct pk_render_view {
     double zoom;
     double bbox[4];
     int width, height;
+    int srid;
+    void (*drawn)(void *arg, int layer_index, struct pk_style_eval *ev);
+    void *drawn_arg;
 };
 
 /* What a render did, for tests and reports. */
@@ -55,6 +62,25 @@ void pk_labels_free(struct pk_labels *L);
  * comma-separated, into buf; *bold when the first name is bold. */
 void pk_labels_families(const struct pk_sv *fonts, int nfonts, char *buf, size_t size, int *bold);
 
+/* Features kept in memory that style layers draw in place of a store layer
+ * of the set's name: the derived layers of the tile contract (labels,
+ * tasks) and store layers with added fields (coverage). */
+struct pk_render_feature {
+    long long fid;
+    GEOSGeometry *geom;        /* store CRS, owned */
+    double box[4];             /* its envelope */
+    struct pk_value *props;    /* one per name of the set; texts owned */
+};
+struct pk_render_set {
+    char *name;                /* the source-layer it stands for, owned */
+    int nnames;
+    char **names;              /* property names, owned */
+    size_t n, cap;
+    struct pk_render_feature *f;
+};
+/* Free a set's contents and the set (accepts NULL). */
+void pk_render_set_free(GEOSContextHandle_t h, struct pk_render_set *set);
+
 /* A style bound to a store: each style layer's store layer and the fields
  * of it the style layer reads (fields the layer lacks read as null). Made
  * on the store's thread; read-only after, so renders on any thread may
@@ -62,6 +88,10 @@ void pk_labels_families(const struct pk_sv *fonts, int nfonts, char *buf, size_t
  * *out: caller frees with pk_render_layers_free, before the style. */
 struct pk_render_layers;
 int pk_render_bind(struct pk_store *store, const struct pk_style *style, struct pk_render_layers **out);
+/* Same, where a style layer whose source-layer is the name of one of the
+ * nsets sets draws that set's features (borrowed: the sets outlive *out). */
+int pk_render_bind_sets(struct pk_store *store, const struct pk_style *style, struct pk_render_set *const *sets,
+                        int nsets, struct pk_render_layers **out);
 void pk_render_layers_free(struct pk_render_layers *layers);
 
 /* Draw the bound style's layers visible at view->zoom, in style order:

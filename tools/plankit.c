@@ -25,6 +25,7 @@ static const struct command commands[] = {
     {"buffer", cmd_buffer, usage_buffer, "buffer a layer by a distance in metres (metric CRS)"},
     {"dissolve", cmd_dissolve, usage_dissolve, "merge a layer's features by a field"},
     {"tiles", cmd_tiles, usage_tiles, "vector tiles of layers (MBTiles, PMTiles, z/x/y folder)"},
+    {"map", cmd_map, usage_map, "a printed map or atlas (PDF, SVG, PNG) drawn with a MapLibre style"},
     {"sql", cmd_sql, usage_sql, "run a read-only SQL query (with SpatiaLite functions) on the store"},
     {"serve", cmd_serve, usage_serve, "serve vector tiles, their styles and a web map on this machine"},
     {"check", cmd_check, usage_check, "check the store's integrity and plankit's invariants"},
