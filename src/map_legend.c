@@ -182,8 +182,8 @@ static int feature_class(const struct pk_expr *e, struct pk_style_eval *ev, stru
     char text[80];
     if (k < 0)
         snprintf(text, sizeof text, "< %s", b);
-    else if (!has_next)
-        snprintf(text, sizeof text, "≥ %s", a);
+    else if (!has_next) /* interpolate: the last stop's value; step: it and above */
+        snprintf(text, sizeof text, e->op == PK_OP_INTERP ? "%s" : "≥ %s", a);
     else
         snprintf(text, sizeof text, "%s – %s", a, b);
     tb_add(t, text);
