@@ -103,7 +103,7 @@ pdf_env pk -q map --style "$STYLES/coverage.json" --extent city --title "昆山�
 pdftotext coverage.pdf - | tr -d ' ' >coverage.txt
 squash coverage.txt >coverage.sq
 scale_check coverage.json EPSG:3857 0.005
-expect_near "coverage map: Web Mercator's north is up" "0" "$(json coverage.json "north_deg + 1")" 0.0001
+expect_near "coverage map: Web Mercator's north is up" "1" "$(json coverage.json "north_deg + 1")" 0.0001
 pk coverage --by towns --format csv >cov.csv
 python3 - cov.csv >expected-labels.txt <<'EOF'
 import csv, sys
