@@ -328,6 +328,12 @@ static void layout_page(struct job *J, cairo_t *cr, const struct page *p, struct
     L->foot_y = top + fh + 1.5 * L->fs;
 }
 
+/* The render's label callback: the label into the SVG's text layer. */
+static void label_drawn(void *arg, const char *text, double x, double y, double size)
+{
+    map_texts_add(arg, text, x, y, size, 1);
+}
+
 /* Render the style and the overlays into the frame. */
 static int draw_map(struct job *J, cairo_t *cr, const struct page *p, const struct layout *L, struct map_view *mv)
 {
@@ -336,7 +342,8 @@ static int draw_map(struct job *J, cairo_t *cr, const struct page *p, const stru
         return rc;
     struct pk_render_view v = {.zoom = mv->zoom, .width = (int)lround(mv->width_px),
                                .height = (int)lround(mv->height_px), .srid = J->srid,
-                               .drawn = map_legend_drawn, .drawn_arg = &J->legend};
+                               .drawn = map_legend_drawn, .drawn_arg = &J->legend, .label = label_drawn,
+                               .label_arg = cr};
     memcpy(v.bbox, mv->bbox, sizeof v.bbox);
     struct pk_render_stats st = {0}, more = {0};
     cairo_save(cr);

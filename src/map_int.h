@@ -99,6 +99,29 @@ void map_scalebar(cairo_t *cr, const struct map_view *v, double x, double y, dou
  * from the page's up), with a grid-north tick when they differ. */
 void map_north_arrow(cairo_t *cr, const struct map_view *v, double x, double y);
 
+/* ---- map_svgtext.c: the text layer of SVG maps */
+
+/* Cairo draws an SVG's text as glyph outlines: the text drawn is recorded
+ * and written into the file as invisible <text> elements at the same
+ * places, so the SVG's text can be searched and selected. */
+struct map_text_run {
+    char *text;            /* owned */
+    double x, y, size;     /* device units (pt): the baseline's start, or the centre when centred */
+    int centred;
+};
+struct map_texts {
+    struct map_text_run *r;
+    int n, cap;
+    int nomem;
+};
+/* Record on T the text later drawn on cr with map_texts_add. */
+void map_texts_attach(cairo_t *cr, struct map_texts *T);
+/* Record text at x, y and size in cr's user units, when cr has a record. */
+void map_texts_add(cairo_t *cr, const char *text, double x, double y, double size, int centred);
+/* Write T's runs into the SVG file at path (before its closing tag). */
+int map_texts_write_svg(struct pk_ctx *ctx, const struct map_texts *T, const char *path, const char *name);
+void map_texts_free(struct map_texts *T);
+
 /* ---- map_output.c */
 
 enum map_format { MAP_PDF, MAP_SVG, MAP_PNG };
@@ -112,6 +135,7 @@ struct map_out {
     int n, cap;
     char **tmp, **final;        /* owned */
     cairo_surface_t *surface;   /* the file being written */
+    struct map_texts texts;     /* SVG: the text drawn on it */
     cairo_t *cr;                /* drawing on it, in mm from the page's top left */
 };
 /* The format of path from its extension; PK_ERR_ARGS naming it otherwise. */

@@ -92,6 +92,8 @@ int map_out_open(struct pk_ctx *ctx, struct map_out *out, const char *path)
     cairo_set_font_options(out->cr, fo);
     cairo_font_options_destroy(fo);
     cairo_scale(out->cr, k, k);
+    if (out->fmt == MAP_SVG)
+        map_texts_attach(out->cr, &out->texts);
     cairo_set_source_rgb(out->cr, 1, 1, 1); /* paper */
     cairo_paint(out->cr);
     return PK_OK;
@@ -122,7 +124,9 @@ int map_out_close(struct pk_ctx *ctx, struct map_out *out)
     if (st != CAIRO_STATUS_SUCCESS)
         return pk_error(ctx, st == CAIRO_STATUS_NO_MEMORY ? PK_ERR_NOMEM : PK_ERR_IO, "%s: cannot write: %s", path,
                         cairo_status_to_string(st));
-    return PK_OK;
+    int rc = out->fmt == MAP_SVG ? map_texts_write_svg(ctx, &out->texts, out->tmp[out->n - 1], path) : PK_OK;
+    map_texts_free(&out->texts);
+    return rc;
 }
 
 int map_out_commit(struct pk_ctx *ctx, struct map_out *out)
@@ -144,6 +148,7 @@ void map_out_free(struct map_out *out)
         cairo_surface_finish(out->surface);
         cairo_surface_destroy(out->surface);
     }
+    map_texts_free(&out->texts);
     for (int i = 0; i < out->n; i++) {
         if (out->tmp[i])
             unlink(out->tmp[i]);

@@ -41,6 +41,7 @@ double map_text(cairo_t *cr, const char *text, double x, double y, double w, dou
     cairo_move_to(cr, x / PT_MM, y / PT_MM);
     cairo_set_source_rgb(cr, r, g, b);
     pango_cairo_show_layout(cr, layout);
+    map_texts_add(cr, text, x / PT_MM, y / PT_MM + (double)pango_layout_get_baseline(layout) / PANGO_SCALE, size_pt, 0);
     cairo_restore(cr);
     g_object_unref(layout);
     return (double)logical.height / PANGO_SCALE * PT_MM;

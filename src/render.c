@@ -210,6 +210,8 @@ static int draw_label(struct render *R, const GEOSGeometry *g)
     int placed;
     int rc = pk_labels_draw(R->w->ctx, R->cr, &R->labels, text.s, &s, px, py, &placed);
     R->placed = placed > 0;
+    if (placed > 0 && R->view->label)
+        R->view->label(R->view->label_arg, text.s, px, py, s.size);
     if (placed > 0)
         R->stats.labels_placed++;
     else if (placed == 0 && rc == PK_OK)

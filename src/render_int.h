@@ -16,7 +16,9 @@
  * srid: the CRS of the box and of the drawing (0: EPSG:3857), for printed
  * maps in a metric CRS. drawn (may be NULL) is called for every feature
  * drawn (a label: only when placed) with the style layer's index and the
- * feature's evaluation state, for the legend of printed maps. */
+ * feature's evaluation state, for the legend of printed maps. label
+ * (may be NULL) is called with label_arg for every label placed: its text,
+ * centre (device units) and size (px), for the text layer of SVG maps. */
 struct pk_render_view {
     double zoom;
     double bbox[4];
@@ -24,6 +26,8 @@ struct pk_render_view {
     int srid;
     void (*drawn)(void *arg, int layer_index, struct pk_style_eval *ev);
     void *drawn_arg;
+    void (*label)(void *arg, const char *text, double x, double y, double size);
+    void *label_arg;
 };
 
 /* What a render did, for tests and reports. */

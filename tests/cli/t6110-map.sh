@@ -2,7 +2,8 @@
 # t6110-map.sh — printed maps (`plankit map`) of the bundled Kunshan store:
 # the zone map, the coverage map, one task and the town atlas in PDF, SVG and
 # PNG. Page size and count with pdfinfo, fonts embedded with pdffonts, the
-# title, every legend entry and the zone labels with pdftotext; the coverage
+# title, every legend entry and the zone labels with pdftotext (and in the
+# SVG's text layer); the coverage
 # labels against `plankit coverage`; PNGs against small reference images
 # (tests/data/map-ref, SSIM, never bytes); the scale bar against the geodesic
 # distance between two Line 11 stations (PROJ's cs2cs and geod, not plankit)
@@ -70,6 +71,12 @@ expect_near "zone map: north arrow turned by the meridian convergence" "-0.52" "
 pk -q map --style "$STYLES/zones.json" --extent city --size A3 --landscape --crs EPSG:4549 \
     --title "昆山市 区镇与重点片区" --date $DATE -o zones.svg
 expect_grep "zone map SVG: an A3 page in points" '<svg[^>]*width="1190.55[0-9]*pt" height="841.88[0-9]*pt"' zones.svg
+python3 -c 'import sys, xml.dom.minidom as m; m.parse(sys.argv[1])' zones.svg
+expect_eq "zone map SVG: well-formed XML" "0" "$?"
+# Cairo draws glyph outlines; the text layer makes the SVG's text real
+for text in 昆山市\ 区镇与重点片区 青阳港中央商务区 阳澄湖临沪科创区 淀山湖镇 "湖泊 lakes" "10 km"; do
+    expect_grep "zone map SVG text: $text" "<text [^>]*>$text</text>" zones.svg
+done
 pk -q map --style "$STYLES/zones.json" --extent city --size A3 --landscape --crs EPSG:4549 --dpi 100 \
     --title "昆山市 区镇与重点片区" --date $DATE -o zones.png --format json >zones-png.json
 expect_eq "zone map PNG: A3 at 100 dpi" "1654 1169" "$("$MAP_PNG" size zones.png)"
@@ -158,6 +165,7 @@ expect_eq "atlas PNG: one file per town" "12" "$(ls atlas-*.png | wc -l)"
 expect_eq "atlas PNG: named after the town" "1" "$(ls atlas-周庄镇.png 2>/dev/null | wc -l)"
 pk -q map --style "$STYLES/zones.json" --each towns --size 200x150mm --date $DATE -o "atlas-{name}.svg"
 expect_eq "atlas SVG: one file per town" "12" "$(ls atlas-*.svg | wc -l)"
+expect_grep "atlas SVG: 周庄镇's page is titled with it" ">周庄镇</text>" atlas-周庄镇.svg
 
 # --- bad input: one error line, nothing written
 mkdir bad && cd bad || exit 1
