@@ -113,6 +113,7 @@ static int setup_task(struct job *J)
 static int setup_atlas_page(struct job *J, long long fid)
 {
     char json[1024];
+    map_legend_free(&J->atlas.legend); /* before its style */
     pk_render_layers_free(J->atlas.bound);
     pk_style_free(J->atlas.style);
     J->atlas.bound = NULL, J->atlas.style = NULL;
@@ -125,7 +126,6 @@ static int setup_atlas_page(struct job *J, long long fid)
              "\"filter\":[\"==\",[\"id\"],%lld],\"paint\":{\"line-color\":\"#222222\",\"line-width\":2.5},"
              "\"metadata\":{\"plankit:legend\":\"本页范围 this page's feature\"}}]}",
              fid, fid);
-    map_legend_free(&J->atlas.legend);
     return overlay_make(J, &J->atlas, "(atlas overlay)", json, J->atlas_set);
 }
 
@@ -576,9 +576,9 @@ static void job_free(struct job *J)
     free(J->pages);
     struct overlay *ov[2] = {&J->task, &J->atlas};
     for (int k = 0; k < 2; k++) {
+        map_legend_free(&ov[k]->legend);
         pk_render_layers_free(ov[k]->bound);
         pk_style_free(ov[k]->style);
-        map_legend_free(&ov[k]->legend);
     }
     GEOSContextHandle_t h = pk_geos(J->ctx);
     pk_render_set_free(h, J->task_set);
@@ -613,6 +613,8 @@ int pk_map(struct pk_store *store, const struct pk_map_opts *opts, struct pk_map
     memset(J.res, 0, sizeof *J.res);
     enum map_format fmt;
     int rc = check_opts(J.ctx, opts, &fmt);
+    if (rc == PK_OK && opts->srid == PK_MAP_METRIC && !(J.srid = store->measure_srid))
+        rc = pk_error(J.ctx, PK_ERR_ARGS, "--crs metric: the store has no metric CRS yet (load a layer first)");
     J.out = (struct map_out){.fmt = fmt, .page_mm = {opts->page_mm[0], opts->page_mm[1]}, .dpi = opts->dpi};
     if (rc == PK_OK)
         rc = setup_style(&J);

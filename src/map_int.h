@@ -74,6 +74,7 @@ struct map_legend {
     struct map_legend_entry *e;
     int n, cap;
     int nomem;
+    char **base;               /* each style layer's label, made on first use (owned) */
 };
 /* The render's `drawn` callback: arg is a struct map_legend. */
 void map_legend_drawn(void *arg, int layer_index, struct pk_style_eval *ev);
@@ -84,6 +85,7 @@ const char *map_legend_label(const struct map_legend *L, int i);
  * at most max_h high; returns the height used. */
 double map_legend_draw(cairo_t *cr, struct map_legend *const *legends, int n, double x, double y, double w,
                        double max_h);
+/* Free the entries (before the legend's style is freed); L can be used again. */
 void map_legend_free(struct map_legend *L);
 
 /* ---- map_page.c */

@@ -242,7 +242,19 @@ void map_legend_drawn(void *arg, int layer_index, struct pk_style_eval *ev)
     const struct pk_style_layer *l = &L->style->layers[layer_index];
     struct text_buf t = {.n = 0}, cls = {.n = 0};
     struct map_legend_entry e = {.layer = layer_index};
-    base_label(L, l, &t);
+    if (!L->base && !(L->base = calloc((size_t)L->style->nlayers + 1, sizeof *L->base))) {
+        L->nomem = 1;
+        return;
+    }
+    if (!L->base[layer_index]) { /* the layer's label reads the store once */
+        base_label(L, l, &t);
+        if (!(L->base[layer_index] = strdup(t.s))) {
+            L->nomem = 1;
+            return;
+        }
+    }
+    t.n = 0;
+    tb_add(&t, L->base[layer_index]);
     swatch_of(l, ev, &e);
     if (l->type != PK_STYLE_SYMBOL && feature_class(l->prop[colour_prop[l->type]], ev, &cls, &e.color, &e.rank)) {
         tb_add(&t, " · ");
@@ -285,6 +297,10 @@ void map_legend_free(struct map_legend *L)
     for (int i = 0; i < L->n; i++)
         free(L->e[i].label);
     free(L->e);
+    for (int i = 0; L->base && i < L->style->nlayers; i++)
+        free(L->base[i]);
+    free(L->base);
+    L->base = NULL;
     L->e = NULL;
     L->n = L->cap = 0;
 }

@@ -34,8 +34,8 @@ const char usage_map[] =
     "  --size SIZE            A0, A1, A2, A3, A4 (default), WxHmm or WxHpx (pixels at --dpi)\n"
     "  --landscape            turn the page (A sizes are portrait otherwise)\n"
     "  --dpi N                PNG resolution, 10-2400 (default 300; PDF and SVG are vectors)\n"
-    "  --crs EPSG:N           the map's CRS: default EPSG:3857 (Web Mercator); the store's\n"
-    "                         metric CRS (e.g. EPSG:4549) for print-accurate maps\n"
+    "  --crs EPSG:N|metric    the map's CRS: default EPSG:3857 (Web Mercator); 'metric' (the\n"
+    "                         store's metric CRS, EPSG:4549 for Kunshan) for print-accurate maps\n"
     "  --title T, --subtitle S   the heading (default title: the style's name)\n"
     "  --legend auto|off      the legend (default auto)\n"
     "  --no-scalebar, --no-north  leave out the scale bar or the north arrow\n"
@@ -77,10 +77,12 @@ struct map_args {
     char today[16];
 };
 
-/* "EPSG:N" or N into *srid; -1 when it is not. */
+/* "EPSG:N", N or "metric" into *srid; -1 when it is none. */
 static int parse_crs(const char *s, int *srid)
 {
     long long n;
+    if (!strcmp(s, "metric"))
+        return *srid = PK_MAP_METRIC, 0;
     if (!strncasecmp(s, "EPSG:", 5))
         s += 5;
     if (cli_parse_integer(s, 1024, 999999, &n) != 0)
@@ -113,7 +115,7 @@ static int take_option(struct map_args *a, int opt)
         break;
     case OPT_CRS:
         if (parse_crs(optarg, &a->o.srid) != 0)
-            return cli_usage_error("map", "--crs '%s' is not EPSG:N", optarg);
+            return cli_usage_error("map", "--crs '%s' is not EPSG:N or metric", optarg);
         break;
     case OPT_TITLE: a->o.title = optarg; break;
     case OPT_SUBTITLE: a->o.subtitle = optarg; break;

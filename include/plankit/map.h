@@ -26,6 +26,7 @@ extern "C" {
 
 #define PK_MAP_MIN_DPI 10
 #define PK_MAP_MAX_DPI 2400
+#define PK_MAP_METRIC (-1)
 
 struct pk_map_opts {
     const char *style;         /* MapLibre v8 style file (required) */
@@ -34,7 +35,8 @@ struct pk_map_opts {
     const double *bbox;        /* west, south, east, north (degrees) to fit, or NULL */
     double page_mm[2];         /* page width, height in mm (pk_map_page_size) */
     int dpi;                   /* PNG pixels per inch, PK_MAP_MIN_DPI..PK_MAP_MAX_DPI */
-    int srid;                  /* the map's CRS; 0 = EPSG:3857 (Web Mercator) */
+    int srid;                  /* the map's CRS; 0 = EPSG:3857 (Web Mercator), PK_MAP_METRIC = the
+                                * store's metric CRS */
     const char *title, *subtitle;  /* NULL: the style's name; no subtitle */
     int no_legend, no_scalebar, no_north;
     const char *task;          /* highlight this task's zones and footprints; NULL = none */

@@ -77,8 +77,9 @@ expect_eq "zone map SVG: well-formed XML" "0" "$?"
 for text in 昆山市\ 区镇与重点片区 青阳港中央商务区 阳澄湖临沪科创区 淀山湖镇 "湖泊 lakes" "10 km"; do
     expect_grep "zone map SVG text: $text" "<text [^>]*>$text</text>" zones.svg
 done
-pk -q map --style "$STYLES/zones.json" --extent city --size A3 --landscape --crs EPSG:4549 --dpi 100 \
+pk -q map --style "$STYLES/zones.json" --extent city --size A3 --landscape --crs metric --dpi 100 \
     --title "昆山市 区镇与重点片区" --date $DATE -o zones.png --format json >zones-png.json
+expect_eq "zone map PNG: --crs metric is the store's EPSG:4549" "4549" "$(json zones-png.json srid)"
 expect_eq "zone map PNG: A3 at 100 dpi" "1654 1169" "$("$MAP_PNG" size zones.png)"
 # the bar as drawn: its dark ends on the row through its middle
 row=$(json zones-png.json "round((frame_mm[1] + frame_mm[3] - 4.8) * 100 / 25.4)")
