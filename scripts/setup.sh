@@ -10,6 +10,7 @@ packages=(
   libsqlite3-dev sqlite3 libspatialite-dev libsqlite3-mod-spatialite spatialite-bin
   libjson-c-dev libcmocka-dev libcairo2-dev libpango1.0-dev fonts-noto-cjk
   libmicrohttpd-dev chromium curl
+  poppler-utils
 )
 
 missing=()

@@ -12,10 +12,13 @@
 /* The state of one render. */
 struct render {
     struct pk_worker *w;
+    const struct pk_style *style;
     const struct pk_render_view *view;
     cairo_t *cr;
     struct pk_render_stats stats;
-    struct pk_transform *to_merc;   /* store CRS -> EPSG:3857; NULL when the store is in 3857 */
+    struct pk_transform *to_merc;   /* store CRS -> the view's CRS (EPSG:3857 unless view->srid says);
+                                     * NULL when the store is in it */
+    int srid;                       /* the view's CRS */
     double store_box[4];            /* the view, with a margin, in the store CRS */
     double sx, sy;                  /* device units per metre */
     double wx, wy;                  /* view->world_px: the world pixel of the device origin */
@@ -26,6 +29,7 @@ struct render {
     const char *virtual_layer;      /* reading the `labels` layer: the store layer read now, else NULL */
     pk_render_feature_fn each;      /* pk_render_features: called per feature instead of drawing */
     void *each_arg;
+    int placed;                     /* the last label drawn: 1 placed */
 };
 
 /* ---- geometry to device paths */
@@ -200,6 +204,7 @@ static int draw_label(struct render *R, const GEOSGeometry *g)
     double x, y, px, py;
     pk_style_prop(l, PK_P_TEXT_FIELD, &R->ev, &text);
     int anchor_type = R->virtual_layer ? 3 : R->ev.geom_type;
+    R->placed = 0;
     if (!text.s[0] || !pk_render_label_anchor(pk_geos(R->w->ctx), g, anchor_type, &x, &y))
         return PK_OK;
     pk_style_prop(l, PK_P_TEXT_FONT, &R->ev, &fonts);
@@ -213,6 +218,9 @@ static int draw_label(struct render *R, const GEOSGeometry *g)
     to_device(R, x, y, &px, &py);
     int placed;
     int rc = pk_labels_draw(R->w->ctx, R->cr, &R->labels, text.s, &s, px, py, &placed);
+    R->placed = placed > 0;
+    if (placed > 0 && R->view->label)
+        R->view->label(R->view->label_arg, text.s, px, py, s.size);
     if (placed > 0)
         R->stats.labels_placed++;
     else if (placed == 0 && rc == PK_OK)
@@ -241,7 +249,8 @@ static int clip_geom(struct render *R, const GEOSGeometry *g, GEOSGeometry **out
                                    R->layer->id);
 }
 
-/* Draw g (EPSG:3857) as R->layer says, or hand it to R->each. */
+/* Draw g (the view's CRS) as R->layer says, or hand it to R->each; tell
+ * view->drawn what was drawn (the legend's entries). */
 static int draw_geom(struct render *R, const GEOSGeometry *g)
 {
     GEOSGeometry *clipped = NULL;
@@ -261,6 +270,8 @@ static int draw_geom(struct render *R, const GEOSGeometry *g)
         draw_circles(R, g);
     else
         rc = draw_label(R, g);
+    if (rc == PK_OK && R->view->drawn && (R->layer->type != PK_STYLE_SYMBOL || R->placed))
+        R->view->drawn(R->view->drawn_arg, (int)(R->layer - R->style->layers), &R->ev);
     if (clipped)
         GEOSGeom_destroy_r(pk_geos(R->w->ctx), clipped);
     return rc;
@@ -293,7 +304,7 @@ static int draw_feature(void *arg, struct pk_feature *f)
     GEOSGeometry *merc = R->to_merc ? pk_transform_geom(ctx, R->to_merc, f->geom) : NULL;
     const GEOSGeometry *g = R->to_merc ? merc : f->geom;
     int rc = g ? PK_OK : pk_errcode(ctx) != PK_OK ? pk_errcode(ctx)
-                       : pk_error(ctx, PK_ERR_GDAL, "feature %lld cannot be transformed to Web Mercator", f->fid);
+                       : pk_error(ctx, PK_ERR_GDAL, "feature %lld cannot be transformed to EPSG:%d", f->fid, R->srid);
     if (g)
         rc = draw_geom(R, g);
     if (merc)
@@ -306,13 +317,15 @@ static int draw_feature(void *arg, struct pk_feature *f)
 
 /* ---- binding a style to the store */
 
-/* One style layer's store layer and the fields of it the style layer reads. */
+/* One style layer's store layer and the fields of it the style layer reads,
+ * or the set of features in memory it draws instead. */
 struct bound_layer {
-    struct pk_layer_ref ref;   /* ref.id 0: the layer is not read (background, `labels`) */
+    struct pk_layer_ref ref;   /* ref.id 0: the layer is not read (background, `labels`, a set) */
     int nfields;
-    char **fields;             /* owned */
+    char **fields;             /* owned (borrowed from the set when set) */
     int npolys;                /* the `labels` layer: the store's named polygon layers */
     struct pk_layer_ref *polys; /* owned */
+    const struct pk_render_set *set;
 };
 
 struct pk_render_layers {
@@ -325,10 +338,12 @@ void pk_render_layers_free(struct pk_render_layers *b)
     if (!b)
         return;
     for (int i = 0; b->layers && i < b->style->nlayers; i++) {
+        free(b->layers[i].polys);
+        if (b->layers[i].set)
+            continue;
         for (int k = 0; k < b->layers[i].nfields; k++)
             free(b->layers[i].fields[k]);
         free(b->layers[i].fields);
-        free(b->layers[i].polys);
     }
     free(b->layers);
     free(b);
@@ -410,7 +425,41 @@ static int bind_layer(struct pk_store *store, const struct pk_style_layer *l, sq
     return PK_OK;
 }
 
+void pk_render_set_free(GEOSContextHandle_t h, struct pk_render_set *set)
+{
+    if (!set)
+        return;
+    for (size_t i = 0; i < set->n; i++) {
+        if (set->f[i].geom)
+            GEOSGeom_destroy_r(h, set->f[i].geom);
+        for (int k = 0; set->f[i].props && k < set->nnames; k++)
+            free((char *)set->f[i].props[k].s);
+        free(set->f[i].props);
+    }
+    for (int k = 0; k < set->nnames; k++)
+        free(set->names[k]);
+    free(set->names);
+    free(set->f);
+    free(set->name);
+    free(set);
+}
+
 int pk_render_bind(struct pk_store *store, const struct pk_style *style, struct pk_render_layers **out)
+{
+    return pk_render_bind_sets(store, style, NULL, 0, out);
+}
+
+/* The set named name among sets, or NULL. */
+static const struct pk_render_set *find_set(struct pk_render_set *const *sets, int nsets, const char *name)
+{
+    for (int i = 0; name && i < nsets; i++)
+        if (!strcmp(sets[i]->name, name))
+            return sets[i];
+    return NULL;
+}
+
+int pk_render_bind_sets(struct pk_store *store, const struct pk_style *style, struct pk_render_set *const *sets,
+                        int nsets, struct pk_render_layers **out)
 {
     struct pk_ctx *ctx = pk_store_ctx(store);
     struct pk_render_layers *b = calloc(1, sizeof *b);
@@ -422,9 +471,16 @@ int pk_render_bind(struct pk_store *store, const struct pk_style *style, struct 
     b->style = style;
     sqlite3_stmt *has = NULL;
     int rc = pk_sql_prepare(store, "SELECT 1 FROM pk_fields WHERE layer_id=?1 AND name=?2 AND type <> 'BLOB'", &has);
-    for (int i = 0; rc == PK_OK && i < style->nlayers; i++)
-        if (style->layers[i].type != PK_STYLE_BACKGROUND && style->layers[i].source_layer)
+    for (int i = 0; rc == PK_OK && i < style->nlayers; i++) {
+        const struct pk_render_set *set = find_set(sets, nsets, style->layers[i].source_layer);
+        if (set) {
+            b->layers[i].set = set;
+            b->layers[i].nfields = set->nnames;
+            b->layers[i].fields = set->names;
+        } else if (style->layers[i].type != PK_STYLE_BACKGROUND && style->layers[i].source_layer) {
             rc = bind_layer(store, &style->layers[i], has, &b->layers[i]);
+        }
+    }
     sqlite3_finalize(has);
     if (rc != PK_OK) {
         pk_render_layers_free(b);
@@ -457,11 +513,33 @@ static int draw_store_layer(struct render *R, const struct pk_layer_ref *ref, in
     return rc;
 }
 
-/* Draw the features of the style layer R->layer that meet the view. */
+/* Draw the features of a set that meet the view. */
+static int draw_set(struct render *R, const struct pk_render_set *set)
+{
+    int rc = PK_OK;
+    for (size_t i = 0; rc == PK_OK && i < set->n; i++) {
+        const struct pk_render_feature *rf = &set->f[i];
+        const double *b = rf->box, *v = R->store_box;
+        if (!rf->geom || b[0] > v[2] || b[2] < v[0] || b[1] > v[3] || b[3] < v[1])
+            continue;
+        struct pk_feature f = {.fid = rf->fid, .geom = rf->geom, .nattrs = set->nnames, .attrs = rf->props};
+        rc = draw_feature(R, &f);
+    }
+    return rc;
+}
+
+/* Draw the features of the style layer R->layer that meet the view: its
+ * set, its store layer, or the `labels` layer's polygon layers. */
 static int draw_layer(struct render *R, const struct bound_layer *bl)
 {
     int rc = PK_OK;
-    if (bl->ref.id)
+    if (bl->set) {
+        R->ev.names = (const char *const *)bl->fields;
+        R->ev.nprops = bl->nfields;
+        rc = draw_set(R, bl->set);
+        R->ev.names = NULL;
+        R->ev.nprops = 0;
+    } else if (bl->ref.id)
         rc = draw_store_layer(R, &bl->ref, bl->nfields, bl->fields);
     for (int k = 0; rc == PK_OK && k < bl->npolys; k++) {
         R->virtual_layer = bl->polys[k].name;
@@ -484,7 +562,7 @@ static void draw_background(struct render *R)
 }
 
 /* The view's box, widened by margin metres, in the store CRS: the envelope
- * of its outline (32 points a side) transformed back from Web Mercator. */
+ * of its outline (32 points a side) transformed back from the view's CRS. */
 static int store_box(struct render *R, double margin)
 {
     const double *b = R->view->bbox;
@@ -494,7 +572,7 @@ static int store_box(struct render *R, double margin)
         return PK_OK;
     }
     struct pk_transform *back = NULL;
-    int rc = pk_transform_new(R->w->ctx, 3857, R->w->conf.store_srid, &back);
+    int rc = pk_transform_new(R->w->ctx, R->srid, R->w->conf.store_srid, &back);
     if (rc != PK_OK)
         return rc;
     double xy[4 * 32 * 2];
@@ -534,11 +612,11 @@ int pk_render_map(struct pk_worker *w, const struct pk_render_layers *layers, co
                   cairo_t *cr, struct pk_render_stats *stats)
 {
     const struct pk_style *style = layers->style;
-    struct render R = {.w = w, .view = view, .cr = cr};
+    struct render R = {.w = w, .style = style, .view = view, .cr = cr, .srid = view->srid ? view->srid : 3857};
     int rc = check_view(w->ctx, view);
     if (rc != PK_OK)
         return rc;
-    R.to_merc = pk_worker_transform(w, 3857, &rc);
+    R.to_merc = pk_worker_transform(w, R.srid, &rc);
     if (rc != PK_OK)
         return rc;
     R.sx = view->width / (view->bbox[2] - view->bbox[0]);
@@ -564,7 +642,7 @@ int pk_render_map(struct pk_worker *w, const struct pk_render_layers *layers, co
             draw_background(&R);
         else if (R.layer->type == PK_STYLE_SYMBOL && view->labels)
             rc = view->labels(view->labels_arg, i, cr);
-        else if (layers->layers[i].ref.id || layers->layers[i].npolys)
+        else if (layers->layers[i].ref.id || layers->layers[i].npolys || layers->layers[i].set)
             rc = draw_layer(&R, &layers->layers[i]);
     }
     cairo_restore(cr);
@@ -581,7 +659,8 @@ int pk_render_features(struct pk_worker *w, const struct pk_render_layers *layer
                        double zoom, pk_render_feature_fn fn, void *arg)
 {
     struct pk_render_view view = {.zoom = zoom, .bbox = {box[0], box[1], box[2], box[3]}, .width = 1, .height = 1};
-    struct render R = {.w = w, .view = &view, .layer = &layers->style->layers[i], .each = fn, .each_arg = arg};
+    struct render R = {.w = w, .style = layers->style, .view = &view, .layer = &layers->style->layers[i],
+                       .each = fn, .each_arg = arg, .srid = 3857};
     int rc = check_view(w->ctx, &view);
     if (rc != PK_OK)
         return rc;
@@ -589,7 +668,7 @@ int pk_render_features(struct pk_worker *w, const struct pk_render_layers *layer
     if (rc == PK_OK)
         rc = store_box(&R, 0);
     R.ev.zoom = zoom;
-    if (rc == PK_OK && (layers->layers[i].ref.id || layers->layers[i].npolys))
+    if (rc == PK_OK && (layers->layers[i].ref.id || layers->layers[i].npolys || layers->layers[i].set))
         rc = draw_layer(&R, &layers->layers[i]);
     pk_style_eval_reset(&R.ev);
     return rc;

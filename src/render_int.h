@@ -12,7 +12,13 @@
 
 /* What is drawn: the box (EPSG:3857 metres: xmin, ymin, xmax, ymax) maps
  * onto width x height device units of the Cairo context from its origin,
- * north up; zoom is the style zoom the properties are evaluated at. */
+ * north up; zoom is the style zoom the properties are evaluated at.
+ * srid: the CRS of the box and of the drawing (0: EPSG:3857), for printed
+ * maps in a metric CRS. drawn (may be NULL) is called for every feature
+ * drawn (a label: only when placed) with the style layer's index and the
+ * feature's evaluation state, for the legend of printed maps. label
+ * (may be NULL) is called with label_arg for every label placed: its text,
+ * centre (device units) and size (px), for the text layer of SVG maps. */
 struct pk_render_view {
     double zoom;
     double bbox[4];
@@ -28,6 +34,11 @@ struct pk_render_view {
      * by their world pixel minus the view's origin, the same arithmetic in
      * every tile, so tiles and blocks of tiles draw the same pixels. */
     double world_px;
+    int srid;
+    void (*drawn)(void *arg, int layer_index, struct pk_style_eval *ev);
+    void *drawn_arg;
+    void (*label)(void *arg, const char *text, double x, double y, double size);
+    void *label_arg;
 };
 
 #define PK_RENDER_MERCATOR_HALF 20037508.342789244
@@ -107,6 +118,25 @@ void pk_label_set_free(struct pk_label_set *set);
  * comma-separated, into buf; *bold when the first name is bold. */
 void pk_labels_families(const struct pk_sv *fonts, int nfonts, char *buf, size_t size, int *bold);
 
+/* Features kept in memory that style layers draw in place of a store layer
+ * of the set's name: the derived layers of the tile contract (labels,
+ * tasks) and store layers with added fields (coverage). */
+struct pk_render_feature {
+    long long fid;
+    GEOSGeometry *geom;        /* store CRS, owned */
+    double box[4];             /* its envelope */
+    struct pk_value *props;    /* one per name of the set; texts owned */
+};
+struct pk_render_set {
+    char *name;                /* the source-layer it stands for, owned */
+    int nnames;
+    char **names;              /* property names, owned */
+    size_t n, cap;
+    struct pk_render_feature *f;
+};
+/* Free a set's contents and the set (accepts NULL). */
+void pk_render_set_free(GEOSContextHandle_t h, struct pk_render_set *set);
+
 /* A style bound to a store: each style layer's store layer and the fields
  * of it the style layer reads (fields the layer lacks read as null). A
  * source layer `labels` that the store lacks is the tile contract's labels
@@ -117,6 +147,10 @@ void pk_labels_families(const struct pk_sv *fonts, int nfonts, char *buf, size_t
  * *out: caller frees with pk_render_layers_free, before the style. */
 struct pk_render_layers;
 int pk_render_bind(struct pk_store *store, const struct pk_style *style, struct pk_render_layers **out);
+/* Same, where a style layer whose source-layer is the name of one of the
+ * nsets sets draws that set's features (borrowed: the sets outlive *out). */
+int pk_render_bind_sets(struct pk_store *store, const struct pk_style *style, struct pk_render_set *const *sets,
+                        int nsets, struct pk_render_layers **out);
 void pk_render_layers_free(struct pk_render_layers *layers);
 /* The style layers are bound to (borrowed). */
 const struct pk_style *pk_render_layers_style(const struct pk_render_layers *layers);

@@ -71,12 +71,15 @@ void pk_style_free(struct pk_style *style)
         free(l->id);
         free(l->source);
         free(l->source_layer);
+        free(l->legend);
+        free(l->group);
         pk_expr_free(l->filter);
         for (int p = 0; p < PK_P_COUNT; p++)
             pk_expr_free(l->prop[p]);
     }
     free(style->layers);
     free(style->name);
+    free(style->title);
     free(style);
 }
 
@@ -271,6 +274,22 @@ static double number_or(struct json_object *lj, const char *key, double def)
     return json_object_get_double(v);
 }
 
+/* The layer's metadata a printed map's legend reads: plankit:legend and
+ * plankit:group (strings; anything else is not the legend's). */
+static int read_metadata(struct reader *rd, struct pk_style_layer *l, struct json_object *lj)
+{
+    struct json_object *md = NULL, *v = NULL;
+    if (!json_object_object_get_ex(lj, "metadata", &md) || !json_object_is_type(md, json_type_object))
+        return PK_OK;
+    if (json_object_object_get_ex(md, "plankit:legend", &v) && json_object_is_type(v, json_type_string) &&
+        !(l->legend = strdup(json_object_get_string(v))))
+        return pk_error(rd->ctx, PK_ERR_NOMEM, "out of memory reading style %s", rd->name);
+    if (json_object_object_get_ex(md, "plankit:group", &v) && json_object_is_type(v, json_type_string) &&
+        !(l->group = strdup(json_object_get_string(v))))
+        return pk_error(rd->ctx, PK_ERR_NOMEM, "out of memory reading style %s", rd->name);
+    return PK_OK;
+}
+
 /* One style layer into l (l->id set); *drawn 0 for layers not drawn at all. */
 static int read_layer(struct reader *rd, struct pk_style_layer *l, struct json_object *lj, int *drawn)
 {
@@ -293,7 +312,8 @@ static int read_layer(struct reader *rd, struct pk_style_layer *l, struct json_o
     }
     json_object_object_get_ex(lj, "paint", &paint);
     json_object_object_get_ex(lj, "layout", &layout);
-    if ((rc = read_props(rd, l, paint, 0)) != PK_OK || (rc = read_props(rd, l, layout, 1)) != PK_OK)
+    if ((rc = read_props(rd, l, paint, 0)) != PK_OK || (rc = read_props(rd, l, layout, 1)) != PK_OK ||
+        (rc = read_metadata(rd, l, lj)) != PK_OK)
         return rc;
     return PK_OK;
 }
@@ -353,6 +373,10 @@ static int read_style(struct reader *rd, struct json_object *doc, struct pk_styl
         json_object_get_int(version) != 8 || !json_object_is_type(version, json_type_int))
         return pk_error(rd->ctx, PK_ERR_DATA, "%s: not a MapLibre style: \"version\": 8 is missing", rd->name);
     json_object_object_get_ex(doc, "sources", &rd->sources);
+    struct json_object *title = NULL;
+    if (json_object_object_get_ex(doc, "name", &title) && json_object_is_type(title, json_type_string) &&
+        !(style->title = strdup(json_object_get_string(title))))
+        return pk_error(rd->ctx, PK_ERR_NOMEM, "out of memory reading style %s", rd->name);
     if (!json_object_object_get_ex(doc, "layers", &layers) || !json_object_is_type(layers, json_type_array))
         return pk_error(rd->ctx, PK_ERR_DATA, "%s: not a MapLibre style: no \"layers\" array", rd->name);
     if (rd->sources && !json_object_is_type(rd->sources, json_type_object))

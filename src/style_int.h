@@ -158,10 +158,13 @@ struct pk_style_layer {
     int visible;           /* layout visibility */
     struct pk_expr *filter;            /* NULL: every feature */
     struct pk_expr *prop[PK_P_COUNT];  /* NULL: the default */
+    char *legend;          /* metadata "plankit:legend" (the legend's label), or NULL */
+    char *group;           /* metadata "plankit:group", or NULL */
 };
 
 struct pk_style {
     char *name;
+    char *title;           /* the document's "name", or NULL */
     int nlayers;
     struct pk_style_layer *layers;  /* in drawing order */
 };

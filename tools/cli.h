@@ -144,8 +144,9 @@ int cmd_overlay(struct cli *cli, int argc, char **argv);
 int cmd_buffer(struct cli *cli, int argc, char **argv);
 int cmd_dissolve(struct cli *cli, int argc, char **argv);
 int cmd_tiles(struct cli *cli, int argc, char **argv);
+int cmd_map(struct cli *cli, int argc, char **argv);
 extern const char usage_init[], usage_layer[], usage_check[], usage_version[], usage_task[],
     usage_coverage[], usage_query[], usage_sql[], usage_overlay[], usage_buffer[], usage_dissolve[];
-extern const char usage_tiles[];
+extern const char usage_tiles[], usage_map[];
 
 #endif

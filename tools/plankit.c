@@ -15,10 +15,8 @@ struct command {
     const char *summary;
 };
 
-/* Only commands that exist: the main help lists exactly these.
- * TODO(lead): when `map` and `tiles raster` are merged, add `map` here (and
- * to cli.h) and `raster` to the Verbs list of usage_tiles, each with its own
- * usage and example; tests/cli/t0005-help-verbs.sh then walks them. */
+/* Only commands that exist: the main help lists exactly these, and
+ * tests/cli/t0005-help-verbs.sh walks each one and its verbs. */
 static const struct command commands[] = {
     {"init", cmd_init, usage_init, "create a project store (optionally loading a layer manifest)"},
     {"layer", cmd_layer, usage_layer, "load, list, inspect, export, drop and rename layers"},
@@ -29,6 +27,7 @@ static const struct command commands[] = {
     {"buffer", cmd_buffer, usage_buffer, "buffer a layer by a distance in metres (metric CRS)"},
     {"dissolve", cmd_dissolve, usage_dissolve, "merge a layer's features by a field"},
     {"tiles", cmd_tiles, usage_tiles, "vector and raster tiles (MBTiles, PMTiles, z/x/y folder) and their web map page"},
+    {"map", cmd_map, usage_map, "a printed map or atlas (PDF, SVG, PNG) drawn with a MapLibre style"},
     {"sql", cmd_sql, usage_sql, "run a read-only SQL query (with SpatiaLite functions) on the store"},
     {"serve", cmd_serve, usage_serve, "serve vector tiles, their styles and a web map on this machine"},
     {"check", cmd_check, usage_check, "check the store's integrity and plankit's invariants"},

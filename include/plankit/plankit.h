@@ -5,6 +5,7 @@
 #include "plankit/ctx.h"
 #include "plankit/layer.h"
 #include "plankit/manifest.h"
+#include "plankit/map.h"
 #include "plankit/overlay.h"
 #include "plankit/query.h"
 #include "plankit/raster.h"
