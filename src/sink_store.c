@@ -26,7 +26,27 @@ struct store_sink {
     struct pk_layer_ref ref;    /* the layer, under its temporary name */
     sqlite3_stmt *insert;
     int own_tx;                 /* the sink began the transaction */
+    int has_extent;             /* a geometry was written: extent holds */
+    double extent[4];           /* of the geometries written: min x, min y, max x, max y */
 };
+
+/* Grow ss->extent by g's envelope (g not empty). 0 when GEOS fails. */
+static int grow_extent(GEOSContextHandle_t h, struct store_sink *ss, const GEOSGeometry *g)
+{
+    double e[4];
+    if (!GEOSGeom_getExtent_r(h, g, &e[0], &e[1], &e[2], &e[3]))
+        return 0;
+    if (!ss->has_extent) {
+        memcpy(ss->extent, e, sizeof e);
+        ss->has_extent = 1;
+        return 1;
+    }
+    ss->extent[0] = e[0] < ss->extent[0] ? e[0] : ss->extent[0];
+    ss->extent[1] = e[1] < ss->extent[1] ? e[1] : ss->extent[1];
+    ss->extent[2] = e[2] > ss->extent[2] ? e[2] : ss->extent[2];
+    ss->extent[3] = e[3] > ss->extent[3] ? e[3] : ss->extent[3];
+    return 1;
+}
 
 /* A registry name no layer has: '_' first, so never a name users choose
  * by accident, and unique per process and call. */
@@ -172,6 +192,8 @@ static int store_add_feature(struct pk_sink *s, const GEOSGeometry *g, const cha
         rc = pk_error_geos(s->ctx, "cannot write the output layer");
     else if (!empty && (rc = pk_blob_from_geos(h, g, pk_store_srid(s->store), &blob, &size)) != PK_OK)
         rc = pk_error(s->ctx, rc, "cannot encode a geometry of the output layer");
+    else if (!empty && !grow_extent(h, ss, g))
+        rc = pk_error_geos(s->ctx, "cannot write the output layer");
     if (blob)
         sqlite3_bind_blob64(ss->insert, s->ncols + 2, blob, size, free);
     else
@@ -183,18 +205,36 @@ static int store_add_feature(struct pk_sink *s, const GEOSGeometry *g, const cha
     return rc;
 }
 
+/* The registry's count and extent, from what was written (reading the
+ * geometries back to measure them would read the whole table four times). */
+static int store_totals(struct pk_sink *s, struct store_sink *ss)
+{
+    sqlite3_stmt *st = NULL;
+    int rc = pk_sql_prepare(s->store, "UPDATE pk_layers SET feature_count=?1, min_x=?2, min_y=?3, max_x=?4, max_y=?5"
+                                      " WHERE id=?6", &st);
+    if (rc != PK_OK)
+        return rc;
+    sqlite3_bind_int64(st, 1, s->count);
+    for (int k = 0; k < 4; k++)
+        if (ss->has_extent)
+            sqlite3_bind_double(st, k + 2, ss->extent[k]);
+        else
+            sqlite3_bind_null(st, k + 2);
+    sqlite3_bind_int64(st, 6, ss->ref.id);
+    if (sqlite3_step(st) != SQLITE_DONE)
+        rc = pk_error_db(s->store, "cannot register the output layer");
+    sqlite3_finalize(st);
+    return rc;
+}
+
 /* Index, registry totals and kind, the final name, history. */
 static int store_complete(struct pk_sink *s, struct store_sink *ss)
 {
-    const char *t = ss->ref.table;
-    char *sql = sqlite3_mprintf(
-        "SELECT CreateSpatialIndex('%q', 'geom');"
-        "UPDATE pk_layers SET feature_count=(SELECT count(*) FROM %s),"
-        " min_x=(SELECT min(MbrMinX(geom)) FROM %s), min_y=(SELECT min(MbrMinY(geom)) FROM %s),"
-        " max_x=(SELECT max(MbrMaxX(geom)) FROM %s), max_y=(SELECT max(MbrMaxY(geom)) FROM %s)"
-        " WHERE id=%lld;", t, t, t, t, t, t, ss->ref.id);
+    char *sql = sqlite3_mprintf("SELECT CreateSpatialIndex('%q', 'geom');", ss->ref.table);
     int rc = sql ? pk_sql_exec(s->store, sql) : pk_error(s->ctx, PK_ERR_NOMEM, "out of memory");
     sqlite3_free(sql);
+    if (rc == PK_OK)
+        rc = store_totals(s, ss);
     if (rc == PK_OK)
         rc = check_name(s); /* (taken since begin only by this transaction itself) */
     sqlite3_stmt *st = NULL;
