@@ -203,12 +203,14 @@ static void check_links(struct checker *C, const struct pk_layer_ref *ref)
  * lacks, holds wrong (R*Tree boxes are float32, rounded outwards: they hold
  * the geometry's box, within float32 precision) or an entry without its
  * row? By reading only (SpatiaLite's CheckSpatialIndex writes a log row, so
- * fails on a read-only store). 1 when stale or unreadable. */
+ * fails on a read-only store). Boxes beyond float32 (coordinates like 1e308,
+ * which the range check reports) are not compared. 1 when stale or unreadable. */
 static int index_stale(struct checker *C, const struct pk_layer_ref *ref)
 {
     int ok;
     char *sql = sqlite3_mprintf(
-        "SELECT (SELECT count(*) FROM %s t WHERE MbrMinX(t.geom) IS NOT NULL AND NOT EXISTS (SELECT 1 FROM"
+        "SELECT (SELECT count(*) FROM %s t WHERE MbrMinX(t.geom) IS NOT NULL AND max(abs(MbrMinX(t.geom)),"
+        "  abs(MbrMinY(t.geom)), abs(MbrMaxX(t.geom)), abs(MbrMaxY(t.geom))) < 1e38 AND NOT EXISTS (SELECT 1 FROM"
         "  \"idx_%w_geom\" r WHERE r.pkid=t.fid AND r.xmin <= MbrMinX(t.geom) AND r.ymin <= MbrMinY(t.geom)"
         "  AND r.xmax >= MbrMaxX(t.geom) AND r.ymax >= MbrMaxY(t.geom)"
         "  AND MbrMinX(t.geom) - r.xmin <= 1e-6 * (1 + abs(r.xmin)) AND MbrMinY(t.geom) - r.ymin <= 1e-6 * (1 + abs(r.ymin))"
