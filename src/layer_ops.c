@@ -404,102 +404,138 @@ static int translate_options(struct pk_ctx *ctx, const struct pk_layer_ref *ref,
     return PK_OK;
 }
 
-int pk_layer_export(struct pk_store *store, const char *name, const char *out_path,
-                    const struct pk_export_opts *opts, pk_progress_fn progress, void *arg)
+/* The GDAL driver name for out_path (opts->format, else from its
+ * extension), checked to be a vector format GDAL writes. */
+static int export_format(struct pk_ctx *ctx, const char *out_path, const struct pk_export_opts *opts,
+                         const char **format)
 {
-    struct pk_ctx *ctx = store->ctx;
-    struct pk_layer_ref ref;
-    int rc = pk_layer_find(store, name, &ref);
-    if (rc != PK_OK)
-        return rc;
-    const char *format = opts && opts->format ? opts->format : pk_format_for_path(out_path);
-    if (!format)
+    *format = opts && opts->format ? opts->format : pk_format_for_path(out_path);
+    if (!*format)
         return pk_error(ctx, PK_ERR_ARGS, "layer export: cannot tell the format of '%s' from its "
                         "extension: give --format-out (GPKG, GeoJSON, 'ESRI Shapefile', CSV, FlatGeobuf)",
                         out_path);
-    GDALDriverH drv = GDALGetDriverByName(format);
+    GDALDriverH drv = GDALGetDriverByName(*format);
     if (!drv || !GDALGetMetadataItem(drv, GDAL_DCAP_VECTOR, NULL) ||
         (!GDALGetMetadataItem(drv, GDAL_DCAP_CREATE, NULL) && !GDALGetMetadataItem(drv, GDAL_DCAP_CREATECOPY, NULL)))
         return pk_error(ctx, PK_ERR_ARGS, "layer export: --format-out '%.60s' is not a vector format GDAL writes "
-                        "(e.g. GPKG, GeoJSON, 'ESRI Shapefile', CSV, FlatGeobuf)", format);
-    if (access(out_path, F_OK) == 0)
-        return pk_error(ctx, PK_ERR_EXISTS, "layer export: '%s' already exists: remove it first",
-                        out_path);
+                        "(e.g. GPKG, GeoJSON, 'ESRI Shapefile', CSV, FlatGeobuf)", *format);
+    return PK_OK;
+}
 
-    char *dir_copy = strdup(out_path), *base_copy = strdup(out_path);
-    char tmpdir[4096], tmpfile[4096];
-    snprintf(tmpdir, sizeof tmpdir, "%s/.plankit-export-XXXXXX", dirname(dir_copy));
-    const char *base = basename(base_copy);
-    GDALDatasetH src = NULL, dst = NULL;
-    char **argv = NULL;
-    if (!mkdtemp(tmpdir)) {
-        rc = pk_error(ctx, PK_ERR_IO, "layer export: cannot write in the folder of '%s': %s",
-                      out_path, strerror(errno));
-        goto done;
-    }
-    snprintf(tmpfile, sizeof tmpfile, "%s/%s", tmpdir, base);
+/* The store opened read-only by GDAL, or NULL (the error in the context).
+ * Caller closes it with GDALClose. */
+static GDALDatasetH open_for_gdal(struct pk_store *store)
+{
     CPLErrorReset();
     /* a store that cannot hold a -shm file: GDAL retries it as immutable
      * itself, with a warning the user has been told in other words already */
     int immutable = pk_store_access(store) == PK_STORE_IMMUTABLE;
     if (immutable)
         CPLPushErrorHandler(CPLQuietErrorHandler);
-    src = GDALOpenEx(store->path, GDAL_OF_VECTOR | GDAL_OF_READONLY, NULL, NULL, NULL);
+    GDALDatasetH src = GDALOpenEx(store->path, GDAL_OF_VECTOR | GDAL_OF_READONLY, NULL, NULL, NULL);
     if (immutable)
         CPLPopErrorHandler();
-    if (!src) {
-        rc = pk_error_gdal(ctx, "layer export: cannot read the store");
-        goto done;
+    if (!src)
+        pk_error_gdal(store->ctx, "layer export: cannot read the store");
+    return src;
+}
+
+/* ogr2ogr's arguments for exporting ref as format: the layer's table, or
+ * for a shapefile a SELECT with UTF-8-safe short field names. *argv: caller
+ * frees with CSLDestroy (also on error). */
+static int export_args(struct pk_store *store, const struct pk_layer_ref *ref, const char *format,
+                       const struct pk_export_opts *opts, char ***argv)
+{
+    *argv = CSLAddString(*argv, "-f");
+    *argv = CSLAddString(*argv, format);
+    *argv = CSLAddString(*argv, "-nln");
+    *argv = CSLAddString(*argv, ref->name);
+    int rc = translate_options(store->ctx, ref, format, opts, argv);
+    if (rc != PK_OK)
+        return rc;
+    if (strcasecmp(format, "ESRI Shapefile")) {
+        *argv = CSLAddString(*argv, ref->table);
+        return PK_OK;
     }
-    argv = CSLAddString(argv, "-f");
-    argv = CSLAddString(argv, format);
-    argv = CSLAddString(argv, "-nln");
-    argv = CSLAddString(argv, ref.name);
-    if ((rc = translate_options(ctx, &ref, format, opts, &argv)) != PK_OK)
-        goto done;
-    if (!strcasecmp(format, "ESRI Shapefile")) {
-        char *select = shapefile_select(store, &ref);
-        if (!select) {
-            rc = pk_errcode(ctx);
-            goto done;
-        }
-        argv = CSLAddString(argv, "-lco");
-        argv = CSLAddString(argv, "ENCODING=UTF-8"); /* also writes the .cpg */
-        argv = CSLAddString(argv, "-sql");
-        argv = CSLAddString(argv, select);
-        sqlite3_free(select);
-    } else {
-        argv = CSLAddString(argv, ref.table);
-    }
+    char *select = shapefile_select(store, ref);
+    if (!select)
+        return pk_errcode(store->ctx);
+    *argv = CSLAddString(*argv, "-lco");
+    *argv = CSLAddString(*argv, "ENCODING=UTF-8"); /* also writes the .cpg */
+    *argv = CSLAddString(*argv, "-sql");
+    *argv = CSLAddString(*argv, select);
+    sqlite3_free(select);
+    return PK_OK;
+}
+
+/* GDALVectorTranslate of src into the new file path with argv, closed and
+ * checked. */
+static int translate_into(struct pk_ctx *ctx, GDALDatasetH src, const char *path, char **argv,
+                          pk_progress_fn progress, void *arg)
+{
     GDALVectorTranslateOptions *vto = GDALVectorTranslateOptionsNew(argv, NULL);
-    if (!vto) {
-        rc = pk_error_gdal(ctx, "layer export");
-        goto done;
-    }
+    if (!vto)
+        return pk_error_gdal(ctx, "layer export");
     if (progress)
         GDALVectorTranslateOptionsSetProgress(vto, progress, arg);
     int usage_error = 0;
-    dst = GDALVectorTranslate(tmpfile, NULL, 1, &src, vto, &usage_error);
+    GDALDatasetH dst = GDALVectorTranslate(path, NULL, 1, &src, vto, &usage_error);
     GDALVectorTranslateOptionsFree(vto);
-    if (!dst) {
-        rc = pk_error_gdal(ctx, "layer export");
-        goto done;
-    }
+    if (!dst)
+        return pk_error_gdal(ctx, "layer export");
     CPLErrorReset();
     GDALClose(dst);
-    dst = NULL;
-    if (CPLGetLastErrorType() == CE_Failure) {
-        rc = pk_error_gdal(ctx, "layer export: cannot finish the file");
-        goto done;
+    if (CPLGetLastErrorType() == CE_Failure)
+        return pk_error_gdal(ctx, "layer export: cannot finish the file");
+    return PK_OK;
+}
+
+int pk_layer_export(struct pk_store *store, const char *name, const char *out_path,
+                    const struct pk_export_opts *opts, pk_progress_fn progress, void *arg)
+{
+    struct pk_ctx *ctx = store->ctx;
+    struct pk_layer_ref ref;
+    const char *format = NULL;
+    int rc = pk_layer_find(store, name, &ref);
+    if (rc == PK_OK)
+        rc = export_format(ctx, out_path, opts, &format);
+    if (rc != PK_OK)
+        return rc;
+    if (access(out_path, F_OK) == 0)
+        return pk_error(ctx, PK_ERR_EXISTS, "layer export: '%s' already exists: remove it first", out_path);
+    /* written in a new folder beside the output, then moved into place */
+    char *dir_copy = strdup(out_path), *base_copy = strdup(out_path);
+    if (!dir_copy || !base_copy) {
+        free(dir_copy);
+        free(base_copy);
+        return pk_error(ctx, PK_ERR_NOMEM, "out of memory");
     }
-    char *dest_dir = strdup(out_path);
-    rc = pk_fs_move_all(ctx, tmpdir, dirname(dest_dir));
-    free(dest_dir);
-done:
+    char tmpdir[4096], tmpfile[4096];
+    snprintf(tmpdir, sizeof tmpdir, "%s/.plankit-export-XXXXXX", dirname(dir_copy));
+    GDALDatasetH src = NULL;
+    char **argv = NULL;
+    if (!mkdtemp(tmpdir)) {
+        rc = pk_error(ctx, PK_ERR_IO, "layer export: cannot write in the folder of '%s': %s", out_path,
+                      strerror(errno));
+        tmpdir[0] = 0;
+    }
+    snprintf(tmpfile, sizeof tmpfile, "%s/%s", tmpdir, basename(base_copy));
+    if (rc == PK_OK && !(src = open_for_gdal(store)))
+        rc = pk_errcode(ctx);
+    if (rc == PK_OK)
+        rc = export_args(store, &ref, format, opts, &argv);
+    if (rc == PK_OK)
+        rc = translate_into(ctx, src, tmpfile, argv, progress, arg);
+    if (rc == PK_OK) {
+        char *dest_dir = strdup(out_path);
+        rc = dest_dir ? pk_fs_move_all(ctx, tmpdir, dirname(dest_dir)) : pk_error(ctx, PK_ERR_NOMEM, "out of memory");
+        free(dest_dir);
+    }
     if (src)
         GDALClose(src);
     CSLDestroy(argv);
-    pk_fs_remove_dir(tmpdir);
+    if (tmpdir[0])
+        pk_fs_remove_dir(tmpdir);
     free(dir_copy);
     free(base_copy);
     return rc;
