@@ -86,8 +86,8 @@ MSG
 fi
 
 # Printed maps: the zone map (A3, the store's metric CRS), the coverage map and
-# the town atlas (one page per 区镇, with the tasks touching it); the PNGs
-# under docs/img/ are the README's.
+# the town atlas (one page per 区镇, with the tasks touching it); the two PNGs
+# are made as the README's pictures in docs/img/ were.
 if "$plankit" help map >/dev/null 2>&1; then
   echo
   echo "== printed maps"
@@ -97,15 +97,14 @@ if "$plankit" help map >/dev/null 2>&1; then
     --title "昆山市 规划任务覆盖" --subtitle "share of each town's area covered by plan tasks" -o "$out/kunshan-coverage.pdf"
   "$plankit" -s "$store" map --style styles/zones.json --each towns --tasks --size A4 --landscape --crs EPSG:4549 \
     --title "昆山市 区镇图集" -o "$out/kunshan-towns-atlas.pdf"
-  mkdir -p docs/img
   "$plankit" -s "$store" -q map --style styles/zones.json --extent city --size A4 --landscape --crs EPSG:4549 \
-    --dpi 110 --title "昆山市 区镇与重点片区" -o docs/img/map-zones.png
+    --dpi 110 --title "昆山市 区镇与重点片区" -o "$out/map-zones.png"
   "$plankit" -s "$store" -q map --style styles/coverage.json --extent city --size A4 --landscape --crs EPSG:4549 \
-    --dpi 110 --title "昆山市 规划任务覆盖" -o docs/img/map-coverage.png
+    --dpi 110 --title "昆山市 规划任务覆盖" -o "$out/map-coverage.png"
   cat <<MSG
   kunshan-zones.pdf         the zone map, A3 (EPSG:4549)
   kunshan-coverage.pdf      the towns coloured by task coverage, A3
   kunshan-towns-atlas.pdf   one page per town, with the tasks touching it
-  docs/img/map-zones.png, docs/img/map-coverage.png   the README's maps
+  map-zones.png, map-coverage.png   the README's pictures (docs/img/), made again
 MSG
 fi
