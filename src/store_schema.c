@@ -26,27 +26,42 @@ static int add_footprint_geometry(struct pk_store *store)
     return rc;
 }
 
-/* Every existing layer gets its default key (a unique code/id field) and
- * every link the key value of the feature it points at. */
-static int add_feature_keys(struct pk_store *store)
+/* The names of every registered layer, in id order: *names (caller frees
+ * each with sqlite3_free and the array with free; also on error) and *n.
+ * A read that ends other than SQLITE_DONE is an error. */
+static int layer_names(struct pk_store *store, char ***names, size_t *n)
 {
     sqlite3_stmt *st;
-    char **names = NULL;
-    size_t n = 0, cap = 0;
-    int rc = pk_sql_prepare(store, "SELECT name FROM pk_layers ORDER BY id", &st);
-    while (rc == PK_OK && sqlite3_step(st) == SQLITE_ROW) {
-        if (n == cap) {
-            char **grown = realloc(names, (cap = cap ? cap * 2 : 16) * sizeof *names);
+    size_t cap = 0;
+    int rc = pk_sql_prepare(store, "SELECT name FROM pk_layers ORDER BY id", &st), step = SQLITE_DONE;
+    *names = NULL;
+    *n = 0;
+    while (rc == PK_OK && (step = sqlite3_step(st)) == SQLITE_ROW) {
+        if (*n == cap) {
+            char **grown = realloc(*names, (cap = cap ? cap * 2 : 16) * sizeof **names);
             if (!grown) {
                 rc = pk_error(store->ctx, PK_ERR_NOMEM, "out of memory");
                 break;
             }
-            names = grown;
+            *names = grown;
         }
-        if (!(names[n++] = sqlite3_mprintf("%s", sqlite3_column_text(st, 0))))
+        if (!((*names)[(*n)++] = sqlite3_mprintf("%s", sqlite3_column_text(st, 0))))
             rc = pk_error(store->ctx, PK_ERR_NOMEM, "out of memory");
     }
+    if (rc == PK_OK && step != SQLITE_DONE)
+        rc = pk_error_db(store, "cannot read the layer registry");
     sqlite3_finalize(st);
+    return rc;
+}
+
+/* Each existing layer gets its stable key field (pk_layer_key_choose: a
+ * unique id/code field, else none) and every link the key value of the
+ * feature it points at; and its default name field (name, 名称, mc, ...). */
+static int add_identity_fields(struct pk_store *store)
+{
+    char **names;
+    size_t n;
+    int rc = layer_names(store, &names, &n);
     for (size_t i = 0; rc == PK_OK && i < n; i++) {
         struct pk_layer_ref ref;
         char key[128];
@@ -57,37 +72,9 @@ static int add_feature_keys(struct pk_store *store)
         if (pk_layer_key_choose(store, &ref, NULL, NULL, key, sizeof key) != PK_OK)
             key[0] = '\0';
         pk_error_clear(store->ctx);
-        rc = pk_layer_key_set(store, &ref, key);
-    }
-    for (size_t i = 0; i < n; i++)
-        sqlite3_free(names[i]);
-    free(names);
-    return rc;
-}
-
-/* Every existing layer gets its default name field (name, 名称, mc, ...). */
-static int add_name_fields(struct pk_store *store)
-{
-    sqlite3_stmt *st;
-    size_t n = 0, cap = 0;
-    int rc = pk_sql_prepare(store, "SELECT name FROM pk_layers ORDER BY id", &st);
-    char **names = NULL;
-    while (rc == PK_OK && sqlite3_step(st) == SQLITE_ROW) {
-        if (n == cap) {
-            char **grown = realloc(names, (cap = cap ? cap * 2 : 16) * sizeof *names);
-            if (!grown) {
-                rc = pk_error(store->ctx, PK_ERR_NOMEM, "out of memory");
-                break;
-            }
-            names = grown;
-        }
-        if (!(names[n++] = sqlite3_mprintf("%s", sqlite3_column_text(st, 0))))
-            rc = pk_error(store->ctx, PK_ERR_NOMEM, "out of memory");
-    }
-    sqlite3_finalize(st);
-    for (size_t i = 0; rc == PK_OK && i < n; i++) {
-        struct pk_layer_ref ref;
-        if (pk_layer_find(store, names[i], &ref) != PK_OK) { /* damaged: `check` reports it */
+        if ((rc = pk_layer_key_set(store, &ref, key)) != PK_OK)
+            break;
+        if (pk_layer_find(store, names[i], &ref) != PK_OK) { /* (read again: the key is set) */
             pk_error_clear(store->ctx);
             continue;
         }
@@ -97,12 +84,6 @@ static int add_name_fields(struct pk_store *store)
         sqlite3_free(names[i]);
     free(names);
     return rc;
-}
-
-static int add_identity_fields(struct pk_store *store)
-{
-    int rc = add_feature_keys(store);
-    return rc == PK_OK ? add_name_fields(store) : rc;
 }
 
 /* pk_layers.kind may be 'table' (a layer loaded without geometry). SQLite
