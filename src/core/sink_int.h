@@ -20,7 +20,7 @@
  * (MBTiles, PMTiles, a directory of tiles) take encoded tiles keyed by
  * z/x/y, not features, so they are a separate interface (a pk_tile_sink
  * with the same four steps, begin / add_tile(z, x, y, bytes) / commit /
- * abort, next to them in src/tile_*.c), not a third kind here. They get the
+ * abort, next to them in src/tiles/tile_*.c), not a third kind here. They get the
  * same guarantee from the file helpers at the end of this header:
  * pk_fs_temp_beside to write in a temporary folder beside the final path,
  * pk_fs_move_into_place at commit, pk_fs_remove_dir at abort.
