@@ -2,8 +2,10 @@
  *
  * All of it happens inside one transaction: the caller's, or the sink's own
  * when the caller has none. begin registers the layer under a temporary
- * name (_pk_sink_<pid>_<n>) and creates its table; add_feature inserts
- * rows; commit builds the R*Tree index, fills the registry (count, extent,
+ * name (_pk_sink_<pid>_<n>) and creates its table, indexed and with
+ * SpatiaLite's per-row insert triggers set aside (layer_bulk_int.h);
+ * add_feature inserts rows and their R*Tree entries; commit puts the
+ * triggers back, fills the registry (count, extent,
  * geometry type, and the kind that follows the geometries), renames the
  * layer to its final name, records the history (and commits its own
  * transaction). abort rolls its own transaction back, or, inside the
@@ -20,6 +22,7 @@
 
 #include "blob_int.h"
 #include "geom_int.h"
+#include "layer_bulk_int.h"
 #include "sink_int.h"
 
 struct store_sink {
@@ -28,6 +31,7 @@ struct store_sink {
     int own_tx;                 /* the sink began the transaction */
     int has_extent;             /* a geometry was written: extent holds */
     double extent[4];           /* of the geometries written: min x, min y, max x, max y */
+    struct pk_bulk *bulk;       /* the table's R*Tree, filled row by row (owned) */
 };
 
 /* Grow ss->extent by g's envelope (g not empty). 0 when GEOS fails. */
@@ -145,6 +149,7 @@ static void store_abort(struct pk_sink *s)
     if (!ss)
         return;
     sqlite3_finalize(ss->insert);
+    pk_bulk_free(ss->bulk);
     if (ss->own_tx)
         pk_store_rollback(s->store);
     else if (ss->ref.id)
@@ -171,6 +176,8 @@ static int store_begin(struct pk_sink *s)
     if (rc == PK_OK)
         rc = create_table(s, ss);
     if (rc == PK_OK)
+        rc = pk_bulk_begin(s->store, ss->ref.table, &ss->bulk);
+    if (rc == PK_OK)
         rc = prepare_insert(s, ss);
     if (rc != PK_OK)
         store_abort(s);
@@ -194,6 +201,11 @@ static int store_add_feature(struct pk_sink *s, const GEOSGeometry *g, const cha
         rc = pk_error(s->ctx, rc, "cannot encode a geometry of the output layer");
     else if (!empty && !grow_extent(h, ss, g))
         rc = pk_error_geos(s->ctx, "cannot write the output layer");
+    double mbr[4];
+    if (rc == PK_OK && blob && pk_blob_mbr(blob, size, mbr) != PK_OK)
+        rc = pk_error(s->ctx, PK_ERR_DATA, "cannot encode a geometry of the output layer");
+    if (rc == PK_OK)
+        rc = pk_bulk_index(ss->bulk, s->count + 1, blob ? mbr : NULL);
     if (blob)
         sqlite3_bind_blob64(ss->insert, s->ncols + 2, blob, size, free);
     else
@@ -230,9 +242,7 @@ static int store_totals(struct pk_sink *s, struct store_sink *ss)
 /* Index, registry totals and kind, the final name, history. */
 static int store_complete(struct pk_sink *s, struct store_sink *ss)
 {
-    char *sql = sqlite3_mprintf("SELECT CreateSpatialIndex('%q', 'geom');", ss->ref.table);
-    int rc = sql ? pk_sql_exec(s->store, sql) : pk_error(s->ctx, PK_ERR_NOMEM, "out of memory");
-    sqlite3_free(sql);
+    int rc = pk_bulk_end(ss->bulk);
     if (rc == PK_OK)
         rc = store_totals(s, ss);
     if (rc == PK_OK)

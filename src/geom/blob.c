@@ -189,6 +189,18 @@ int pk_blob_to_geos(GEOSContextHandle_t h, const unsigned char *blob, size_t siz
     return PK_OK;
 }
 
+int pk_blob_mbr(const unsigned char *blob, size_t size, double mbr[4])
+{
+    if (!blob || size < BLOB_HEADER || blob[0] != BLOB_START || blob[1] > 1 || blob[38] != BLOB_MBR_END)
+        return PK_ERR_DATA;
+    unsigned char b[32];
+    memcpy(b, blob + 6, sizeof b);
+    for (int k = 0; blob[1] != host_little() && k < 4; k++)
+        swap_bytes(b + 8 * k, 8);
+    memcpy(mbr, b, sizeof b);
+    return PK_OK;
+}
+
 /* ---- writing ----------------------------------------------------------- */
 
 struct writer {

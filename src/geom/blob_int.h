@@ -25,4 +25,8 @@ int pk_blob_to_geos(GEOSContextHandle_t h, const unsigned char *blob, size_t siz
  * PK_ERR_NOMEM. */
 int pk_blob_from_geos(GEOSContextHandle_t h, const GEOSGeometry *g, int srid, unsigned char **blob, size_t *size);
 
+/* The MBR a BLOB's header states: mbr = min x, min y, max x, max y. Returns
+ * PK_OK, or PK_ERR_DATA when the header is not a SpatiaLite BLOB's. */
+int pk_blob_mbr(const unsigned char *blob, size_t size, double mbr[4]);
+
 #endif

@@ -292,7 +292,8 @@ int pk_geom_make_valid(struct pk_ctx *ctx, GEOSGeometry **g, enum pk_repair_meth
     return PK_OK;
 }
 
-int pk_geom_bind_blob(struct pk_ctx *ctx, sqlite3_stmt *st, int idx, const GEOSGeometry *g, int srid)
+int pk_geom_bind_blob(struct pk_ctx *ctx, sqlite3_stmt *st, int idx, const GEOSGeometry *g, int srid,
+                      double *mbr)
 {
     unsigned char *blob = NULL;
     size_t size = 0;
@@ -305,6 +306,8 @@ int pk_geom_bind_blob(struct pk_ctx *ctx, sqlite3_stmt *st, int idx, const GEOSG
         free(blob);
         return pk_error(ctx, PK_ERR_DATA, "a geometry of %zu bytes is too large to store", size);
     }
+    if (mbr)
+        pk_blob_mbr(blob, size, mbr); /* (our own header: cannot fail) */
     /* SQLite takes the buffer and frees it, also when binding fails */
     if (sqlite3_bind_blob(st, idx, blob, (int)size, free) != SQLITE_OK)
         return pk_error(ctx, PK_ERR_DB, "cannot bind a geometry");

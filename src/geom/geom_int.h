@@ -49,9 +49,10 @@ GEOSGeometry *pk_geom_promote_multi(struct pk_ctx *ctx, GEOSGeometry *g);
 int pk_geom_is_polygonal(struct pk_ctx *ctx, const GEOSGeometry *g);
 
 /* Bind g (2D, not empty) as the SpatiaLite BLOB the store keeps, in EPSG:srid,
- * encoded by blob.c (no GeomFromWKB round trip in SQL). PK_OK, or an error
- * in ctx. */
-int pk_geom_bind_blob(struct pk_ctx *ctx, sqlite3_stmt *st, int idx, const GEOSGeometry *g, int srid);
+ * encoded by blob.c (no GeomFromWKB round trip in SQL); mbr (NULL: not
+ * wanted) receives the MBR its header states. PK_OK, or an error in ctx. */
+int pk_geom_bind_blob(struct pk_ctx *ctx, sqlite3_stmt *st, int idx, const GEOSGeometry *g, int srid,
+                      double *mbr);
 
 
 #endif

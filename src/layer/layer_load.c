@@ -24,6 +24,7 @@
 #include "crs_int.h"
 #include "crs_range_int.h"
 #include "geom_int.h"
+#include "layer_bulk_int.h"
 #include "layer_int.h"
 #include "pool_int.h"
 #include "worker_int.h"
@@ -56,6 +57,7 @@ struct loader {
     int existed;
     long long next_fid;
     sqlite3_stmt *insert;
+    struct pk_bulk *bulk;       /* a new table's R*Tree, filled row by row (owned; NULL when appending) */
     sqlite3_stmt *issue;
     double ext[4];
     int has_ext;
@@ -442,6 +444,8 @@ static int create_layer(struct loader *L, const char *name)
         names[i] = L->cols[i].name, types[i] = L->cols[i].type;
     if (rc == PK_OK)
         rc = pk_layer_create_table(S, &L->ref, L->ncols, names, types);
+    if (rc == PK_OK)
+        rc = pk_bulk_begin(S, L->ref.table, &L->bulk);
     if (rc == PK_OK)
         rc = pk_layer_view_create(S, L->ref.id);
     free(names);
@@ -848,10 +852,13 @@ static int store_item(struct loader *L, struct item *it)
     sqlite3_bind_int64(L->insert, 1, fid);
     if ((rc = bind_fields(L, f, label)) != PK_OK)
         return rc;
+    double mbr[4];
     if (it->g)
-        rc = pk_geom_bind_blob(L->ctx, L->insert, L->ncols + 2, it->g, pk_store_srid(L->store));
+        rc = pk_geom_bind_blob(L->ctx, L->insert, L->ncols + 2, it->g, pk_store_srid(L->store), mbr);
     else
         sqlite3_bind_null(L->insert, L->ncols + 2);
+    if (rc == PK_OK && L->bulk)
+        rc = pk_bulk_index(L->bulk, fid, it->g ? mbr : NULL);
     if (rc == PK_OK && sqlite3_step(L->insert) != SQLITE_DONE) {
         feature_label(L, f, L->res.stored + 1, label, sizeof label);
         rc = pk_error(L->ctx, PK_ERR_DB, "%s %s: cannot store: %s", L->label, label,
@@ -983,37 +990,49 @@ static int settle_kind(struct loader *L)
     return rc;
 }
 
-/* Index (new tables), registry totals, metric CRS choice and history. */
-static int finish_layer(struct loader *L)
+/* The registry's count, extent and geometry type. A new table's come from
+ * what was written (reading the geometries back would scan the table four
+ * times); an appended one's from the whole table. */
+static int record_totals(struct loader *L)
 {
     struct pk_store *S = L->store;
-    int rc = settle_kind(L);
-    char *sql;
-    if (rc != PK_OK)
-        return rc;
-    if (!(L->existed && L->opts->mode == PK_LOAD_APPEND)) {
-        sql = sqlite3_mprintf("SELECT CreateSpatialIndex('%q', 'geom')", L->ref.table);
-        rc = pk_sql_exec(S, sql);
-        sqlite3_free(sql);
-        if (rc != PK_OK)
-            return rc;
-    }
-    sql = sqlite3_mprintf(
-        "UPDATE pk_layers SET feature_count=(SELECT count(*) FROM %s),"
-        " geometry_type=coalesce(geometry_type, ?),"
-        " min_x=(SELECT min(MbrMinX(geom)) FROM %s), min_y=(SELECT min(MbrMinY(geom)) FROM %s),"
-        " max_x=(SELECT max(MbrMaxX(geom)) FROM %s), max_y=(SELECT max(MbrMaxY(geom)) FROM %s)"
-        " WHERE id=%lld", L->ref.table, L->ref.table, L->ref.table, L->ref.table, L->ref.table,
-        L->ref.id);
-    sqlite3_stmt *st;
-    rc = pk_sql_prepare(S, sql, &st);
+    int appending = L->existed && L->opts->mode == PK_LOAD_APPEND;
+    char *sql = appending
+        ? sqlite3_mprintf("UPDATE pk_layers SET feature_count=(SELECT count(*) FROM %s),"
+                          " geometry_type=coalesce(geometry_type, ?1),"
+                          " min_x=(SELECT min(MbrMinX(geom)) FROM %s), min_y=(SELECT min(MbrMinY(geom)) FROM %s),"
+                          " max_x=(SELECT max(MbrMaxX(geom)) FROM %s), max_y=(SELECT max(MbrMaxY(geom)) FROM %s)"
+                          " WHERE id=%lld", L->ref.table, L->ref.table, L->ref.table, L->ref.table, L->ref.table,
+                          L->ref.id)
+        : sqlite3_mprintf("UPDATE pk_layers SET feature_count=?2, geometry_type=coalesce(geometry_type, ?1),"
+                          " min_x=?3, min_y=?4, max_x=?5, max_y=?6 WHERE id=%lld", L->ref.id);
+    sqlite3_stmt *st = NULL;
+    int rc = sql ? pk_sql_prepare(S, sql, &st) : pk_error(L->ctx, PK_ERR_NOMEM, "out of memory");
     sqlite3_free(sql);
     if (rc != PK_OK)
         return rc;
     pk_sql_bind_text(st, 1, L->opts->no_geometry ? NULL : family_type(L->family));
+    if (!appending) {
+        sqlite3_bind_int64(st, 2, L->res.stored);
+        for (int k = 0; k < 4 && L->has_ext; k++)
+            sqlite3_bind_double(st, 3 + k, L->ext[k]);
+    }
     if (sqlite3_step(st) != SQLITE_DONE)
         rc = pk_error_db(S, "cannot update layer registry");
     sqlite3_finalize(st);
+    return rc;
+}
+
+/* The index (a new table's triggers back), registry totals, metric CRS
+ * choice and history. */
+static int finish_layer(struct loader *L)
+{
+    struct pk_store *S = L->store;
+    int rc = settle_kind(L);
+    if (rc == PK_OK && L->bulk)
+        rc = pk_bulk_end(L->bulk);
+    if (rc == PK_OK)
+        rc = record_totals(L);
     if (rc == PK_OK && pk_store_measure_srid(S) == 0 && L->has_ext) {
         double x = (L->ext[0] + L->ext[2]) / 2, y = (L->ext[1] + L->ext[3]) / 2;
         struct pk_transform *to_ll = NULL;
@@ -1074,6 +1093,7 @@ static void loader_release(struct loader *L)
 {
     sqlite3_finalize(L->insert);
     sqlite3_finalize(L->issue);
+    pk_bulk_free(L->bulk);
     for (int i = 0; i < L->ncols; i++)
         free(L->cols[i].name);
     free(L->cols);

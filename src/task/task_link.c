@@ -345,7 +345,7 @@ int pk_task_footprint_add(struct pk_store *store, const char *id, OGRGeometryH g
         pk_sql_bind_text(st, 1, id);
         pk_sql_bind_text(st, 2, label);
         pk_sql_bind_text(st, 3, role ? role : "site");
-        rc = pk_geom_bind_blob(ctx, st, 4, g, pk_store_srid(store));
+        rc = pk_geom_bind_blob(ctx, st, 4, g, pk_store_srid(store), NULL);
         if (rc == PK_OK && sqlite3_step(st) != SQLITE_DONE)
             rc = pk_error_db(store, "cannot store footprint");
     }

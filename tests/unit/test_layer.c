@@ -284,7 +284,7 @@ static void test_blob_round_trip(void **state)
     assert_int_equal(sqlite3_open(":memory:", &db), SQLITE_OK);
     assert_int_equal(sqlite3_prepare_v2(db, "SELECT ?", -1, &st, NULL), SQLITE_OK);
     GEOSGeometry *g = wkt(ctx, "MULTIPOLYGON(((120.9 31.3, 121 31.3, 121 31.4, 120.9 31.3)))");
-    assert_int_equal(pk_geom_bind_blob(ctx, st, 1, g, 4326), PK_OK); /* the store's own BLOB */
+    assert_int_equal(pk_geom_bind_blob(ctx, st, 1, g, 4326, NULL), PK_OK); /* the store's own BLOB */
     assert_int_equal(sqlite3_step(st), SQLITE_ROW);
     GEOSGeometry *back = NULL;
     assert_int_equal(pk_geom_from_blob(h, sqlite3_column_blob(st, 0), (size_t)sqlite3_column_bytes(st, 0), &back),
