@@ -299,12 +299,21 @@ static int eval_coalesce(const struct pk_expr *e, struct pk_style_eval *ev, stru
 }
 
 /* v as text into buf (size >= 96) or the borrowed string itself. */
+/* The text of a value that is not a number or a colour (those need a
+ * buffer: sv_text). */
+static const char *sv_plain_text(const struct pk_sv *v)
+{
+    switch (v->type) {
+    case PK_SV_BOOL: return v->b ? "true" : "false";
+    case PK_SV_STR: return v->s;
+    case PK_SV_ARRAY: return "[array]";
+    default: return "";
+    }
+}
+
 static const char *sv_text(const struct pk_sv *v, char *buf, size_t size)
 {
     switch (v->type) {
-    case PK_SV_NULL: return "";
-    case PK_SV_BOOL: return v->b ? "true" : "false";
-    case PK_SV_STR: return v->s;
     case PK_SV_NUM:
         if (v->n == 0)
             return "0";
@@ -321,9 +330,8 @@ static const char *sv_text(const struct pk_sv *v, char *buf, size_t size)
     case PK_SV_COLOR:
         snprintf(buf, size, "rgba(%g,%g,%g,%g)", v->c.r, v->c.g, v->c.b, v->c.a);
         return buf;
-    case PK_SV_ARRAY: return "[array]";
+    default: return sv_plain_text(v);
     }
-    return "";
 }
 
 /* concat and to-string: the texts of the arguments joined, in the arena. */
@@ -443,8 +451,8 @@ static int eval_numbers(const struct pk_expr *e, struct pk_style_eval *ev, doubl
 /* +, -, *, /, %, ^, min, max, round, floor, ceil, abs, sqrt: numbers only. */
 static int eval_math(const struct pk_expr *e, struct pk_style_eval *ev, struct pk_sv *out)
 {
-    double v[64];
-    if (eval_numbers(e, ev, v))
+    double v[64] = {0};
+    if (e->nargs < 1 || eval_numbers(e, ev, v))
         return -1;
     double acc = e->op == PK_OP_SUB && e->nargs == 1 ? -v[0] : v[0];
     for (int i = 1; i < e->nargs; i++) {
@@ -568,10 +576,10 @@ void pk_expr_fields(const struct pk_expr *e, void (*fn)(void *arg, const char *n
 
 const char *pk_sv_text(struct pk_style_eval *ev, const struct pk_sv *v)
 {
+    if (v->type != PK_SV_NUM && v->type != PK_SV_COLOR)
+        return sv_plain_text(v); /* (a constant or the value's own string) */
     char buf[96];
     const char *t = sv_text(v, buf, sizeof buf);
-    if (t != buf)
-        return t;
-    char *copy = arena_alloc(ev, strlen(buf) + 1);
-    return copy ? strcpy(copy, buf) : NULL;
+    char *copy = arena_alloc(ev, strlen(t) + 1);
+    return copy ? strcpy(copy, t) : NULL;
 }
