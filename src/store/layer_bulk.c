@@ -4,6 +4,7 @@
 #include <string.h>
 
 #include "layer_bulk_int.h"
+#include "rtree_pack_int.h"
 
 #define NTRIGGERS 3
 
@@ -13,7 +14,8 @@ struct pk_bulk {
     char *trigger_sql[NTRIGGERS]; /* the CREATE TRIGGER statements set aside (owned; NULL: none) */
     int stamp;                   /* tmi_ was set aside: stamp last_insert at the end */
     long long rows;              /* rows indexed or seen */
-    sqlite3_stmt *rtree;         /* INSERT INTO idx_<table>_geom */
+    struct pk_rtree_entry *boxes; /* the rows' boxes, packed into the R*Tree at the end (owned) */
+    size_t nboxes, cap;
 };
 
 /* Save and drop the table's geometry-check, timestamp and R*Tree insert
@@ -60,11 +62,6 @@ int pk_bulk_begin(struct pk_store *store, const char *table, struct pk_bulk **ou
     sqlite3_free(sql);
     if (rc == PK_OK)
         rc = set_triggers_aside(b);
-    sql = rc == PK_OK ? sqlite3_mprintf("INSERT INTO \"idx_%w_geom\"(pkid, xmin, xmax, ymin, ymax)"
-                                        " VALUES(?, ?, ?, ?, ?)", table) : NULL;
-    if (rc == PK_OK)
-        rc = sql ? pk_sql_prepare(store, sql, &b->rtree) : pk_error(store->ctx, PK_ERR_NOMEM, "out of memory");
-    sqlite3_free(sql);
     if (rc != PK_OK) {
         pk_bulk_free(b);
         return rc;
@@ -78,19 +75,26 @@ int pk_bulk_index(struct pk_bulk *b, long long fid, const double *mbr)
     b->rows++;
     if (!mbr)
         return PK_OK;
-    sqlite3_bind_int64(b->rtree, 1, fid);
-    sqlite3_bind_double(b->rtree, 2, mbr[0]);
-    sqlite3_bind_double(b->rtree, 3, mbr[2]);
-    sqlite3_bind_double(b->rtree, 4, mbr[1]);
-    sqlite3_bind_double(b->rtree, 5, mbr[3]);
-    int rc = sqlite3_step(b->rtree) == SQLITE_DONE ? PK_OK : pk_error_db(b->store, "cannot index the layer");
-    sqlite3_reset(b->rtree);
-    return rc;
+    if (b->nboxes == b->cap) {
+        size_t cap = b->cap ? 2 * b->cap : 1024;
+        struct pk_rtree_entry *grown = realloc(b->boxes, cap * sizeof *grown);
+        if (!grown)
+            return pk_error(b->store->ctx, PK_ERR_NOMEM, "out of memory");
+        b->boxes = grown;
+        b->cap = cap;
+    }
+    b->boxes[b->nboxes].id = fid;
+    memcpy(b->boxes[b->nboxes].box, mbr, sizeof b->boxes[b->nboxes].box);
+    b->nboxes++;
+    return PK_OK;
 }
 
 int pk_bulk_end(struct pk_bulk *b)
 {
-    int rc = PK_OK;
+    char *rtree = sqlite3_mprintf("idx_%s_geom", b->table);
+    int rc = rtree ? pk_rtree_pack(b->store, rtree, b->boxes, b->nboxes)
+                   : pk_error(b->store->ctx, PK_ERR_NOMEM, "out of memory");
+    sqlite3_free(rtree);
     for (int k = 0; rc == PK_OK && k < NTRIGGERS; k++)
         if (b->trigger_sql[k])
             rc = pk_sql_exec(b->store, b->trigger_sql[k]);
@@ -112,7 +116,7 @@ void pk_bulk_free(struct pk_bulk *b)
 {
     if (!b)
         return;
-    sqlite3_finalize(b->rtree);
+    free(b->boxes);
     for (int k = 0; k < NTRIGGERS; k++)
         free(b->trigger_sql[k]);
     free(b->table);

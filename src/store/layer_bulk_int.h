@@ -7,8 +7,9 @@
  * On an overlay's 35,708 pieces the first two cost more than the inserts
  * themselves, and indexing afterwards (CreateSpatialIndex) reads every
  * geometry back. A bulk writer indexes the empty table, sets those three
- * insert triggers aside while the rows go in, adds each row's R*Tree entry
- * from the BLOB header it already has, and at the end puts the triggers back
+ * insert triggers aside while the rows go in, keeps each row's box from the
+ * BLOB header it already has, packs the R*Tree from them at the end
+ * (rtree_pack_int.h) and puts the triggers back
  * (their own SQL, as SpatiaLite wrote it) and stamps last_insert once. The
  * geometry check holds by construction: plankit's BLOBs are 2D with the
  * store's SRID (blob.c). Everything happens in the caller's transaction, so
@@ -31,7 +32,8 @@ int pk_bulk_begin(struct pk_store *store, const char *table, struct pk_bulk **ou
  * indexed). */
 int pk_bulk_index(struct pk_bulk *bulk, long long fid, const double *mbr);
 
-/* Put the triggers back and stamp geometry_columns_time once. */
+/* Pack the R*Tree, put the triggers back and stamp geometry_columns_time
+ * once. */
 int pk_bulk_end(struct pk_bulk *bulk);
 
 /* Free (accepts NULL). Does not restore anything: see pk_bulk_end. */
