@@ -192,42 +192,47 @@ GEOSGeometry *pk_transform_geom(struct pk_ctx *ctx, struct pk_transform *tr, con
     return out;
 }
 
-int pk_crs_check_bounds(struct pk_ctx *ctx, int srid, const GEOSGeometry *g)
+int pk_crs_area_of_use(struct pk_ctx *ctx, int srid, struct pk_crs_area *out)
 {
-    GEOSContextHandle_t h = pk_geos(ctx);
+    *out = (struct pk_crs_area){srid, 0, -180, -90, 180, 90};
     char code[32];
-    double x0, y0, x1, y1, w = -180, s = -90, e = 180, n = 90;
     snprintf(code, sizeof code, "EPSG:%d", srid);
     PJ_CONTEXT *pc = proj_context_create();
+    if (!pc)
+        return pk_error(ctx, PK_ERR_NOMEM, "out of memory");
     proj_log_level(pc, PJ_LOG_NONE);
     PJ *crs = proj_create(pc, code);
-    int geographic = 0;
     if (crs) {
         PJ_TYPE t = proj_get_type(crs);
-        geographic = t == PJ_TYPE_GEOGRAPHIC_2D_CRS || t == PJ_TYPE_GEOGRAPHIC_3D_CRS;
-        if (!proj_get_area_of_use(pc, crs, &w, &s, &e, &n, NULL))
-            w = -180, s = -90, e = 180, n = 90;
+        out->geographic = t == PJ_TYPE_GEOGRAPHIC_2D_CRS || t == PJ_TYPE_GEOGRAPHIC_3D_CRS;
+        if (!proj_get_area_of_use(pc, crs, &out->west, &out->south, &out->east, &out->north, NULL))
+            out->west = -180, out->south = -90, out->east = 180, out->north = 90;
         proj_destroy(crs);
     }
     proj_context_destroy(pc);
+    return PK_OK;
+}
+
+int pk_crs_check_area(struct pk_ctx *ctx, const struct pk_crs_area *a, struct pk_transform *to_deg,
+                      const GEOSGeometry *g)
+{
+    GEOSContextHandle_t h = pk_geos(ctx);
+    double x0, y0, x1, y1;
     GEOSGeometry *ll = NULL;
-    if (!geographic) {
-        struct pk_transform *tr = NULL;
-        if (pk_transform_new(ctx, srid, 4326, &tr) != PK_OK)
-            return pk_errcode(ctx);
-        ll = pk_transform_geom(ctx, tr, g);
-        pk_transform_free(tr);
-        if (!ll)
-            return pk_error(ctx, PK_ERR_DATA, "geometry outside the bounds of %s", code);
+    if (!a->geographic) {
+        if (!(ll = pk_transform_geom(ctx, to_deg, g)))
+            return pk_error(ctx, PK_ERR_DATA, "geometry outside the bounds of EPSG:%d", a->srid);
     }
-    GEOSGeom_getExtent_r(h, ll ? ll : g, &x0, &y0, &x1, &y1);
+    int ok = GEOSGeom_getExtent_r(h, ll ? ll : g, &x0, &y0, &x1, &y1);
     if (ll)
         GEOSGeom_destroy_r(h, ll);
+    if (!ok)
+        return pk_error_geos(ctx, "cannot measure the geometry's extent");
     if (x0 < -180 || x1 > 180 || y0 < -90 || y1 > 90)
-        return pk_error(ctx, PK_ERR_DATA, "geometry outside the bounds of %s: longitudes must be within "
-                        "-180..180 and latitudes within -90..90 (extent %g,%g,%g,%g)", code, x0, y0, x1, y1);
-    if (x1 < w || x0 > e || y1 < s || y0 > n)
-        return pk_error(ctx, PK_ERR_DATA, "geometry outside the area of use of %s (%g,%g,%g,%g)", code,
-                        w, s, e, n);
+        return pk_error(ctx, PK_ERR_DATA, "geometry outside the bounds of EPSG:%d: longitudes must be within "
+                        "-180..180 and latitudes within -90..90 (extent %g,%g,%g,%g)", a->srid, x0, y0, x1, y1);
+    if (x1 < a->west || x0 > a->east || y1 < a->south || y0 > a->north)
+        return pk_error(ctx, PK_ERR_DATA, "geometry outside the area of use of EPSG:%d (%g,%g,%g,%g)", a->srid,
+                        a->west, a->south, a->east, a->north);
     return PK_OK;
 }

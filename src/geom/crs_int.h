@@ -6,6 +6,8 @@
 #include <ogr_srs_api.h>
 #include "ctx_int.h"
 
+struct pk_transform;
+
 /* Parse "EPSG:N", "epsg:N" or "N" into *srid. */
 int pk_crs_parse_epsg(struct pk_ctx *ctx, const char *text, int *srid);
 /* The CRS exists and is geographic or projected (fit for storage). */
@@ -22,9 +24,21 @@ int pk_crs_from_user(struct pk_ctx *ctx, const char *text, OGRSpatialReferenceH 
 /* Same, from an EPSG code. */
 int pk_crs_from_epsg(struct pk_ctx *ctx, int srid, OGRSpatialReferenceH *out);
 
-/* The geometry (in EPSG:srid) lies within the CRS's bounds: longitudes and
- * latitudes in range, and overlapping the CRS's area of use. */
-int pk_crs_check_bounds(struct pk_ctx *ctx, int srid, const GEOSGeometry *g);
+/* A CRS's range, read once (one PROJ context) and used for many geometries:
+ * whether it is geographic, and its area of use in degrees (the whole world
+ * when PROJ states none). */
+struct pk_crs_area {
+    int srid;
+    int geographic;
+    double west, south, east, north;
+};
+int pk_crs_area_of_use(struct pk_ctx *ctx, int srid, struct pk_crs_area *out);
+
+/* The geometry (in EPSG:area->srid) lies within the CRS's bounds: longitudes
+ * and latitudes in range, and overlapping the area of use. to_deg: the
+ * transform from that CRS to EPSG:4326 (NULL when it is geographic). */
+int pk_crs_check_area(struct pk_ctx *ctx, const struct pk_crs_area *area, struct pk_transform *to_deg,
+                      const GEOSGeometry *g);
 
 /* A PROJ transform between two EPSG CRSs in GIS axis order, with its own PROJ
  * context (use it from one thread). Caller frees with pk_transform_free. */

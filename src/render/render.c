@@ -571,8 +571,10 @@ static int store_box(struct render *R, double margin)
         memcpy(R->store_box, box, sizeof box);
         return PK_OK;
     }
-    struct pk_transform *back = NULL;
-    int rc = pk_transform_new(R->w->ctx, R->srid, R->w->conf.store_srid, &back);
+    char view_crs[32];
+    snprintf(view_crs, sizeof view_crs, "EPSG:%d", R->srid);
+    int rc;
+    struct pk_transform *back = pk_worker_transform_from(R->w, view_crs, &rc); /* (kept by the worker) */
     if (rc != PK_OK)
         return rc;
     double xy[4 * 32 * 2];
@@ -584,7 +586,6 @@ static int store_box(struct render *R, double margin)
             xy[(s * 32 + i) * 2] = pts[s][0], xy[(s * 32 + i) * 2 + 1] = pts[s][1];
     }
     int ok = pk_transform_xy(back, xy, 4 * 32);
-    pk_transform_free(back);
     if (!ok)
         return pk_error(R->w->ctx, PK_ERR_DATA, "the map's box cannot be transformed to the store's CRS");
     R->store_box[0] = R->store_box[2] = xy[0];

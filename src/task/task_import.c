@@ -426,8 +426,9 @@ static int write_links(struct pk_store *store, const char *path, struct row *r, 
 }
 
 /* Replace a task's footprints by those of the file. */
-static int write_footprints(struct pk_store *store, const char *path, struct row *r, long long *n)
+static int write_footprints(struct pk_footprints *fp, const char *path, struct row *r, long long *n)
 {
+    struct pk_store *store = fp->store;
     struct pk_ctx *ctx = store->ctx;
     sqlite3_stmt *st;
     long long before = 0;
@@ -445,7 +446,7 @@ static int write_footprints(struct pk_store *store, const char *path, struct row
         if (!g)
             rc = pk_error(ctx, PK_ERR_DATA, "invalid GeoJSON geometry");
         else if ((rc = pk_crs_from_user(ctx, r->footprints[i + 3], &srs)) == PK_OK)
-            rc = pk_task_footprint_add(store, r->id, g, srs, *r->footprints[i + 1] ? r->footprints[i + 1] : NULL,
+            rc = pk_task_footprint_add(fp, r->id, g, srs, *r->footprints[i + 1] ? r->footprints[i + 1] : NULL,
                                        r->footprints[i + 2], 0);
         if (rc != PK_OK)
             pk_error_prefix(ctx, "task import '%s' %s footprint %d", path, r->where, i / 4 + 1);
@@ -653,6 +654,8 @@ int pk_task_import_encoded(struct pk_store *store, const char *path, const char 
                 break;
             }
     struct earlier earlier = {0};
+    struct pk_footprints fp; /* (made for the first task with footprints) */
+    int fp_made = 0;
     for (size_t i = 0; rc == PK_OK && i < n; i++) {
         int created, changed;
         note_earlier(store, &rows[i], &earlier);
@@ -664,12 +667,16 @@ int pk_task_import_encoded(struct pk_store *store, const char *path, const char 
         }
         if (rc == PK_OK && rows[i].has_links)
             rc = write_links(store, path, &rows[i], &res->links);
+        if (rc == PK_OK && rows[i].has_footprints && !fp_made++)
+            rc = pk_footprints_init(&fp, store);
         if (rc == PK_OK && rows[i].has_footprints)
-            rc = write_footprints(store, path, &rows[i], &res->footprints);
+            rc = write_footprints(&fp, path, &rows[i], &res->footprints);
         res->created += created;
         res->updated += !created && changed;
         res->unchanged += !changed;
     }
+    if (fp_made)
+        pk_footprints_release(&fp);
     for (size_t i = 0; i < n; i++)
         row_release(&rows[i]);
     free(rows);

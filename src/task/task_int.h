@@ -39,11 +39,27 @@ int pk_task_require(struct pk_store *store, const char *id);
 int pk_task_link_add(struct pk_store *store, const char *id, const char *layer, const char *feature,
                      const char *role, int *added, int log);
 
-/* Store one footprint (any OGR geometry in srs) for a task: reprojected,
- * checked against the CRS bounds and repaired. log: record it in the history. */
 #include <ogr_api.h>
 #include <ogr_srs_api.h>
-int pk_task_footprint_add(struct pk_store *store, const char *id, OGRGeometryH geom,
+#include "worker_int.h"
+
+/* What storing footprints needs, made once per command (task attach, task
+ * import), not per footprint: the store CRS as OGR sees it, its area of use,
+ * and a worker whose PROJ transforms (from a footprint's CRS, to degrees)
+ * are made on first use and kept. Release with pk_footprints_release (also
+ * after a failed init). */
+struct pk_footprints {
+    struct pk_store *store;
+    OGRSpatialReferenceH store_srs;
+    struct pk_crs_area area;
+    struct pk_worker worker;
+};
+int pk_footprints_init(struct pk_footprints *fp, struct pk_store *store);
+void pk_footprints_release(struct pk_footprints *fp);
+
+/* Store one footprint (any OGR geometry in srs) for a task: reprojected,
+ * checked against the CRS bounds and repaired. log: record it in the history. */
+int pk_task_footprint_add(struct pk_footprints *fp, const char *id, OGRGeometryH geom,
                           OGRSpatialReferenceH srs, const char *label, const char *role, int log);
 
 #endif

@@ -277,11 +277,58 @@ static int read_geometries(struct pk_store *store, const struct pk_attach_opts *
     return rc;
 }
 
+int pk_footprints_init(struct pk_footprints *fp, struct pk_store *store)
+{
+    memset(fp, 0, sizeof *fp);
+    fp->store = store;
+    struct pk_worker_conf conf;
+    pk_worker_conf_init(&conf, store);
+    int rc = pk_worker_init(&fp->worker, store->ctx, &conf);
+    if (rc == PK_OK)
+        rc = pk_crs_from_epsg(store->ctx, pk_store_srid(store), &fp->store_srs);
+    if (rc == PK_OK)
+        rc = pk_crs_area_of_use(store->ctx, pk_store_srid(store), &fp->area);
+    return rc;
+}
+
+void pk_footprints_release(struct pk_footprints *fp)
+{
+    pk_worker_release(&fp->worker);
+    OSRDestroySpatialReference(fp->store_srs);
+    fp->store_srs = NULL;
+}
+
+/* g (in srs) reprojected to the store CRS in place, through the worker's
+ * kept transform from srs. */
+static int footprint_to_store(struct pk_footprints *fp, OGRSpatialReferenceH srs, GEOSGeometry **g)
+{
+    struct pk_ctx *ctx = fp->store->ctx;
+    char *wkt = NULL;
+    const char *wkt_opts[] = {"FORMAT=WKT2_2019", NULL};
+    if (OSRExportToWktEx(srs, &wkt, wkt_opts) != OGRERR_NONE || !wkt) {
+        CPLFree(wkt);
+        return pk_error(ctx, PK_ERR_DATA, "the footprint's CRS cannot be written as WKT");
+    }
+    int rc;
+    struct pk_transform *tr = pk_worker_transform_from(&fp->worker, wkt, &rc);
+    CPLFree(wkt);
+    if (rc != PK_OK)
+        return rc;
+    GEOSGeometry *t = pk_transform_geom(ctx, tr, *g);
+    GEOSGeom_destroy_r(pk_geos(ctx), *g);
+    *g = t;
+    if (!t)
+        return pk_error(ctx, PK_ERR_DATA, "the footprint cannot be reprojected to EPSG:%d: it lies outside the "
+                        "CRS's bounds", pk_store_srid(fp->store));
+    return PK_OK;
+}
+
 /* OGR geometry in srs -> valid GEOS geometry in the store CRS, inside the
  * store CRS's area of use. */
-static int footprint_geometry(struct pk_store *store, OGRGeometryH og, OGRSpatialReferenceH srs,
+static int footprint_geometry(struct pk_footprints *fp, OGRGeometryH og, OGRSpatialReferenceH srs,
                               GEOSGeometry **out)
 {
+    struct pk_store *store = fp->store;
     struct pk_ctx *ctx = store->ctx;
     GEOSContextHandle_t h = pk_geos(ctx);
     GEOSGeometry *g = NULL;
@@ -292,28 +339,13 @@ static int footprint_geometry(struct pk_store *store, OGRGeometryH og, OGRSpatia
         return rc;
     if (!g)
         return pk_error(ctx, PK_ERR_DATA, "the footprint geometry is empty");
-    OGRSpatialReferenceH dst = NULL;
-    if ((rc = pk_crs_from_epsg(ctx, pk_store_srid(store), &dst)) == PK_OK && !OSRIsSame(srs, dst)) {
-        char *wkt = NULL, to[32];
-        const char *wkt_opts[] = {"FORMAT=WKT2_2019", NULL};
-        struct pk_transform *tr = NULL;
-        OSRExportToWktEx(srs, &wkt, wkt_opts);
-        snprintf(to, sizeof to, "EPSG:%d", pk_store_srid(store));
-        rc = pk_transform_new_defs(ctx, wkt ? wkt : "", to, &tr);
-        CPLFree(wkt);
-        if (rc == PK_OK) {
-            GEOSGeometry *t = pk_transform_geom(ctx, tr, g);
-            GEOSGeom_destroy_r(h, g);
-            g = t;
-            if (!g)
-                rc = pk_error(ctx, PK_ERR_DATA, "the footprint cannot be reprojected to EPSG:%d: it lies "
-                              "outside the CRS's bounds", pk_store_srid(store));
-        }
-        pk_transform_free(tr);
-    }
-    OSRDestroySpatialReference(dst);
+    if (!OSRIsSame(srs, fp->store_srs))
+        rc = footprint_to_store(fp, srs, &g);
+    struct pk_transform *to_deg = NULL;
+    if (rc == PK_OK && !fp->area.geographic)
+        to_deg = pk_worker_transform(&fp->worker, 4326, &rc);
     if (rc == PK_OK)
-        rc = pk_crs_check_bounds(ctx, pk_store_srid(store), g);
+        rc = pk_crs_check_area(ctx, &fp->area, to_deg, g);
     enum pk_geom_fix fix;
     char detail[512];
     if (rc == PK_OK)
@@ -331,13 +363,14 @@ static int footprint_geometry(struct pk_store *store, OGRGeometryH og, OGRSpatia
     return PK_OK;
 }
 
-int pk_task_footprint_add(struct pk_store *store, const char *id, OGRGeometryH geom,
+int pk_task_footprint_add(struct pk_footprints *fp, const char *id, OGRGeometryH geom,
                           OGRSpatialReferenceH srs, const char *label, const char *role, int log)
 {
+    struct pk_store *store = fp->store;
     struct pk_ctx *ctx = store->ctx;
     GEOSGeometry *g = NULL;
     sqlite3_stmt *st = NULL;
-    int rc = footprint_geometry(store, geom, srs, &g);
+    int rc = footprint_geometry(fp, geom, srs, &g);
     if (rc != PK_OK)
         return rc;
     rc = pk_sql_prepare(store, "INSERT INTO pk_task_footprints(task_id, label, role, geom) VALUES(?, ?, ?, ?)", &st);
@@ -366,13 +399,19 @@ static int attach_footprints(struct pk_store *store, const char *id, const struc
     OGRSpatialReferenceH srs;
     size_t n;
     int rc = read_geometries(store, o, &geoms, &n, &srs);
+    struct pk_footprints fp;
+    int made = rc == PK_OK;
+    if (made)
+        rc = pk_footprints_init(&fp, store);
     for (size_t i = 0; rc == PK_OK && i < n; i++) {
-        rc = pk_task_footprint_add(store, id, geoms[i], srs, o->label, o->role, 1);
+        rc = pk_task_footprint_add(&fp, id, geoms[i], srs, o->label, o->role, 1);
         if (rc != PK_OK)
             pk_error_prefix(store->ctx, "task attach '%s' --geom%s", id, n > 1 ? " (a feature of the file)" : "");
         else
             (*count)++;
     }
+    if (made)
+        pk_footprints_release(&fp);
     for (size_t i = 0; i < n; i++)
         OGR_G_DestroyGeometry(geoms[i]);
     free(geoms);
