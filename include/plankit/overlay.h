@@ -75,6 +75,11 @@ struct pk_buffer_opts {
     int quadsegs;             /* segments per quarter circle; 0 = 8 */
     int threads;              /* 0 = one per CPU */
 };
+/* Buffer every feature of opts->layer by distance_m metres, computed in the
+ * metric CRS (lines and points only grow: a negative distance needs
+ * polygons), into the new store layer or file opts->out, in one
+ * transaction. *count: features written (NULL: not wanted). PK_OK, or an
+ * error in the store's context (the store unchanged). */
 int pk_buffer(struct pk_store *store, const struct pk_buffer_opts *opts, long long *count,
               pk_progress_fn progress, void *arg);
 
@@ -84,6 +89,11 @@ struct pk_dissolve_opts {
     const char *out;
     int threads;              /* 0 = one per CPU */
 };
+/* Union the features of opts->layer that share the value of opts->by (NULL
+ * values together; every feature into one when by is NULL), groups in order
+ * of first appearance, into the new store layer or file opts->out, in one
+ * transaction. *count: features written (NULL: not wanted). PK_OK, or an
+ * error in the store's context (the store unchanged). */
 int pk_dissolve(struct pk_store *store, const struct pk_dissolve_opts *opts, long long *count,
                 pk_progress_fn progress, void *arg);
 

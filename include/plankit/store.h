@@ -49,6 +49,7 @@ enum pk_store_access {
     PK_STORE_READONLY = 1,  /* opened read-only (mode=ro) */
     PK_STORE_IMMUTABLE = 2, /* opened read-only and immutable: not even the -shm could be made */
 };
+/* How the store was opened: an enum pk_store_access value. */
 int pk_store_access(const struct pk_store *store);
 /* Why the store is read-only ("its folder is read-only", ...), "" when
  * writable. Borrowed, valid while the store is open. */
@@ -64,6 +65,7 @@ int pk_store_begin(struct pk_store *store);
 int pk_store_commit(struct pk_store *store);
 void pk_store_rollback(struct pk_store *store);
 
+/* The context the store was opened with (its errors land there). Borrowed. */
 struct pk_ctx *pk_store_ctx(struct pk_store *store);
 /* Path of the store file; borrowed, valid while the store is open. */
 const char *pk_store_path(const struct pk_store *store);

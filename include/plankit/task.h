@@ -33,8 +33,15 @@ struct pk_task_fields {
 /* All fields "not given". */
 void pk_task_fields_init(struct pk_task_fields *f);
 
+/* Add task f->id (PK_ERR_EXISTS when it exists, PK_ERR_ARGS for an invalid
+ * field), with every given field recorded in the history, in one
+ * transaction. */
 int pk_task_add(struct pk_store *store, const struct pk_task_fields *f);
+/* Change the given fields of task f->id (PK_ERR_NOTFOUND when there is
+ * none); each changed field is recorded with its old and new value. */
 int pk_task_update(struct pk_store *store, const struct pk_task_fields *f);
+/* Remove task id with its links and footprints; the removal is recorded in
+ * the history. PK_ERR_NOTFOUND when there is none. */
 int pk_task_remove(struct pk_store *store, const char *id);
 /* Key/value rows of one task, then its links and footprints. Caller frees *out. */
 int pk_task_show(struct pk_store *store, const char *id, struct pk_table **out);
@@ -49,6 +56,8 @@ struct pk_task_filter {
     const char *feature;        /* name, code or fid */
     const char *lead;           /* NULL = any */
 };
+/* The tasks the filter lets through (filter NULL: all), one row each, in the
+ * order they were added. Caller frees *out with pk_table_free. */
 int pk_task_list(struct pk_store *store, const struct pk_task_filter *filter, struct pk_table **out);
 
 /* Filter values. A status is English (planned, in_progress, done, delayed,
