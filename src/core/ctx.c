@@ -33,6 +33,9 @@ static void geos_notice_handler_r(const char *message, void *userdata)
  * handler is popped when the thread's last context goes. A context is freed
  * on the thread that made it. */
 static _Thread_local struct pk_ctx *gdal_contexts;
+/* 1 while plankit's handler is on this thread's GDAL handler stack; its
+ * address is the handler's user data, which tells ours from a front end's. */
+static _Thread_local int gdal_handler_pushed;
 
 /* Where this thread's GDAL warnings go instead of the log (pk_gdal_capture). */
 static _Thread_local char *gdal_capture;
@@ -98,8 +101,10 @@ struct pk_ctx *pk_ctx_new(void)
     GEOSContext_setErrorMessageHandler_r(ctx->geos, geos_error_handler_r, ctx);
     GEOSContext_setNoticeMessageHandler_r(ctx->geos, geos_notice_handler_r, ctx);
     ctx->log_level = PK_LOG_WARN;
-    if (!gdal_contexts)
-        CPLPushErrorHandler(gdal_error_handler);
+    if (!gdal_handler_pushed) {
+        CPLPushErrorHandlerEx(gdal_error_handler, &gdal_handler_pushed);
+        gdal_handler_pushed = 1;
+    }
     ctx->gdal_prev = gdal_contexts;
     gdal_contexts = ctx;
     pk_ctx_set_user(ctx, "unknown"); /* the front end sets the user (the CLI: --user or $USER) */
@@ -113,8 +118,13 @@ void pk_ctx_free(struct pk_ctx *ctx)
     for (struct pk_ctx **p = &gdal_contexts; *p; p = &(*p)->gdal_prev)
         if (*p == ctx) {
             *p = ctx->gdal_prev;
-            if (!gdal_contexts)
+            /* pop ours, never a handler a front end pushed after it (ours
+             * then stays below theirs, quiet, and is reused by the next
+             * context) */
+            if (!gdal_contexts && CPLGetErrorHandlerUserData() == &gdal_handler_pushed) {
                 CPLPopErrorHandler();
+                gdal_handler_pushed = 0;
+            }
             break;
         }
     GEOS_finish_r(ctx->geos);

@@ -50,6 +50,31 @@ static void test_free_in_creation_order(void **state)
     CPLPopErrorHandler();
 }
 
+/* A handler the front end pushes after making a context stays in place
+ * when the context is freed: plankit pops only its own. */
+static int front_end_calls;
+static void front_end_handler(CPLErr level, CPLErrorNum num, const char *msg)
+{
+    (void)level, (void)num, (void)msg;
+    front_end_calls++;
+}
+
+static void test_front_end_handler_kept(void **state)
+{
+    (void)state;
+    struct pk_ctx *a = pk_ctx_new();
+    assert_non_null(a);
+    CPLPushErrorHandler(front_end_handler);
+    pk_ctx_free(a);
+    CPLError(CE_Warning, CPLE_AppDefined, "still the front end's");
+    assert_int_equal(front_end_calls, 1);
+    struct pk_ctx *b = pk_ctx_new(); /* (reuses plankit's handler below the front end's) */
+    pk_ctx_free(b);
+    CPLError(CE_Warning, CPLE_AppDefined, "and again");
+    assert_int_equal(front_end_calls, 2);
+    CPLPopErrorHandler();
+}
+
 static void test_free_newest_first(void **state)
 {
     (void)state;
@@ -69,6 +94,7 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_free_in_creation_order),
         cmocka_unit_test(test_free_newest_first),
+        cmocka_unit_test(test_front_end_handler_kept),
     };
     return cmocka_run_group_tests_name("ctx", tests, NULL, NULL);
 }
