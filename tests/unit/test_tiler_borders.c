@@ -149,9 +149,12 @@ static void decode_tile(const void *data, int len, int z, int x, int y, const ch
         OGRGeometryH og = OGR_F_GetGeometryRef(feat);
         GEOSGeometry *g = og ? from_ogr(og) : NULL;
         /* the MVT feature id: GDAL's driver numbers the features of each tile from 0 as their FID and gives
-         * the id as the field mvt_id */
+         * the id as the field mvt_id; tiles without ids (GDAL's own) are counted by that FID, which means
+         * the number of features only at z0 (one tile) */
         int id_field = OGR_F_GetFieldIndex(feat, "mvt_id");
-        long long fid = id_field >= 0 ? OGR_F_GetFieldAsInteger64(feat, id_field) : OGR_F_GetFID(feat);
+        long long fid = id_field >= 0 && OGR_F_IsFieldSetAndNotNull(feat, id_field)
+                            ? OGR_F_GetFieldAsInteger64(feat, id_field)
+                            : OGR_F_GetFID(feat);
         if (fid >= 0 && fid < nseen)
             seen[fid] = 1;
         if (g && GEOSGeom_getDimensions_r(H, g) == 2) {
