@@ -27,7 +27,6 @@ struct feature_call {
     long long written;
     int square;               /* the geometry is a one-unit square */
     int exact;                /* the geometry is valid, in whole units: pieces inside a tile need no repair */
-    int check_cuts;           /* the halves' cuts must be checked valid (half_cut) */
 };
 
 void tl_pieces_free(struct tl_pieces *P)
@@ -135,37 +134,6 @@ static void half_rect(const double prect[4], const uint32_t parent[4], uint32_t 
     }
 }
 
-/* g cut to rect for a half of its range; NULL when the cut fails, is a
- * mixed collection or, when c->check_cuts, is not valid: GEOS's clipper
- * returns a ring touching itself, or a hole touching its shell twice, where
- * a hole of g that touched the shell is cut open (found only in polygons
- * with holes, or with points off the grid), and such a cut must not be cut
- * again. */
-static GEOSGeometry *half_cut(struct feature_call *c, const GEOSGeometry *g, const double rect[4])
-{
-    GEOSContextHandle_t h = pk_geos(c->w->ctx);
-    GEOSGeometry *sub = GEOSClipByRect_r(h, g, rect[0], rect[1], rect[2], rect[3]);
-    if (sub && (GEOSGeomTypeId_r(h, sub) == GEOS_GEOMETRYCOLLECTION ||
-                (c->check_cuts && GEOSGeom_getDimensions_r(h, sub) == 2 && GEOSisValid_r(h, sub) != 1))) {
-        GEOSGeom_destroy_r(h, sub);
-        sub = NULL;
-    }
-    if (!sub)
-        pk_error_clear(c->w->ctx);
-    return sub;
-}
-
-/* Whether polygonal g has a hole. */
-static int has_holes(GEOSContextHandle_t h, const GEOSGeometry *g)
-{
-    if (GEOSGeom_getDimensions_r(h, g) != 2)
-        return 0;
-    for (int i = 0; i < GEOSGetNumGeometries_r(h, g); i++)
-        if (GEOSGetNumInteriorRings_r(h, GEOSGetGeometryN_r(h, g, i)) > 0)
-            return 1;
-    return 0;
-}
-
 /* The pieces of g in tiles r[0]..r[2] (x), r[1]..r[3] (y): a small range
  * tile by tile, a larger one halved (g cut to each half and its buffer,
  * unrounded, see half_rect; g was cut to prect, or lies within it) and each
@@ -189,8 +157,9 @@ static int clip_range(struct feature_call *c, const GEOSGeometry *g, const uint3
         const uint32_t hr[4] = {a0, b0, a1, b1};
         double rect[4];
         half_rect(prect, r, a0, b0, a1, b1, rect);
-        GEOSGeometry *sub = half_cut(c, g, rect);
-        if (!sub) { /* cut each tile from g itself */
+        GEOSGeometry *sub = GEOSClipByRect_r(h, g, rect[0], rect[1], rect[2], rect[3]);
+        if (!sub || GEOSGeomTypeId_r(h, sub) == GEOS_GEOMETRYCOLLECTION) { /* cut each tile from g itself */
+            pk_error_clear(c->w->ctx);
             rc = clip_range(c, g, hr, prect);
         } else if (GEOSisEmpty_r(h, sub) != 1) {
             int exact = c->exact;
@@ -295,7 +264,6 @@ int tl_feature_pieces(struct pk_worker *w, const struct tl_run *R, int z, size_t
         const double rect[4] = {(double)x0 * TL_EXTENT - TL_BUFFER - 0.25, (double)y0 * TL_EXTENT - TL_BUFFER - 0.25,
                                 (double)(x1 + 1) * TL_EXTENT + TL_BUFFER + 0.25,
                                 (double)(y1 + 1) * TL_EXTENT + TL_BUFFER + 0.25};
-        c.check_cuts = !c.exact || has_holes(h, g);
         rc = clip_range(&c, g, r, rect);
     }
     if (g)
