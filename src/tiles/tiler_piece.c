@@ -110,14 +110,39 @@ static int clip_tile(struct feature_call *c, const GEOSGeometry *g, uint32_t x, 
     return rc == PK_OK ? PK_OK : pk_error(ctx, rc, "cannot encode feature %lld", c->R->F->f[c->index].fid);
 }
 
-/* The pieces of g in tiles x0..x1, y0..y1: a small range tile by tile,
- * a larger one halved (g cut to each half and its buffer, unrounded) and
- * each half done the same way. */
-static int clip_range(struct feature_call *c, const GEOSGeometry *g, uint32_t x0, uint32_t y0, uint32_t x1,
-                      uint32_t y1)
+/* The rectangle a half of a tile range is cut to (tiles a0..a1, b0..b1 of
+ * parent, whose geometry was cut to prect). GEOS 3.11's rectangle clipper
+ * can return a ring that touches itself where a vertex of its input lies on
+ * the rectangle's edge; the result is still the right area (pk_tile_clip_box
+ * repairs it), but clipped once more it can come back as the whole rectangle
+ * less the polygon, laid over the neighbours. So no edge of a cut may meet a
+ * vertex: the new edge lies half a unit off the grid (the geometry's points
+ * are whole units), and the sides shared with the parent half a unit outside
+ * the parent's (a quarter unit off the grid at the top: see
+ * tl_feature_pieces), where nothing of the parent's piece is. */
+static void half_rect(const double prect[4], const uint32_t parent[4], uint32_t a0, uint32_t b0, uint32_t a1,
+                      uint32_t b1, double rect[4])
+{
+    const uint32_t t[4] = {a0, b0, a1, b1};
+    for (int i = 0; i < 4; i++) {
+        if (t[i] == parent[i]) /* a side of the parent's */
+            rect[i] = prect[i] + (i < 2 ? -0.5 : 0.5);
+        else if (i < 2) /* the cut, seen from the upper half */
+            rect[i] = (double)t[i] * TL_EXTENT - TL_BUFFER - 0.5;
+        else /* the cut, seen from the lower half */
+            rect[i] = (double)(t[i] + 1) * TL_EXTENT + TL_BUFFER + 0.5;
+    }
+}
+
+/* The pieces of g in tiles r[0]..r[2] (x), r[1]..r[3] (y): a small range
+ * tile by tile, a larger one halved (g cut to each half and its buffer,
+ * unrounded, see half_rect; g was cut to prect, or lies within it) and each
+ * half done the same way. */
+static int clip_range(struct feature_call *c, const GEOSGeometry *g, const uint32_t r[4], const double prect[4])
 {
     GEOSContextHandle_t h = pk_geos(c->w->ctx);
     int rc = PK_OK;
+    uint32_t x0 = r[0], y0 = r[1], x1 = r[2], y1 = r[3];
     if ((uint64_t)(x1 - x0 + 1) * (y1 - y0 + 1) <= SPLIT_TILES) {
         for (uint32_t x = x0; rc == PK_OK && x <= x1; x++)
             for (uint32_t y = y0; rc == PK_OK && y <= y1; y++)
@@ -129,16 +154,17 @@ static int clip_range(struct feature_call *c, const GEOSGeometry *g, uint32_t x0
     for (int half = 0; rc == PK_OK && half < 2; half++) {
         uint32_t a0 = across ? (half ? mid + 1 : x0) : x0, a1 = across ? (half ? x1 : mid) : x1;
         uint32_t b0 = across ? y0 : (half ? mid + 1 : y0), b1 = across ? y1 : (half ? y1 : mid);
-        GEOSGeometry *sub = GEOSClipByRect_r(h, g, (double)a0 * TL_EXTENT - TL_BUFFER, (double)b0 * TL_EXTENT - TL_BUFFER,
-                                             (double)(a1 + 1) * TL_EXTENT + TL_BUFFER,
-                                             (double)(b1 + 1) * TL_EXTENT + TL_BUFFER);
+        const uint32_t hr[4] = {a0, b0, a1, b1};
+        double rect[4];
+        half_rect(prect, r, a0, b0, a1, b1, rect);
+        GEOSGeometry *sub = GEOSClipByRect_r(h, g, rect[0], rect[1], rect[2], rect[3]);
         if (!sub || GEOSGeomTypeId_r(h, sub) == GEOS_GEOMETRYCOLLECTION) { /* cut each tile from g itself */
             pk_error_clear(c->w->ctx);
-            rc = clip_range(c, g, a0, b0, a1, b1);
+            rc = clip_range(c, g, hr, prect);
         } else if (GEOSisEmpty_r(h, sub) != 1) {
             int exact = c->exact;
             c->exact = 0; /* the cut's new points are not whole units */
-            rc = clip_range(c, sub, a0, b0, a1, b1);
+            rc = clip_range(c, sub, hr, rect);
             c->exact = exact;
         }
         if (sub)
@@ -231,8 +257,15 @@ int tl_feature_pieces(struct pk_worker *w, const struct tl_run *R, int z, size_t
     int in_range = g && GEOSGeom_getXMin_r(h, g, &b[0]) && GEOSGeom_getYMin_r(h, g, &b[1]) &&
                    GEOSGeom_getXMax_r(h, g, &b[2]) && GEOSGeom_getYMax_r(h, g, &b[3]) &&
                    tile_span(R, z, b[0], b[2], 0, &x0, &x1) && tile_span(R, z, b[1], b[3], 1, &y0, &y1);
-    if (rc == PK_OK && in_range)
-        rc = clip_range(&c, g, x0, y0, x1, y1);
+    if (rc == PK_OK && in_range) {
+        const uint32_t r[4] = {x0, y0, x1, y1};
+        /* g is not cut to it: a quarter unit off the grid, so its halves' sides (half a unit further
+         * out, see half_rect) are off the grid too */
+        const double rect[4] = {(double)x0 * TL_EXTENT - TL_BUFFER - 0.25, (double)y0 * TL_EXTENT - TL_BUFFER - 0.25,
+                                (double)(x1 + 1) * TL_EXTENT + TL_BUFFER + 0.25,
+                                (double)(y1 + 1) * TL_EXTENT + TL_BUFFER + 0.25};
+        rc = clip_range(&c, g, r, rect);
+    }
     if (g)
         GEOSGeom_destroy_r(h, g);
     *kept_tiny += c.square && c.written > 0;
