@@ -114,7 +114,9 @@ static int print_and_free(struct cli *cli, int rc, struct pk_table *t)
     return code;
 }
 
-static int verb_load(struct cli *cli, int argc, char **argv)
+/* Parse `layer load`'s arguments into *o (SOURCE included). Returns -1 to
+ * go on, or the exit code (help shown, usage error). */
+static int parse_load_args(struct cli *cli, int argc, char **argv, struct pk_load_opts *o)
 {
     static const struct option longopts[] = {
         {"name", required_argument, NULL, 'n'},
@@ -136,33 +138,32 @@ static int verb_load(struct cli *cli, int argc, char **argv)
         {NULL, 0, NULL, 0},
     };
     static const char usage[] = "usage: " USAGE_LOAD USAGE_COMMON;
-    struct pk_load_opts o = {.threads = cli->threads};
     int opt, done = -1;
     optind = 1;
     while ((opt = cli_getopt(cli, argc, argv, NULL, longopts, usage, &done)) != -1) {
         switch (opt) {
-        case 'n': o.name = optarg; break;
-        case 't': o.title = optarg; break;
-        case 'k': o.kind = optarg; break;
-        case 'l': o.src_layer = optarg; break;
-        case 'w': o.where = optarg; break;
-        case 'S': o.select = optarg; break;
-        case 'r': o.s_srs = optarg; break;
-        case 'e': o.encoding = optarg; break;
-        case 'K': o.key = optarg; break;
-        case 1002: o.name_field = optarg; break;
-        case 1001: o.force = 1; break;
-        case 1003: o.no_geometry = 1; break;
+        case 'n': o->name = optarg; break;
+        case 't': o->title = optarg; break;
+        case 'k': o->kind = optarg; break;
+        case 'l': o->src_layer = optarg; break;
+        case 'w': o->where = optarg; break;
+        case 'S': o->select = optarg; break;
+        case 'r': o->s_srs = optarg; break;
+        case 'e': o->encoding = optarg; break;
+        case 'K': o->key = optarg; break;
+        case 1002: o->name_field = optarg; break;
+        case 1001: o->force = 1; break;
+        case 1003: o->no_geometry = 1; break;
         case 'R':
         case 'A':
-            if (o.mode != PK_LOAD_CREATE)
+            if (o->mode != PK_LOAD_CREATE)
                 return cli_usage_error("layer load", "--replace and --append exclude each other");
-            o.mode = opt == 'R' ? PK_LOAD_REPLACE : PK_LOAD_APPEND;
+            o->mode = opt == 'R' ? PK_LOAD_REPLACE : PK_LOAD_APPEND;
             break;
         case 'M':
             if (strcmp(optarg, "linework") && strcmp(optarg, "structure"))
                 return cli_usage_error("layer load", "--repair-method is linework or structure");
-            o.repair_structure = !strcmp(optarg, "structure");
+            o->repair_structure = !strcmp(optarg, "structure");
             break;
         default: return cli_usage_error("layer load", "unknown option or missing value: '%s'", argv[optind - 1]);
         }
@@ -171,9 +172,38 @@ static int verb_load(struct cli *cli, int argc, char **argv)
         return done;
     if (argc - optind != 1)
         return cli_usage_error("layer load", "expected one SOURCE");
-    if (o.force && o.mode != PK_LOAD_REPLACE)
+    if (o->force && o->mode != PK_LOAD_REPLACE)
         return cli_usage_error("layer load", "--force goes with --replace");
-    o.source = argv[optind];
+    o->source = argv[optind];
+    return -1;
+}
+
+/* What a load did, on stderr (unless -q). */
+static void print_load_result(const struct cli *cli, const struct pk_load_opts *o, const struct pk_load_result *res)
+{
+    if (cli->quiet)
+        return;
+    fprintf(stderr, "plankit: layer '%s': %lld features loaded from '%s'", res->name, res->stored, o->source);
+    if (o->no_geometry)
+        fprintf(stderr, " (a table without geometry)");
+    else if (res->repaired || res->empty)
+        fprintf(stderr, ", %lld repaired, %lld without geometry ('plankit layer issues %s')", res->repaired,
+                res->empty, res->name);
+    fprintf(stderr, "\n");
+    if (o->mode == PK_LOAD_REPLACE && (res->links_kept || res->links_lost))
+        fprintf(stderr, "plankit: layer '%s': %lld task link(s) kept by key '%s', %lld removed\n", res->name,
+                res->links_kept, *res->key ? res->key : "(none)", res->links_lost);
+    if (res->measure_srid_chosen)
+        fprintf(stderr, "plankit: metric CRS of the store set to EPSG:%d from the data's longitude\n",
+                res->measure_srid_chosen);
+}
+
+static int verb_load(struct cli *cli, int argc, char **argv)
+{
+    struct pk_load_opts o = {.threads = cli->threads};
+    int code = parse_load_args(cli, argc, argv, &o);
+    if (code >= 0)
+        return code;
     struct pk_store *store = cli_open_store(cli);
     if (!store)
         return EXIT_FAIL;
@@ -183,22 +213,7 @@ static int verb_load(struct cli *cli, int argc, char **argv)
     pk_store_close(store);
     if (rc != PK_OK)
         return cli_fail(cli, rc);
-    if (!cli->quiet) {
-        fprintf(stderr, "plankit: layer '%s': %lld features loaded from '%s'", res.name, res.stored,
-                o.source);
-        if (o.no_geometry)
-            fprintf(stderr, " (a table without geometry)");
-        else if (res.repaired || res.empty)
-            fprintf(stderr, ", %lld repaired, %lld without geometry ('plankit layer issues %s')",
-                    res.repaired, res.empty, res.name);
-        fprintf(stderr, "\n");
-        if (o.mode == PK_LOAD_REPLACE && (res.links_kept || res.links_lost))
-            fprintf(stderr, "plankit: layer '%s': %lld task link(s) kept by key '%s', %lld removed\n", res.name,
-                    res.links_kept, *res.key ? res.key : "(none)", res.links_lost);
-        if (res.measure_srid_chosen)
-            fprintf(stderr, "plankit: metric CRS of the store set to EPSG:%d from the data's longitude\n",
-                    res.measure_srid_chosen);
-    }
+    print_load_result(cli, &o, &res);
     return EXIT_OK;
 }
 
