@@ -217,6 +217,37 @@ static int verb_load(struct cli *cli, int argc, char **argv)
     return EXIT_OK;
 }
 
+/* The table `layer list` prints: the library's, with the extent's four
+ * numbers in one column "min_x,min_y,max_x,max_y" to 4 decimals ("" when
+ * none). NULL when out of memory. */
+static struct pk_table *list_table(const struct pk_table *t)
+{
+    static const char *const cols[] = {"name", "kind", "geometry", "title", "features", "extent", "loaded_at",
+                                       "accuracy"};
+    static const enum pk_col_type types[] = {PK_COL_TEXT, PK_COL_TEXT, PK_COL_TEXT, PK_COL_TEXT,
+                                             PK_COL_INT, PK_COL_TEXT, PK_COL_TEXT, PK_COL_TEXT};
+    struct pk_table *out = pk_table_new(8, cols, types);
+    int ext[4] = {pk_table_col(t, "min_x"), pk_table_col(t, "min_y"), pk_table_col(t, "max_x"),
+                  pk_table_col(t, "max_y")};
+    for (size_t r = 0; out && r < t->nrows; r++) {
+        const char *values[8];
+        char extent[128] = "";
+        double e[4];
+        for (int c = 0; c < 8; c++)
+            values[c] = c == 5 ? extent : pk_table_get(t, r, pk_table_col(t, cols[c]));
+        if (pk_table_get_real(t, r, ext[0], &e[0]) && pk_table_get_real(t, r, ext[1], &e[1]) &&
+            pk_table_get_real(t, r, ext[2], &e[2]) && pk_table_get_real(t, r, ext[3], &e[3]))
+            snprintf(extent, sizeof extent, "%.4f,%.4f,%.4f,%.4f", e[0], e[1], e[2], e[3]);
+        if (pk_table_append(out, values) < 0)
+            break;
+    }
+    if (out && out->failed) {
+        pk_table_free(out);
+        out = NULL;
+    }
+    return out;
+}
+
 static int verb_list(struct cli *cli, int argc, char **argv)
 {
     int code = parse_simple(cli, argc, argv, "usage: " USAGE_LIST USAGE_COMMON, 0, "layer list");
@@ -225,10 +256,56 @@ static int verb_list(struct cli *cli, int argc, char **argv)
     struct pk_store *store = cli_open_store(cli);
     if (!store)
         return EXIT_FAIL;
-    struct pk_table *t = NULL;
+    struct pk_table *t = NULL, *shown = NULL;
     int rc = pk_layer_list(store, &t);
     pk_store_close(store);
-    return print_and_free(cli, rc, t);
+    if (rc == PK_OK && !(shown = list_table(t)))
+        rc = pk_error(cli->ctx, PK_ERR_NOMEM, "out of memory");
+    pk_table_free(t);
+    return print_and_free(cli, rc, shown);
+}
+
+/* The property/value rows `layer info` prints, made from the library's
+ * values: extent to 6 decimals, CRSs as EPSG:n, "(none)" for no key, area
+ * and length in km with all their digits. NULL when out of memory. */
+static struct pk_table *info_table(const struct pk_layer_info *I)
+{
+    const char *cols[] = {"property", "value"};
+    struct pk_table *t = pk_table_new(2, cols, NULL);
+#define ROW(k, ...) do { long r_ = t ? pk_table_add_row(t) : -1; if (r_ >= 0) { \
+        pk_table_set(t, (size_t)r_, 0, k); pk_table_setf(t, (size_t)r_, 1, __VA_ARGS__); } } while (0)
+    const char *keys[] = {"name", "title", "kind", "source", "table", "geometry_type"};
+    const char *texts[] = {I->name, I->title, I->kind, I->source, I->table, I->geometry_type};
+    for (int i = 0; i < 6; i++)
+        ROW(keys[i], "%s", texts[i]);
+    ROW("features", "%lld", I->features);
+    if (I->has_extent)
+        ROW("extent", "%.6f,%.6f,%.6f,%.6f", I->extent[0], I->extent[1], I->extent[2], I->extent[3]);
+    ROW("crs", "EPSG:%d", I->srid);
+    ROW("key", "%s", *I->key ? I->key : "(none)");
+    ROW("name_field", "%s", *I->name_field ? I->name_field : "(none)");
+    ROW("loaded_at", "%s", I->loaded_at);
+    ROW("repaired_features", "%lld", I->repaired);
+    ROW("empty_features", "%lld", I->empty);
+    if (*I->provenance)
+        ROW("provenance", "%s", I->provenance);
+    if (*I->accuracy)
+        ROW("accuracy", "%s", I->accuracy);
+    for (int i = 0; i < I->nfields; i++)
+        ROW("field", "%s %s", I->fields[i].name, I->fields[i].type);
+    if (I->measure_srid) {
+        ROW("measure_crs", "EPSG:%d", I->measure_srid);
+        if (I->area_m2 > 0)
+            ROW("area_km2", "%.17g", I->area_m2 / 1e6);
+        if (I->length_m > 0)
+            ROW("length_km", "%.17g", I->length_m / 1e3);
+    }
+#undef ROW
+    if (t && t->failed) {
+        pk_table_free(t);
+        t = NULL;
+    }
+    return t;
 }
 
 static int verb_info_or_issues(struct cli *cli, int argc, char **argv, int issues)
@@ -242,8 +319,14 @@ static int verb_info_or_issues(struct cli *cli, int argc, char **argv, int issue
     if (!store)
         return EXIT_FAIL;
     struct pk_table *t = NULL;
-    int rc = issues ? pk_layer_issues(store, argv[optind], &t) : pk_layer_info(store, argv[optind], &t);
+    struct pk_layer_info info;
+    int rc = issues ? pk_layer_issues(store, argv[optind], &t) : pk_layer_info(store, argv[optind], &info);
     pk_store_close(store);
+    if (!issues) {
+        if (rc == PK_OK && !(t = info_table(&info)))
+            rc = pk_error(cli->ctx, PK_ERR_NOMEM, "out of memory");
+        pk_layer_info_release(&info);
+    }
     return print_and_free(cli, rc, t);
 }
 
