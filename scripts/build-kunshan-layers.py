@@ -631,12 +631,8 @@ def load_region(source):
     return out
 
 
-def build(source, outdir, quiet):
-    log = (lambda *a: None) if quiet else print
-    os.makedirs(outdir, exist_ok=True)
-    layers = {}
-
-    # -- region and city ----------------------------------------------------------------------
+def build_region(source, log):
+    """The region layer (counties and districts, repaired) and the city taken from it."""
     region = []
     city = None
     repaired = 0
@@ -647,12 +643,14 @@ def build(source, outdir, quiet):
         region.append((props(name, name_en, code, category, REGION_ACCURACY), geom))
         if name == "昆山市":
             city = geom
-    layers["region"] = region
     log("region: %d counties/districts read, %d invalid ones repaired with MakeValid"
         % (len(region), repaired))
-    layers["city"] = [(props("昆山市", "Kunshan", "KS", "city", REGION_ACCURACY), city)]
+    return region, city
 
-    # -- towns: Voronoi cells of the seeds, dissolved per town, clipped to the city -------------
+
+def build_towns(city):
+    """Towns: Voronoi cells of the seeds, dissolved per town, clipped to the city.
+    Returns the layer and each town's geometry by code."""
     seeds = []           # (town index, lon, lat)
     for ti, t in enumerate(TOWNS):
         for lon, lat in t[4]:
@@ -670,9 +668,11 @@ def build(source, outdir, quiet):
         geom = round_polygonal(polygonal(cell.Intersection(city)))
         town_geom[code] = geom
         towns.append((props(name, name_en, code, category, TOWNS_ACCURACY), geom))
-    layers["towns"] = towns
+    return towns, town_geom
 
-    # -- key areas, sci zones, demo zone --------------------------------------------------------
+
+def build_zones(layers, city, town_geom):
+    """Key areas, sci zones, demo zone."""
     layers["key_areas"] = [
         (props(name, name_en, code, "key area", acc), round_polygonal(polygonal(polygon_from(c))))
         for code, name, name_en, acc, c in KEY_AREAS]
@@ -687,7 +687,9 @@ def build(source, outdir, quiet):
                "copy of the towns layer geometry (schematic, not the legal boundary)"),
          town_geom[c]) for c in DEMO_TOWNS]
 
-    # -- metro line 11 and its stations ---------------------------------------------------------
+
+def build_metro(layers, city):
+    """Metro line 11 and its stations inside the city."""
     line = round_line([(lon, lat) for _, _, lon, lat, _ in LINE11])
     layers["metro_line11"] = [(props(
         "苏州轨道交通11号线", "Suzhou Rail Transit Line 11", "L11", "metro line",
@@ -703,11 +705,11 @@ def build(source, outdir, quiet):
         stations.append((props(name + "站", name_en + " Station", code, "metro station", acc), pt))
     layers["metro_stations"] = stations
 
-    # -- places ---------------------------------------------------------------------------------
+
+def build_named(layers, city, region):
+    """Places, and the areas, water bodies and watercourses the plan names."""
     layers["places"] = [(props(name, name_en, code, cat, acc), round_point(lon, lat))
                         for code, name, name_en, cat, lon, lat, acc in PLACES]
-
-    # -- areas, water bodies and watercourses the plan names -----------------------------------
     region_geom = {p["name"]: g for p, g in region}
     layers["plan_areas"] = [(props(name, name_en, code, cat, acc),
                              plan_area_geometry(how, city, region_geom))
@@ -718,7 +720,18 @@ def build(source, outdir, quiet):
     layers["rivers"] = [(props(name, name_en, code, cat, acc), round_line(c))
                         for code, name, name_en, cat, c, acc in RIVERS]
 
-    # -- write ----------------------------------------------------------------------------------
+
+def build(source, outdir, quiet):
+    log = (lambda *a: None) if quiet else print
+    os.makedirs(outdir, exist_ok=True)
+    layers = {}
+    region, city = build_region(source, log)
+    layers["region"] = region
+    layers["city"] = [(props("昆山市", "Kunshan", "KS", "city", REGION_ACCURACY), city)]
+    layers["towns"], town_geom = build_towns(city)
+    build_zones(layers, city, town_geom)
+    build_metro(layers, city)
+    build_named(layers, city, region)
     for spec in MANIFEST_LAYERS:
         write_geojson(os.path.join(outdir, spec["file"]), spec["name"], layers[spec["name"]])
     write_manifest(os.path.join(outdir, "kunshan.json"))
@@ -916,15 +929,9 @@ def check_plan_places(outdir, data, check):
             check(c in have, "%s: %s (%s:%s) has no feature" % (PLAN_PLACES, name, layer, c))
 
 
-def verify(outdir, log):
-    errors = []
-
-    def check(cond, msg):
-        if not cond:
-            errors.append(msg)
-
-    with open(os.path.join(outdir, "kunshan.json"), encoding="utf-8") as fh:
-        manifest = json.load(fh)
+def check_layer_files(outdir, manifest, check):
+    """Every layer file of the manifest: readable, its fields, unique codes, valid geometry of
+    its kind. Returns the features by layer name."""
     data = {}
     for entry in manifest["layers"]:
         path = os.path.join(outdir, entry["file"])
@@ -946,17 +953,15 @@ def verify(outdir, log):
                     "line": ogr.wkbLineString, "point": ogr.wkbPoint}[entry["kind"]]
             check(ogr.GT_Flatten(g.GetGeometryType()) == want,
                   "%s: %s is %s" % (entry["file"], p["code"], g.GetGeometryName()))
+    return data
 
-    city = data["city"][0][1]
-    city_km2 = area_km2(city)
-    check(len(data["region"]) == 26, "region: %d features" % len(data["region"]))
 
-    # towns tile the city
-    towns = data["towns"]
+def check_towns_tile(towns, city_km2, check):
+    """The towns tile the city: their union and their sum are its area, no two overlap.
+    Returns the measures (union, sum, union XOR city, largest overlap and its pair)."""
     union = to_multipolygon([q for _, g in towns for q in polygon_parts(g)]).UnionCascaded()
     union_km2 = area_km2(union)
     sum_km2 = sum(area_km2(g) for _, g in towns)
-    sym_km2 = area_km2(union.SymDifference(city)) if not union.Equals(city) else 0.0
     max_overlap = 0.0
     overlap_pair = ""
     for i in range(len(towns)):
@@ -972,8 +977,11 @@ def verify(outdir, log):
     check(abs(sum_km2 - city_km2) <= 0.001 * city_km2,
           "towns: sum of areas %.3f km² vs city %.3f km²" % (sum_km2, city_km2))
     check(max_overlap < 0.01, "towns: overlap %.5f km² (%s)" % (max_overlap, overlap_pair))
+    return union, union_km2, sum_km2, max_overlap, overlap_pair
 
-    # containment
+
+def check_containment(data, city, check):
+    """Zones, stations and places lie in the city; water and rivers reach it."""
     for layer in ("key_areas", "sci_zones", "demo_zone", "metro_stations", "places",
                   "plan_areas"):
         for p, g in data[layer]:
@@ -988,19 +996,18 @@ def verify(outdir, log):
     for layer in ("water", "rivers"):
         for p, g in data[layer]:
             check(g.Intersects(city), "%s: %s does not reach the city" % (layer, p["code"]))
-    check_station_towns(data, check)
-    check_plan_places(outdir, data, check)
-    line_m = projected(data["metro_line11"][0][1])
-    for p, g in data["metro_stations"]:
-        d = projected(g).Distance(line_m)
-        check(d <= 300.0, "metro_stations: %s is %.0f m from the line" % (p["code"], d))
 
-    # table
+
+def log_table(log, data, city_km2, towns_measured, line_m):
+    """The verification table: areas, lengths, distances and positions."""
+    union, union_km2, sum_km2, max_overlap, overlap_pair = towns_measured
+    city = data["city"][0][1]
+    sym_km2 = area_km2(union.SymDifference(city)) if not union.Equals(city) else 0.0
     log("")
     log("verification (areas in km² in EPSG:4549)")
     log(row("code", "name", "%10s" % "km²"))
     log(row("KS", "昆山市 city", "%10.3f" % city_km2))
-    for p, g in towns:
+    for p, g in data["towns"]:
         log(row(p["code"], p["name"], "%10.3f" % area_km2(g)))
     log(row("", "towns: union", "%10.3f  (union minus city %.5f km², %.6f%%)"
             % (union_km2, union_km2 - city_km2, 100.0 * (union_km2 - city_km2) / city_km2)))
@@ -1018,6 +1025,30 @@ def verify(outdir, log):
     for p, g in data["places"]:
         log(row(p["code"], p["name"], "%10s (%.6f, %.6f)" % ("point", g.GetX(), g.GetY())))
     log("  feature counts: " + ", ".join("%s %d" % (k, len(v)) for k, v in data.items()))
+
+
+def verify(outdir, log):
+    errors = []
+
+    def check(cond, msg):
+        if not cond:
+            errors.append(msg)
+
+    with open(os.path.join(outdir, "kunshan.json"), encoding="utf-8") as fh:
+        manifest = json.load(fh)
+    data = check_layer_files(outdir, manifest, check)
+    city = data["city"][0][1]
+    city_km2 = area_km2(city)
+    check(len(data["region"]) == 26, "region: %d features" % len(data["region"]))
+    towns_measured = check_towns_tile(data["towns"], city_km2, check)
+    check_containment(data, city, check)
+    check_station_towns(data, check)
+    check_plan_places(outdir, data, check)
+    line_m = projected(data["metro_line11"][0][1])
+    for p, g in data["metro_stations"]:
+        d = projected(g).Distance(line_m)
+        check(d <= 300.0, "metro_stations: %s is %.0f m from the line" % (p["code"], d))
+    log_table(log, data, city_km2, towns_measured, line_m)
     if errors:
         log("")
         for e in errors:

@@ -114,7 +114,9 @@ static int print_and_free(struct cli *cli, int rc, struct pk_table *t)
     return code;
 }
 
-static int verb_load(struct cli *cli, int argc, char **argv)
+/* Parse `layer load`'s arguments into *o (SOURCE included). Returns -1 to
+ * go on, or the exit code (help shown, usage error). */
+static int parse_load_args(struct cli *cli, int argc, char **argv, struct pk_load_opts *o)
 {
     static const struct option longopts[] = {
         {"name", required_argument, NULL, 'n'},
@@ -136,33 +138,32 @@ static int verb_load(struct cli *cli, int argc, char **argv)
         {NULL, 0, NULL, 0},
     };
     static const char usage[] = "usage: " USAGE_LOAD USAGE_COMMON;
-    struct pk_load_opts o = {.threads = cli->threads};
     int opt, done = -1;
     optind = 1;
     while ((opt = cli_getopt(cli, argc, argv, NULL, longopts, usage, &done)) != -1) {
         switch (opt) {
-        case 'n': o.name = optarg; break;
-        case 't': o.title = optarg; break;
-        case 'k': o.kind = optarg; break;
-        case 'l': o.src_layer = optarg; break;
-        case 'w': o.where = optarg; break;
-        case 'S': o.select = optarg; break;
-        case 'r': o.s_srs = optarg; break;
-        case 'e': o.encoding = optarg; break;
-        case 'K': o.key = optarg; break;
-        case 1002: o.name_field = optarg; break;
-        case 1001: o.force = 1; break;
-        case 1003: o.no_geometry = 1; break;
+        case 'n': o->name = optarg; break;
+        case 't': o->title = optarg; break;
+        case 'k': o->kind = optarg; break;
+        case 'l': o->src_layer = optarg; break;
+        case 'w': o->where = optarg; break;
+        case 'S': o->select = optarg; break;
+        case 'r': o->s_srs = optarg; break;
+        case 'e': o->encoding = optarg; break;
+        case 'K': o->key = optarg; break;
+        case 1002: o->name_field = optarg; break;
+        case 1001: o->force = 1; break;
+        case 1003: o->no_geometry = 1; break;
         case 'R':
         case 'A':
-            if (o.mode != PK_LOAD_CREATE)
+            if (o->mode != PK_LOAD_CREATE)
                 return cli_usage_error("layer load", "--replace and --append exclude each other");
-            o.mode = opt == 'R' ? PK_LOAD_REPLACE : PK_LOAD_APPEND;
+            o->mode = opt == 'R' ? PK_LOAD_REPLACE : PK_LOAD_APPEND;
             break;
         case 'M':
             if (strcmp(optarg, "linework") && strcmp(optarg, "structure"))
                 return cli_usage_error("layer load", "--repair-method is linework or structure");
-            o.repair_structure = !strcmp(optarg, "structure");
+            o->repair_structure = !strcmp(optarg, "structure");
             break;
         default: return cli_usage_error("layer load", "unknown option or missing value: '%s'", argv[optind - 1]);
         }
@@ -171,9 +172,38 @@ static int verb_load(struct cli *cli, int argc, char **argv)
         return done;
     if (argc - optind != 1)
         return cli_usage_error("layer load", "expected one SOURCE");
-    if (o.force && o.mode != PK_LOAD_REPLACE)
+    if (o->force && o->mode != PK_LOAD_REPLACE)
         return cli_usage_error("layer load", "--force goes with --replace");
-    o.source = argv[optind];
+    o->source = argv[optind];
+    return -1;
+}
+
+/* What a load did, on stderr (unless -q). */
+static void print_load_result(const struct cli *cli, const struct pk_load_opts *o, const struct pk_load_result *res)
+{
+    if (cli->quiet)
+        return;
+    fprintf(stderr, "plankit: layer '%s': %lld features loaded from '%s'", res->name, res->stored, o->source);
+    if (o->no_geometry)
+        fprintf(stderr, " (a table without geometry)");
+    else if (res->repaired || res->empty)
+        fprintf(stderr, ", %lld repaired, %lld without geometry ('plankit layer issues %s')", res->repaired,
+                res->empty, res->name);
+    fprintf(stderr, "\n");
+    if (o->mode == PK_LOAD_REPLACE && (res->links_kept || res->links_lost))
+        fprintf(stderr, "plankit: layer '%s': %lld task link(s) kept by key '%s', %lld removed\n", res->name,
+                res->links_kept, *res->key ? res->key : "(none)", res->links_lost);
+    if (res->measure_srid_chosen)
+        fprintf(stderr, "plankit: metric CRS of the store set to EPSG:%d from the data's longitude\n",
+                res->measure_srid_chosen);
+}
+
+static int verb_load(struct cli *cli, int argc, char **argv)
+{
+    struct pk_load_opts o = {.threads = cli->threads};
+    int code = parse_load_args(cli, argc, argv, &o);
+    if (code >= 0)
+        return code;
     struct pk_store *store = cli_open_store(cli);
     if (!store)
         return EXIT_FAIL;
@@ -183,23 +213,39 @@ static int verb_load(struct cli *cli, int argc, char **argv)
     pk_store_close(store);
     if (rc != PK_OK)
         return cli_fail(cli, rc);
-    if (!cli->quiet) {
-        fprintf(stderr, "plankit: layer '%s': %lld features loaded from '%s'", res.name, res.stored,
-                o.source);
-        if (o.no_geometry)
-            fprintf(stderr, " (a table without geometry)");
-        else if (res.repaired || res.empty)
-            fprintf(stderr, ", %lld repaired, %lld without geometry ('plankit layer issues %s')",
-                    res.repaired, res.empty, res.name);
-        fprintf(stderr, "\n");
-        if (o.mode == PK_LOAD_REPLACE && (res.links_kept || res.links_lost))
-            fprintf(stderr, "plankit: layer '%s': %lld task link(s) kept by key '%s', %lld removed\n", res.name,
-                    res.links_kept, *res.key ? res.key : "(none)", res.links_lost);
-        if (res.measure_srid_chosen)
-            fprintf(stderr, "plankit: metric CRS of the store set to EPSG:%d from the data's longitude\n",
-                    res.measure_srid_chosen);
-    }
+    print_load_result(cli, &o, &res);
     return EXIT_OK;
+}
+
+/* The table `layer list` prints: the library's, with the extent's four
+ * numbers in one column "min_x,min_y,max_x,max_y" to 4 decimals ("" when
+ * none). NULL when out of memory. */
+static struct pk_table *list_table(const struct pk_table *t)
+{
+    static const char *const cols[] = {"name", "kind", "geometry", "title", "features", "extent", "loaded_at",
+                                       "accuracy"};
+    static const enum pk_col_type types[] = {PK_COL_TEXT, PK_COL_TEXT, PK_COL_TEXT, PK_COL_TEXT,
+                                             PK_COL_INT, PK_COL_TEXT, PK_COL_TEXT, PK_COL_TEXT};
+    struct pk_table *out = pk_table_new(8, cols, types);
+    int ext[4] = {pk_table_col(t, "min_x"), pk_table_col(t, "min_y"), pk_table_col(t, "max_x"),
+                  pk_table_col(t, "max_y")};
+    for (size_t r = 0; out && r < t->nrows; r++) {
+        const char *values[8];
+        char extent[128] = "";
+        double e[4];
+        for (int c = 0; c < 8; c++)
+            values[c] = c == 5 ? extent : pk_table_get(t, r, pk_table_col(t, cols[c]));
+        if (pk_table_get_real(t, r, ext[0], &e[0]) && pk_table_get_real(t, r, ext[1], &e[1]) &&
+            pk_table_get_real(t, r, ext[2], &e[2]) && pk_table_get_real(t, r, ext[3], &e[3]))
+            snprintf(extent, sizeof extent, "%.4f,%.4f,%.4f,%.4f", e[0], e[1], e[2], e[3]);
+        if (pk_table_append(out, values) < 0)
+            break;
+    }
+    if (out && out->failed) {
+        pk_table_free(out);
+        out = NULL;
+    }
+    return out;
 }
 
 static int verb_list(struct cli *cli, int argc, char **argv)
@@ -210,10 +256,56 @@ static int verb_list(struct cli *cli, int argc, char **argv)
     struct pk_store *store = cli_open_store(cli);
     if (!store)
         return EXIT_FAIL;
-    struct pk_table *t = NULL;
+    struct pk_table *t = NULL, *shown = NULL;
     int rc = pk_layer_list(store, &t);
     pk_store_close(store);
-    return print_and_free(cli, rc, t);
+    if (rc == PK_OK && !(shown = list_table(t)))
+        rc = pk_error(cli->ctx, PK_ERR_NOMEM, "out of memory");
+    pk_table_free(t);
+    return print_and_free(cli, rc, shown);
+}
+
+/* The property/value rows `layer info` prints, made from the library's
+ * values: extent to 6 decimals, CRSs as EPSG:n, "(none)" for no key, area
+ * and length in km with all their digits. NULL when out of memory. */
+static struct pk_table *info_table(const struct pk_layer_info *I)
+{
+    const char *cols[] = {"property", "value"};
+    struct pk_table *t = pk_table_new(2, cols, NULL);
+#define ROW(k, ...) do { long r_ = t ? pk_table_add_row(t) : -1; if (r_ >= 0) { \
+        pk_table_set(t, (size_t)r_, 0, k); pk_table_setf(t, (size_t)r_, 1, __VA_ARGS__); } } while (0)
+    const char *keys[] = {"name", "title", "kind", "source", "table", "geometry_type"};
+    const char *texts[] = {I->name, I->title, I->kind, I->source, I->table, I->geometry_type};
+    for (int i = 0; i < 6; i++)
+        ROW(keys[i], "%s", texts[i]);
+    ROW("features", "%lld", I->features);
+    if (I->has_extent)
+        ROW("extent", "%.6f,%.6f,%.6f,%.6f", I->extent[0], I->extent[1], I->extent[2], I->extent[3]);
+    ROW("crs", "EPSG:%d", I->srid);
+    ROW("key", "%s", *I->key ? I->key : "(none)");
+    ROW("name_field", "%s", *I->name_field ? I->name_field : "(none)");
+    ROW("loaded_at", "%s", I->loaded_at);
+    ROW("repaired_features", "%lld", I->repaired);
+    ROW("empty_features", "%lld", I->empty);
+    if (*I->provenance)
+        ROW("provenance", "%s", I->provenance);
+    if (*I->accuracy)
+        ROW("accuracy", "%s", I->accuracy);
+    for (int i = 0; i < I->nfields; i++)
+        ROW("field", "%s %s", I->fields[i].name, I->fields[i].type);
+    if (I->measure_srid) {
+        ROW("measure_crs", "EPSG:%d", I->measure_srid);
+        if (I->area_m2 > 0)
+            ROW("area_km2", "%.17g", I->area_m2 / 1e6);
+        if (I->length_m > 0)
+            ROW("length_km", "%.17g", I->length_m / 1e3);
+    }
+#undef ROW
+    if (t && t->failed) {
+        pk_table_free(t);
+        t = NULL;
+    }
+    return t;
 }
 
 static int verb_info_or_issues(struct cli *cli, int argc, char **argv, int issues)
@@ -227,8 +319,14 @@ static int verb_info_or_issues(struct cli *cli, int argc, char **argv, int issue
     if (!store)
         return EXIT_FAIL;
     struct pk_table *t = NULL;
-    int rc = issues ? pk_layer_issues(store, argv[optind], &t) : pk_layer_info(store, argv[optind], &t);
+    struct pk_layer_info info;
+    int rc = issues ? pk_layer_issues(store, argv[optind], &t) : pk_layer_info(store, argv[optind], &info);
     pk_store_close(store);
+    if (!issues) {
+        if (rc == PK_OK && !(t = info_table(&info)))
+            rc = pk_error(cli->ctx, PK_ERR_NOMEM, "out of memory");
+        pk_layer_info_release(&info);
+    }
     return print_and_free(cli, rc, t);
 }
 

@@ -162,8 +162,10 @@ static int parse_query_args(struct cli *cli, int argc, char **argv, const char *
 static int print_result(struct cli *cli, int rc, struct pk_table *t)
 {
     cli_progress_done(cli);
-    if (rc != PK_OK)
+    if (rc != PK_OK) {
+        pk_table_free(t);
         return cli_fail(cli, rc);
+    }
     int code = cli_print_table(cli, t);
     pk_table_free(t);
     return code;
@@ -199,40 +201,100 @@ static void note_schematic(struct cli *cli, struct pk_store *store, enum query_k
     free(rows);
 }
 
-/* Coverage as GeoJSON holds only features: its summary rows (the city-wide
- * tasks and the totals, rows without a fid) are taken out of t and printed
- * on stderr, one line each (unless -q). Returns the table of features (a
- * new one, t freed), or NULL when out of memory (t freed too). */
-static struct pk_table *summary_to_stderr(struct cli *cli, struct pk_table *t)
+/* The ids joined by commas ("" for none). Caller frees; NULL when out of memory. */
+static char *join_ids(char *const *ids, size_t n)
 {
-    int fid = pk_table_col(t, "fid"), name = pk_table_col(t, "name");
-    const char **values = calloc((size_t)t->ncols, sizeof *values);
-    struct pk_table *features = values ? pk_table_new(t->ncols, (const char *const *)t->names, t->types) : NULL;
-    for (size_t r = 0; features && r < t->nrows; r++) {
-        for (int c = 0; c < t->ncols; c++)
-            values[c] = pk_table_get(t, r, c);
-        if (fid < 0 || values[fid]) {
-            if (pk_table_append(features, values) < 0)
-                break;
-            continue;
-        }
-        if (cli->quiet)
-            continue;
+    size_t len = 1;
+    for (size_t i = 0; i < n; i++)
+        len += strlen(ids[i]) + 1;
+    char *s = calloc(len, 1);
+    for (size_t i = 0; s && i < n; i++) {
+        if (i)
+            strcat(s, ",");
+        strcat(s, ids[i]);
+    }
+    return s;
+}
+
+/* The summary rows a coverage prints after its features, made from the
+ * library's totals: the city-wide tasks (unless they are counted) and the
+ * total, in a table with the columns of the feature table t (numbers with
+ * all their digits; the printer rounds). NULL when out of memory. */
+static struct pk_table *coverage_summary(const struct pk_table *t, const struct pk_coverage_totals *T,
+                                         int citywide_counted)
+{
+    int name = pk_table_col(t, "name"), tasks = pk_table_col(t, "tasks"), ids = pk_table_col(t, "task_ids");
+    int area = pk_table_col(t, "area_km2"), covered = pk_table_col(t, "covered_km2"), share = pk_table_col(t, "share");
+    struct pk_table *s = pk_table_new(t->ncols, (const char *const *)t->names, t->types);
+    char *city_ids = join_ids(T->citywide_ids, T->ncitywide);
+    long r;
+    int bad = !s || !city_ids;
+    if (!bad && !citywide_counted) {
+        bad = (r = pk_table_add_row(s)) < 0 || pk_table_set(s, (size_t)r, name, "(city-wide, not counted)") ||
+              pk_table_set_int(s, (size_t)r, tasks, (long long)T->ncitywide) ||
+              pk_table_set(s, (size_t)r, ids, city_ids);
+    }
+    if (!bad)
+        bad = (r = pk_table_add_row(s)) < 0 || pk_table_set(s, (size_t)r, name, "(total)") ||
+              pk_table_set_int(s, (size_t)r, tasks, T->tasks) ||
+              pk_table_set_real(s, (size_t)r, area, T->area_m2 / 1e6) ||
+              pk_table_set_real(s, (size_t)r, covered, T->covered_m2 / 1e6) ||
+              (T->area_m2 > 0 && pk_table_set_real(s, (size_t)r, share, T->covered_m2 / T->area_m2));
+    free(city_ids);
+    if (bad) {
+        pk_table_free(s);
+        return NULL;
+    }
+    return s;
+}
+
+/* Append every row of from (same columns) to t. 0, or -1 when out of memory. */
+static int append_rows(struct pk_table *t, const struct pk_table *from)
+{
+    const char **values = calloc((size_t)from->ncols, sizeof *values);
+    for (size_t r = 0; values && r < from->nrows; r++) {
+        for (int c = 0; c < from->ncols; c++)
+            values[c] = pk_table_get(from, r, c);
+        if (pk_table_append(t, values) < 0)
+            break;
+    }
+    int bad = !values || t->failed;
+    free(values);
+    return bad ? -1 : 0;
+}
+
+/* Coverage as GeoJSON holds only features: its summary rows go to stderr,
+ * one line each (unless -q): "coverage: (total): tasks=3 area_km2=2 ...". */
+static void summary_to_stderr(struct cli *cli, const struct pk_table *s)
+{
+    int name = pk_table_col(s, "name");
+    for (size_t r = 0; !cli->quiet && r < s->nrows; r++) {
         char line[1024];
-        size_t used = (size_t)snprintf(line, sizeof line, "%s: %s:", cli->cmd,
-                                       name >= 0 && values[name] ? values[name] : "(summary)");
-        for (int c = 0; c < t->ncols && used < sizeof line; c++)
-            if (c != fid && c != name && values[c] && t->types[c] != PK_COL_GEOJSON)
-                used += (size_t)snprintf(line + used, sizeof line - used, " %s=%s", t->names[c], values[c]);
+        size_t used = (size_t)snprintf(line, sizeof line, "%s: %s:", cli->cmd, pk_table_get(s, r, name));
+        for (int c = 0; c < s->ncols && used < sizeof line; c++) {
+            const char *v = pk_table_get(s, r, c);
+            if (c != name && v && s->types[c] != PK_COL_GEOJSON)
+                used += (size_t)snprintf(line + used, sizeof line - used, " %s=%s", s->names[c], v);
+        }
         cli_message(stderr, "plankit: ", line); /* (a long task_ids list is cut in the middle) */
     }
-    if (features && features->failed) {
-        pk_table_free(features);
-        features = NULL;
-    }
-    free(values);
-    pk_table_free(t);
-    return features;
+}
+
+/* The coverage's summary rows (not with --gaps): appended to t, or for
+ * GeoJSON printed on stderr. PK_OK or PK_ERR_NOMEM. */
+static int coverage_totals_out(struct cli *cli, const struct query_args *a, struct pk_table *t,
+                               const struct pk_coverage_totals *T)
+{
+    if (a->cov.gaps_only)
+        return PK_OK;
+    struct pk_table *s = coverage_summary(t, T, a->cov.include_citywide);
+    int bad = !s;
+    if (s && cli->format == FMT_GEOJSON)
+        summary_to_stderr(cli, s);
+    else if (s)
+        bad = append_rows(t, s) != 0;
+    pk_table_free(s);
+    return bad ? pk_error(cli->ctx, PK_ERR_NOMEM, "out of memory") : PK_OK;
 }
 
 /* Open the store, run one query into a table, note schematic inputs, close, print. */
@@ -242,20 +304,22 @@ static int run_query(struct cli *cli, enum query_kind kind, struct query_args *a
     if (!store)
         return EXIT_FAIL;
     struct pk_table *t = NULL;
+    struct pk_coverage_totals totals = {0};
     char *pillar = NULL;
     int rc = cli_check_filters(store, &a->cov.status, &a->cov.classification, &pillar, NULL);
     a->q.status = a->cov.status;
     a->q.classification = a->cov.classification;
     if (rc == PK_OK)
-        rc = kind == Q_COVERAGE ? pk_coverage(store, &a->cov, &t, cli_progress, cli)
+        rc = kind == Q_COVERAGE ? pk_coverage_with_totals(store, &a->cov, &t, &totals, cli_progress, cli)
              : kind == Q_TASKS  ? pk_query_tasks(store, &a->q, &t)
                                 : pk_query_zones(store, a->task, cli->format == FMT_GEOJSON, &t);
     if (rc == PK_OK)
         note_schematic(cli, store, kind, a, t);
     free(pillar);
     pk_store_close(store);
-    if (rc == PK_OK && kind == Q_COVERAGE && cli->format == FMT_GEOJSON && !(t = summary_to_stderr(cli, t)))
-        rc = pk_error(cli->ctx, PK_ERR_NOMEM, "out of memory");
+    if (rc == PK_OK && kind == Q_COVERAGE)
+        rc = coverage_totals_out(cli, a, t, &totals);
+    pk_coverage_totals_release(&totals);
     return print_result(cli, rc, t);
 }
 

@@ -255,6 +255,40 @@ static int finish(struct cli *cli, int rc, struct pk_table *t)
     return code;
 }
 
+/* `task show`: the task's property/value rows, then one "link" row per
+ * linked feature ("towns:3 周庄镇 (located-in)") and one "footprint" row
+ * per footprint ("#2 POLYGON site (covers)"), made from the library's
+ * tables. *out: the table to print (caller frees). */
+static int show_task(struct cli *cli, struct pk_store *store, const char *id, struct pk_table **out)
+{
+    struct pk_table *t = NULL, *links = NULL, *fps = NULL;
+    int rc = pk_task_show(store, id, &t, &links, &fps);
+    for (size_t i = 0; rc == PK_OK && i < links->nrows; i++) {
+        long r = pk_table_add_row(t);
+        const char *name = pk_table_get(links, i, 2), *role = pk_table_get(links, i, 3);
+        pk_table_set(t, (size_t)r, 0, "link");
+        pk_table_setf(t, (size_t)r, 1, "%s:%s%s%s (%s)", pk_table_get(links, i, 0), pk_table_get(links, i, 1),
+                      name ? " " : "", name ? name : "", role ? role : "");
+    }
+    for (size_t i = 0; rc == PK_OK && i < fps->nrows; i++) {
+        long r = pk_table_add_row(t);
+        const char *type = pk_table_get(fps, i, 1), *label = pk_table_get(fps, i, 2), *role = pk_table_get(fps, i, 3);
+        pk_table_set(t, (size_t)r, 0, "footprint");
+        pk_table_setf(t, (size_t)r, 1, "#%s %s %s (%s)", pk_table_get(fps, i, 0), type ? type : "",
+                      label ? label : "", role ? role : "");
+    }
+    pk_table_free(links);
+    pk_table_free(fps);
+    if (rc == PK_OK && t->failed) /* (a row that could not be added: r = -1, its sets refused) */
+        rc = pk_error(cli->ctx, PK_ERR_NOMEM, "out of memory");
+    if (rc != PK_OK) {
+        pk_table_free(t);
+        t = NULL;
+    }
+    *out = t;
+    return rc;
+}
+
 /* The verbs share one body: parse, check the positional count, open the
  * store, call the library. */
 static int run_verb(struct cli *cli, int argc, char **argv, const char *verb, int need_id)
@@ -299,7 +333,7 @@ static int run_verb(struct cli *cli, int argc, char **argv, const char *verb, in
     } else if (!strcmp(verb, "update")) {
         rc = pk_task_update(store, &a.f);
     } else if (!strcmp(verb, "show")) {
-        rc = pk_task_show(store, id, &t);
+        rc = show_task(cli, store, id, &t);
     } else if (!strcmp(verb, "history")) {
         rc = pk_task_history(store, id, &t);
     } else if (!strcmp(verb, "remove")) {

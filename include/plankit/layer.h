@@ -65,12 +65,42 @@ int pk_layer_load(struct pk_store *store, const struct pk_load_opts *opts,
                   struct pk_load_result *result, pk_progress_fn progress, void *progress_arg);
 
 /* Tables of layers and facts; *out: caller frees with pk_table_free.
- * pk_layer_list: name, kind, geometry, title, features, extent, loaded_at and
- * accuracy, the class read from the layer's accuracy text: "schematic ±km",
- * "web-map ~100 m", "surveyed", "unclassified" or "unstated". */
+ * pk_layer_list, one row per layer: name, kind, geometry, title, features,
+ * its extent min_x, min_y, max_x, max_y (store CRS, all digits; null when
+ * it has none), loaded_at and accuracy, the class read from the layer's
+ * accuracy text: "schematic ±km", "web-map ~100 m", "surveyed",
+ * "unclassified" or "unstated". */
 int pk_layer_list(struct pk_store *store, struct pk_table **out);
-/* Key/value rows: name, title, kind, count, extent, CRS, fields, area/length totals. */
-int pk_layer_info(struct pk_store *store, const char *name, struct pk_table **out);
+
+/* One field of a layer: its name and SQLite type (TEXT, INTEGER, REAL). */
+struct pk_layer_field {
+    char *name, *type;
+};
+
+/* What pk_layer_info tells about one layer, as values (texts "" when the
+ * registry has none; strings and arrays owned, freed by
+ * pk_layer_info_release). A front end prints them as it likes. */
+struct pk_layer_info {
+    char *name, *title, *kind, *source, *table, *geometry_type;
+    long long features;
+    int has_extent;             /* the layer has an extent (not an empty or geometry-less one) */
+    double extent[4];           /* min x, min y, max x, max y in the store CRS, all digits */
+    int srid;                   /* the store CRS (EPSG code) */
+    char *key, *name_field;     /* the key and name fields; "" when none */
+    char *loaded_at;
+    long long repaired, empty;  /* features repaired, features without geometry (pk_layer_issues) */
+    char *provenance, *accuracy;
+    struct pk_layer_field *fields; /* the attribute fields, in order */
+    int nfields;
+    int measure_srid;           /* the store's metric CRS; 0 when it has none (then no measures) */
+    double area_m2, length_m;   /* the features' areas and lengths, summed, in the metric CRS */
+};
+
+/* The facts of layer name into *info (zeroed first; complete on PK_OK).
+ * Release *info with pk_layer_info_release, on success or failure. */
+int pk_layer_info(struct pk_store *store, const char *name, struct pk_layer_info *info);
+/* Free what *info owns and zero it; accepts a zeroed struct. */
+void pk_layer_info_release(struct pk_layer_info *info);
 /* Load issues (repaired, empty) of one layer. */
 int pk_layer_issues(struct pk_store *store, const char *name, struct pk_table **out);
 

@@ -31,10 +31,35 @@ struct pk_coverage_opts {
     int threads;               /* 0 = one per CPU */
 };
 
-/* One row per feature (fid, name, tasks, task_ids, area_km2, covered_km2,
- * share_pct), then a city-wide row and a totals row. Caller frees *out. */
+/* One row per feature of the layer, in fid order (with gaps_only, only the
+ * features no task touches), and nothing else: fid, name, tasks (how many
+ * touch it), task_ids (their ids, comma-separated, sorted), area_km2,
+ * covered_km2 (numbers with all their digits) and share (covered / area, a
+ * fraction 0..1; null when the feature has no area); with_geometry adds
+ * accuracy and geometry (GeoJSON, WGS84). *out: caller frees with
+ * pk_table_free. */
 int pk_coverage(struct pk_store *store, const struct pk_coverage_opts *opts, struct pk_table **out,
                 pk_progress_fn progress, void *arg);
+
+/* What a coverage comes to over the whole layer, as numbers: a front end
+ * prints these as it likes (the plankit command as its "(city-wide, not
+ * counted)" and "(total)" rows). */
+struct pk_coverage_totals {
+    size_t features;       /* features of the layer (all of them, also with gaps_only) */
+    long long tasks;       /* tasks that touch at least one feature, each counted once
+                            * (city-wide tasks only with include_citywide) */
+    double area_m2;        /* the features' areas, summed (m²) */
+    double covered_m2;     /* their covered areas, summed (m²); share = covered_m2 / area_m2 */
+    size_t ncitywide;      /* city-wide tasks that pass the filters (counted or not) */
+    char **citywide_ids;   /* their ids, sorted; owned: pk_coverage_totals_release */
+};
+
+/* pk_coverage, and its totals in *totals (set in full on PK_OK, zeroed on
+ * an error). Release *totals with pk_coverage_totals_release. */
+int pk_coverage_with_totals(struct pk_store *store, const struct pk_coverage_opts *opts, struct pk_table **out,
+                            struct pk_coverage_totals *totals, pk_progress_fn progress, void *arg);
+/* Free what *totals owns and zero it; accepts a zeroed struct. */
+void pk_coverage_totals_release(struct pk_coverage_totals *totals);
 
 enum pk_probe { PK_PROBE_IN = 1, PK_PROBE_AT, PK_PROBE_BBOX, PK_PROBE_NEAR };
 

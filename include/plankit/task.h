@@ -43,8 +43,15 @@ int pk_task_update(struct pk_store *store, const struct pk_task_fields *f);
 /* Remove task id with its links and footprints; the removal is recorded in
  * the history. PK_ERR_NOTFOUND when there is none. */
 int pk_task_remove(struct pk_store *store, const char *id);
-/* Key/value rows of one task, then its links and footprints. Caller frees *out. */
-int pk_task_show(struct pk_store *store, const char *id, struct pk_table **out);
+/* One task, as data. *fields: property/value rows, the id then every field
+ * as stored (text; null when not given). *links: one row per feature it
+ * links to, in layer and fid order: layer, fid, name (the feature's, null
+ * when it has none), role. *footprints: one row per footprint, in id order:
+ * id, type (its geometry type), label ("" when none), role. links and
+ * footprints may be NULL (not wanted). Caller frees each table with
+ * pk_table_free; on an error none is returned. */
+int pk_task_show(struct pk_store *store, const char *id, struct pk_table **fields, struct pk_table **links,
+                 struct pk_table **footprints);
 /* The change history of one task, oldest first. Caller frees *out. */
 int pk_task_history(struct pk_store *store, const char *id, struct pk_table **out);
 

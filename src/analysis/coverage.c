@@ -7,7 +7,11 @@
  * thread pool, each thread on its own pk_worker; per feature see
  * compute_feature. Everything is cut in the store CRS and measured with
  * measure.c, as overlay, query and layer info do, so all commands give the
- * same areas. Rows come out in fid order whatever the thread count. */
+ * same areas. Rows come out in fid order whatever the thread count.
+ *
+ * The result is data only: one typed row per feature and, on request, the
+ * totals as a struct (pk_coverage_totals); the "(total)" and city-wide rows
+ * people read are made by the front end (tools/cmd_query.c). */
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -462,17 +466,17 @@ static int read_features(struct coverage *C)
     return rc;
 }
 
-/* The ids of the tasks set in mask (or the city-wide ones), comma-separated;
- * "" when none. Caller frees with free(); NULL when out of memory. */
-static char *task_list(const struct pk_cover_set *cs, const unsigned char *mask, int citywide_only)
+/* The ids of the tasks set in mask, comma-separated; "" when none. Caller
+ * frees with free(); NULL when out of memory. */
+static char *task_list(const struct pk_cover_set *cs, const unsigned char *mask)
 {
     size_t len = 1;
     for (size_t i = 0; i < cs->ntasks; i++)
-        if (citywide_only ? cs->citywide[i] : mask[i])
+        if (mask[i])
             len += strlen(cs->task_ids[i]) + 1;
     char *s = calloc(len, 1);
     for (size_t i = 0; s && i < cs->ntasks; i++)
-        if (citywide_only ? cs->citywide[i] : mask[i]) {
+        if (mask[i]) {
             if (*s)
                 strcat(s, ",");
             strcat(s, cs->task_ids[i]);
@@ -480,78 +484,81 @@ static char *task_list(const struct pk_cover_set *cs, const unsigned char *mask,
     return s;
 }
 
-/* One row of the coverage table: a feature, the city-wide row or the total. */
-struct row {
-    const long long *fid;       /* NULL: none (summary rows) */
-    const char *name;
-    int ntasks;
-    const unsigned char *mask;  /* tasks to list; NULL: none, or the city-wide ones */
-    int citywide;
-    const double *area, *covered; /* m²; NULL: none */
-    const char *geojson;
-    const char *accuracy;
-};
-
-/* Append row w: numbers with all their digits (km², the share as a
- * fraction); rounding is the printer's. Returns 0, or -1 when out of memory. */
-static int put_row(struct pk_table *t, const struct pk_cover_set *cs, const struct row *w)
+/* Append feature f's row: numbers as numbers with all their digits (km²,
+ * the share as a fraction; null for a feature without area); rounding is
+ * the front end's. Returns 0, or -1 when out of memory. */
+static int put_row(struct pk_table *t, const struct pk_cover_set *cs, const struct feature *f)
 {
     long r = pk_table_add_row(t);
-    int list = w->mask || w->citywide;
-    char *ids = r >= 0 && list ? task_list(cs, w->mask, w->citywide) : NULL;
-    if (r < 0 || (list && !ids))
+    char *ids = r >= 0 ? task_list(cs, f->tasks) : NULL;
+    if (!ids)
         return -1;
     size_t i = (size_t)r;
-    int bad = (w->fid && pk_table_setf(t, i, 0, "%lld", *w->fid)) || pk_table_set(t, i, 1, w->name) ||
-              pk_table_setf(t, i, 2, "%d", w->ntasks) || pk_table_set(t, i, 3, ids);
-    if (!bad && w->area)
-        bad = pk_table_setf(t, i, 4, "%.17g", *w->area / 1e6) || pk_table_setf(t, i, 5, "%.17g", *w->covered / 1e6) ||
-              (*w->area > 0 && pk_table_setf(t, i, 6, "%.17g", *w->covered / *w->area));
+    int bad = pk_table_set_int(t, i, 0, f->fid) || pk_table_set(t, i, 1, f->name) ||
+              pk_table_set_int(t, i, 2, f->ntasks) || pk_table_set(t, i, 3, ids) ||
+              pk_table_set_real(t, i, 4, f->area / 1e6) || pk_table_set_real(t, i, 5, f->covered / 1e6) ||
+              (f->area > 0 && pk_table_set_real(t, i, 6, f->covered / f->area));
     if (!bad && t->ncols > 7) /* GeoJSON: the source feature's accuracy, then the geometry */
-        bad = pk_table_set(t, i, 7, w->accuracy) || pk_table_set(t, i, 8, w->geojson);
+        bad = pk_table_set(t, i, 7, f->accuracy) || pk_table_set(t, i, 8, f->geojson);
     free(ids);
     return bad ? -1 : 0;
 }
 
-/* The summary rows: the city-wide tasks (unless counted) and the total. */
-static int put_summary(struct pk_table *t, const struct coverage *C, const unsigned char *any, double area,
-                       double covered)
+/* The totals over every feature into *T (zeroed first): sums, the tasks
+ * touching any feature, the city-wide tasks' ids. Returns 0, or -1 when out
+ * of memory (*T then owns what was made: release it). */
+static int sum_totals(const struct coverage *C, struct pk_coverage_totals *T)
 {
     const struct pk_cover_set *cs = C->cs;
-    int ncity = 0, nany = 0;
-    for (size_t b = 0; b < cs->ntasks; b++) {
-        ncity += cs->citywide[b];
-        nany += any[b];
+    unsigned char *any = calloc(cs->ntasks ? cs->ntasks : 1, 1);
+    memset(T, 0, sizeof *T);
+    if (!any)
+        return -1;
+    T->features = C->nfeats;
+    for (size_t i = 0; i < C->nfeats; i++) {
+        T->area_m2 += C->feats[i].area;
+        T->covered_m2 += C->feats[i].covered;
+        for (size_t b = 0; b < cs->ntasks; b++)
+            any[b] |= C->feats[i].tasks[b];
     }
-    struct row city = {NULL, "(city-wide, not counted)", ncity, NULL, 1, NULL, NULL, NULL, NULL};
-    struct row total = {NULL, "(total)", nany, NULL, 0, &area, &covered, NULL, NULL};
-    return (!C->opts->include_citywide && put_row(t, cs, &city)) || put_row(t, cs, &total) ? -1 : 0;
+    for (size_t b = 0; b < cs->ntasks; b++) {
+        T->tasks += any[b];
+        T->ncitywide += cs->citywide[b] != 0;
+    }
+    free(any);
+    if (!(T->citywide_ids = calloc(T->ncitywide ? T->ncitywide : 1, sizeof *T->citywide_ids)))
+        return -1;
+    for (size_t b = 0, k = 0; b < cs->ntasks; b++)
+        if (cs->citywide[b] && !(T->citywide_ids[k++] = strdup(cs->task_ids[b])))
+            return -1;
+    return 0;
 }
 
-static int build_table(struct coverage *C, struct pk_table **out)
+void pk_coverage_totals_release(struct pk_coverage_totals *totals)
 {
-    const struct pk_cover_set *cs = C->cs;
+    for (size_t i = 0; totals->citywide_ids && i < totals->ncitywide; i++)
+        free(totals->citywide_ids[i]);
+    free(totals->citywide_ids);
+    memset(totals, 0, sizeof *totals);
+}
+
+/* The table of feature rows into *out and, when totals is not NULL, the
+ * totals. PK_OK, or PK_ERR_NOMEM with nothing returned. */
+static int build_table(struct coverage *C, struct pk_table **out, struct pk_coverage_totals *totals)
+{
     const char *names[] = {"fid", "name", "tasks", "task_ids", "area_km2", "covered_km2", "share", "accuracy",
                            "geometry"};
     enum pk_col_type types[] = {PK_COL_INT, PK_COL_TEXT, PK_COL_INT, PK_COL_TEXT, PK_COL_REAL, PK_COL_REAL,
                                 PK_COL_REAL, PK_COL_TEXT, PK_COL_GEOJSON};
     struct pk_table *t = pk_table_new(C->opts->with_geometry ? 9 : 7, names, types);
-    unsigned char *any = calloc(cs->ntasks ? cs->ntasks : 1, 1);
-    double area = 0, covered = 0;
-    int bad = !t || !any;
-    for (size_t i = 0; !bad && i < C->nfeats; i++) {
-        struct feature *f = &C->feats[i];
-        area += f->area;
-        covered += f->covered;
-        for (size_t b = 0; b < cs->ntasks; b++)
-            any[b] |= f->tasks[b];
-        struct row w = {&f->fid, f->name, f->ntasks, f->tasks, 0, &f->area, &f->covered, f->geojson, f->accuracy};
-        if (!C->opts->gaps_only || f->ntasks == 0)
-            bad = put_row(t, cs, &w);
+    int bad = !t;
+    for (size_t i = 0; !bad && i < C->nfeats; i++)
+        if (!C->opts->gaps_only || C->feats[i].ntasks == 0)
+            bad = put_row(t, C->cs, &C->feats[i]);
+    if (!bad && totals && sum_totals(C, totals) != 0) {
+        pk_coverage_totals_release(totals);
+        bad = 1;
     }
-    if (!bad && !C->opts->gaps_only)
-        bad = put_summary(t, C, any, area, covered);
-    free(any);
     if (bad) {
         pk_table_free(t);
         return pk_error(C->store->ctx, PK_ERR_NOMEM, "out of memory");
@@ -625,11 +632,19 @@ static int compute_all(struct coverage *C, struct pk_pool *pool, struct pk_worke
 int pk_coverage(struct pk_store *store, const struct pk_coverage_opts *opts, struct pk_table **out,
                 pk_progress_fn progress, void *arg)
 {
+    return pk_coverage_with_totals(store, opts, out, NULL, progress, arg);
+}
+
+int pk_coverage_with_totals(struct pk_store *store, const struct pk_coverage_opts *opts, struct pk_table **out,
+                            struct pk_coverage_totals *totals, pk_progress_fn progress, void *arg)
+{
     struct pk_ctx *ctx = pk_store_ctx(store);
     struct coverage C = {.store = store, .opts = opts};
     struct pk_cover_filter filter = {opts->classification, opts->status, opts->year, opts->include_citywide};
     int rc;
     *out = NULL;
+    if (totals)
+        memset(totals, 0, sizeof *totals);
     if (!opts->by_layer)
         return pk_error(ctx, PK_ERR_ARGS, "coverage: --by LAYER is required");
     if (!pk_store_measure_srid(store))
@@ -667,7 +682,7 @@ int pk_coverage(struct pk_store *store, const struct pk_coverage_opts *opts, str
     if (main_ready)
         pk_worker_release(&main_state);
     if (rc == PK_OK)
-        rc = build_table(&C, out);
+        rc = build_table(&C, out, totals);
     for (size_t i = 0; i < C.nfeats; i++) {
         free(C.feats[i].name);
         if (C.feats[i].geom)

@@ -72,36 +72,104 @@ static int take_geom(GEOSContextHandle_t h, struct pk_ov_input *in, size_t i, sq
     return PK_OK;
 }
 
+/* Find layer name in the store, or load the file of that name (a path that
+ * exists) into the temporary layer tmpname; in->ref is set, in->temp when
+ * loaded. */
+static int find_or_load(struct pk_store *store, const char *name, const char *tmpname, struct pk_ov_input *in)
+{
+    int rc = pk_layer_find(store, name, &in->ref);
+    if (rc == PK_ERR_NOTFOUND && (strchr(name, '/') || strchr(name, '.')) && access(name, F_OK) == 0) {
+        struct pk_load_opts o = {.source = name, .name = tmpname, .mode = PK_LOAD_CREATE};
+        pk_error_clear(pk_store_ctx(store));
+        if ((rc = pk_layer_load(store, &o, NULL, NULL, NULL)) == PK_OK)
+            rc = pk_layer_find(store, tmpname, &in->ref);
+        in->temp = rc == PK_OK;
+    }
+    return rc;
+}
+
+/* The statement reading in's rows: fid, geometry (NULL when deferred),
+ * label, then every attribute column, in fid order, filtered by where.
+ * Caller frees with sqlite3_free; NULL when out of memory. */
+static char *select_sql(const struct pk_ov_input *in, const char *where)
+{
+    int has_name = 0;
+    for (int i = 0; i < in->ncols; i++)
+        has_name |= !strcmp(in->colnames[i], "name");
+    char *cols = sqlite3_mprintf("fid, %s, %s", in->deferred ? "NULL" : "geom", has_name ? "name" : "NULL");
+    for (int i = 0; cols && i < in->ncols; i++) {
+        char *next = sqlite3_mprintf("%s, \"%w\"", cols, in->colnames[i]);
+        sqlite3_free(cols);
+        cols = next;
+    }
+    if (!cols)
+        return NULL;
+    char *sql = where ? sqlite3_mprintf("SELECT %s FROM %s WHERE (%s) ORDER BY fid", cols, in->ref.table, where)
+                      : sqlite3_mprintf("SELECT %s FROM %s ORDER BY fid", cols, in->ref.table);
+    sqlite3_free(cols);
+    return sql;
+}
+
+/* Room for one more row in in's arrays (*cap of them now). PK_OK or PK_ERR_NOMEM. */
+static int grow_rows(struct pk_ctx *ctx, struct pk_ov_input *in, size_t *cap)
+{
+    if (in->n < *cap)
+        return PK_OK;
+    size_t n = *cap ? *cap * 2 : 256;
+    long long *fids = realloc(in->fids, n * sizeof *fids);
+    GEOSGeometry **geoms = fids ? realloc(in->geoms, n * sizeof *geoms) : NULL;
+    char **labels = geoms ? realloc(in->labels, n * sizeof *labels) : NULL;
+    char **attrs = labels ? realloc(in->attrs, n * (size_t)(in->ncols ? in->ncols : 1) * sizeof *attrs) : NULL;
+    in->fids = fids ? fids : in->fids;
+    in->geoms = geoms ? geoms : in->geoms;
+    in->labels = labels ? labels : in->labels;
+    in->attrs = attrs ? attrs : in->attrs;
+    if (!attrs)
+        return pk_error(ctx, PK_ERR_NOMEM, "out of memory reading layer '%s'", in->ref.name);
+    *cap = n;
+    return PK_OK;
+}
+
+/* Keep the row st is on as in's next feature: fid, label, attributes and
+ * (unless deferred) geometry. */
+static int keep_row(struct pk_ctx *ctx, struct pk_ov_input *in, sqlite3_stmt *st)
+{
+    size_t i = in->n;
+    in->fids[i] = sqlite3_column_int64(st, 0);
+    if (i > 0 && in->fids[i] <= in->fids[i - 1]) /* a condition that ends the statement early */
+        return pk_error(ctx, PK_ERR_ARGS, "invalid condition on layer '%s': it must not change the order of "
+                        "the features", in->ref.name);
+    in->n++;
+    in->geoms[i] = NULL;
+    int nomem = 0;
+    const unsigned char *label = sqlite3_column_text(st, 2);
+    in->labels[i] = label ? strdup((const char *)label) : NULL;
+    nomem |= label && !in->labels[i];
+    for (int c = 0; c < in->ncols; c++) {
+        const unsigned char *v = sqlite3_column_text(st, 3 + c);
+        char **cell = &in->attrs[i * (size_t)in->ncols + (size_t)c];
+        *cell = v ? strdup((const char *)v) : NULL;
+        nomem |= v && !*cell;
+    }
+    if (nomem)
+        return pk_error(ctx, PK_ERR_NOMEM, "out of memory reading layer '%s'", in->ref.name);
+    if (!in->deferred && take_geom(pk_geos(ctx), in, i, st, 1) != PK_OK)
+        return pk_error(ctx, PK_ERR_DATA, "layer '%s' feature %lld: unreadable geometry", in->ref.name, in->fids[i]);
+    return PK_OK;
+}
+
 int pk_ov_input_open(struct pk_store *store, const char *name, const char *where, const char *tmpname,
                      int defer_geoms, struct pk_ov_input *in)
 {
     struct pk_ctx *ctx = pk_store_ctx(store);
     memset(in, 0, sizeof *in);
-    int rc = pk_layer_find(store, name, &in->ref);
-    if (rc == PK_ERR_NOTFOUND && (strchr(name, '/') || strchr(name, '.')) && access(name, F_OK) == 0) {
-        struct pk_load_opts o = {.source = name, .name = tmpname, .mode = PK_LOAD_CREATE};
-        pk_error_clear(ctx);
-        if ((rc = pk_layer_load(store, &o, NULL, NULL, NULL)) == PK_OK)
-            rc = pk_layer_find(store, tmpname, &in->ref);
-        in->temp = rc == PK_OK;
-    }
-    if (rc != PK_OK)
-        return rc;
-    if ((rc = read_columns(store, in)) != PK_OK)
+    int rc = find_or_load(store, name, tmpname, in);
+    if (rc != PK_OK || (rc = read_columns(store, in)) != PK_OK)
         return rc;
     in->deferred = defer_geoms && !in->temp;
-    int has_name = 0;
-    for (int i = 0; i < in->ncols; i++)
-        has_name |= !strcmp(in->colnames[i], "name");
-    char *cols = sqlite3_mprintf("fid, %s, %s", in->deferred ? "NULL" : "geom", has_name ? "name" : "NULL");
-    for (int i = 0; i < in->ncols; i++) {
-        char *next = sqlite3_mprintf("%s, \"%w\"", cols, in->colnames[i]);
-        sqlite3_free(cols);
-        cols = next;
-    }
-    char *sql = where ? sqlite3_mprintf("SELECT %s FROM %s WHERE (%s) ORDER BY fid", cols, in->ref.table, where)
-                      : sqlite3_mprintf("SELECT %s FROM %s ORDER BY fid", cols, in->ref.table);
-    sqlite3_free(cols);
+    char *sql = select_sql(in, where);
+    if (!sql)
+        return pk_error(ctx, PK_ERR_NOMEM, "out of memory reading layer '%s'", in->ref.name);
     sqlite3_stmt *st;
     rc = where ? pk_sql_prepare_untrusted(store, sql, &st) : pk_sql_prepare(store, sql, &st);
     sqlite3_free(sql);
@@ -110,49 +178,11 @@ int pk_ov_input_open(struct pk_store *store, const char *name, const char *where
             pk_error_prefix(ctx, "invalid condition '%s' on layer '%s'", where, in->ref.name);
         return rc;
     }
-    GEOSContextHandle_t h = pk_geos(ctx);
     size_t cap = 0;
-    int step;
-    while (rc == PK_OK && (step = sqlite3_step(st)) == SQLITE_ROW) {
-        if (in->n == cap) {
-            cap = cap ? cap * 2 : 256;
-            long long *fids = realloc(in->fids, cap * sizeof *fids);
-            GEOSGeometry **geoms = fids ? realloc(in->geoms, cap * sizeof *geoms) : NULL;
-            char **labels = geoms ? realloc(in->labels, cap * sizeof *labels) : NULL;
-            char **attrs = labels ? realloc(in->attrs, cap * (size_t)(in->ncols ? in->ncols : 1) * sizeof *attrs) : NULL;
-            in->fids = fids ? fids : in->fids;
-            in->geoms = geoms ? geoms : in->geoms;
-            in->labels = labels ? labels : in->labels;
-            in->attrs = attrs ? attrs : in->attrs;
-            if (!attrs) {
-                rc = pk_error(ctx, PK_ERR_NOMEM, "out of memory reading layer '%s'", in->ref.name);
-                break;
-            }
-        }
-        size_t i = in->n++;
-        in->fids[i] = sqlite3_column_int64(st, 0);
-        if (i > 0 && in->fids[i] <= in->fids[i - 1]) { /* a condition that ends the statement early */
-            rc = pk_error(ctx, PK_ERR_ARGS, "invalid condition on layer '%s': it must not change the order of "
-                          "the features", in->ref.name);
-            in->n--;
-            break;
-        }
-        in->geoms[i] = NULL;
-        int nomem = 0;
-        const unsigned char *label = sqlite3_column_text(st, 2);
-        in->labels[i] = label ? strdup((const char *)label) : NULL;
-        nomem |= label && !in->labels[i];
-        for (int c = 0; c < in->ncols; c++) {
-            const unsigned char *v = sqlite3_column_text(st, 3 + c);
-            char **cell = &in->attrs[i * (size_t)in->ncols + (size_t)c];
-            *cell = v ? strdup((const char *)v) : NULL;
-            nomem |= v && !*cell;
-        }
-        if (nomem)
-            rc = pk_error(ctx, PK_ERR_NOMEM, "out of memory reading layer '%s'", in->ref.name);
-        else if (!in->deferred && take_geom(h, in, i, st, 1) != PK_OK)
-            rc = pk_error(ctx, PK_ERR_DATA, "layer '%s' feature %lld: unreadable geometry", in->ref.name, in->fids[i]);
-    }
+    int step = SQLITE_DONE;
+    while (rc == PK_OK && (step = sqlite3_step(st)) == SQLITE_ROW)
+        if ((rc = grow_rows(ctx, in, &cap)) == PK_OK)
+            rc = keep_row(ctx, in, st);
     if (rc == PK_OK && step != SQLITE_DONE)
         rc = pk_error(ctx, PK_ERR_ARGS, "condition on layer '%s': %s", in->ref.name, sqlite3_errmsg(store->db));
     if (where)

@@ -65,9 +65,11 @@ int pk_ov_write(const struct pk_ov_input *A, const struct pk_ov_input *B, struct
  * inputs a and b (b may be NULL); see overlay_output.c. */
 int pk_ov_inherit_accuracy(struct pk_store *store, const char *out, const char *what, const char *a,
                            const char *b);
-/* The summary: rows A features, one "km² (% of A)" column per B feature that
- * any A feature meets, or one row per pair (long_form). m is nA × nB m²,
- * a_area the A features' areas. *out: caller frees with pk_table_free;
+/* The summary, numbers with all their digits: rows A features (their area
+ * in m², the share of each no B feature covers), one column per B feature
+ * that any A feature meets (overlap in m²), or one row per pair (long_form:
+ * area_m2 and a_share, a fraction). m is nA × nB m², a_area the A
+ * features' areas. Rounding and percentages are the front end's. *out: caller frees with pk_table_free;
  * out of memory: PK_ERR_NOMEM (message in ctx) and *out NULL. */
 int pk_ov_summary(struct pk_ctx *ctx, const struct pk_ov_input *A, const struct pk_ov_input *B, int long_form,
                   const double *m, const double *a_area, struct pk_table **out);

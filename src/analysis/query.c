@@ -266,7 +266,7 @@ static int task_row(struct tq *T, struct pk_table *t, sqlite3_stmt *st, size_t i
         double a = ht->full ? farea : ht->pieces ? overlap_area(T->sp, T->ctx, ht->pieces) : 0;
         if (a < 0)
             return pk_errcode(T->ctx);
-        bad |= pk_table_setf(t, (size_t)r, 5, "%.17g", fmin(a, farea) / farea);
+        bad |= pk_table_set_real(t, (size_t)r, 5, fmin(a, farea) / farea);
     }
     if (T->q->with_geometry && ht->shape) {
         char *gj = geojson_wgs84(T->sp, ht->shape);
@@ -491,9 +491,9 @@ static int zone_row(struct zq *Z, struct pk_table *tb, const struct zone_hit *e,
     if (rc == PK_OK && (za < 0 || a < 0 || (with_geometry && zg && !gj)))
         rc = pk_errcode(Z->ctx);
     else if (rc == PK_OK &&
-             (r < 0 || pk_table_set(tb, (size_t)r, 0, e->layer.name) || pk_table_setf(tb, (size_t)r, 1, "%lld", e->fid) ||
-              pk_table_set(tb, (size_t)r, 2, label) || pk_table_setf(tb, (size_t)r, 3, "%.17g", fmin(a, za) / 1e6) ||
-              (za > 0 && pk_table_setf(tb, (size_t)r, 4, "%.17g", fmin(a, za) / za)) ||
+             (r < 0 || pk_table_set(tb, (size_t)r, 0, e->layer.name) || pk_table_set_int(tb, (size_t)r, 1, e->fid) ||
+              pk_table_set(tb, (size_t)r, 2, label) || pk_table_set_real(tb, (size_t)r, 3, fmin(a, za) / 1e6) ||
+              (za > 0 && pk_table_set_real(tb, (size_t)r, 4, fmin(a, za) / za)) ||
               pk_table_set(tb, (size_t)r, 5, e->via) ||
               (with_geometry && (pk_table_set(tb, (size_t)r, 6, acc) || (gj && pk_table_set(tb, (size_t)r, 7, gj))))))
         rc = pk_error(Z->ctx, PK_ERR_NOMEM, "out of memory");

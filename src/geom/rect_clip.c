@@ -363,6 +363,92 @@ static int line_point(struct pk_clip_out *o, double x, double y)
     return 1;
 }
 
+/* A run of edges from edge i (a multiple of PK_RING_RUN) whose envelope
+ * tells the answer at once: all outside the box (skipped), or strictly
+ * inside (its points appended to the current line). Returns the run's
+ * last edge when taken whole, -1 when its edges must be walked one by one,
+ * or NOMEM. */
+static int whole_run(const struct pk_ring *r, int i, int edges, const double *b, struct pk_clip_out *o)
+{
+    const double *e = r->runs[i / PK_RING_RUN], *v = r->xy;
+    int last = i + PK_RING_RUN < edges ? i + PK_RING_RUN : edges;
+    if (env_disjoint(e, b)) /* all outside (the point before it is outside too) */
+        return last - 1;
+    if (!env_strictly_inside(e, b))
+        return -1;
+    for (int k = i + 1; k <= last; k++)
+        if (!line_point(o, v[2 * k], v[2 * k + 1]))
+            return NOMEM;
+    return last - 1;
+}
+
+/* Edge p-q, p and q classified cp and cq (not both inside): what of it is
+ * inside the box. Entering starts a new line on the side it crosses;
+ * leaving ends the current one there. Returns 0, DEGENERATE or NOMEM. */
+static int cut_edge(const double *b, struct pk_clip_out *o, double px, double py, double qx, double qy, int cp,
+                    int cq)
+{
+    if (cp == OUTSIDE && cq == OUTSIDE &&
+        ((px <= b[0] && qx <= b[0]) || (px >= b[2] && qx >= b[2]) || (py <= b[1] && qy <= b[1]) ||
+         (py >= b[3] && qy >= b[3])))
+        return 0; /* both beyond the same side */
+    struct sym t0, t1;
+    double x, y;
+    int s0, s1;
+    int hit = seg_clip(b, px, py, qx, qy, &t0, &s0, &t1, &s1);
+    if (hit == DEGENERATE)
+        return DEGENERATE;
+    if (hit == 0) /* misses the box; rounding may disagree with the classification */
+        return cp == INSIDE || cq == INSIDE ? DEGENERATE : 0;
+    if (cp == OUTSIDE) { /* enter */
+        struct pk_clip_line *l = line_new(o);
+        if (!l)
+            return NOMEM;
+        if (s0 < 0 || !side_point(b, s0, px, py, qx, qy, t0, &x, &y, &l->in, &o->touch))
+            return DEGENERATE;
+        l->has_in = 1;
+        if (!line_point(o, x, y))
+            return NOMEM;
+    }
+    if (cq == OUTSIDE) { /* leave */
+        struct pk_clip_line *l = &o->lines[o->nlines - 1];
+        if (s1 < 0 || !side_point(b, s1, px, py, qx, qy, t1, &x, &y, &l->out, &o->touch))
+            return DEGENERATE;
+        l->has_out = 1;
+        if (!line_point(o, x, y))
+            return NOMEM;
+    } else if (!line_point(o, qx, qy))
+        return NOMEM;
+    return 0;
+}
+
+/* A ring that ends inside the box: its last line runs on into its first
+ * one (line first_line, which began at the ring's first point); join them
+ * into one line, the last's points then the first's. Returns 0, DEGENERATE
+ * or NOMEM. */
+static int join_tail_to_head(struct pk_clip_out *o, int first_line)
+{
+    struct pk_clip_line *head = &o->lines[first_line], *tail = &o->lines[o->nlines - 1];
+    if (tail == head || !tail->has_in || head->has_in)
+        return DEGENERATE; /* a ring all inside is not walked */
+    size_t off = o->nlxy;
+    int hlen = head->len, tlen = tail->len;
+    size_t hoff = head->off, toff = tail->off;
+    if (!grow((void **)&o->lxy, &o->cap_lxy, o->nlxy + (size_t)(hlen + tlen), 2 * sizeof *o->lxy))
+        return NOMEM;
+    memmove(o->lxy + 2 * off, o->lxy + 2 * toff, 2 * (size_t)tlen * sizeof *o->lxy);
+    memmove(o->lxy + 2 * (off + (size_t)tlen), o->lxy + 2 * (hoff + 1), 2 * (size_t)(hlen - 1) * sizeof *o->lxy);
+    o->nlxy += (size_t)(tlen + hlen - 1);
+    head = &o->lines[first_line];
+    tail = &o->lines[o->nlines - 1];
+    head->off = off;
+    head->len = tlen + hlen - 1;
+    head->in = tail->in;
+    head->has_in = 1;
+    o->nlines--;
+    return 0;
+}
+
 /* Cut ring r into polylines inside the box (appended to o->lines). Returns
  * 0, DEGENERATE or NOMEM. */
 static int walk_ring(const struct pk_ring *r, const double *b, struct pk_clip_out *o)
@@ -374,86 +460,24 @@ static int walk_ring(const struct pk_ring *r, const double *b, struct pk_clip_ou
         return NOMEM;
     for (int i = 0; i < edges; i++) {
         if (i % PK_RING_RUN == 0) {
-            const double *e = r->runs[i / PK_RING_RUN];
-            int last = i + PK_RING_RUN < edges ? i + PK_RING_RUN : edges;
-            if (env_disjoint(e, b)) { /* all outside (cp is OUTSIDE too) */
-                i = last - 1;
-                continue;
-            }
-            if (env_strictly_inside(e, b)) { /* all inside: append the run */
-                for (int k = i + 1; k <= last; k++)
-                    if (!line_point(o, v[2 * k], v[2 * k + 1]))
-                        return NOMEM;
-                i = last - 1;
+            int last = whole_run(r, i, edges, b, o);
+            if (last == NOMEM)
+                return NOMEM;
+            if (last >= 0) { /* (the point after the run is on the run's side, as cp says) */
+                i = last;
                 continue;
             }
         }
         double px = v[2 * i], py = v[2 * i + 1], qx = v[2 * i + 2], qy = v[2 * i + 3];
-        int cq = classify(b, qx, qy);
+        int cq = classify(b, qx, qy), rc = 0;
         if (cp == INSIDE && cq == INSIDE) {
             if (!line_point(o, qx, qy))
                 return NOMEM;
-            continue;
-        }
-        if (cp == OUTSIDE && cq == OUTSIDE &&
-            ((px <= b[0] && qx <= b[0]) || (px >= b[2] && qx >= b[2]) || (py <= b[1] && qy <= b[1]) ||
-             (py >= b[3] && qy >= b[3]))) {
-            continue;
-        }
-        struct sym t0, t1;
-        double x, y;
-        int s0, s1;
-        int hit = seg_clip(b, px, py, qx, qy, &t0, &s0, &t1, &s1);
-        if (hit == DEGENERATE)
-            return DEGENERATE;
-        if (hit == 0) {
-            if (cp == INSIDE || cq == INSIDE)
-                return DEGENERATE; /* rounding disagrees with the classification */
-            cp = cq;
-            continue;
-        }
-        if (cp == OUTSIDE) { /* enter */
-            struct pk_clip_line *l = line_new(o);
-            if (!l)
-                return NOMEM;
-            if (s0 < 0 || !side_point(b, s0, px, py, qx, qy, t0, &x, &y, &l->in, &o->touch))
-                return DEGENERATE;
-            l->has_in = 1;
-            if (!line_point(o, x, y))
-                return NOMEM;
-        }
-        if (cq == OUTSIDE) { /* leave */
-            struct pk_clip_line *l = &o->lines[o->nlines - 1];
-            if (s1 < 0 || !side_point(b, s1, px, py, qx, qy, t1, &x, &y, &l->out, &o->touch))
-                return DEGENERATE;
-            l->has_out = 1;
-            if (!line_point(o, x, y))
-                return NOMEM;
-        } else if (!line_point(o, qx, qy))
-            return NOMEM;
+        } else if ((rc = cut_edge(b, o, px, py, qx, qy, cp, cq)) != 0)
+            return rc;
         cp = cq;
     }
-    if (cp == INSIDE) { /* the last stretch runs on into the head one */
-        struct pk_clip_line *head = &o->lines[first_line], *tail = &o->lines[o->nlines - 1];
-        if (tail == head || !tail->has_in || head->has_in)
-            return DEGENERATE; /* a ring all inside is not walked */
-        size_t off = o->nlxy;
-        int hlen = head->len, tlen = tail->len;
-        size_t hoff = head->off, toff = tail->off;
-        if (!grow((void **)&o->lxy, &o->cap_lxy, o->nlxy + (size_t)(hlen + tlen), 2 * sizeof *o->lxy))
-            return NOMEM;
-        memmove(o->lxy + 2 * off, o->lxy + 2 * toff, 2 * (size_t)tlen * sizeof *o->lxy);
-        memmove(o->lxy + 2 * (off + (size_t)tlen), o->lxy + 2 * (hoff + 1), 2 * (size_t)(hlen - 1) * sizeof *o->lxy);
-        o->nlxy += (size_t)(tlen + hlen - 1);
-        head = &o->lines[first_line];
-        tail = &o->lines[o->nlines - 1];
-        head->off = off;
-        head->len = tlen + hlen - 1;
-        head->in = tail->in;
-        head->has_in = 1;
-        o->nlines--;
-    }
-    return 0;
+    return cp == INSIDE ? join_tail_to_head(o, first_line) : 0;
 }
 
 /* ---- point in ring ----------------------------------------------------- */

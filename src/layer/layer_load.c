@@ -1141,6 +1141,61 @@ static int check_opts(struct loader *L)
     return PK_OK;
 }
 
+/* The new layer's name into name (size bytes): --name, or one made from the
+ * file and layer names; it must be usable and not a view's. */
+static int choose_name(struct loader *L, char *name, size_t size)
+{
+    if (L->opts->name)
+        snprintf(name, size, "%s", L->opts->name);
+    else
+        default_name(L->opts, OGR_L_GetName(L->lyr), name, size);
+    if (!pk_layer_name_valid(name))
+        return pk_error(L->ctx, PK_ERR_ARGS, "%s: the layer name '%s' (from the file name) is not usable: %s; "
+                        "give one with --name", L->label, name, pk_layer_name_problem(name));
+    int rc = pk_layer_view_name_free(L->store, name);
+    if (rc != PK_OK)
+        pk_error_prefix(L->ctx, "%s", L->label);
+    return rc;
+}
+
+/* Inside the transaction: create, replace or append to layer name and write
+ * every feature, its key and its registry row. */
+static int write_layer(struct loader *L, const char *name, pk_progress_fn progress, void *progress_arg)
+{
+    const struct pk_load_opts *opts = L->opts;
+    /* look again inside the transaction: another process may have created or
+     * dropped the layer since */
+    int rc = find_existing(L, name);
+    if (rc != PK_OK)
+        return rc;
+    if (L->existed && opts->mode == PK_LOAD_APPEND && !strcmp(L->ref.kind, "table") != !!opts->no_geometry)
+        return pk_error(L->ctx, PK_ERR_ARGS, "%s: layer '%s' %s", L->label, L->ref.name, opts->no_geometry
+                        ? "has geometry: rows without any cannot be appended to it"
+                        : "is a table without geometry: append rows to it with --no-geometry");
+    char old_key[128];
+    snprintf(old_key, sizeof old_key, "%s", L->ref.key);
+    if (L->existed && opts->mode == PK_LOAD_APPEND)
+        rc = map_existing_columns(L);
+    else if (L->existed && (rc = pk_layer_key_set(L->store, &L->ref, old_key)) == PK_OK) /* links' keys now */
+        rc = create_layer(L, name);
+    else if (!L->existed)
+        rc = create_layer(L, name);
+    if (rc == PK_OK)
+        rc = prepare_statements(L);
+    if (rc == PK_OK)
+        rc = read_features(L, progress, progress_arg);
+    if (rc == PK_OK)
+        rc = settle_key(L, old_key);
+    if (rc == PK_OK && progress && !progress(0.92, NULL, progress_arg))
+        rc = pk_error(L->ctx, PK_ERR_CANCELLED, "%s: cancelled", L->label);
+    if (rc == PK_OK)
+        rc = finish_layer(L);
+    sqlite3_finalize(L->insert);
+    sqlite3_finalize(L->issue);
+    L->insert = L->issue = NULL;
+    return rc;
+}
+
 int pk_layer_load(struct pk_store *store, const struct pk_load_opts *opts,
                   struct pk_load_result *result, pk_progress_fn progress, void *progress_arg)
 {
@@ -1156,58 +1211,14 @@ int pk_layer_load(struct pk_store *store, const struct pk_load_opts *opts,
         return rc;
     pk_gdal_capture(L.gdal, sizeof L.gdal); /* folded into the features' lines, or one line at the end */
     if ((rc = open_source(&L)) != PK_OK || (rc = pick_layer(&L)) != PK_OK || (rc = require_geometry(&L)) != PK_OK ||
-        (rc = apply_filter(&L)) != PK_OK || (!opts->no_geometry && (rc = setup_transform(&L)) != PK_OK))
+        (rc = apply_filter(&L)) != PK_OK || (!opts->no_geometry && (rc = setup_transform(&L)) != PK_OK) ||
+        (rc = choose_name(&L, name, sizeof name)) != PK_OK)
         goto done;
-    if (opts->name)
-        snprintf(name, sizeof name, "%s", opts->name);
-    else
-        default_name(opts, OGR_L_GetName(L.lyr), name, sizeof name);
-    if (!pk_layer_name_valid(name)) {
-        rc = pk_error(L.ctx, PK_ERR_ARGS, "%s: the layer name '%s' (from the file name) is not usable: %s; "
-                      "give one with --name", L.label, name, pk_layer_name_problem(name));
-        goto done;
-    }
-
-    if ((rc = pk_layer_view_name_free(store, name)) != PK_OK) {
-        pk_error_prefix(L.ctx, "%s", L.label);
-        goto done;
-    }
     if ((rc = find_existing(&L, name)) != PK_OK || (rc = plan_columns(&L)) != PK_OK ||
         (rc = pk_store_begin(store)) != PK_OK)
         goto done;
     in_tx = 1;
-    /* look again inside the transaction: another process may have created or
-     * dropped the layer since */
-    if ((rc = find_existing(&L, name)) != PK_OK)
-        goto done;
-    if (L.existed && opts->mode == PK_LOAD_APPEND && !strcmp(L.ref.kind, "table") != !!opts->no_geometry) {
-        rc = pk_error(L.ctx, PK_ERR_ARGS, "%s: layer '%s' %s", L.label, L.ref.name, opts->no_geometry
-                      ? "has geometry: rows without any cannot be appended to it"
-                      : "is a table without geometry: append rows to it with --no-geometry");
-        goto done;
-    }
-    char old_key[128];
-    snprintf(old_key, sizeof old_key, "%s", L.ref.key);
-    if (L.existed && opts->mode == PK_LOAD_APPEND)
-        rc = map_existing_columns(&L);
-    else if (L.existed && (rc = pk_layer_key_set(store, &L.ref, old_key)) == PK_OK) /* links' keys now */
-        rc = create_layer(&L, name);
-    else if (!L.existed)
-        rc = create_layer(&L, name);
-    if (rc == PK_OK)
-        rc = prepare_statements(&L);
-    if (rc == PK_OK)
-        rc = read_features(&L, progress, progress_arg);
-    if (rc == PK_OK)
-        rc = settle_key(&L, old_key);
-    if (rc == PK_OK && progress && !progress(0.92, NULL, progress_arg))
-        rc = pk_error(L.ctx, PK_ERR_CANCELLED, "%s: cancelled", L.label);
-    if (rc == PK_OK)
-        rc = finish_layer(&L);
-    sqlite3_finalize(L.insert);
-    sqlite3_finalize(L.issue);
-    L.insert = L.issue = NULL;
-    if (rc == PK_OK) {
+    if ((rc = write_layer(&L, name, progress, progress_arg)) == PK_OK) {
         rc = pk_store_commit(store);
         in_tx = 0; /* committed, or rolled back by the failed commit */
     }

@@ -153,13 +153,12 @@ int pk_layer_feature_label(struct pk_store *store, const struct pk_layer_ref *re
 
 int pk_layer_list(struct pk_store *store, struct pk_table **out)
 {
-    static const enum pk_col_type types[] = {PK_COL_TEXT, PK_COL_TEXT, PK_COL_TEXT, PK_COL_TEXT,
-                                             PK_COL_INT, PK_COL_TEXT, PK_COL_TEXT, PK_COL_TEXT};
+    static const enum pk_col_type types[] = {PK_COL_TEXT, PK_COL_TEXT, PK_COL_TEXT, PK_COL_TEXT, PK_COL_INT,
+                                             PK_COL_REAL, PK_COL_REAL, PK_COL_REAL, PK_COL_REAL,
+                                             PK_COL_TEXT, PK_COL_TEXT};
     return pk_sql_table(store,
                        "SELECT name, kind, coalesce(geometry_type, '') AS geometry, title,"
-                       " feature_count AS features,"
-                       " CASE WHEN min_x IS NULL THEN '' ELSE printf('%.4f,%.4f,%.4f,%.4f',"
-                       "   min_x, min_y, max_x, max_y) END AS extent,"
+                       " feature_count AS features, min_x, min_y, max_x, max_y,"
                        " loaded_at, " ACCURACY_CLASS_SQL " AS accuracy FROM pk_layers ORDER BY id",
                        NULL, types, "layer list", out);
 }
@@ -226,73 +225,107 @@ static int measure_layer(struct pk_store *store, const struct pk_layer_ref *ref,
     return rc;
 }
 
-int pk_layer_info(struct pk_store *store, const char *name, struct pk_table **out)
+void pk_layer_info_release(struct pk_layer_info *info)
 {
-    struct pk_layer_ref ref;
+    char **texts[] = {&info->name, &info->title, &info->kind, &info->source, &info->table, &info->geometry_type,
+                      &info->key, &info->name_field, &info->loaded_at, &info->provenance, &info->accuracy};
+    for (size_t i = 0; i < sizeof texts / sizeof *texts; i++)
+        free(*texts[i]);
+    for (int i = 0; info->fields && i < info->nfields; i++) {
+        free(info->fields[i].name);
+        free(info->fields[i].type);
+    }
+    free(info->fields);
+    memset(info, 0, sizeof *info);
+}
+
+/* A copy of column col of st ("" for NULL) into *out; 0, or -1 when out of memory. */
+static int copy_text(sqlite3_stmt *st, int col, char **out)
+{
+    const unsigned char *v = sqlite3_column_text(st, col);
+    *out = strdup(v ? (const char *)v : "");
+    return *out ? 0 : -1;
+}
+
+/* The registry row of layer ref into *info. */
+static int info_registry(struct pk_store *store, const struct pk_layer_ref *ref, struct pk_layer_info *info)
+{
     sqlite3_stmt *st;
-    int rc = pk_layer_find(store, name, &ref);
+    int rc = pk_sql_prepare(store, "SELECT name, title, kind, source, table_name, geometry_type, feature_count,"
+                                   " min_x, min_y, max_x, max_y, loaded_at, provenance, accuracy,"
+                                   " (SELECT count(*) FROM pk_load_issues i WHERE i.layer_id=l.id AND issue='repaired'),"
+                                   " (SELECT count(*) FROM pk_load_issues i WHERE i.layer_id=l.id AND issue='empty')"
+                                   " FROM pk_layers l WHERE id=?", &st);
     if (rc != PK_OK)
         return rc;
-    const char *cols[] = {"property", "value"};
-    struct pk_table *t = pk_table_new(2, cols, NULL);
-    if (!t)
-        return pk_error(store->ctx, PK_ERR_NOMEM, "out of memory");
-#define ROW(k, ...) do { long r_ = pk_table_add_row(t); if (r_ >= 0) { \
-        pk_table_set(t, (size_t)r_, 0, k); pk_table_setf(t, (size_t)r_, 1, __VA_ARGS__); } } while (0)
-    rc = pk_sql_prepare(store, "SELECT name, coalesce(title,''), kind, coalesce(source,''), table_name,"
-                               " coalesce(geometry_type,''), feature_count, min_x, min_y, max_x, max_y,"
-                               " loaded_at, coalesce(provenance,''), coalesce(accuracy,''),"
-                               " (SELECT count(*) FROM pk_load_issues i WHERE i.layer_id=l.id AND issue='repaired'),"
-                               " (SELECT count(*) FROM pk_load_issues i WHERE i.layer_id=l.id AND issue='empty')"
-                               " FROM pk_layers l WHERE id=?", &st);
-    if (rc == PK_OK) {
-        sqlite3_bind_int64(st, 1, ref.id);
-        if (sqlite3_step(st) == SQLITE_ROW) {
-            static const char *keys[] = {"name", "title", "kind", "source", "table", "geometry_type"};
-            for (int i = 0; i < 6; i++)
-                ROW(keys[i], "%s", sqlite3_column_text(st, i));
-            ROW("features", "%lld", sqlite3_column_int64(st, 6));
-            if (sqlite3_column_type(st, 7) != SQLITE_NULL)
-                ROW("extent", "%.6f,%.6f,%.6f,%.6f", sqlite3_column_double(st, 7),
-                    sqlite3_column_double(st, 8), sqlite3_column_double(st, 9),
-                    sqlite3_column_double(st, 10));
-            ROW("crs", "EPSG:%d", pk_store_srid(store));
-            ROW("key", "%s", *ref.key ? ref.key : "(none)");
-            ROW("name_field", "%s", *ref.name_field ? ref.name_field : "(none)");
-            ROW("loaded_at", "%s", sqlite3_column_text(st, 11));
-            ROW("repaired_features", "%lld", sqlite3_column_int64(st, 14));
-            ROW("empty_features", "%lld", sqlite3_column_int64(st, 15));
-            if (*(const char *)sqlite3_column_text(st, 12))
-                ROW("provenance", "%s", sqlite3_column_text(st, 12));
-            if (*(const char *)sqlite3_column_text(st, 13))
-                ROW("accuracy", "%s", sqlite3_column_text(st, 13));
-        }
+    sqlite3_bind_int64(st, 1, ref->id);
+    int step = sqlite3_step(st);
+    if (step != SQLITE_ROW) {
         sqlite3_finalize(st);
+        return step == SQLITE_DONE ? pk_error(store->ctx, PK_ERR_NOTFOUND, "no layer '%s' in the store", ref->name)
+                                   : pk_error_db(store, "cannot read the layer registry");
     }
-    if (rc == PK_OK)
-        rc = pk_sql_prepare(store, "SELECT name, type FROM pk_fields WHERE layer_id=? ORDER BY position", &st);
-    if (rc == PK_OK) {
-        sqlite3_bind_int64(st, 1, ref.id);
-        while (sqlite3_step(st) == SQLITE_ROW)
-            ROW("field", "%s %s", sqlite3_column_text(st, 0), sqlite3_column_text(st, 1));
-        sqlite3_finalize(st);
-    }
-    double area = 0, length = 0;
-    if (rc == PK_OK && (rc = measure_layer(store, &ref, &area, &length)) == PK_OK &&
-        pk_store_measure_srid(store)) {
-        ROW("measure_crs", "EPSG:%d", pk_store_measure_srid(store));
-        if (area > 0)
-            ROW("area_km2", "%.17g", area / 1e6);
-        if (length > 0)
-            ROW("length_km", "%.17g", length / 1e3);
-    }
-#undef ROW
-    if (rc != PK_OK) {
-        pk_table_free(t);
+    char **texts[] = {&info->name, &info->title, &info->kind, &info->source, &info->table, &info->geometry_type};
+    int bad = 0;
+    for (int i = 0; i < 6; i++)
+        bad |= copy_text(st, i, texts[i]);
+    info->features = sqlite3_column_int64(st, 6);
+    info->has_extent = sqlite3_column_type(st, 7) != SQLITE_NULL;
+    for (int i = 0; info->has_extent && i < 4; i++)
+        info->extent[i] = sqlite3_column_double(st, 7 + i);
+    bad |= copy_text(st, 11, &info->loaded_at) | copy_text(st, 12, &info->provenance) |
+           copy_text(st, 13, &info->accuracy);
+    info->repaired = sqlite3_column_int64(st, 14);
+    info->empty = sqlite3_column_int64(st, 15);
+    sqlite3_finalize(st);
+    info->srid = pk_store_srid(store);
+    info->measure_srid = pk_store_measure_srid(store);
+    bad |= !(info->key = strdup(ref->key)) || !(info->name_field = strdup(ref->name_field));
+    return bad ? pk_error(store->ctx, PK_ERR_NOMEM, "out of memory") : PK_OK;
+}
+
+/* The attribute fields of layer ref, in order, into *info. */
+static int info_fields(struct pk_store *store, const struct pk_layer_ref *ref, struct pk_layer_info *info)
+{
+    sqlite3_stmt *st;
+    int rc = pk_sql_prepare(store, "SELECT name, type FROM pk_fields WHERE layer_id=? ORDER BY position", &st);
+    if (rc != PK_OK)
         return rc;
+    sqlite3_bind_int64(st, 1, ref->id);
+    int step, cap = 0;
+    while (rc == PK_OK && (step = sqlite3_step(st)) == SQLITE_ROW) {
+        if (info->nfields == cap) {
+            cap = cap ? 2 * cap : 16;
+            struct pk_layer_field *grown = realloc(info->fields, (size_t)cap * sizeof *grown);
+            if (!grown) {
+                rc = pk_error(store->ctx, PK_ERR_NOMEM, "out of memory");
+                break;
+            }
+            info->fields = grown;
+        }
+        struct pk_layer_field *fl = &info->fields[info->nfields++];
+        fl->name = fl->type = NULL;
+        if (copy_text(st, 0, &fl->name) || copy_text(st, 1, &fl->type))
+            rc = pk_error(store->ctx, PK_ERR_NOMEM, "out of memory");
     }
-    *out = t;
-    return PK_OK;
+    if (rc == PK_OK && step != SQLITE_DONE)
+        rc = pk_error_db(store, "cannot read the layer's fields");
+    sqlite3_finalize(st);
+    return rc;
+}
+
+int pk_layer_info(struct pk_store *store, const char *name, struct pk_layer_info *info)
+{
+    struct pk_layer_ref ref;
+    memset(info, 0, sizeof *info);
+    int rc = pk_layer_find(store, name, &ref);
+    if (rc == PK_OK)
+        rc = info_registry(store, &ref, info);
+    if (rc == PK_OK)
+        rc = info_fields(store, &ref, info);
+    if (rc == PK_OK)
+        rc = measure_layer(store, &ref, &info->area_m2, &info->length_m);
+    return rc;
 }
 
 /* Cut a field name to at most max bytes on a UTF-8 character boundary. */

@@ -99,14 +99,22 @@ struct layer_read {
     int nfields;              /* the layer's own fields first, then tasks, task_ids, share */
 };
 
-/* The coverage row of fid in R->cov, or -1. */
+/* The coverage row of fid in R->cov (one row per feature, in fid order), or -1. */
 static long cov_row(const struct layer_read *R, long long fid)
 {
     int c = pk_table_col(R->cov, "fid");
-    for (size_t r = 0; r < R->cov->nrows; r++) {
-        const char *v = pk_table_get(R->cov, r, c);
-        if (v && atoll(v) == fid)
-            return (long)r;
+    size_t lo = 0, hi = R->cov->nrows;
+    while (lo < hi) {
+        size_t mid = lo + (hi - lo) / 2;
+        long long v = 0;
+        if (!pk_table_get_int(R->cov, mid, c, &v))
+            return -1; /* (not reached: every row has its fid) */
+        if (v == fid)
+            return (long)mid;
+        if (v < fid)
+            lo = mid + 1;
+        else
+            hi = mid;
     }
     return -1;
 }
@@ -132,12 +140,14 @@ static int read_one(void *arg, struct pk_feature *f)
             v[i] = f->attrs[i];
         long r = R->cov ? cov_row(R, f->fid) : -1;
         if (r >= 0) {
-            const char *tasks = pk_table_get(R->cov, (size_t)r, pk_table_col(R->cov, "tasks"));
-            const char *share = pk_table_get(R->cov, (size_t)r, pk_table_col(R->cov, "share"));
-            v[R->nfields] = (struct pk_value){.type = PK_VAL_INT, .i = tasks ? atoll(tasks) : 0};
+            long long tasks = 0;
+            double share = 0;
+            pk_table_get_int(R->cov, (size_t)r, pk_table_col(R->cov, "tasks"), &tasks);
+            int has_share = pk_table_get_real(R->cov, (size_t)r, pk_table_col(R->cov, "share"), &share);
+            v[R->nfields] = (struct pk_value){.type = PK_VAL_INT, .i = tasks};
             v[R->nfields + 1] = text_value(pk_table_get(R->cov, (size_t)r, pk_table_col(R->cov, "task_ids")));
-            v[R->nfields + 2] = share ? (struct pk_value){.type = PK_VAL_REAL, .d = atof(share)}
-                                      : (struct pk_value){.type = PK_VAL_NULL};
+            v[R->nfields + 2] = has_share ? (struct pk_value){.type = PK_VAL_REAL, .d = share}
+                                          : (struct pk_value){.type = PK_VAL_NULL};
         }
     }
     if (set_add(h, R->set, f->fid, g, v) != 0)

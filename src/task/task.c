@@ -462,19 +462,22 @@ int pk_task_remove(struct pk_store *store, const char *id)
     return rc;
 }
 
-/* Rows "link" of pk_task_show: "layer:fid name (role)" for each feature
- * the task links to, in layer and fid order. */
-static int show_links(struct pk_store *store, const char *id, struct pk_table *t)
+/* The features task id links to, in layer and fid order: layer, fid, name
+ * (null when the feature has none), role. *out: caller frees. */
+static int links_table(struct pk_store *store, const char *id, struct pk_table **out)
 {
+    static const char *const cols[] = {"layer", "fid", "name", "role"};
+    static const enum pk_col_type types[] = {PK_COL_TEXT, PK_COL_INT, PK_COL_TEXT, PK_COL_TEXT};
     sqlite3_stmt *st;
     int rc = pk_sql_prepare(store, "SELECT l.name, k.layer_id, k.fid, k.role FROM pk_task_links k"
                                    " JOIN pk_layers l ON l.id=k.layer_id WHERE k.task_id=? ORDER BY l.id, k.fid",
                             &st);
     if (rc != PK_OK)
         return rc;
+    struct pk_table *t = pk_table_new(4, cols, types);
     pk_sql_bind_text(st, 1, id);
-    int step;
-    while ((step = sqlite3_step(st)) == SQLITE_ROW) {
+    int step = SQLITE_DONE;
+    while (t && !t->failed && (step = sqlite3_step(st)) == SQLITE_ROW) {
         struct pk_layer_ref ref;
         const char *lname = (const char *)sqlite3_column_text(st, 0);
         long long fid = sqlite3_column_int64(st, 2);
@@ -482,44 +485,39 @@ static int show_links(struct pk_store *store, const char *id, struct pk_table *t
         if (pk_layer_find(store, lname, &ref) == PK_OK)
             pk_layer_feature_label(store, &ref, fid, &label); /* a name to show when there is one */
         pk_error_clear(store->ctx);
-        long r = pk_table_add_row(t);
-        pk_table_set(t, (size_t)r, 0, "link");
-        pk_table_setf(t, (size_t)r, 1, "%s:%lld%s%s (%s)", lname, fid, label ? " " : "", label ? label : "",
-                      sqlite3_column_text(st, 3));
+        long r = pk_table_add_row(t); /* (-1: t->failed, and the sets below are refused) */
+        pk_table_set(t, (size_t)r, 0, lname);
+        pk_table_set_int(t, (size_t)r, 1, fid);
+        pk_table_set(t, (size_t)r, 2, label);
+        pk_table_set(t, (size_t)r, 3, (const char *)sqlite3_column_text(st, 3));
         free(label);
     }
-    if (step != SQLITE_DONE)
+    if (!t || t->failed)
+        rc = pk_error(store->ctx, PK_ERR_NOMEM, "out of memory");
+    else if (step != SQLITE_DONE)
         rc = pk_error_db(store, "task show");
     sqlite3_finalize(st);
-    return rc;
-}
-
-/* Rows "footprint" of pk_task_show: "#id TYPE label (role)". */
-static int show_footprints(struct pk_store *store, const char *id, struct pk_table *t)
-{
-    sqlite3_stmt *st;
-    int rc = pk_sql_prepare(store, "SELECT id, coalesce(label,''), role, GeometryType(geom) FROM pk_task_footprints"
-                                   " WHERE task_id=? ORDER BY id", &st);
     if (rc != PK_OK)
-        return rc;
-    pk_sql_bind_text(st, 1, id);
-    int step;
-    while ((step = sqlite3_step(st)) == SQLITE_ROW) {
-        long r = pk_table_add_row(t);
-        pk_table_set(t, (size_t)r, 0, "footprint");
-        pk_table_setf(t, (size_t)r, 1, "#%lld %s %s (%s)", sqlite3_column_int64(st, 0), sqlite3_column_text(st, 3),
-                      sqlite3_column_text(st, 1), sqlite3_column_text(st, 2));
-    }
-    if (step != SQLITE_DONE)
-        rc = pk_error_db(store, "task show");
-    sqlite3_finalize(st);
+        pk_table_free(t);
+    else
+        *out = t;
     return rc;
 }
 
-/* A row that cannot be added (out of memory) leaves r = -1, whose cells
- * pk_table_set refuses, and sets t->failed, which pk_task_show checks once
- * at the end: the table is never returned short. */
-int pk_task_show(struct pk_store *store, const char *id, struct pk_table **out)
+/* The footprints of task id, in id order: id, type, label, role. */
+static int footprints_table(struct pk_store *store, const char *id, struct pk_table **out)
+{
+    const char *params[] = {id, NULL};
+    static const enum pk_col_type types[] = {PK_COL_INT, PK_COL_TEXT, PK_COL_TEXT, PK_COL_TEXT};
+    return pk_sql_table(store,
+                        "SELECT id, GeometryType(geom) AS type, coalesce(label, '') AS label, role"
+                        " FROM pk_task_footprints WHERE task_id=? ORDER BY id",
+                        params, types, "task show", out);
+}
+
+/* The property/value rows of task id: the id, then its fields. *exists
+ * is 0 (and *out NULL) when there is no such task. */
+static int fields_table(struct pk_store *store, const char *id, struct pk_table **out)
 {
     char *vals[TASK_NCOLS];
     int exists;
@@ -530,30 +528,47 @@ int pk_task_show(struct pk_store *store, const char *id, struct pk_table **out)
         return pk_error(store->ctx, PK_ERR_NOTFOUND, "no task '%s' ('plankit task list' shows the tasks)", id);
     static const char *cols[] = {"property", "value"};
     struct pk_table *t = pk_table_new(2, cols, NULL);
-    if (!t) {
-        pk_task_values_release(vals);
-        return pk_error(store->ctx, PK_ERR_NOMEM, "out of memory");
+    long r = t ? pk_table_add_row(t) : -1; /* (-1: t->failed, and the sets are refused) */
+    if (t) {
+        pk_table_set(t, (size_t)r, 0, "id");
+        pk_table_set(t, (size_t)r, 1, id);
     }
-    long r = pk_table_add_row(t);
-    pk_table_set(t, (size_t)r, 0, "id");
-    pk_table_set(t, (size_t)r, 1, id);
-    for (int i = 0; i < TASK_NCOLS; i++) {
+    for (int i = 0; t && i < TASK_NCOLS; i++) {
         r = pk_table_add_row(t);
         pk_table_set(t, (size_t)r, 0, pk_task_columns[i]);
         pk_table_set(t, (size_t)r, 1, vals[i]);
     }
     pk_task_values_release(vals);
-    rc = show_links(store, id, t);
-    if (rc == PK_OK)
-        rc = show_footprints(store, id, t);
-    if (rc == PK_OK && t->failed)
-        rc = pk_error(store->ctx, PK_ERR_NOMEM, "out of memory");
-    if (rc != PK_OK) {
+    if (!t || t->failed) {
         pk_table_free(t);
-        return rc;
+        return pk_error(store->ctx, PK_ERR_NOMEM, "out of memory");
     }
     *out = t;
     return PK_OK;
+}
+
+int pk_task_show(struct pk_store *store, const char *id, struct pk_table **fields, struct pk_table **links,
+                 struct pk_table **footprints)
+{
+    *fields = NULL;
+    if (links)
+        *links = NULL;
+    if (footprints)
+        *footprints = NULL;
+    int rc = fields_table(store, id, fields);
+    if (rc == PK_OK && links)
+        rc = links_table(store, id, links);
+    if (rc == PK_OK && footprints)
+        rc = footprints_table(store, id, footprints);
+    if (rc != PK_OK) {
+        pk_table_free(*fields);
+        *fields = NULL;
+        if (links) {
+            pk_table_free(*links);
+            *links = NULL;
+        }
+    }
+    return rc;
 }
 
 /* The task's history rows, oldest first; also for a removed task. */

@@ -219,7 +219,10 @@ static int op_attach(struct fixture *f, struct pk_table **out)
 static int op_coverage(struct fixture *f, struct pk_table **out)
 {
     struct pk_coverage_opts o = {.by_layer = "squares", .with_geometry = 1, .threads = 2};
-    return pk_coverage(f->store, &o, out, NULL, NULL);
+    struct pk_coverage_totals totals;
+    int rc = pk_coverage_with_totals(f->store, &o, out, &totals, NULL, NULL);
+    pk_coverage_totals_release(&totals);
+    return rc;
 }
 
 static int op_query(struct fixture *f, struct pk_table **out)

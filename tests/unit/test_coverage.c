@@ -126,13 +126,82 @@ static void summary(const struct pk_table *t, char *out, size_t size)
     }
 }
 
+/* The table holds only feature rows (each with its fid, in fid order; with
+ * gaps_only, a subset) and the totals are what those rows add up to: read
+ * as numbers, the areas sum to the totals' (km² vs m²), and the tasks are
+ * the distinct ids the rows list. */
+static void expect_totals(const struct pk_table *t, const struct pk_coverage_totals *T, int gaps_only)
+{
+    int cfid = pk_table_col(t, "fid"), carea = pk_table_col(t, "area_km2"), ccov = pk_table_col(t, "covered_km2");
+    int cids = pk_table_col(t, "task_ids");
+    double area = 0, covered = 0;
+    long long last = -1;
+    char seen[64][32];
+    long long nseen = 0;
+    for (size_t r = 0; r < t->nrows; r++) {
+        long long fid = 0;
+        double a = -1, c = -1;
+        assert_true(pk_table_get_int(t, r, cfid, &fid)); /* no summary row: every row is a feature */
+        assert_true(fid > last);
+        last = fid;
+        assert_true(pk_table_get_real(t, r, carea, &a) && pk_table_get_real(t, r, ccov, &c));
+        area += a * 1e6;
+        covered += c * 1e6;
+        char ids[256];
+        snprintf(ids, sizeof ids, "%s", pk_table_get(t, r, cids));
+        for (char *save = NULL, *id = strtok_r(ids, ",", &save); id; id = strtok_r(NULL, ",", &save)) {
+            long long k = 0;
+            while (k < nseen && strcmp(seen[k], id) != 0)
+                k++;
+            if (k == nseen && nseen < 64)
+                snprintf(seen[nseen++], sizeof seen[0], "%s", id);
+        }
+    }
+    if (gaps_only) {
+        assert_true(t->nrows <= T->features);
+        return;
+    }
+    assert_int_equal(t->nrows, T->features);
+    assert_true(fabs(area - T->area_m2) <= 1e-9 * (1 + T->area_m2));
+    assert_true(fabs(covered - T->covered_m2) <= 1e-9 * (1 + T->covered_m2));
+    assert_int_equal(nseen, T->tasks);
+}
+
+/* The summary rows the command prints, from the totals: as summary() gives
+ * rows ("(city-wide, not counted):N:IDS::" unless counted,
+ * "(total):N::covered:share"). */
+static void totals_text(const struct pk_coverage_totals *T, int citywide_counted, char *out, size_t size)
+{
+    char ids[256] = "", share[64] = "";
+    for (size_t i = 0; i < T->ncitywide; i++)
+        snprintf(ids + strlen(ids), sizeof ids - strlen(ids), "%s%s", i ? "," : "", T->citywide_ids[i]);
+    if (T->area_m2 > 0)
+        snprintf(share, sizeof share, "%.2f", 100 * T->covered_m2 / T->area_m2);
+    size_t n = 0;
+    if (!citywide_counted)
+        n = (size_t)snprintf(out, size, ";(city-wide, not counted):%zu:%s::", T->ncitywide, ids);
+    snprintf(out + n, size - n, ";(total):%lld::%.6f:%s", T->tasks, T->covered_m2 / 1e6, share);
+}
+
 static void expect_coverage(struct fixture *f, const struct pk_coverage_opts *o, const char *expected)
 {
     struct pk_table *t = NULL;
-    char got[2048];
-    assert_int_equal(pk_coverage(f->store, o, &t, NULL, NULL), PK_OK);
-    summary(t, got, sizeof got);
+    struct pk_coverage_totals T;
+    char rows[2048], again[2048], totals[512] = "", got[2600];
+    assert_int_equal(pk_coverage_with_totals(f->store, o, &t, &T, NULL, NULL), PK_OK);
+    expect_totals(t, &T, o->gaps_only);
+    summary(t, rows, sizeof rows);
+    if (!o->gaps_only)
+        totals_text(&T, o->include_citywide, totals, sizeof totals);
+    snprintf(got, sizeof got, "%s%s", rows, totals + (!*rows && *totals == ';'));
     assert_string_equal(got, expected);
+    pk_coverage_totals_release(&T);
+    assert_null(T.citywide_ids);
+    pk_table_free(t);
+    /* pk_coverage gives the same table */
+    assert_int_equal(pk_coverage(f->store, o, &t, NULL, NULL), PK_OK);
+    summary(t, again, sizeof again);
+    assert_string_equal(again, rows);
     pk_table_free(t);
 }
 
@@ -251,8 +320,10 @@ static void test_grid_threads(void **state)
 
     struct pk_coverage_opts o = {.by_layer = "grid", .threads = 1};
     struct pk_table *ref = NULL;
-    assert_int_equal(pk_coverage(f->store, &o, &ref, NULL, NULL), PK_OK);
-    assert_int_equal(ref->nrows, 144 + 2);
+    struct pk_coverage_totals T;
+    assert_int_equal(pk_coverage_with_totals(f->store, &o, &ref, &T, NULL, NULL), PK_OK);
+    assert_int_equal(ref->nrows, 144);
+    expect_totals(ref, &T, 0);
     int cov = pk_table_col(ref, "covered_km2");
     double total = 0;
     for (int i = 0, r = 0; i < 12; i++)
@@ -267,7 +338,9 @@ static void test_grid_threads(void **state)
             GEOSGeom_destroy_r(h, in);
             GEOSGeom_destroy_r(h, cell);
         }
-    assert_true(fabs(atof(pk_table_get(ref, ref->nrows - 1, cov)) - total) < 1e-5);
+    assert_true(fabs(T.covered_m2 / 1e6 - total) < 1e-9);
+    assert_true(fabs(T.area_m2 - 144 * 1e4) < 1e-6);
+    pk_coverage_totals_release(&T);
     GEOSGeom_destroy_r(h, u);
 
     static const int threads[] = {2, 3, 5};

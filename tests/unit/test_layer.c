@@ -410,15 +410,28 @@ static void test_load_counts_and_issues(void **state)
     assert_string_equal(pk_table_get(t, 0, c_name), "bow 3");
     assert_string_equal(pk_table_get(t, 0, c_issue), "repaired");
     pk_table_free(t);
-    assert_int_equal(pk_layer_info(f->store, "cells", &t), PK_OK);
-    int found = 0;
-    for (size_t i = 0; i < t->nrows; i++)
-        if (!strcmp(pk_table_get(t, i, 0), "repaired_features")) {
-            assert_string_equal(pk_table_get(t, i, 1), "43");
-            found = 1;
-        }
-    assert_true(found);
+    /* layer info: the same count, as a number, and the layer's facts as values */
+    struct pk_layer_info info;
+    assert_int_equal(pk_layer_info(f->store, "cells", &info), PK_OK);
+    assert_int_equal(info.repaired, 43);
+    assert_string_equal(info.name, "cells");
+    assert_int_equal(info.features, ref.count);
+    assert_true(info.has_extent && info.extent[0] <= info.extent[2] && info.extent[1] <= info.extent[3]);
+    assert_true(info.nfields > 0 && info.fields[0].name && info.fields[0].type);
+    /* layer list: the same extent, as numbers with all their digits */
+    assert_int_equal(pk_layer_list(f->store, &t), PK_OK);
+    assert_int_equal(t->nrows, 1);
+    static const char *const ext[] = {"min_x", "min_y", "max_x", "max_y"};
+    for (int i = 0; i < 4; i++) {
+        double v = -1;
+        assert_true(pk_table_get_real(t, 0, pk_table_col(t, ext[i]), &v));
+        assert_true(v == info.extent[i]);
+    }
     pk_table_free(t);
+    pk_layer_info_release(&info);
+    assert_null(info.fields);
+    assert_int_equal(pk_layer_info(f->store, "no such layer", &info), PK_ERR_NOTFOUND);
+    pk_layer_info_release(&info);
 }
 
 static void test_load_rolls_back_with_caller(void **state)

@@ -221,12 +221,72 @@ static int index_of(const long long *fids, int n, sqlite3_stmt *st, int c)
     return -2;
 }
 
+/* The columns of an output layer's rows (-1: absent). */
+struct piece_cols {
+    int afid, bfid, area, aname, code, bname, use, geom;
+};
+
+/* Find the columns of statement st; with_b: the operation keeps B's
+ * attributes (else they must be absent). */
+static void find_piece_cols(sqlite3_stmt *st, int with_b, struct piece_cols *c)
+{
+    c->afid = col_index(st, "a_fid"), c->bfid = col_index(st, "b_fid"), c->area = col_index(st, "area_m2");
+    c->aname = col_index(st, with_b ? "a_name" : "name"), c->code = col_index(st, "code");
+    c->bname = col_index(st, "b_name"), c->use = col_index(st, "use"), c->geom = col_index(st, "geom");
+    assert_true(c->afid >= 0 && c->area >= 0 && c->aname >= 0 && c->code >= 0 && c->geom >= 0);
+    assert_true(with_b ? c->bfid >= 0 && c->bname >= 0 && c->use >= 0 : c->bfid < 0 && c->bname < 0 && c->use < 0);
+}
+
+/* The attributes of piece (ai, bi): its parents', and no one else's. */
+static void check_piece_attrs(sqlite3_stmt *st, const struct piece_cols *c, int with_b, int ai, int bi)
+{
+    const char *aname = col_text(st, c->aname), *code = col_text(st, c->code);
+    if (ai >= 0) {
+        assert_non_null(aname);
+        assert_string_equal(aname, a_names[ai]);
+        assert_string_equal(code, a_codes[ai]);
+    } else {
+        assert_null(aname);
+        assert_null(code);
+    }
+    if (with_b && bi >= 0) {
+        assert_string_equal(col_text(st, c->bname), b_names[bi]);
+        assert_string_equal(col_text(st, c->use), b_uses[bi]);
+    } else if (with_b) {
+        assert_null(col_text(st, c->bname));
+    }
+}
+
+/* The shape of the row's piece (store CRS) is w's, and its area (metric
+ * CRS) w's by hand; returns that area. */
+static double check_piece_shape(struct ovfx *o, sqlite3_stmt *st, const struct piece_cols *c, const struct want *w,
+                                const char *out)
+{
+    const struct fx_place *pl = o->pl;
+    GEOSContextHandle_t h = pk_geos(o->f.ctx);
+    GEOSGeometry *g = NULL;
+    assert_int_equal(pk_geom_from_blob(h, sqlite3_column_blob(st, c->geom), (size_t)sqlite3_column_bytes(st, c->geom), &g),
+                     PK_OK);
+    assert_non_null(g);
+    assert_int_equal(GEOSGeomTypeId_r(h, g), GEOS_MULTIPOLYGON);
+    assert_int_equal(GEOSisValid_r(h, g), 1);
+    double plain = 0, want_plain = 0, want_m2 = m2(pl, w->s) + (w->s2 ? m2(pl, w->s2) : 0);
+    GEOSArea_r(h, g, &plain);
+    want_plain = fx_shape_area(pl, w->s, 1) + (w->s2 ? fx_shape_area(pl, w->s2, 1) : 0);
+    assert_true(rel(plain, want_plain) < 1e-9);
+    assert_true(shape_mismatch(h, pl, w, g) <= 1e-9 * want_plain);
+    GEOSGeom_destroy_r(h, g);
+    double area = sqlite3_column_double(st, c->area);
+    if (rel(area, want_m2) >= 1e-9)
+        fail_msg("%s piece a=%d b=%d: area_m2 %.6f, by hand %.6f", out, w->a, w->b, area, want_m2);
+    return area;
+}
+
 /* Run op into the store layer out and check every piece against want. */
 static void check_op(struct ovfx *o, enum pk_overlay_op op, const struct want *want, int nwant)
 {
     struct fixture *f = &o->f;
     const struct fx_place *pl = o->pl;
-    GEOSContextHandle_t h = pk_geos(f->ctx);
     char out[64];
     snprintf(out, sizeof out, "out_%s", pk_overlay_op_name(op));
     struct pk_overlay_opts opts = {.op = op, .a = "zones", .b = "plots", .out = out, .threads = pl->threads};
@@ -244,17 +304,14 @@ static void check_op(struct ovfx *o, enum pk_overlay_op op, const struct want *w
     sqlite3_stmt *st;
     assert_int_equal(pk_sql_prepare(f->store, sql, &st), PK_OK);
     sqlite3_free(sql);
-    int c_afid = col_index(st, "a_fid"), c_bfid = col_index(st, "b_fid"), c_area = col_index(st, "area_m2");
-    int c_aname = col_index(st, with_b ? "a_name" : "name"), c_code = col_index(st, "code");
-    int c_bname = col_index(st, "b_name"), c_use = col_index(st, "use"), c_geom = col_index(st, "geom");
-    assert_true(c_afid >= 0 && c_area >= 0 && c_aname >= 0 && c_code >= 0 && c_geom >= 0);
-    assert_true(with_b ? c_bfid >= 0 && c_bname >= 0 && c_use >= 0 : c_bfid < 0 && c_bname < 0 && c_use < 0);
+    struct piece_cols c;
+    find_piece_cols(st, with_b, &c);
 
     int seen[8] = {0}, rows = 0, last_a = 0, b_only = 0;
     double by_a[NA] = {0}, by_b[NB] = {0}, total = 0;
     while (sqlite3_step(st) == SQLITE_ROW) {
         rows++;
-        int ai = index_of(o->a_fid, NA, st, c_afid), bi = index_of(o->b_fid, NB, st, c_bfid);
+        int ai = index_of(o->a_fid, NA, st, c.afid), bi = index_of(o->b_fid, NB, st, c.bfid);
         /* order: A's features in fid order, then B's remainders */
         if (ai >= 0) {
             assert_false(b_only);
@@ -269,40 +326,8 @@ static void check_op(struct ovfx *o, enum pk_overlay_op op, const struct want *w
         if (k == nwant)
             fail_msg("%s: unexpected piece a=%d b=%d", out, ai, bi);
         assert_int_equal(seen[k]++, 0);
-
-        /* the attributes of its parents, and no one else's */
-        const char *aname = col_text(st, c_aname), *code = col_text(st, c_code);
-        if (ai >= 0) {
-            assert_non_null(aname);
-            assert_string_equal(aname, a_names[ai]);
-            assert_string_equal(code, a_codes[ai]);
-        } else {
-            assert_null(aname);
-            assert_null(code);
-        }
-        if (with_b && bi >= 0) {
-            assert_string_equal(col_text(st, c_bname), b_names[bi]);
-            assert_string_equal(col_text(st, c_use), b_uses[bi]);
-        } else if (with_b) {
-            assert_null(col_text(st, c_bname));
-        }
-
-        /* its shape (store CRS) and its area (metric CRS) */
-        GEOSGeometry *g = NULL;
-        assert_int_equal(pk_geom_from_blob(h, sqlite3_column_blob(st, c_geom), (size_t)sqlite3_column_bytes(st, c_geom), &g),
-                         PK_OK);
-        assert_non_null(g);
-        assert_int_equal(GEOSGeomTypeId_r(h, g), GEOS_MULTIPOLYGON);
-        assert_int_equal(GEOSisValid_r(h, g), 1);
-        double plain = 0, want_plain = 0, want_m2 = m2(pl, want[k].s) + (want[k].s2 ? m2(pl, want[k].s2) : 0);
-        GEOSArea_r(h, g, &plain);
-        want_plain = fx_shape_area(pl, want[k].s, 1) + (want[k].s2 ? fx_shape_area(pl, want[k].s2, 1) : 0);
-        assert_true(rel(plain, want_plain) < 1e-9);
-        assert_true(shape_mismatch(h, pl, &want[k], g) <= 1e-9 * want_plain);
-        GEOSGeom_destroy_r(h, g);
-        double area = sqlite3_column_double(st, c_area);
-        if (rel(area, want_m2) >= 1e-9)
-            fail_msg("%s piece a=%d b=%d: area_m2 %.6f, by hand %.6f", out, ai, bi, area, want_m2);
+        check_piece_attrs(st, &c, with_b, ai, bi);
+        double area = check_piece_shape(o, st, &c, &want[k], out);
         total += area;
         if (ai >= 0)
             by_a[ai] += area;

@@ -28,8 +28,9 @@ static const char squares[] =
     "{\"type\":\"Feature\",\"properties\":{\"name\":\"B\"},\"geometry\":{\"type\":\"Polygon\",\"coordinates\":"
     "[[[601000,3430000],[602000,3430000],[602000,3431000],[601000,3431000],[601000,3430000]]]}}]}";
 
-/* The example: the share of square A that task T1's footprint covers. */
-static int example(const char *dir, double *share_out)
+/* The example: the share of square A that task T1's footprint covers, and
+ * the share of both squares (from the totals). */
+static int example(const char *dir, double *share_out, double *total_share_out)
 {
     char store_path[512], layer_path[512];
     snprintf(store_path, sizeof store_path, "%s/plan.sqlite", dir);
@@ -54,6 +55,7 @@ static int example(const char *dir, double *share_out)
                                         "600000 3430500, 600000 3430000))",
                                 .s_srs = "EPSG:4549"};
     struct pk_coverage_opts co = {.by_layer = "squares"};
+    struct pk_coverage_totals totals;
     long long linked = 0;
     int rc = ctx ? pk_store_create(ctx, store_path, &so, &store) : PK_ERR_NOMEM;
     if (rc == PK_OK)
@@ -63,13 +65,16 @@ static int example(const char *dir, double *share_out)
     if (rc == PK_OK)
         rc = pk_task_attach(store, "T1", &ao, &linked);
     if (rc == PK_OK)
-        rc = pk_coverage(store, &co, &t, NULL, NULL);
+        rc = pk_coverage_with_totals(store, &co, &t, &totals, NULL, NULL);
     if (rc == PK_OK) {
-        /* rows in fid order, then the summary rows; numbers with all their digits */
+        /* one row per feature, in fid order; numbers with all their digits */
         int name = pk_table_col(t, "name"), share = pk_table_col(t, "share");
         const char *a = pk_table_get(t, 0, name);
         double v = -1;
-        *share_out = a && !strcmp(a, "A") && pk_table_get_real(t, 0, share, &v) ? v : -1;
+        *share_out = t->nrows == 2 && a && !strcmp(a, "A") && pk_table_get_real(t, 0, share, &v) ? v : -1;
+        /* the whole layer: numbers in a struct, areas in m² */
+        *total_share_out = totals.features == 2 && totals.tasks == 1 ? totals.covered_m2 / totals.area_m2 : -1;
+        pk_coverage_totals_release(&totals);
     } else if (ctx) {
         fprintf(stderr, "plankit: %s\n", pk_errmsg(ctx));
     }
@@ -86,9 +91,10 @@ static void test_example(void **state)
     const char *tmp = getenv("TMPDIR");
     snprintf(dir, sizeof dir, "%s/plankit-test_public_api.XXXXXX", tmp && *tmp ? tmp : "/tmp");
     assert_non_null(mkdtemp(dir));
-    double share = -1;
-    assert_int_equal(example(dir, &share), PK_OK);
+    double share = -1, total_share = -1;
+    assert_int_equal(example(dir, &share, &total_share), PK_OK);
     assert_true(fabs(share - 0.25) < 1e-12);
+    assert_true(fabs(total_share - 0.125) < 1e-12);
     char cmd[400];
     snprintf(cmd, sizeof cmd, "rm -rf '%s'", dir);
     assert_int_equal(system(cmd), 0);

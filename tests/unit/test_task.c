@@ -367,6 +367,38 @@ static void test_import_json_upsert(void **state)
     assert_int_equal(count(f, "SELECT count(*) FROM pk_tasks WHERE id LIKE 'K%'"), 0);
 }
 
+/* task show of A1 (three links to squares, one footprint labelled sq): the
+ * links and the footprint as data, fids and ids as numbers, and the fields
+ * table without link or footprint rows. */
+static void check_show_a1(struct fixture *f)
+{
+    struct pk_table *fields = NULL, *links = NULL, *fps = NULL;
+    assert_int_equal(pk_task_show(f->store, "A1", &fields, &links, &fps), PK_OK);
+    assert_int_equal(links->nrows, 3);
+    for (size_t r = 0; r < links->nrows; r++) {
+        long long fid = 0, want = 0;
+        char sql[160];
+        assert_string_equal(pk_table_get(links, r, pk_table_col(links, "layer")), "squares");
+        assert_true(pk_table_get_int(links, r, pk_table_col(links, "fid"), &fid));
+        snprintf(sql, sizeof sql, "SELECT count(*) FROM pk_task_links WHERE task_id='A1' AND fid=%lld AND role='%s'",
+                 fid, pk_table_get(links, r, pk_table_col(links, "role")));
+        want = count(f, sql);
+        assert_int_equal(want, 1);
+    }
+    assert_string_equal(pk_table_get(links, 0, pk_table_col(links, "name")), "A");
+    assert_int_equal(fps->nrows, 1);
+    long long fpid = 0;
+    assert_true(pk_table_get_int(fps, 0, pk_table_col(fps, "id"), &fpid));
+    assert_int_equal(fpid, count(f, "SELECT id FROM pk_task_footprints WHERE task_id='A1'"));
+    assert_non_null(strstr(pk_table_get(fps, 0, pk_table_col(fps, "type")), "POLYGON"));
+    assert_string_equal(pk_table_get(fps, 0, pk_table_col(fps, "label")), "sq");
+    for (size_t r = 0; r < fields->nrows; r++) /* the fields alone: no link or footprint rows */
+        assert_true(strcmp(pk_table_get(fields, r, 0), "link") && strcmp(pk_table_get(fields, r, 0), "footprint"));
+    pk_table_free(fields);
+    pk_table_free(links);
+    pk_table_free(fps);
+}
+
 static void test_attach_detach_remove(void **state)
 {
     struct fixture *f = *state;
@@ -419,6 +451,7 @@ static void test_attach_detach_remove(void **state)
     assert_int_equal(count(f, "SELECT fid FROM pk_task_links WHERE task_id='A2'"), 1);
 
     assert_int_equal(count(f, "SELECT count(*) FROM pk_task_links WHERE task_id='A1'"), 3);
+    check_show_a1(f);
     assert_int_equal(pk_task_detach(f->store, "A1", "squares:B", 0, 0, &n), PK_OK);
     assert_int_equal(n, 1);
     assert_int_equal(pk_task_detach(f->store, "A1", "squares:B", 0, 0, &n), PK_ERR_NOTFOUND);
@@ -501,10 +534,13 @@ static void test_failed_read_is_an_error(void **state)
     assert_int_equal(pk_task_add(f->store, &t), PK_OK);
     struct pk_table *shown = NULL;
     sqlite3_progress_handler(f->store->db, 1, interrupt_all, NULL);
-    int rc = pk_task_show(f->store, "T1", &shown);
+    struct pk_table *links = NULL, *fps = NULL;
+    int rc = pk_task_show(f->store, "T1", &shown, &links, &fps);
     assert_int_not_equal(rc, PK_OK);
     assert_int_not_equal(rc, PK_ERR_NOTFOUND);
     assert_null(shown);
+    assert_null(links);
+    assert_null(fps);
     t.title = "改名";
     rc = pk_task_update(f->store, &t);
     assert_int_not_equal(rc, PK_OK);
@@ -514,7 +550,7 @@ static void test_failed_read_is_an_error(void **state)
     assert_null(out);
     sqlite3_progress_handler(f->store->db, 0, NULL, NULL);
     /* and then the task as it was */
-    assert_int_equal(pk_task_show(f->store, "T1", &shown), PK_OK);
+    assert_int_equal(pk_task_show(f->store, "T1", &shown, NULL, NULL), PK_OK);
     int found = 0;
     for (size_t r = 0; r < shown->nrows; r++)
         found |= !strcmp(pk_table_get(shown, r, 0), "title") && !strcmp(pk_table_get(shown, r, 1), "一个任务");

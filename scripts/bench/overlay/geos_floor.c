@@ -133,29 +133,40 @@ static double sh_area(const GEOSGeometry *g, double x0, double y0, double x1, do
 }
 static long fallbacks;
 
-int main(int argc, char **argv)
+/* One run of a variant: where pieces go, and what they add up to. */
+struct run {
+    char variant;   /* '0' .. '3' */
+    FILE *out;
+    double total;
+    long pieces, pairs, covered, faces;
+};
+
+static void add_piece(struct run *R, long county, long cid, double a)
 {
-    if (argc < 4 || strlen(argv[1]) != 2 || argv[1][0] != 'V' || argv[1][1] < '0' || argv[1][1] > '3') {
-        fprintf(stderr, "usage: geos_floor V0|V1|V2|V3 counties_valid.gpkg cells.txt [max_counties [out.txt]]\n");
-        return 2;
-    }
-    const char *mode = argv[1];
-    int maxc = argc > 4 ? atoi(argv[4]) : 1 << 30;
-    h = GEOS_init_r();
+    R->total += a, R->pieces++;
+    fprintf(R->out, "%ld %ld %.17g\n", county, cid, a);
+}
+
+/* The cell ids of the grid (file of ids) into keep[]. */
+static void read_cells(const char *path)
+{
     keep = calloc(NCOLS * 720, 1);
-    FILE *f = fopen(argv[3], "r");
+    FILE *f = fopen(path, "r");
     long id;
     while (fscanf(f, "%ld", &id) == 1)
         keep[id] = 1;
     fclose(f);
+}
+
+/* At most maxc counties (geometry and fid) from the GeoPackage; returns their count. */
+static int read_counties(const char *path, int maxc, GEOSGeometry **A, long *fid)
+{
     sqlite3 *db;
-    sqlite3_open(argv[2], &db);
+    sqlite3_open(path, &db);
     sqlite3_stmt *st;
     sqlite3_prepare_v2(db, "SELECT fid, geom FROM counties WHERE geom IS NOT NULL ORDER BY fid", -1, &st, NULL);
     GEOSWKBReader *rd = GEOSWKBReader_create_r(h);
     int n = 0;
-    GEOSGeometry **A = malloc(4000 * sizeof *A);
-    long *fid = malloc(4000 * sizeof *fid);
     while (sqlite3_step(st) == SQLITE_ROW && n < maxc) {
         const unsigned char *b = sqlite3_column_blob(st, 1);
         int len = sqlite3_column_bytes(st, 1);
@@ -165,123 +176,153 @@ int main(int argc, char **argv)
         fid[n++] = sqlite3_column_int64(st, 0);
     }
     sqlite3_finalize(st);
-    double t0 = now(), total = 0;
-    long pieces = 0, pairs = 0, covered = 0, faces_n = 0;
-    FILE *out = fopen(argc > 5 ? argv[5] : "/dev/null", "w");
-    for (int i = 0; i < n; i++) {
-        double x0, y0, x1, y1;
-        GEOSGeom_getExtent_r(h, A[i], &x0, &y0, &x1, &y1);
-        long c0 = (long)floor((x0 + 180) / STEP), c1 = (long)floor((x1 + 180) / STEP);
-        long r0 = (long)floor((y0 + 90) / STEP), r1 = (long)floor((y1 + 90) / STEP);
-        const GEOSPreparedGeometry *pa = GEOSPrepare_r(h, A[i]);
-        long *S = malloc(sizeof *S * (size_t)((c1 - c0 + 1) * (r1 - r0 + 1)));
-        int ns = 0;
-        for (long r = r0; r <= r1; r++)
-            for (long c = c0; c <= c1; c++) {
-                long cid = r * NCOLS + c;
-                if (!keep[cid])
-                    continue;
-                GEOSGeometry *cell = cell_poly(cid);
-                if (GEOSPreparedIntersects_r(h, pa, cell) == 1) {
-                    pairs++;
-                    if (GEOSPreparedCovers_r(h, pa, cell) == 1) {
-                        covered++;
-                        double a;
-                        GEOSArea_r(h, cell, &a);
-                        total += a, pieces++;
-                        fprintf(out, "%ld %ld %.17g\n", fid[i], cid, a);
-                    } else if (mode[1] == '3') {
-                        double X0 = c * STEP - 180, Y0 = r * STEP - 90, X1 = X0 + STEP, Y1 = Y0 + STEP;
-                        GEOSGeometry *x = GEOSClipByRect_r(h, A[i], X0, Y0, X1, Y1);
-                        double a = polyarea(x), ref = sh_area(A[i], X0, Y0, X1, Y1);
-                        if (!x || fabs(a - ref) > 1e-9 * STEP * STEP ||
-                            (a > 0 && !getenv("NOVALID") && GEOSisValid_r(h, x) != 1)) {
-                            fallbacks++;
-                            GEOSGeom_destroy_r(h, x);
-                            x = GEOSIntersection_r(h, A[i], cell);
-                            a = polyarea(x);
-                        }
-                        if (a > 0) {
-                            total += a, pieces++;
-                            fprintf(out, "%ld %ld %.17g\n", fid[i], cid, a);
-                        }
-                        GEOSGeom_destroy_r(h, x);
-                    } else if (mode[1] == '0' || mode[1] == '2') {
-                        GEOSGeometry *x = mode[1] == '0' ? GEOSIntersection_r(h, A[i], cell)
-                            : GEOSClipByRect_r(h, A[i], c * STEP - 180, r * STEP - 90, c * STEP - 180 + STEP, r * STEP - 90 + STEP);
-                        double a = polyarea(x);
-                        if (!x)
-                            fprintf(stderr, "GEOS error county %ld cell %ld\n", fid[i], cid);
-                        else if (mode[1] == '2' && getenv("CHECK") && a > 0 && GEOSisValid_r(h, x) != 1) {
-                            char *why = GEOSisValidReason_r(h, x);
-                            fprintf(stderr, "invalid: county %ld cell %ld: %s\n", fid[i], cid, why);
-                            GEOSFree_r(h, why);
-                        }
-                        if (a > 0) {
-                            total += a, pieces++;
-                            fprintf(out, "%ld %ld %.17g\n", fid[i], cid, a);
-                        }
-                        GEOSGeom_destroy_r(h, x);
-                    } else
-                        S[ns++] = cid;
-                }
-                GEOSGeom_destroy_r(h, cell);
-            }
-        if (mode[1] == '1' && ns > 0) {
-            /* linework: county boundary + boundaries of the cells in S */
-            GEOSGeometry **parts = malloc(sizeof *parts * (size_t)(ns + 1));
-            parts[0] = GEOSBoundary_r(h, A[i]);
-            for (int k = 0; k < ns; k++) {
-                GEOSGeometry *cell = cell_poly(S[k]);
-                parts[k + 1] = GEOSBoundary_r(h, cell);
-                GEOSGeom_destroy_r(h, cell);
-            }
-            GEOSGeometry *coll = GEOSGeom_createCollection_r(h, GEOS_GEOMETRYCOLLECTION, parts, (unsigned)ns + 1);
-            free(parts);
-            GEOSGeometry *noded = GEOSUnaryUnion_r(h, coll);
-            GEOSGeom_destroy_r(h, coll);
-            const GEOSGeometry *in[1] = {noded};
-            GEOSGeometry *faces = GEOSPolygonize_r(h, in, 1);
-            int nf = GEOSGetNumGeometries_r(h, faces);
-            double *acc = calloc((size_t)ns, sizeof *acc);
-            int *cnt = calloc((size_t)ns, sizeof *cnt);
-            for (int k = 0; k < nf; k++) {
-                const GEOSGeometry *fc = GEOSGetGeometryN_r(h, faces, k);
-                GEOSGeometry *p = GEOSPointOnSurface_r(h, fc);
-                double px, py;
-                GEOSGeomGetX_r(h, p, &px);
-                GEOSGeomGetY_r(h, p, &py);
-                long cid = (long)floor((py + 90) / STEP) * NCOLS + (long)floor((px + 180) / STEP);
-                int slot = -1;
-                for (int s = 0; s < ns; s++)
-                    if (S[s] == cid)
-                        slot = s;
-                if (slot >= 0 && GEOSPreparedContainsProperly_r(h, pa, p) == 1) {
-                    double a;
-                    GEOSArea_r(h, fc, &a);
-                    acc[slot] += a;
-                    cnt[slot]++;
-                    faces_n++;
-                }
-                GEOSGeom_destroy_r(h, p);
-            }
-            for (int s = 0; s < ns; s++)
-                if (acc[s] > 0) {
-                    total += acc[s], pieces++;
-                    fprintf(out, "%ld %ld %.17g\n", fid[i], S[s], acc[s]);
-                }
-            free(acc);
-            free(cnt);
-            GEOSGeom_destroy_r(h, faces);
-            GEOSGeom_destroy_r(h, noded);
-        }
-        free(S);
-        GEOSPreparedGeom_destroy_r(h, pa);
+    return n;
+}
+
+/* V3: GEOSClipByRect_r checked against Sutherland-Hodgman (and validity),
+ * else GEOSIntersection_r. */
+static void pair_v3(struct run *R, const GEOSGeometry *a, long county, long cid, const GEOSGeometry *cell)
+{
+    long r = cid / NCOLS, c = cid % NCOLS;
+    double X0 = c * STEP - 180, Y0 = r * STEP - 90, X1 = X0 + STEP, Y1 = Y0 + STEP;
+    GEOSGeometry *x = GEOSClipByRect_r(h, a, X0, Y0, X1, Y1);
+    double area = polyarea(x), ref = sh_area(a, X0, Y0, X1, Y1);
+    if (!x || fabs(area - ref) > 1e-9 * STEP * STEP || (area > 0 && !getenv("NOVALID") && GEOSisValid_r(h, x) != 1)) {
+        fallbacks++;
+        GEOSGeom_destroy_r(h, x);
+        x = GEOSIntersection_r(h, a, cell);
+        area = polyarea(x);
     }
-    fclose(out);
+    if (area > 0)
+        add_piece(R, county, cid, area);
+    GEOSGeom_destroy_r(h, x);
+}
+
+/* V0: GEOSIntersection_r; V2: GEOSClipByRect_r (CHECK=1 lists invalid results). */
+static void pair_v02(struct run *R, const GEOSGeometry *a, long county, long cid, const GEOSGeometry *cell)
+{
+    long r = cid / NCOLS, c = cid % NCOLS;
+    GEOSGeometry *x = R->variant == '0' ? GEOSIntersection_r(h, a, cell)
+        : GEOSClipByRect_r(h, a, c * STEP - 180, r * STEP - 90, c * STEP - 180 + STEP, r * STEP - 90 + STEP);
+    double area = polyarea(x);
+    if (!x)
+        fprintf(stderr, "GEOS error county %ld cell %ld\n", county, cid);
+    else if (R->variant == '2' && getenv("CHECK") && area > 0 && GEOSisValid_r(h, x) != 1) {
+        char *why = GEOSisValidReason_r(h, x);
+        fprintf(stderr, "invalid: county %ld cell %ld: %s\n", county, cid, why);
+        GEOSFree_r(h, why);
+    }
+    if (area > 0)
+        add_piece(R, county, cid, area);
+    GEOSGeom_destroy_r(h, x);
+}
+
+/* V1: node the county's boundary with those of the ns cells S it crosses,
+ * polygonize, and give each face inside the county to its cell. */
+static void county_faces(struct run *R, const GEOSGeometry *a, const GEOSPreparedGeometry *pa, long county,
+                         const long *S, int ns)
+{
+    GEOSGeometry **parts = malloc(sizeof *parts * (size_t)(ns + 1));
+    parts[0] = GEOSBoundary_r(h, a);
+    for (int k = 0; k < ns; k++) {
+        GEOSGeometry *cell = cell_poly(S[k]);
+        parts[k + 1] = GEOSBoundary_r(h, cell);
+        GEOSGeom_destroy_r(h, cell);
+    }
+    GEOSGeometry *coll = GEOSGeom_createCollection_r(h, GEOS_GEOMETRYCOLLECTION, parts, (unsigned)ns + 1);
+    free(parts);
+    GEOSGeometry *noded = GEOSUnaryUnion_r(h, coll);
+    GEOSGeom_destroy_r(h, coll);
+    const GEOSGeometry *in[1] = {noded};
+    GEOSGeometry *faces = GEOSPolygonize_r(h, in, 1);
+    int nf = GEOSGetNumGeometries_r(h, faces);
+    double *acc = calloc((size_t)ns, sizeof *acc);
+    for (int k = 0; k < nf; k++) {
+        const GEOSGeometry *fc = GEOSGetGeometryN_r(h, faces, k);
+        GEOSGeometry *p = GEOSPointOnSurface_r(h, fc);
+        double px, py;
+        GEOSGeomGetX_r(h, p, &px);
+        GEOSGeomGetY_r(h, p, &py);
+        long cid = (long)floor((py + 90) / STEP) * NCOLS + (long)floor((px + 180) / STEP);
+        int slot = -1;
+        for (int s = 0; s < ns; s++)
+            if (S[s] == cid)
+                slot = s;
+        if (slot >= 0 && GEOSPreparedContainsProperly_r(h, pa, p) == 1) {
+            double fa;
+            GEOSArea_r(h, fc, &fa);
+            acc[slot] += fa;
+            R->faces++;
+        }
+        GEOSGeom_destroy_r(h, p);
+    }
+    for (int s = 0; s < ns; s++)
+        if (acc[s] > 0)
+            add_piece(R, county, S[s], acc[s]);
+    free(acc);
+    GEOSGeom_destroy_r(h, faces);
+    GEOSGeom_destroy_r(h, noded);
+}
+
+/* One county against the grid cells its envelope covers. */
+static void one_county(struct run *R, const GEOSGeometry *a, long county)
+{
+    double x0, y0, x1, y1;
+    GEOSGeom_getExtent_r(h, a, &x0, &y0, &x1, &y1);
+    long c0 = (long)floor((x0 + 180) / STEP), c1 = (long)floor((x1 + 180) / STEP);
+    long r0 = (long)floor((y0 + 90) / STEP), r1 = (long)floor((y1 + 90) / STEP);
+    const GEOSPreparedGeometry *pa = GEOSPrepare_r(h, a);
+    long *S = malloc(sizeof *S * (size_t)((c1 - c0 + 1) * (r1 - r0 + 1)));
+    int ns = 0;
+    for (long r = r0; r <= r1; r++)
+        for (long c = c0; c <= c1; c++) {
+            long cid = r * NCOLS + c;
+            if (!keep[cid])
+                continue;
+            GEOSGeometry *cell = cell_poly(cid);
+            if (GEOSPreparedIntersects_r(h, pa, cell) == 1) {
+                R->pairs++;
+                if (GEOSPreparedCovers_r(h, pa, cell) == 1) {
+                    R->covered++;
+                    double ca;
+                    GEOSArea_r(h, cell, &ca);
+                    add_piece(R, county, cid, ca);
+                } else if (R->variant == '3')
+                    pair_v3(R, a, county, cid, cell);
+                else if (R->variant == '0' || R->variant == '2')
+                    pair_v02(R, a, county, cid, cell);
+                else
+                    S[ns++] = cid;
+            }
+            GEOSGeom_destroy_r(h, cell);
+        }
+    if (R->variant == '1' && ns > 0)
+        county_faces(R, a, pa, county, S, ns);
+    free(S);
+    GEOSPreparedGeom_destroy_r(h, pa);
+}
+
+int main(int argc, char **argv)
+{
+    if (argc < 4 || strlen(argv[1]) != 2 || argv[1][0] != 'V' || argv[1][1] < '0' || argv[1][1] > '3') {
+        fprintf(stderr, "usage: geos_floor V0|V1|V2|V3 counties_valid.gpkg cells.txt [max_counties [out.txt]]\n");
+        return 2;
+    }
+    const char *mode = argv[1];
+    int maxc = argc > 4 ? atoi(argv[4]) : 1 << 30;
+    h = GEOS_init_r();
+    read_cells(argv[3]);
+    GEOSGeometry **A = malloc(4000 * sizeof *A);
+    long *fid = malloc(4000 * sizeof *fid);
+    int n = read_counties(argv[2], maxc, A, fid);
+    double t0 = now();
+    struct run R = {.variant = mode[1], .out = fopen(argc > 5 ? argv[5] : "/dev/null", "w")};
+    for (int i = 0; i < n; i++)
+        one_county(&R, A[i], fid[i]);
+    fclose(R.out);
     if (mode[1] == '3')
         fprintf(stderr, "fallbacks to GEOSIntersection_r: %ld\n", fallbacks);
     printf("%s: %d counties, %ld pairs, %ld covered, %ld pieces, %ld faces, total %.12g deg2, %.2f s\n", mode, n,
-           pairs, covered, pieces, faces_n, total, now() - t0);
+           R.pairs, R.covered, R.pieces, R.faces, R.total, now() - t0);
     return 0;
 }
