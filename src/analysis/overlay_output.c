@@ -98,7 +98,9 @@ int pk_ov_write(const struct pk_ov_input *A, const struct pk_ov_input *B, struct
         snprintf(afid, sizeof afid, "%lld", A->fids[ai]);
     if (bi != (size_t)-1)
         snprintf(bfid, sizeof bfid, "%lld", B->fids[bi]);
-    snprintf(area, sizeof area, "%.6f", area_m2);
+    for (int prec = 15; prec <= 17; prec++) /* all its digits: the shortest text that reads back */
+        if (snprintf(area, sizeof area, "%.*g", prec, area_m2) > 0 && strtod(area, NULL) == area_m2)
+            break;
     for (int c = 0; c < oc->n; c++) {
         int col = oc->src_col[c];
         switch (oc->src_side[c]) {

@@ -67,20 +67,20 @@ int tl_add_coverage(struct pk_store *S, const struct tl_layers *L, struct tl_fea
     int cfid = pk_table_col(t, "fid"), ctasks = pk_table_col(t, "tasks"), cids = pk_table_col(t, "task_ids"),
         cshare = pk_table_col(t, "share");
     for (size_t r = 0; rc == PK_OK && r < t->nrows; r++) {
-        const char *fid = pk_table_get(t, r, cfid);
-        struct tl_feature *f = fid ? find_feature(F, L->coverage, atoll(fid)) : NULL;
+        long long fid = 0, tasks = 0;
+        double share = 0;
+        struct tl_feature *f = pk_table_get_int(t, r, cfid, &fid) ? find_feature(F, L->coverage, fid) : NULL;
         if (!f)
-            continue; /* summary rows; features without geometry */
-        const char *tasks = pk_table_get(t, r, ctasks), *ids = pk_table_get(t, r, cids), *share = pk_table_get(t, r, cshare);
-        if (grow_attrs(f, 3) != 0 || add_str(f, key_of(l, "task_ids"), ids) != 0) {
+            continue; /* a feature without geometry: not in the tiles */
+        if (grow_attrs(f, 3) != 0 || add_str(f, key_of(l, "task_ids"), pk_table_get(t, r, cids)) != 0) {
             rc = pk_error(ctx, PK_ERR_NOMEM, "out of memory");
             break;
         }
-        f->attrs[f->nattrs++] = (struct pk_mvt_attr){.key = key_of(l, "tasks"), .type = PK_MVT_INT,
-                                                     .v.i = tasks ? atoll(tasks) : 0};
-        if (share)
+        pk_table_get_int(t, r, ctasks, &tasks);
+        f->attrs[f->nattrs++] = (struct pk_mvt_attr){.key = key_of(l, "tasks"), .type = PK_MVT_INT, .v.i = tasks};
+        if (pk_table_get_real(t, r, cshare, &share)) /* (no share: a feature of no area) */
             f->attrs[f->nattrs++] = (struct pk_mvt_attr){.key = key_of(l, "share"), .type = PK_MVT_DOUBLE,
-                                                         .v.d = atof(share)};
+                                                         .v.d = share};
     }
     pk_table_free(t);
     return rc;
