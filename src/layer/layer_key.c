@@ -171,7 +171,8 @@ int pk_layer_links_remove(struct pk_store *store, const struct pk_layer_ref *ref
     sqlite3_free(sql);
     if (rc != PK_OK)
         return rc;
-    while (rc == PK_OK && sqlite3_step(st) == SQLITE_ROW) {
+    int step = SQLITE_DONE;
+    while (rc == PK_OK && (step = sqlite3_step(st)) == SQLITE_ROW) {
         const char *task = (const char *)sqlite3_column_text(st, 0);
         char *text = link_text(store, ref, st, with_label);
         if (!text) {
@@ -184,10 +185,13 @@ int pk_layer_links_remove(struct pk_store *store, const struct pk_layer_ref *ref
         sqlite3_free(text);
         (*removed)++;
     }
+    if (rc == PK_OK) /* every link removed must be in the history first */
+        rc = pk_sql_done(store, step);
     sqlite3_finalize(st);
+    if (rc != PK_OK)
+        return rc;
     sql = sqlite3_mprintf("DELETE FROM pk_task_links WHERE layer_id=%lld AND (%s)", ref->id, where);
-    if (rc == PK_OK)
-        rc = sql ? pk_sql_exec(store, sql) : pk_error(store->ctx, PK_ERR_NOMEM, "out of memory");
+    rc = pk_sql_exec(store, sql);
     sqlite3_free(sql);
     return rc;
 }
@@ -201,7 +205,8 @@ static char *lost_list(struct pk_store *store, const struct pk_layer_ref *ref, c
     char *sql = sqlite3_mprintf("SELECT task_id, coalesce(feature_key, 'fid ' || fid) FROM pk_task_links"
                                 " WHERE layer_id=%lld AND (%s) ORDER BY task_id, fid LIMIT 11", ref->id, where);
     if (sql && list && pk_sql_prepare(store, sql, &st) == PK_OK) {
-        for (int n = 0; list && sqlite3_step(st) == SQLITE_ROW; n++) {
+        int step = SQLITE_DONE;
+        for (int n = 0; list && (step = sqlite3_step(st)) == SQLITE_ROW; n++) {
             char *next = n < 10 ? sqlite3_mprintf("%s%s%s -> %s:%s", list, n ? ", " : "", sqlite3_column_text(st, 0),
                                                   ref->name, sqlite3_column_text(st, 1))
                                 : sqlite3_mprintf("%s, ...", list);

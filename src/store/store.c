@@ -28,6 +28,8 @@ int pk_error_db(struct pk_store *store, const char *what)
 int pk_sql_exec(struct pk_store *store, const char *sql)
 {
     char *err = NULL;
+    if (!sql) /* a failed sqlite3_mprintf: sqlite3_exec would take NULL as "nothing to do" */
+        return pk_error(store->ctx, PK_ERR_NOMEM, "out of memory");
     if (sqlite3_exec(store->db, sql, NULL, NULL, &err) != SQLITE_OK) {
         pk_error(store->ctx, PK_ERR_DB, "store: %s", err ? err : sqlite3_errmsg(store->db));
         sqlite3_free(err);
@@ -38,11 +40,24 @@ int pk_sql_exec(struct pk_store *store, const char *sql)
 
 int pk_sql_prepare(struct pk_store *store, const char *sql, sqlite3_stmt **stmt)
 {
+    if (!sql) { /* a failed sqlite3_mprintf */
+        *stmt = NULL;
+        return pk_error(store->ctx, PK_ERR_NOMEM, "out of memory");
+    }
     if (sqlite3_prepare_v2(store->db, sql, -1, stmt, NULL) != SQLITE_OK) {
         *stmt = NULL;
         return pk_error_db(store, "store");
     }
     return PK_OK;
+}
+
+int pk_sql_done(struct pk_store *store, int step)
+{
+    if (step == SQLITE_DONE)
+        return PK_OK;
+    if (step == SQLITE_NOMEM)
+        return pk_error(store->ctx, PK_ERR_NOMEM, "out of memory");
+    return pk_error_db(store, "store: read stopped");
 }
 
 int pk_sql_bind_text(sqlite3_stmt *stmt, int idx, const char *text)
