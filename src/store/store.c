@@ -87,16 +87,28 @@ int pk_sql_int(struct pk_store *store, const char *sql, const char *param, long 
     return rc;
 }
 
-char *pk_meta_get(struct pk_store *store, const char *key)
+int pk_meta_read(struct pk_store *store, const char *key, char **value)
 {
     sqlite3_stmt *st;
-    char *value = NULL;
-    if (pk_sql_prepare(store, "SELECT value FROM pk_meta WHERE key=?", &st) != PK_OK)
-        return NULL;
+    *value = NULL;
+    int rc = pk_sql_prepare(store, "SELECT value FROM pk_meta WHERE key=?", &st);
+    if (rc != PK_OK)
+        return rc;
     pk_sql_bind_text(st, 1, key);
-    if (sqlite3_step(st) == SQLITE_ROW)
-        value = strdup((const char *)sqlite3_column_text(st, 0));
+    int step = sqlite3_step(st);
+    if (step == SQLITE_ROW && sqlite3_column_text(st, 0) &&
+        !(*value = strdup((const char *)sqlite3_column_text(st, 0))))
+        rc = pk_error(store->ctx, PK_ERR_NOMEM, "out of memory");
+    else if (step != SQLITE_ROW)
+        rc = pk_sql_done(store, step);
     sqlite3_finalize(st);
+    return rc;
+}
+
+char *pk_meta_get(struct pk_store *store, const char *key)
+{
+    char *value;
+    pk_meta_read(store, key, &value);
     return value;
 }
 
@@ -227,13 +239,14 @@ static int connect(struct pk_ctx *ctx, const char *path, const char *uri, int fl
 /* Read the CRS settings from pk_meta into the struct. */
 static int load_meta(struct pk_store *store)
 {
-    char *crs = pk_meta_get(store, "crs");
-    char *measure = pk_meta_get(store, "measure_crs");
-    int rc = PK_OK;
-    if (!crs)
+    char *crs = NULL, *measure = NULL;
+    int rc = pk_meta_read(store, "crs", &crs);
+    if (rc == PK_OK) /* (a failed read is not "no metric CRS") */
+        rc = pk_meta_read(store, "measure_crs", &measure);
+    if (rc == PK_OK && !crs)
         rc = pk_error(store->ctx, PK_ERR_DB, "store '%s' has no CRS setting: is it damaged?",
                       store->path);
-    else {
+    else if (rc == PK_OK) {
         store->srid = atoi(crs);
         store->measure_srid = measure ? atoi(measure) : 0;
     }

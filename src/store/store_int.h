@@ -50,7 +50,10 @@ int pk_sql_prepare_untrusted(struct pk_store *store, const char *sql, sqlite3_st
  * sqlite3_finalize: the connection is read-only until then). */
 void pk_sql_finalize_untrusted(struct pk_store *store, sqlite3_stmt *st);
 
-/* Meta table access; get returns a copy the caller frees with free(), or NULL. */
+/* Meta table access. read: *value a copy the caller frees with free(), NULL
+ * when the key is not set; a failed read is an error. get: the same value,
+ * NULL also on error (for a value whose absence is harmless). */
+int pk_meta_read(struct pk_store *store, const char *key, char **value);
 char *pk_meta_get(struct pk_store *store, const char *key);
 int pk_meta_set(struct pk_store *store, const char *key, const char *value);
 
