@@ -3,7 +3,8 @@
  * step of the store's connection, for every N) is an error, never a short
  * answer: removing a layer's links records every removed link in the
  * history, a name lookup is never "not found", and `check` lists every
- * problem or fails. */
+ * problem or fails. SQL text that could not be built is out of memory,
+ * never a statement that does nothing. */
 #include <stdarg.h>
 #include <stddef.h>
 #include <setjmp.h>
@@ -235,6 +236,21 @@ static void test_check_lists_every_problem(void **state)
     free(c.reference);
 }
 
+/* ---- SQL text that could not be built (a failed sqlite3_mprintf) */
+
+static void test_null_sql_is_out_of_memory(void **state)
+{
+    struct fixture *f = *state;
+    sqlite3_stmt *st = (sqlite3_stmt *)1;
+    /* sqlite3_exec takes NULL as "nothing to do": a DELETE would silently not happen */
+    assert_int_equal(pk_sql_exec(f->store, NULL), PK_ERR_NOMEM);
+    assert_string_equal(pk_errmsg(f->ctx), "out of memory");
+    assert_int_equal(pk_sql_prepare(f->store, NULL, &st), PK_ERR_NOMEM);
+    assert_null(st);
+    long long n = 0;
+    assert_int_equal(pk_sql_int(f->store, NULL, NULL, &n, NULL), PK_ERR_NOMEM);
+}
+
 int main(int argc, char **argv)
 {
     if (argc > 1) /* one test by name (a pattern) */
@@ -244,6 +260,7 @@ int main(int argc, char **argv)
         T(test_links_removed_only_with_history),
         T(test_lookup_errors_are_not_not_found),
         T(test_check_lists_every_problem),
+        T(test_null_sql_is_out_of_memory),
     };
 #undef T
     return cmocka_run_group_tests_name("read_errors", tests, NULL, NULL);
