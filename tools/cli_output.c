@@ -162,59 +162,125 @@ static int print_csv(const struct pk_table *t)
     return EXIT_OK;
 }
 
-static json_object *cell_json(const struct pk_table *t, size_t r, int c)
+/* Cell (r, c) as JSON into *out (NULL for a null cell: JSON null); 0, or -1
+ * when out of memory. */
+static int cell_json(const struct pk_table *t, size_t r, int c, json_object **out)
 {
     const char *v = pk_table_get(t, r, c);
     long long n;
     double d;
+    *out = NULL;
     if (!v)
-        return NULL;
+        return 0;
     if (t->types[c] == PK_COL_GEOJSON)
-        return json_tokener_parse(v);
-    if (t->types[c] == PK_COL_INT && pk_table_get_int(t, r, c, &n))
-        return json_object_new_int64(n);
-    if ((t->types[c] == PK_COL_INT || t->types[c] == PK_COL_REAL) && pk_table_get_real(t, r, c, &d))
-        return json_object_new_double_s(d, v);
-    return json_object_new_string(v);
+        *out = json_tokener_parse(v);
+    else if (t->types[c] == PK_COL_INT && pk_table_get_int(t, r, c, &n))
+        *out = json_object_new_int64(n);
+    else if ((t->types[c] == PK_COL_INT || t->types[c] == PK_COL_REAL) && pk_table_get_real(t, r, c, &d))
+        *out = json_object_new_double_s(d, v);
+    else
+        *out = json_object_new_string(v);
+    return *out ? 0 : -1;
 }
 
+/* Add member key = value to o (taking value, NULL = JSON null); 0, or -1
+ * when out of memory (value freed). */
+static int put_member(json_object *o, const char *key, json_object *value)
+{
+    if (json_object_object_add(o, key, value) == 0)
+        return 0;
+    json_object_put(value);
+    return -1;
+}
+
+/* put_member for a value that must be there: NULL is a failed allocation. */
+static int member(json_object *o, const char *key, json_object *value)
+{
+    return value ? put_member(o, key, value) : -1;
+}
+
+/* Add item to array a (taking it); 0, or -1 when item is NULL or out of memory. */
+static int element(json_object *a, json_object *item)
+{
+    if (item && json_object_array_add(a, item) == 0)
+        return 0;
+    json_object_put(item);
+    return -1;
+}
+
+/* Row r as a JSON object (without the geometry column when skip_geojson);
+ * NULL when out of memory. */
 static json_object *row_object(const struct pk_table *t, size_t r, int skip_geojson)
 {
     json_object *o = json_object_new_object();
-    for (int c = 0; c < t->ncols; c++) {
+    for (int c = 0; o && c < t->ncols; c++) {
+        json_object *v;
         if (skip_geojson && t->types[c] == PK_COL_GEOJSON)
             continue;
-        json_object_object_add(o, t->names[c], cell_json(t, r, c));
+        if (cell_json(t, r, c, &v) || put_member(o, t->names[c], v)) {
+            json_object_put(o);
+            o = NULL;
+        }
     }
     return o;
 }
 
+/* Row r as a GeoJSON Feature (geometry from column gcol, -1: none); NULL
+ * when out of memory. */
+static json_object *feature_object(const struct pk_table *t, size_t r, int gcol)
+{
+    json_object *f = json_object_new_object(), *geom = NULL;
+    if (!f || member(f, "type", json_object_new_string("Feature")) ||
+        member(f, "properties", row_object(t, r, 1)) || (gcol >= 0 && cell_json(t, r, gcol, &geom)) ||
+        put_member(f, "geometry", geom)) {
+        json_object_put(f);
+        return NULL;
+    }
+    return f;
+}
+
+/* The table as a JSON array of row objects, or a GeoJSON FeatureCollection;
+ * NULL when out of memory. */
+static json_object *table_json(const struct pk_table *t, int geojson)
+{
+    json_object *root, *rows;
+    int gcol = -1, bad;
+    for (int c = 0; c < t->ncols; c++)
+        if (t->types[c] == PK_COL_GEOJSON)
+            gcol = c;
+    rows = json_object_new_array();
+    bad = !rows;
+    for (size_t r = 0; !bad && r < t->nrows; r++)
+        bad = element(rows, geojson ? feature_object(t, r, gcol) : row_object(t, r, 0));
+    if (bad || !geojson) {
+        if (bad)
+            json_object_put(rows);
+        return bad ? NULL : rows;
+    }
+    root = json_object_new_object();
+    if (!root || member(root, "type", json_object_new_string("FeatureCollection"))) {
+        json_object_put(root);
+        json_object_put(rows);
+        return NULL;
+    }
+    if (member(root, "features", rows)) {
+        json_object_put(root);
+        return NULL;
+    }
+    return root;
+}
+
 static int print_json(const struct pk_table *t, int geojson)
 {
-    json_object *root;
-    if (!geojson) {
-        root = json_object_new_array();
-        for (size_t r = 0; r < t->nrows; r++)
-            json_object_array_add(root, row_object(t, r, 0));
-    } else {
-        int gcol = -1;
-        for (int c = 0; c < t->ncols; c++)
-            if (t->types[c] == PK_COL_GEOJSON)
-                gcol = c;
-        root = json_object_new_object();
-        json_object_object_add(root, "type", json_object_new_string("FeatureCollection"));
-        json_object *features = json_object_new_array();
-        for (size_t r = 0; r < t->nrows; r++) {
-            json_object *f = json_object_new_object();
-            json_object_object_add(f, "type", json_object_new_string("Feature"));
-            json_object_object_add(f, "properties", row_object(t, r, 1));
-            json_object_object_add(f, "geometry", gcol >= 0 ? cell_json(t, r, gcol) : NULL);
-            json_object_array_add(features, f);
-        }
-        json_object_object_add(root, "features", features);
+    json_object *root = table_json(t, geojson);
+    const char *text = root ? json_object_to_json_string_ext(root, JSON_C_TO_STRING_PRETTY |
+                                                                   JSON_C_TO_STRING_NOSLASHESCAPE) : NULL;
+    if (!text) {
+        json_object_put(root);
+        fputs("plankit: error: out of memory writing the JSON output\n", stderr);
+        return EXIT_FAIL;
     }
-    fputs(json_object_to_json_string_ext(root, JSON_C_TO_STRING_PRETTY | JSON_C_TO_STRING_NOSLASHESCAPE),
-          stdout);
+    fputs(text, stdout);
     putchar('\n');
     json_object_put(root);
     return EXIT_OK;

@@ -191,8 +191,18 @@ static int parse_task_args(struct cli *cli, int argc, char **argv, const char *v
         case OPT_SECTION: a->f.section = optarg; break;
         case OPT_SOURCE: a->f.source = optarg; break;
         case OPT_LEAD: a->f.lead = optarg; break;
-        case OPT_PARTNERS: free(a->partners); a->f.partners_json = a->partners = pk_task_list_json(optarg); break;
-        case OPT_TAGS: free(a->tags); a->f.tags_json = a->tags = pk_task_list_json(optarg); break;
+        case OPT_PARTNERS:
+        case OPT_TAGS: {
+            char **json = opt == OPT_TAGS ? &a->tags : &a->partners;
+            free(*json);
+            if (!(*json = pk_task_list_json(optarg))) {
+                fprintf(stderr, "plankit: error: task %s: --%s: out of memory\n", verb,
+                        opt == OPT_TAGS ? "tags" : "partners");
+                return EXIT_FAIL;
+            }
+            *(opt == OPT_TAGS ? &a->f.tags_json : &a->f.partners_json) = *json;
+            break;
+        }
         case OPT_INDICATOR:
             free(a->indicators);
             if (!(a->f.indicators_json = a->indicators = pk_task_indicators_json(cli->ctx, optarg)))

@@ -32,6 +32,7 @@ enum pk_overlay_op {
 /* Parse an operation name (case-insensitive): PK_OK, or PK_ERR_ARGS for a
  * name that is none of them (no message: the caller names the choices). */
 int pk_overlay_parse_op(const char *name, enum pk_overlay_op *op);
+/* The name of op (static text); "unknown" for a value that is no operation. */
 const char *pk_overlay_op_name(enum pk_overlay_op op);
 
 struct pk_overlay_opts {

@@ -100,7 +100,8 @@ int pk_task_import_encoded(struct pk_store *store, const char *path, const char 
  * with free(). */
 int pk_task_export(struct pk_store *store, const char *format, char **out);
 
-/* Turn "a,b,c" into a JSON array of strings. Caller frees with free(). */
+/* Turn "a,b,c" into a JSON array of strings. Caller frees with free();
+ * NULL when out of memory. */
 char *pk_task_list_json(const char *comma_list);
 /* Turn "name=target unit;name2=target2 unit2" into a JSON indicators array;
  * NULL with a message in ctx when malformed. Caller frees with free(). */

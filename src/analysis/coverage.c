@@ -238,6 +238,8 @@ static int union_group_area(struct job *j, const struct pk_cover_src **group, si
     GEOSGeometry *u = union_of(t, group, m);
     int nparts = u ? GEOSGetNumGeometries_r(h, u) : -1, rc = u ? PK_OK : pk_errcode(t->ctx);
     *area = 0;
+    if (rc == PK_OK && nparts < 0) /* a GEOS exception: never an area of 0 */
+        rc = pk_error(t->ctx, PK_ERR_GEOS, "coverage: cannot count the parts of a union of task geometries");
     for (int k = 0; rc == PK_OK && k < nparts; k++) {
         const GEOSGeometry *part = GEOSGetGeometryN_r(h, u, k);
         const GEOSPreparedGeometry *pF = crossing ? job_prepared(j) : NULL;

@@ -43,7 +43,10 @@ int pk_overlay_parse_op(const char *name, enum pk_overlay_op *op)
     return PK_ERR_ARGS;
 }
 
-const char *pk_overlay_op_name(enum pk_overlay_op op) { return op_names[op]; }
+const char *pk_overlay_op_name(enum pk_overlay_op op)
+{
+    return (unsigned)op < sizeof op_names / sizeof op_names[0] ? op_names[op] : "unknown";
+}
 
 struct piece {
     size_t b;            /* index into B, or (size_t)-1 for a remainder */

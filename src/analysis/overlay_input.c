@@ -31,8 +31,8 @@ static int read_columns(struct pk_store *store, struct pk_ov_input *in)
     if (rc != PK_OK)
         return rc;
     sqlite3_bind_int64(st, 1, in->ref.id);
-    int cap = 0;
-    while (rc == PK_OK && sqlite3_step(st) == SQLITE_ROW) {
+    int cap = 0, step = SQLITE_DONE;
+    while (rc == PK_OK && (step = sqlite3_step(st)) == SQLITE_ROW) {
         if (in->ncols == cap) {
             cap = cap ? cap * 2 : 8;
             char **names = realloc(in->colnames, sizeof *names * (size_t)cap);
@@ -53,6 +53,8 @@ static int read_columns(struct pk_store *store, struct pk_ov_input *in)
         in->coltypes[in->ncols] = static_type((const char *)sqlite3_column_text(st, 1));
         in->ncols++;
     }
+    if (rc == PK_OK)
+        rc = pk_sql_done(store, step);
     sqlite3_finalize(st);
     return rc;
 }

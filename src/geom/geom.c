@@ -8,19 +8,29 @@
 #include "blob_int.h"
 #include "geom_int.h"
 
+struct conv {
+    struct pk_ctx *ctx;
+    int dropped;
+    int nonfinite;
+    int closed;     /* rings that were not closed (closed here) */
+    int failed;     /* out of memory or a GEOS failure: no geometry, never a smaller one */
+};
+
 /* Copy the points of an OGR curve into a GEOS coordinate sequence, closing
- * the ring when `ring` is set (and counting it in *closed when it was
- * open). Returns NULL when there are too few points; sets *nonfinite on
- * NaN/Inf. */
-static GEOSCoordSequence *coords_from_ogr(struct pk_ctx *ctx, OGRGeometryH curve, int ring,
-                                          int *nonfinite, int *closed)
+ * the ring when `ring` is set (and counting it in cv->closed when it was
+ * open). Returns NULL when there are too few points; sets cv->nonfinite on
+ * NaN/Inf, cv->failed when out of memory. */
+static GEOSCoordSequence *coords_from_ogr(struct conv *cv, OGRGeometryH curve, int ring)
 {
+    int *nonfinite = &cv->nonfinite, *closed = &cv->closed;
     int n = OGR_G_GetPointCount(curve);
     if (n <= 0)
         return NULL;
     double *xy = malloc(sizeof(double) * 2 * (size_t)(n + 1));
-    if (!xy)
+    if (!xy) {
+        cv->failed = 1;
         return NULL;
+    }
     OGR_G_GetPoints(curve, xy, 2 * sizeof(double), xy + 1, 2 * sizeof(double), NULL, 0);
     for (int i = 0; i < 2 * n; i++)
         if (!isfinite(xy[i])) {
@@ -39,17 +49,11 @@ static GEOSCoordSequence *coords_from_ogr(struct pk_ctx *ctx, OGRGeometryH curve
         return NULL;
     }
     *closed += open;
-    GEOSCoordSequence *seq = GEOSCoordSeq_copyFromBuffer_r(pk_geos(ctx), xy, (unsigned)n, 0, 0);
+    GEOSCoordSequence *seq = GEOSCoordSeq_copyFromBuffer_r(pk_geos(cv->ctx), xy, (unsigned)n, 0, 0);
     free(xy);
+    cv->failed |= !seq;
     return seq;
 }
-
-struct conv {
-    struct pk_ctx *ctx;
-    int dropped;
-    int nonfinite;
-    int closed;     /* rings that were not closed (closed here) */
-};
 
 static GEOSGeometry *convert(struct conv *cv, OGRGeometryH src);
 
@@ -59,25 +63,35 @@ static GEOSGeometry *convert_polygon(struct conv *cv, OGRGeometryH src)
     int nrings = OGR_G_GetGeometryCount(src);
     if (nrings == 0)
         return NULL;
-    GEOSCoordSequence *shell_seq = coords_from_ogr(cv->ctx, OGR_G_GetGeometryRef(src, 0), 1,
-                                                   &cv->nonfinite, &cv->closed);
+    GEOSCoordSequence *shell_seq = coords_from_ogr(cv, OGR_G_GetGeometryRef(src, 0), 1);
     if (!shell_seq) {
-        cv->dropped += nrings;
+        cv->dropped += cv->failed ? 0 : nrings;
         return NULL;
     }
     GEOSGeometry *shell = GEOSGeom_createLinearRing_r(h, shell_seq);
     GEOSGeometry **holes = calloc((size_t)nrings, sizeof *holes);
     int nholes = 0;
-    for (int i = 1; holes && i < nrings && !cv->nonfinite; i++) {
-        GEOSCoordSequence *seq = coords_from_ogr(cv->ctx, OGR_G_GetGeometryRef(src, i), 1,
-                                                 &cv->nonfinite, &cv->closed);
+    cv->failed |= !shell || !holes;
+    for (int i = 1; !cv->failed && i < nrings && !cv->nonfinite; i++) {
+        GEOSCoordSequence *seq = coords_from_ogr(cv, OGR_G_GetGeometryRef(src, i), 1);
         if (!seq) {
-            cv->dropped++;
+            cv->dropped += !cv->failed;
             continue;
         }
-        holes[nholes++] = GEOSGeom_createLinearRing_r(h, seq);
+        if (!(holes[nholes] = GEOSGeom_createLinearRing_r(h, seq)))
+            cv->failed = 1;
+        else
+            nholes++;
     }
-    GEOSGeometry *poly = GEOSGeom_createPolygon_r(h, shell, holes, (unsigned)nholes);
+    GEOSGeometry *poly = NULL;
+    if (!cv->failed && !(poly = GEOSGeom_createPolygon_r(h, shell, holes, (unsigned)nholes)))
+        cv->failed = 1; /* (GEOS took the rings either way) */
+    else if (cv->failed) {
+        for (int i = 0; i < nholes; i++)
+            GEOSGeom_destroy_r(h, holes[i]);
+        if (shell)
+            GEOSGeom_destroy_r(h, shell);
+    }
     free(holes);
     return poly;
 }
@@ -87,19 +101,21 @@ static GEOSGeometry *convert_collection(struct conv *cv, OGRGeometryH src, int t
     GEOSContextHandle_t h = pk_geos(cv->ctx);
     int n = OGR_G_GetGeometryCount(src), m = 0;
     GEOSGeometry **parts = calloc((size_t)(n ? n : 1), sizeof *parts);
-    if (!parts)
+    if (!parts) {
+        cv->failed = 1;
         return NULL;
-    for (int i = 0; i < n && !cv->nonfinite; i++) {
+    }
+    for (int i = 0; i < n && !cv->nonfinite && !cv->failed; i++) {
         GEOSGeometry *part = convert(cv, OGR_G_GetGeometryRef(src, i));
         if (part)
             parts[m++] = part;
     }
     GEOSGeometry *out = NULL;
-    if (cv->nonfinite) {
+    if (cv->nonfinite || cv->failed) {
         for (int i = 0; i < m; i++)
             GEOSGeom_destroy_r(h, parts[i]);
-    } else if (m > 0) {
-        out = GEOSGeom_createCollection_r(h, type, parts, (unsigned)m);
+    } else if (m > 0 && !(out = GEOSGeom_createCollection_r(h, type, parts, (unsigned)m))) {
+        cv->failed = 1;
     }
     free(parts);
     return out;
@@ -117,15 +133,19 @@ static GEOSGeometry *convert(struct conv *cv, OGRGeometryH src)
             cv->nonfinite = 1;
             return NULL;
         }
-        return GEOSGeom_createPointFromXY_r(h, x, y);
+        GEOSGeometry *point = GEOSGeom_createPointFromXY_r(h, x, y);
+        cv->failed |= !point;
+        return point;
     }
     case wkbLineString: {
-        GEOSCoordSequence *seq = coords_from_ogr(cv->ctx, src, 0, &cv->nonfinite, &cv->closed);
+        GEOSCoordSequence *seq = coords_from_ogr(cv, src, 0);
         if (!seq) {
-            cv->dropped += OGR_G_GetPointCount(src) > 0;
+            cv->dropped += !cv->failed && OGR_G_GetPointCount(src) > 0;
             return NULL;
         }
-        return GEOSGeom_createLineString_r(h, seq);
+        GEOSGeometry *line = GEOSGeom_createLineString_r(h, seq);
+        cv->failed |= !line;
+        return line;
     }
     case wkbPolygon:
         return convert_polygon(cv, src);
@@ -149,12 +169,18 @@ int pk_geom_from_ogr(struct pk_ctx *ctx, OGRGeometryH src, GEOSGeometry **out, i
 
 int pk_geom_from_ogr_closing(struct pk_ctx *ctx, OGRGeometryH src, GEOSGeometry **out, int *dropped, int *closed)
 {
-    struct conv cv = {ctx, 0, 0, 0};
+    struct conv cv = {ctx, 0, 0, 0, 0};
     *out = convert(&cv, src);
     if (dropped)
         *dropped = cv.dropped;
     if (closed)
         *closed = cv.closed;
+    if (cv.failed) { /* never a geometry with parts left out */
+        if (*out)
+            GEOSGeom_destroy_r(pk_geos(ctx), *out);
+        *out = NULL;
+        return pk_error(ctx, PK_ERR_NOMEM, "out of memory converting a geometry");
+    }
     if (cv.nonfinite) {
         if (*out)
             GEOSGeom_destroy_r(pk_geos(ctx), *out);

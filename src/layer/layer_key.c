@@ -18,7 +18,8 @@
 /* Field names tried, in order, when no --key is given. */
 static const char *const default_keys[] = {"code", "id", "编码", "行政区划代码", "xzqdm", "dm", NULL};
 
-/* 1 when column `field` exists in the layer's table; its exact spelling into out. */
+/* 1 when column `field` exists in the layer's table (its exact spelling
+ * into out), 0 when not, -1 on error (in the context: never "no field"). */
 static int field_exists(struct pk_store *store, const struct pk_layer_ref *ref, const char *field, char *out,
                         size_t size)
 {
@@ -26,19 +27,23 @@ static int field_exists(struct pk_store *store, const struct pk_layer_ref *ref, 
     int found = 0;
     if (pk_sql_prepare(store, "SELECT name FROM pk_fields WHERE layer_id=? AND lower(name)=lower(?)"
                               " ORDER BY position LIMIT 1", &st) != PK_OK)
-        return 0;
+        return -1;
     sqlite3_bind_int64(st, 1, ref->id);
     pk_sql_bind_text(st, 2, field);
-    if (sqlite3_step(st) == SQLITE_ROW) {
+    int step = sqlite3_step(st);
+    if (step == SQLITE_ROW) {
         snprintf(out, size, "%s", sqlite3_column_text(st, 0));
         found = 1;
+    } else if (pk_sql_done(store, step) != PK_OK) {
+        found = -1;
     }
     sqlite3_finalize(st);
     return found;
 }
 
-/* Number of rows whose value of field is empty or repeated (0 = usable key).
- * *example gets one such value (caller frees with sqlite3_free), may be NULL. */
+/* Number of rows whose value of field is empty or repeated (0 = usable key),
+ * -1 on error (in the context). *example gets one such value (caller frees
+ * with sqlite3_free), may be NULL. */
 static long long key_conflicts(struct pk_store *store, const struct pk_layer_ref *ref, const char *field,
                                char **example)
 {
@@ -47,15 +52,15 @@ static long long key_conflicts(struct pk_store *store, const struct pk_layer_ref
                                 " + (SELECT count(*) - count(DISTINCT CAST(\"%w\" AS TEXT)) FROM %s"
                                 "    WHERE coalesce(CAST(\"%w\" AS TEXT), '')<>'')",
                                 ref->table, field, field, ref->table, field);
-    if (sql)
-        pk_sql_int(store, sql, NULL, &bad, NULL);
+    if (pk_sql_int(store, sql, NULL, &bad, NULL) != PK_OK)
+        bad = -1;
     sqlite3_free(sql);
     if (example && bad > 0) {
         sqlite3_stmt *st;
         sql = sqlite3_mprintf("SELECT coalesce(CAST(\"%w\" AS TEXT), '') AS v FROM %s GROUP BY v"
                               " HAVING count(*) > 1 OR v='' ORDER BY v LIMIT 1", field, ref->table);
         *example = NULL;
-        if (sql && pk_sql_prepare(store, sql, &st) == PK_OK) {
+        if (sql && pk_sql_prepare(store, sql, &st) == PK_OK) { /* (a message's example: best effort) */
             if (sqlite3_step(st) == SQLITE_ROW)
                 *example = sqlite3_mprintf("%s", sqlite3_column_text(st, 0));
             sqlite3_finalize(st);
@@ -65,18 +70,31 @@ static long long key_conflicts(struct pk_store *store, const struct pk_layer_ref
     return bad;
 }
 
+/* 1 when the layer has field `name` (its spelling into field) and it is a
+ * key, 0 when not, -1 on error (in the context). */
+static int usable_key(struct pk_store *store, const struct pk_layer_ref *ref, const char *name, char *field,
+                      size_t size)
+{
+    int has = field_exists(store, ref, name, field, size);
+    long long bad = has > 0 ? key_conflicts(store, ref, field, NULL) : 0;
+    return has < 0 || bad < 0 ? -1 : has && bad == 0;
+}
+
 int pk_layer_key_choose(struct pk_store *store, const struct pk_layer_ref *ref, const char *requested,
                         const char *previous, char *out, size_t size)
 {
     char field[128];
     out[0] = '\0';
     if (requested) {
-        if (!field_exists(store, ref, requested, field, sizeof field))
+        int has = field_exists(store, ref, requested, field, sizeof field);
+        if (has < 0)
+            return pk_errcode(store->ctx);
+        if (!has)
             return pk_error(store->ctx, PK_ERR_ARGS, "layer '%s' has no field '%s'", ref->name, requested);
         char *example = NULL;
         long long bad = key_conflicts(store, ref, field, &example);
-        int rc = PK_OK;
-        if (bad != 0)
+        int rc = bad < 0 ? pk_errcode(store->ctx) : PK_OK;
+        if (bad > 0)
             rc = pk_error(store->ctx, PK_ERR_DATA, "field '%s' is not a key of layer '%s': %lld feature(s) "
                           "repeat another's value or have none%s%s%s", field, ref->name, bad, example ? " (e.g. '" : "",
                           example ? (*example ? example : "(empty)") : "", example ? "')" : "");
@@ -85,17 +103,16 @@ int pk_layer_key_choose(struct pk_store *store, const struct pk_layer_ref *ref, 
             snprintf(out, size, "%s", field);
         return rc;
     }
-    if (previous && *previous && field_exists(store, ref, previous, field, sizeof field) &&
-        key_conflicts(store, ref, field, NULL) == 0) {
-        snprintf(out, size, "%s", field);
-        return PK_OK;
-    }
-    for (int i = 0; default_keys[i]; i++)
-        if (field_exists(store, ref, default_keys[i], field, sizeof field) &&
-            key_conflicts(store, ref, field, NULL) == 0) {
+    for (int i = -1; i < 0 || default_keys[i]; i++) { /* the previous key first */
+        const char *name = i < 0 ? previous : default_keys[i];
+        int ok = name && *name ? usable_key(store, ref, name, field, sizeof field) : 0;
+        if (ok < 0)
+            return pk_errcode(store->ctx); /* never "no key": links would not follow a reload */
+        if (ok) {
             snprintf(out, size, "%s", field);
             return PK_OK;
         }
+    }
     return PK_OK;
 }
 
@@ -103,10 +120,13 @@ int pk_layer_name_field_set(struct pk_store *store, struct pk_layer_ref *ref, co
 {
     static const char *const defaults[] = {"name", "名称", "mc", "name_zh", "名字", NULL};
     char field[128] = "";
-    if (requested && !field_exists(store, ref, requested, field, sizeof field))
+    int has = requested ? field_exists(store, ref, requested, field, sizeof field) : 0;
+    if (requested && !has)
         return pk_error(store->ctx, PK_ERR_ARGS, "--name-field: layer '%s' has no field '%s'", ref->name, requested);
-    for (int i = 0; !requested && !*field && defaults[i]; i++)
-        field_exists(store, ref, defaults[i], field, sizeof field);
+    for (int i = 0; has >= 0 && !requested && !*field && defaults[i]; i++)
+        has = field_exists(store, ref, defaults[i], field, sizeof field);
+    if (has < 0)
+        return pk_errcode(store->ctx);
     sqlite3_stmt *st;
     int rc = pk_sql_prepare(store, "UPDATE pk_layers SET name_field=? WHERE id=?", &st);
     if (rc != PK_OK)
@@ -171,7 +191,8 @@ int pk_layer_links_remove(struct pk_store *store, const struct pk_layer_ref *ref
     sqlite3_free(sql);
     if (rc != PK_OK)
         return rc;
-    while (rc == PK_OK && sqlite3_step(st) == SQLITE_ROW) {
+    int step = SQLITE_DONE;
+    while (rc == PK_OK && (step = sqlite3_step(st)) == SQLITE_ROW) {
         const char *task = (const char *)sqlite3_column_text(st, 0);
         char *text = link_text(store, ref, st, with_label);
         if (!text) {
@@ -184,10 +205,13 @@ int pk_layer_links_remove(struct pk_store *store, const struct pk_layer_ref *ref
         sqlite3_free(text);
         (*removed)++;
     }
+    if (rc == PK_OK) /* every link removed must be in the history first */
+        rc = pk_sql_done(store, step);
     sqlite3_finalize(st);
+    if (rc != PK_OK)
+        return rc;
     sql = sqlite3_mprintf("DELETE FROM pk_task_links WHERE layer_id=%lld AND (%s)", ref->id, where);
-    if (rc == PK_OK)
-        rc = sql ? pk_sql_exec(store, sql) : pk_error(store->ctx, PK_ERR_NOMEM, "out of memory");
+    rc = pk_sql_exec(store, sql);
     sqlite3_free(sql);
     return rc;
 }
@@ -201,12 +225,17 @@ static char *lost_list(struct pk_store *store, const struct pk_layer_ref *ref, c
     char *sql = sqlite3_mprintf("SELECT task_id, coalesce(feature_key, 'fid ' || fid) FROM pk_task_links"
                                 " WHERE layer_id=%lld AND (%s) ORDER BY task_id, fid LIMIT 11", ref->id, where);
     if (sql && list && pk_sql_prepare(store, sql, &st) == PK_OK) {
-        for (int n = 0; list && sqlite3_step(st) == SQLITE_ROW; n++) {
+        int step = SQLITE_DONE;
+        for (int n = 0; list && (step = sqlite3_step(st)) == SQLITE_ROW; n++) {
             char *next = n < 10 ? sqlite3_mprintf("%s%s%s -> %s:%s", list, n ? ", " : "", sqlite3_column_text(st, 0),
                                                   ref->name, sqlite3_column_text(st, 1))
                                 : sqlite3_mprintf("%s, ...", list);
             sqlite3_free(list);
             list = next;
+        }
+        if (list && step != SQLITE_DONE && step != SQLITE_ROW) { /* a short list would read as complete */
+            sqlite3_free(list);
+            list = sqlite3_mprintf("%s", "(the list could not be read)");
         }
         sqlite3_finalize(st);
     }
@@ -231,7 +260,10 @@ int pk_layer_relink(struct pk_store *store, const struct pk_layer_ref *ref, cons
     char col[128];
     memset(out, 0, sizeof *out);
     /* the old key column must exist in the new rows to match on it */
-    const char *match = old_key && *old_key && field_exists(store, ref, old_key, col, sizeof col) ? col : NULL;
+    int has = old_key && *old_key ? field_exists(store, ref, old_key, col, sizeof col) : 0;
+    if (has < 0)
+        return pk_errcode(ctx); /* never "the key is gone": the links would be lost */
+    const char *match = has ? col : NULL;
     char *lost = lost_condition(ref, match);
     char *sql = lost ? sqlite3_mprintf("SELECT count(*) FROM pk_task_links WHERE layer_id=%lld AND (%s)",
                                        ref->id, lost) : NULL;

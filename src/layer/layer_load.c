@@ -211,7 +211,8 @@ static int open_source(struct loader *L)
     }
     if (strcmp(driver, "ESRI Shapefile") && o->encoding && strcasecmp(o->encoding, "UTF-8") &&
         strcasecmp(o->encoding, "UTF8"))
-        L->recode_from = strdup(o->encoding);
+        if (!(L->recode_from = strdup(o->encoding))) /* else the recoding would be silently dropped */
+            return pk_error(L->ctx, PK_ERR_NOMEM, "out of memory");
     return PK_OK;
 }
 
@@ -309,6 +310,8 @@ static int setup_transform(struct loader *L)
         CPLFree(wkt);
         if (rc != PK_OK)
             pk_error_prefix(L->ctx, "%s", L->label);
+        else if (!L->src_def) /* else workers would skip the transform: data left in the source CRS */
+            rc = pk_error(L->ctx, PK_ERR_NOMEM, "out of memory");
     }
 done:
     OSRDestroySpatialReference(src);
@@ -384,7 +387,10 @@ static int plan_columns(struct loader *L)
         L->cols[L->ncols].src = i;
         L->cols[L->ncols].name = strdup(cand);
         L->cols[L->ncols].type = sql_type(OGR_Fld_GetType(fd));
-        L->ncols++;
+        if (!L->cols[L->ncols++].name) {
+            rc = pk_error(L->ctx, PK_ERR_NOMEM, "out of memory");
+            goto done;
+        }
     }
 done:
     CSLDestroy(selected);
@@ -491,7 +497,8 @@ static int map_existing_columns(struct loader *L)
     L->cols = calloc((size_t)nf + 1, sizeof *L->cols);
     if (!used || !L->cols)
         rc = pk_error(L->ctx, PK_ERR_NOMEM, "out of memory");
-    while (rc == PK_OK && sqlite3_step(st) == SQLITE_ROW) {
+    int step = SQLITE_DONE;
+    while (rc == PK_OK && (step = sqlite3_step(st)) == SQLITE_ROW) {
         const char *name = (const char *)sqlite3_column_text(st, 0);
         const char *type = (const char *)sqlite3_column_text(st, 1);
         int src = OGR_FD_GetFieldIndex(defn, name);
@@ -506,14 +513,18 @@ static int map_existing_columns(struct loader *L)
                      *mistyped ? ", " : "", name, src_type, type);
             continue;
         }
-        if (L->ncols >= nf)
+        if (L->ncols >= nf) {
+            step = SQLITE_DONE;
             break;
+        }
         L->cols[L->ncols].src = src;
         L->cols[L->ncols].type = !strcmp(type, "INTEGER") ? "INTEGER" : !strcmp(type, "REAL") ? "REAL"
                                  : !strcmp(type, "BLOB") ? "BLOB" : "TEXT";
         if (!(L->cols[L->ncols++].name = strdup(name)))
             rc = pk_error(L->ctx, PK_ERR_NOMEM, "out of memory");
     }
+    if (rc == PK_OK)
+        rc = pk_sql_done(L->store, step);
     sqlite3_finalize(st);
     for (int i = 0; rc == PK_OK && i < nf; i++)
         if (!used[i] && field_selected(L, defn, i, selected))

@@ -30,7 +30,8 @@ int pk_layer_find(struct pk_store *store, const char *name, struct pk_layer_ref 
     if (rc != PK_OK)
         return rc;
     pk_sql_bind_text(st, 1, name);
-    if (sqlite3_step(st) == SQLITE_ROW) {
+    int step = sqlite3_step(st);
+    if (step == SQLITE_ROW) {
         memset(ref, 0, sizeof *ref);
         ref->id = sqlite3_column_int64(st, 0);
         snprintf(ref->name, sizeof ref->name, "%s", sqlite3_column_text(st, 1));
@@ -46,9 +47,11 @@ int pk_layer_find(struct pk_store *store, const char *name, struct pk_layer_ref 
         if (digits == 0 || t[4 + digits] != '\0')
             rc = pk_error(store->ctx, PK_ERR_DATA, "the store is damaged: layer '%s' has the table name '%s' "
                           "(expected lyr_<id>)", name, t);
-    } else {
+    } else if (step == SQLITE_DONE) {
         rc = pk_error(store->ctx, PK_ERR_NOTFOUND,
                       "no layer '%s' in the store ('plankit layer list' shows the layers)", name);
+    } else {
+        rc = pk_sql_done(store, step); /* a failed read is not "no layer" */
     }
     sqlite3_finalize(st);
     return rc;
@@ -355,7 +358,8 @@ static char *shapefile_select(struct pk_store *store, const struct pk_layer_ref 
         return NULL;
     }
     sqlite3_bind_int64(st, 1, ref->id);
-    while (sql && n < 256 && sqlite3_step(st) == SQLITE_ROW) {
+    int step = SQLITE_DONE;
+    while (sql && n < 256 && (step = sqlite3_step(st)) == SQLITE_ROW) {
         const char *field = (const char *)sqlite3_column_text(st, 0);
         char cut[16];
         snprintf(cut, sizeof cut, "%.15s", field);
@@ -376,6 +380,12 @@ static char *shapefile_select(struct pk_store *store, const struct pk_layer_ref 
         char *next = sqlite3_mprintf("%s, \"%w\" AS \"%w\"", sql, field, cut);
         sqlite3_free(sql);
         sql = next;
+    }
+    if (sql && n < 256 && step != SQLITE_DONE) { /* a short list of fields is a wrong file */
+        pk_sql_done(store, step);
+        sqlite3_finalize(st);
+        sqlite3_free(sql);
+        return NULL;
     }
     sqlite3_finalize(st);
     char *full = sql ? sqlite3_mprintf("%s FROM %s", sql, ref->table) : NULL;

@@ -129,8 +129,11 @@ int pk_layer_view_drop(struct pk_store *store, const char *table)
     if (rc != PK_OK)
         return rc;
     pk_sql_bind_text(st, 1, table);
-    while (n < 8 && sqlite3_step(st) == SQLITE_ROW)
+    int step = SQLITE_DONE;
+    while (n < 8 && (step = sqlite3_step(st)) == SQLITE_ROW)
         snprintf(views[n++], sizeof views[0], "%s", sqlite3_column_text(st, 0));
+    if (n < 8) /* else a view left behind, named after a dropped layer */
+        rc = pk_sql_done(store, step);
     sqlite3_finalize(st);
     for (int i = 0; rc == PK_OK && i < n; i++) {
         char *sql = sqlite3_mprintf("DROP VIEW IF EXISTS \"%w\";"

@@ -182,8 +182,8 @@ static int make_labels(struct pk_store *store, struct map_sets *sets)
     int rc = pk_sql_prepare(store, "SELECT name FROM pk_layers WHERE upper(geometry_type) LIKE '%POLYGON%' "
                                    "ORDER BY id", &st);
     char **layer_names = NULL;
-    int n = 0;
-    while (rc == PK_OK && sqlite3_step(st) == SQLITE_ROW) {
+    int n = 0, step = SQLITE_DONE;
+    while (rc == PK_OK && (step = sqlite3_step(st)) == SQLITE_ROW) {
         char **ln = realloc(layer_names, sizeof *ln * (size_t)(n + 1));
         if (!ln || !(ln[n] = strdup((const char *)sqlite3_column_text(st, 0)))) {
             layer_names = ln ? ln : layer_names;
@@ -192,6 +192,8 @@ static int make_labels(struct pk_store *store, struct map_sets *sets)
         }
         layer_names = ln, n++;
     }
+    if (rc == PK_OK)
+        rc = pk_sql_done(store, step);
     sqlite3_finalize(st);
     for (int i = 0; rc == PK_OK && i < n; i++) {
         struct pk_layer_ref ref;
@@ -240,17 +242,23 @@ static int task_props(struct pk_store *store, const char *id, struct pk_value v[
     return rc;
 }
 
-/* The name of store layer id into buf ("" when unknown). */
-static void name_of_layer(struct pk_store *store, long long id, char *buf, size_t size)
+/* The name of store layer id into buf ("" when unknown); a failed read
+ * is an error. */
+static int name_of_layer(struct pk_store *store, long long id, char *buf, size_t size)
 {
     sqlite3_stmt *st = NULL;
     buf[0] = '\0';
-    if (pk_sql_prepare(store, "SELECT name FROM pk_layers WHERE id = ?1", &st) != PK_OK)
-        return;
+    int rc = pk_sql_prepare(store, "SELECT name FROM pk_layers WHERE id = ?1", &st);
+    if (rc != PK_OK)
+        return rc;
     sqlite3_bind_int64(st, 1, id);
-    if (sqlite3_step(st) == SQLITE_ROW && sqlite3_column_text(st, 0))
+    int step = sqlite3_step(st);
+    if (step == SQLITE_ROW && sqlite3_column_text(st, 0))
         snprintf(buf, size, "%s", (const char *)sqlite3_column_text(st, 0));
+    else if (step != SQLITE_ROW)
+        rc = pk_sql_done(store, step);
     sqlite3_finalize(st);
+    return rc;
 }
 
 /* Add to s one feature per (task, covering geometry) of the cover set,
@@ -276,8 +284,8 @@ static int add_task_features(struct pk_store *store, const struct pk_cover_set *
             if (!has)
                 continue;
             char lname[128] = "";
-            if (src->layer_id)
-                name_of_layer(store, src->layer_id, lname, sizeof lname);
+            if (src->layer_id && (rc = name_of_layer(store, src->layer_id, lname, sizeof lname)) != PK_OK)
+                break;
             v[5] = text_value(src->layer_id ? "zone" : "footprint");
             v[6] = src->layer_id ? text_value(lname) : (struct pk_value){.type = PK_VAL_NULL};
             GEOSGeometry *g = GEOSGeom_clone_r(h, src->g);
@@ -367,7 +375,8 @@ static int layer_fields(struct pk_store *store, const struct pk_layer_ref *layer
                                    "ORDER BY position", &st);
     if (rc == PK_OK)
         sqlite3_bind_int64(st, 1, layer->id);
-    while (rc == PK_OK && sqlite3_step(st) == SQLITE_ROW && *n < 60) {
+    int step = SQLITE_DONE;
+    while (rc == PK_OK && *n < 60 && (step = sqlite3_step(st)) == SQLITE_ROW) {
         char **f = realloc(*out, sizeof *f * (size_t)(*n + 4));
         if (!f || !(f[*n] = strdup((const char *)sqlite3_column_text(st, 0)))) {
             *out = f ? f : *out;
@@ -376,6 +385,8 @@ static int layer_fields(struct pk_store *store, const struct pk_layer_ref *layer
         }
         *out = f, (*n)++;
     }
+    if (rc == PK_OK && *n < 60)
+        rc = pk_sql_done(store, step);
     sqlite3_finalize(st);
     return rc;
 }
@@ -435,17 +446,22 @@ static int has_set(const struct map_sets *sets, const char *name)
     return 0;
 }
 
-/* Whether layer has a field called name. */
-static int layer_has_field(struct pk_store *store, const struct pk_layer_ref *layer, const char *name)
+/* Whether layer has a field called name into *yes; a failed read is an error. */
+static int layer_has_field(struct pk_store *store, const struct pk_layer_ref *layer, const char *name, int *yes)
 {
     sqlite3_stmt *st = NULL;
-    if (pk_sql_prepare(store, "SELECT 1 FROM pk_fields WHERE layer_id = ?1 AND name = ?2", &st) != PK_OK)
-        return 0;
+    *yes = 0;
+    int rc = pk_sql_prepare(store, "SELECT 1 FROM pk_fields WHERE layer_id = ?1 AND name = ?2", &st);
+    if (rc != PK_OK)
+        return rc;
     sqlite3_bind_int64(st, 1, layer->id);
     pk_sql_bind_text(st, 2, name);
-    int yes = sqlite3_step(st) == SQLITE_ROW;
+    int step = sqlite3_step(st);
+    *yes = step == SQLITE_ROW;
+    if (step != SQLITE_ROW)
+        rc = pk_sql_done(store, step);
     sqlite3_finalize(st);
-    return yes;
+    return rc;
 }
 
 /* The set style layer l needs, if any. */
@@ -466,7 +482,11 @@ static int set_for_layer(struct pk_store *store, const struct pk_style_layer *l,
     pk_expr_fields(l->filter, probe_field, &P);
     for (int p = 0; p < PK_P_COUNT; p++)
         pk_expr_fields(l->prop[p], probe_field, &P);
-    if (P.reads && !layer_has_field(store, &ref, "share") && !layer_has_field(store, &ref, "tasks"))
+    int share = 0, tasks = 0;
+    if (P.reads && ((rc = layer_has_field(store, &ref, "share", &share)) != PK_OK ||
+                    (rc = layer_has_field(store, &ref, "tasks", &tasks)) != PK_OK))
+        return rc;
+    if (P.reads && !share && !tasks)
         return make_coverage(store, &ref, sets);
     return PK_OK;
 }

@@ -356,6 +356,7 @@ struct field_pick {
     sqlite3_stmt *has;  /* is ?2 a non-BLOB field of layer ?1 */
     struct bound_layer *bl;
     int nomem;
+    int failed; /* a read of `has` stopped with an error (in the connection) */
 };
 
 static void pick_field(void *arg, const char *name)
@@ -368,8 +369,11 @@ static void pick_field(void *arg, const char *name)
     sqlite3_reset(P->has);
     sqlite3_bind_int64(P->has, 1, bl->ref.id);
     sqlite3_bind_text(P->has, 2, name, -1, SQLITE_TRANSIENT);
-    if (sqlite3_step(P->has) != SQLITE_ROW)
+    int step = sqlite3_step(P->has);
+    if (step != SQLITE_ROW) {
+        P->failed |= step != SQLITE_DONE;
         return;
+    }
     char **f = realloc(bl->fields, sizeof *f * (size_t)(bl->nfields + 1));
     if (f)
         bl->fields = f;
@@ -388,7 +392,8 @@ static int bind_virtual_labels(struct pk_store *store, struct bound_layer *bl)
     sqlite3_stmt *st = NULL;
     int rc = pk_sql_prepare(store, "SELECT name FROM pk_layers WHERE geometry_type LIKE '%POLYGON%'"
                                    " AND coalesce(name_field, '') <> '' ORDER BY id", &st);
-    while (rc == PK_OK && sqlite3_step(st) == SQLITE_ROW) {
+    int step = SQLITE_DONE;
+    while (rc == PK_OK && (step = sqlite3_step(st)) == SQLITE_ROW) {
         struct pk_layer_ref *p = realloc(bl->polys, sizeof *p * (size_t)(bl->npolys + 1));
         if (!p) {
             rc = pk_error(ctx, PK_ERR_NOMEM, "out of memory binding the labels layer");
@@ -398,6 +403,8 @@ static int bind_virtual_labels(struct pk_store *store, struct bound_layer *bl)
         if ((rc = pk_layer_find(store, (const char *)sqlite3_column_text(st, 0), &p[bl->npolys])) == PK_OK)
             bl->npolys++;
     }
+    if (rc == PK_OK)
+        rc = pk_sql_done(store, step);
     sqlite3_finalize(st);
     return rc;
 }
@@ -422,6 +429,8 @@ static int bind_layer(struct pk_store *store, const struct pk_style_layer *l, sq
         pk_expr_fields(l->prop[p], pick_field, &P);
     if (P.nomem)
         return pk_error(pk_store_ctx(store), PK_ERR_NOMEM, "out of memory binding style layer '%s'", l->id);
+    if (P.failed)
+        return pk_error_db(store, "reading the fields of a style layer");
     return PK_OK;
 }
 

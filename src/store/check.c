@@ -17,7 +17,27 @@ struct checker {
     struct pk_table *problems;
     int has_range;      /* range known: coordinates are checked against it */
     double range[4];    /* the store CRS's range, see crs_range */
+    int rc;             /* the first error that stops the check (see fail) */
+    char msg[512];      /* its message (the checks clear the context's) */
 };
+
+/* Stop the check with error rc, its message the context's (kept from the
+ * first one). */
+static void fail(struct checker *C, int rc)
+{
+    if (C->rc != PK_OK)
+        return;
+    C->rc = rc;
+    snprintf(C->msg, sizeof C->msg, "%s", rc == PK_ERR_NOMEM ? "out of memory" : pk_errmsg(C->store->ctx));
+}
+
+/* Whether a failed SQLite call is the store's state rather than what a check
+ * found: out of memory, busy or locked, an I/O error or an interruption. */
+static int store_failure(struct checker *C)
+{
+    int e = sqlite3_errcode(C->store->db) & 0xff;
+    return e == SQLITE_NOMEM || e == SQLITE_BUSY || e == SQLITE_LOCKED || e == SQLITE_IOERR || e == SQLITE_INTERRUPT;
+}
 
 static void problem(struct checker *C, const char *object, const char *fmt, ...)
     __attribute__((format(printf, 3, 4)));
@@ -34,13 +54,41 @@ static void problem(struct checker *C, const char *object, const char *fmt, ...)
         pk_table_set(C->problems, (size_t)r, 0, object);
         pk_table_set(C->problems, (size_t)r, 1, msg);
     }
+    if (r < 0 || C->problems->failed) /* a dropped problem is no clean bill */
+        fail(C, PK_ERR_NOMEM);
+}
+
+/* The end of the read of check `what` (step: the last sqlite3_step code):
+ * rows cut short by the store's state (store_failure) stop the check with
+ * that error; another failure (a damaged table) is reported as a problem. */
+static void read_end(struct checker *C, const char *object, const char *what, int step)
+{
+    if (step == SQLITE_DONE || step == SQLITE_ROW)
+        return;
+    if (store_failure(C)) {
+        pk_sql_done(C->store, step);
+        fail(C, step == SQLITE_NOMEM ? PK_ERR_NOMEM : PK_ERR_DB);
+    } else {
+        problem(C, object, "%s could not be completed: %s", what, sqlite3_errmsg(C->store->db));
+    }
+}
+
+/* SQL a check built with sqlite3_mprintf; NULL (out of memory) stops the check. */
+static char *built(struct checker *C, char *sql)
+{
+    if (!sql)
+        fail(C, PK_ERR_NOMEM);
+    return sql;
 }
 
 static long long scalar(struct checker *C, const char *sql, int *ok)
 {
     long long v = -1;
     int found = 0;
-    *ok = pk_sql_int(C->store, sql, NULL, &v, &found) == PK_OK && found;
+    int rc = sql ? pk_sql_int(C->store, sql, NULL, &v, &found) : PK_ERR_NOMEM;
+    *ok = rc == PK_OK && found;
+    if (rc == PK_ERR_NOMEM || (rc != PK_OK && store_failure(C)))
+        fail(C, rc); /* not a "missing table" or a count of -1 */
     pk_error_clear(C->store->ctx);
     return v;
 }
@@ -52,11 +100,13 @@ static void check_integrity(struct checker *C)
         problem(C, "store", "integrity check failed to run: %s", pk_errmsg(C->store->ctx));
         return;
     }
-    while (sqlite3_step(st) == SQLITE_ROW) {
+    int step;
+    while ((step = sqlite3_step(st)) == SQLITE_ROW) {
         const char *r = (const char *)sqlite3_column_text(st, 0);
         if (r && strcmp(r, "ok") != 0)
             problem(C, "store", "sqlite integrity: %s", r);
     }
+    read_end(C, "store", "the integrity check", step);
     sqlite3_finalize(st);
 }
 
@@ -72,9 +122,11 @@ static void check_fields(struct checker *C, const struct pk_layer_ref *ref)
                                 " FROM pragma_table_info('%q') c WHERE c.name NOT IN ('fid', 'geom') AND c.name NOT IN"
                                 " (SELECT name FROM pk_fields WHERE layer_id=%lld)",
                                 ref->table, ref->id, ref->table, ref->table, ref->table, ref->id);
-    if (sql && pk_sql_prepare(C->store, sql, &st) == PK_OK) {
-        while (sqlite3_step(st) == SQLITE_ROW)
+    if (built(C, sql) && pk_sql_prepare(C->store, sql, &st) == PK_OK) {
+        int step;
+        while ((step = sqlite3_step(st)) == SQLITE_ROW)
             problem(C, ref->name, "%s", sqlite3_column_text(st, 0));
+        read_end(C, ref->name, "the check of its fields", step);
         sqlite3_finalize(st);
     }
     pk_error_clear(C->store->ctx);
@@ -89,8 +141,10 @@ static void check_extent(struct checker *C, const struct pk_layer_ref *ref)
         "SELECT l.min_x, l.min_y, l.max_x, l.max_y, t.x0, t.y0, t.x1, t.y1 FROM pk_layers l,"
         " (SELECT min(MbrMinX(geom)) x0, min(MbrMinY(geom)) y0, max(MbrMaxX(geom)) x1, max(MbrMaxY(geom)) y1"
         "  FROM %s) t WHERE l.id=%lld", ref->table, ref->id);
-    if (sql && pk_sql_prepare(C->store, sql, &st) == PK_OK) {
-        if (sqlite3_step(st) == SQLITE_ROW)
+    if (built(C, sql) && pk_sql_prepare(C->store, sql, &st) == PK_OK) {
+        int step = sqlite3_step(st);
+        read_end(C, ref->name, "the check of its extent", step);
+        if (step == SQLITE_ROW)
             for (int i = 0; i < 4; i++) {
                 double reg = sqlite3_column_double(st, i), act = sqlite3_column_double(st, i + 4);
                 int nulls = (sqlite3_column_type(st, i) == SQLITE_NULL) + (sqlite3_column_type(st, i + 4) == SQLITE_NULL);
@@ -121,8 +175,10 @@ static void check_registry_facts(struct checker *C, const struct pk_layer_ref *r
         sql = sqlite3_mprintf("WITH bad AS (SELECT fid, geom FROM %s WHERE geom IS NOT NULL AND GeometryType(geom)"
                               " NOT IN (%s)) SELECT (SELECT count(*) FROM bad), fid, GeometryType(geom) FROM bad"
                               " ORDER BY fid LIMIT 1", ref->table, allowed);
-        if (sql && pk_sql_prepare(C->store, sql, &st) == PK_OK) {
-            if (sqlite3_step(st) == SQLITE_ROW && sqlite3_column_int64(st, 0) > 0)
+        if (built(C, sql) && pk_sql_prepare(C->store, sql, &st) == PK_OK) {
+            int step = sqlite3_step(st);
+            read_end(C, ref->name, "the check of its geometry types", step);
+            if (step == SQLITE_ROW && sqlite3_column_int64(st, 0) > 0)
                 problem(C, ref->name, "%lld feature(s) are not of the layer's geometry type %s (e.g. fid %lld is %s)",
                         sqlite3_column_int64(st, 0), gt, sqlite3_column_int64(st, 1), sqlite3_column_text(st, 2));
             sqlite3_finalize(st);
@@ -132,7 +188,7 @@ static void check_registry_facts(struct checker *C, const struct pk_layer_ref *r
     if (*ref->key) {
         sql = sqlite3_mprintf("SELECT count(*) - count(DISTINCT CAST(\"%w\" AS TEXT)) FROM %s", ref->key, ref->table);
         int ok = 0;
-        long long repeated = sql ? scalar(C, sql, &ok) : -1;
+        long long repeated = scalar(C, built(C, sql), &ok);
         sqlite3_free(sql);
         if (!ok || repeated != 0)
             problem(C, ref->name, "key field '%s' %s", ref->key,
@@ -157,8 +213,10 @@ static void check_coordinates(struct checker *C, const struct pk_layer_ref *ref,
                                 " AND MbrMaxY(geom) <= %.17g)) SELECT (SELECT count(*) FROM bad), fid,"
                                 " printf('%%g,%%g,%%g,%%g', MbrMinX(geom), MbrMinY(geom), MbrMaxX(geom), MbrMaxY(geom))"
                                 " FROM bad ORDER BY fid LIMIT 1", ref->table, b[0], b[1], b[2], b[3]);
-    if (sql && pk_sql_prepare(C->store, sql, &st) == PK_OK) {
-        if (sqlite3_step(st) == SQLITE_ROW && sqlite3_column_int64(st, 0) > 0)
+    if (built(C, sql) && pk_sql_prepare(C->store, sql, &st) == PK_OK) {
+        int step = sqlite3_step(st);
+        read_end(C, ref->name, "the check of its coordinates", step);
+        if (step == SQLITE_ROW && sqlite3_column_int64(st, 0) > 0)
             problem(C, ref->name, "%lld feature(s) have coordinates outside the range of EPSG:%d (%g,%g,%g,%g), "
                     "e.g. fid %lld with extent %s", sqlite3_column_int64(st, 0), pk_store_srid(C->store),
                     b[0], b[1], b[2], b[3], sqlite3_column_int64(st, 1), sqlite3_column_text(st, 2));
@@ -180,8 +238,9 @@ static void check_links(struct checker *C, const struct pk_layer_ref *ref)
         : sqlite3_mprintf("SELECT k.task_id, k.fid, k.role, k.feature_key, 0, NULL FROM pk_task_links k"
                           " WHERE k.layer_id=%lld AND k.fid NOT IN (SELECT fid FROM %s) ORDER BY k.task_id, k.fid",
                           ref->id, ref->table);
-    if (sql && pk_sql_prepare(C->store, sql, &st) == PK_OK) {
-        while (sqlite3_step(st) == SQLITE_ROW) {
+    if (built(C, sql) && pk_sql_prepare(C->store, sql, &st) == PK_OK) {
+        int step;
+        while ((step = sqlite3_step(st)) == SQLITE_ROW) {
             char object[160];
             snprintf(object, sizeof object, "task %s", sqlite3_column_text(st, 0));
             const char *key = (const char *)sqlite3_column_text(st, 3);
@@ -193,6 +252,7 @@ static void check_links(struct checker *C, const struct pk_layer_ref *ref)
                         sqlite3_column_text(st, 2), ref->name, sqlite3_column_int64(st, 1), key ? key : "",
                         ref->key, sqlite3_column_text(st, 5) ? (const char *)sqlite3_column_text(st, 5) : "");
         }
+        read_end(C, ref->name, "the check of its task links", step);
         sqlite3_finalize(st);
     }
     pk_error_clear(C->store->ctx);
@@ -217,7 +277,7 @@ static int index_stale(struct checker *C, const struct pk_layer_ref *ref)
         "  AND r.xmax - MbrMaxX(t.geom) <= 1e-6 * (1 + abs(r.xmax)) AND r.ymax - MbrMaxY(t.geom) <= 1e-6 * (1 + abs(r.ymax))))"
         " + (SELECT count(*) FROM \"idx_%w_geom\" r WHERE NOT EXISTS (SELECT 1 FROM %s t WHERE t.fid=r.pkid"
         "  AND MbrMinX(t.geom) IS NOT NULL))", ref->table, ref->table, ref->table, ref->table);
-    long long bad = sql ? scalar(C, sql, &ok) : -1;
+    long long bad = scalar(C, built(C, sql), &ok);
     sqlite3_free(sql);
     return bad != 0;
 }
@@ -231,7 +291,7 @@ static void check_view(struct checker *C, const struct pk_layer_ref *ref)
     char *sql = sqlite3_mprintf("SELECT (SELECT count(*) FROM views_geometry_columns WHERE view_name=lower('%q')"
                                 " AND f_table_name='%q') + (SELECT count(*) FROM sqlite_master WHERE type='view'"
                                 " AND name=lower('%q'))", ref->name, ref->table, ref->name);
-    long long n = sql ? scalar(C, sql, &ok) : -1;
+    long long n = scalar(C, built(C, sql), &ok);
     sqlite3_free(sql);
     if (n != 2)
         problem(C, ref->name, "no view named after the layer over %s (GDAL and QGIS list it as %s): "
@@ -243,14 +303,16 @@ static void check_layer(struct checker *C, const struct pk_layer_ref *ref)
     int ok;
     char *sql = sqlite3_mprintf("SELECT count(*) FROM sqlite_master WHERE type='table' AND name='%q'",
                                 ref->table);
-    long long exists = scalar(C, sql, &ok);
+    long long exists = scalar(C, built(C, sql), &ok);
     sqlite3_free(sql);
+    if (C->rc != PK_OK)
+        return;
     if (exists != 1) {
         problem(C, ref->name, "table %s is missing", ref->table);
         return;
     }
     sql = sqlite3_mprintf("SELECT count(*) FROM %s", ref->table);
-    long long n = scalar(C, sql, &ok);
+    long long n = scalar(C, built(C, sql), &ok);
     sqlite3_free(sql);
     if (n != ref->count)
         problem(C, ref->name, "registry says %lld features, table has %lld", ref->count, n);
@@ -258,7 +320,7 @@ static void check_layer(struct checker *C, const struct pk_layer_ref *ref)
         check_extent(C, ref); /* rows added or removed change it too: one problem, one line */
     sql = sqlite3_mprintf("SELECT spatial_index_enabled FROM geometry_columns"
                           " WHERE f_table_name='%q' AND f_geometry_column='geom'", ref->table);
-    long long idx = scalar(C, sql, &ok);
+    long long idx = scalar(C, built(C, sql), &ok);
     sqlite3_free(sql);
     if (!ok)
         problem(C, ref->name, "geometry column not registered in geometry_columns");
@@ -269,7 +331,7 @@ static void check_layer(struct checker *C, const struct pk_layer_ref *ref)
     check_view(C, ref);
     sql = sqlite3_mprintf("SELECT count(*) FROM %s WHERE geom IS NOT NULL AND ST_IsValid(geom) <> 1",
                           ref->table);
-    long long invalid = scalar(C, sql, &ok);
+    long long invalid = scalar(C, built(C, sql), &ok);
     sqlite3_free(sql);
     if (invalid > 0)
         problem(C, ref->name, "%lld invalid geometries", invalid);
@@ -283,7 +345,7 @@ static void check_layer(struct checker *C, const struct pk_layer_ref *ref)
 int pk_store_check(struct pk_store *store, struct pk_table **out, pk_progress_fn progress, void *arg)
 {
     static const char *cols[] = {"object", "problem"};
-    struct checker C = {store, pk_table_new(2, cols, NULL), 0, {0, 0, 0, 0}};
+    struct checker C = {store, pk_table_new(2, cols, NULL), 0, {0, 0, 0, 0}, PK_OK, ""};
     sqlite3_stmt *st;
     if (!C.problems)
         return pk_error(store->ctx, PK_ERR_NOMEM, "out of memory");
@@ -293,20 +355,27 @@ int pk_store_check(struct pk_store *store, struct pk_table **out, pk_progress_fn
     long long nlayers = 0, done = 0;
     int ok;
     nlayers = scalar(&C, "SELECT count(*) FROM pk_layers", &ok);
-    while (rc == PK_OK && sqlite3_step(st) == SQLITE_ROW) {
+    int step = SQLITE_DONE;
+    while (rc == PK_OK && C.rc == PK_OK && (step = sqlite3_step(st)) == SQLITE_ROW) {
         struct pk_layer_ref ref;
-        if (pk_layer_find(store, (const char *)sqlite3_column_text(st, 0), &ref) == PK_OK)
+        int found = pk_layer_find(store, (const char *)sqlite3_column_text(st, 0), &ref);
+        if (found == PK_OK)
             check_layer(&C, &ref);
+        else if (found == PK_ERR_NOMEM || store_failure(&C))
+            fail(&C, found);
         done++;
         if (progress && nlayers > 0)
             progress((double)done / (double)nlayers, NULL, arg);
     }
+    if (rc == PK_OK && C.rc == PK_OK && step != SQLITE_DONE)
+        fail(&C, pk_sql_done(store, step));
     sqlite3_finalize(st);
     if (rc == PK_OK &&
         pk_sql_prepare(store, "SELECT name FROM sqlite_master WHERE type='table' AND name GLOB 'lyr_[0-9]*'"
                               " AND name NOT IN (SELECT table_name FROM pk_layers)", &st) == PK_OK) {
-        while (sqlite3_step(st) == SQLITE_ROW)
+        while ((step = sqlite3_step(st)) == SQLITE_ROW)
             problem(&C, (const char *)sqlite3_column_text(st, 0), "layer table not in the registry");
+        read_end(&C, "store", "the search for unregistered layer tables", step);
         sqlite3_finalize(st);
     }
     long long orphans = scalar(&C, "SELECT count(*) FROM pk_fields WHERE layer_id NOT IN (SELECT id FROM pk_layers)", &ok);
@@ -315,6 +384,8 @@ int pk_store_check(struct pk_store *store, struct pk_table **out, pk_progress_fn
     long long stray = scalar(&C, "SELECT count(*) FROM pk_task_links WHERE layer_id NOT IN (SELECT id FROM pk_layers)", &ok);
     if (stray > 0)
         problem(&C, "pk_task_links", "%lld task link(s) to layers not in the registry", stray);
+    if (rc == PK_OK && C.rc != PK_OK)
+        rc = pk_error(store->ctx, C.rc, "check: %s", C.msg);
     if (rc != PK_OK) {
         pk_table_free(C.problems);
         return rc;

@@ -219,6 +219,9 @@ static int deny_writes(void *arg, int action, const char *a, const char *b, cons
 int pk_sql_prepare_untrusted(struct pk_store *store, const char *sql, sqlite3_stmt **st)
 {
     const char *tail = NULL;
+    *st = NULL;
+    if (!sql) /* a failed sqlite3_mprintf */
+        return pk_error(store->ctx, PK_ERR_NOMEM, "out of memory");
     /* no write can happen while the statement exists: writes inside functions
      * run as nested statements, which query_only stops */
     if (pk_sql_exec(store, "PRAGMA query_only=1") != PK_OK)

@@ -28,6 +28,8 @@ int pk_error_db(struct pk_store *store, const char *what)
 int pk_sql_exec(struct pk_store *store, const char *sql)
 {
     char *err = NULL;
+    if (!sql) /* a failed sqlite3_mprintf: sqlite3_exec would take NULL as "nothing to do" */
+        return pk_error(store->ctx, PK_ERR_NOMEM, "out of memory");
     if (sqlite3_exec(store->db, sql, NULL, NULL, &err) != SQLITE_OK) {
         pk_error(store->ctx, PK_ERR_DB, "store: %s", err ? err : sqlite3_errmsg(store->db));
         sqlite3_free(err);
@@ -38,11 +40,24 @@ int pk_sql_exec(struct pk_store *store, const char *sql)
 
 int pk_sql_prepare(struct pk_store *store, const char *sql, sqlite3_stmt **stmt)
 {
+    if (!sql) { /* a failed sqlite3_mprintf */
+        *stmt = NULL;
+        return pk_error(store->ctx, PK_ERR_NOMEM, "out of memory");
+    }
     if (sqlite3_prepare_v2(store->db, sql, -1, stmt, NULL) != SQLITE_OK) {
         *stmt = NULL;
         return pk_error_db(store, "store");
     }
     return PK_OK;
+}
+
+int pk_sql_done(struct pk_store *store, int step)
+{
+    if (step == SQLITE_DONE)
+        return PK_OK;
+    if (step == SQLITE_NOMEM)
+        return pk_error(store->ctx, PK_ERR_NOMEM, "out of memory");
+    return pk_error_db(store, "store: read stopped");
 }
 
 int pk_sql_bind_text(sqlite3_stmt *stmt, int idx, const char *text)
@@ -72,16 +87,28 @@ int pk_sql_int(struct pk_store *store, const char *sql, const char *param, long 
     return rc;
 }
 
-char *pk_meta_get(struct pk_store *store, const char *key)
+int pk_meta_read(struct pk_store *store, const char *key, char **value)
 {
     sqlite3_stmt *st;
-    char *value = NULL;
-    if (pk_sql_prepare(store, "SELECT value FROM pk_meta WHERE key=?", &st) != PK_OK)
-        return NULL;
+    *value = NULL;
+    int rc = pk_sql_prepare(store, "SELECT value FROM pk_meta WHERE key=?", &st);
+    if (rc != PK_OK)
+        return rc;
     pk_sql_bind_text(st, 1, key);
-    if (sqlite3_step(st) == SQLITE_ROW)
-        value = strdup((const char *)sqlite3_column_text(st, 0));
+    int step = sqlite3_step(st);
+    if (step == SQLITE_ROW && sqlite3_column_text(st, 0) &&
+        !(*value = strdup((const char *)sqlite3_column_text(st, 0))))
+        rc = pk_error(store->ctx, PK_ERR_NOMEM, "out of memory");
+    else if (step != SQLITE_ROW)
+        rc = pk_sql_done(store, step);
     sqlite3_finalize(st);
+    return rc;
+}
+
+char *pk_meta_get(struct pk_store *store, const char *key)
+{
+    char *value;
+    pk_meta_read(store, key, &value);
     return value;
 }
 
@@ -212,13 +239,14 @@ static int connect(struct pk_ctx *ctx, const char *path, const char *uri, int fl
 /* Read the CRS settings from pk_meta into the struct. */
 static int load_meta(struct pk_store *store)
 {
-    char *crs = pk_meta_get(store, "crs");
-    char *measure = pk_meta_get(store, "measure_crs");
-    int rc = PK_OK;
-    if (!crs)
+    char *crs = NULL, *measure = NULL;
+    int rc = pk_meta_read(store, "crs", &crs);
+    if (rc == PK_OK) /* (a failed read is not "no metric CRS") */
+        rc = pk_meta_read(store, "measure_crs", &measure);
+    if (rc == PK_OK && !crs)
         rc = pk_error(store->ctx, PK_ERR_DB, "store '%s' has no CRS setting: is it damaged?",
                       store->path);
-    else {
+    else if (rc == PK_OK) {
         store->srid = atoi(crs);
         store->measure_srid = measure ? atoi(measure) : 0;
     }

@@ -26,10 +26,16 @@ struct pk_store {
 
 /* Record the connection's last SQLite error as "<what>: <sqlite message>". */
 int pk_error_db(struct pk_store *store, const char *what);
-/* Run SQL without results. */
+/* Run SQL without results. NULL sql (a failed sqlite3_mprintf) is
+ * PK_ERR_NOMEM "out of memory", never a silent no-op. */
 int pk_sql_exec(struct pk_store *store, const char *sql);
-/* Prepare one statement; caller finalizes *stmt with sqlite3_finalize. */
+/* Prepare one statement; caller finalizes *stmt with sqlite3_finalize.
+ * NULL sql is PK_ERR_NOMEM (and *stmt NULL). */
 int pk_sql_prepare(struct pk_store *store, const char *sql, sqlite3_stmt **stmt);
+/* The end of a row loop: PK_OK when `step` (the last sqlite3_step code) is
+ * SQLITE_DONE, else the error (SQLITE_BUSY or an I/O error in the middle of
+ * a read is an error, never a short answer). */
+int pk_sql_done(struct pk_store *store, int step);
 /* Bind text (SQLITE_TRANSIENT) or NULL when text is NULL. */
 int pk_sql_bind_text(sqlite3_stmt *stmt, int idx, const char *text);
 /* One integer from a query with optional single text parameter; *found is set. */
@@ -44,7 +50,10 @@ int pk_sql_prepare_untrusted(struct pk_store *store, const char *sql, sqlite3_st
  * sqlite3_finalize: the connection is read-only until then). */
 void pk_sql_finalize_untrusted(struct pk_store *store, sqlite3_stmt *st);
 
-/* Meta table access; get returns a copy the caller frees with free(), or NULL. */
+/* Meta table access. read: *value a copy the caller frees with free(), NULL
+ * when the key is not set; a failed read is an error. get: the same value,
+ * NULL also on error (for a value whose absence is harmless). */
+int pk_meta_read(struct pk_store *store, const char *key, char **value);
 char *pk_meta_get(struct pk_store *store, const char *key);
 int pk_meta_set(struct pk_store *store, const char *key, const char *value);
 

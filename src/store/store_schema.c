@@ -128,7 +128,8 @@ static int add_layer_views(struct pk_store *store)
         rc = pk_sql_prepare(store, "SELECT id FROM pk_layers ORDER BY id", &st);
     else
         return rc;
-    while (rc == PK_OK && sqlite3_step(st) == SQLITE_ROW) {
+    int step = SQLITE_DONE;
+    while (rc == PK_OK && (step = sqlite3_step(st)) == SQLITE_ROW) {
         if (n == cap) {
             long long *grown = realloc(ids, (cap = cap ? cap * 2 : 16) * sizeof *ids);
             if (!grown) {
@@ -139,6 +140,8 @@ static int add_layer_views(struct pk_store *store)
         }
         ids[n++] = sqlite3_column_int64(st, 0);
     }
+    if (rc == PK_OK)
+        rc = pk_sql_done(store, step);
     sqlite3_finalize(st);
     for (size_t i = 0; rc == PK_OK && i < n; i++) {
         int one = pk_layer_view_create(store, ids[i]);

@@ -227,15 +227,18 @@ static int check_classification(struct pk_store *store, const char *id, const ch
     if (rc == PK_OK && !known) {
         char list[512] = "";
         sqlite3_stmt *st;
-        if (pk_sql_prepare(store, "SELECT name FROM pk_classifications ORDER BY rowid", &st) == PK_OK) {
-            while (sqlite3_step(st) == SQLITE_ROW && strlen(list) < 400) {
-                strcat(list, *list ? ", " : "");
-                strncat(list, (const char *)sqlite3_column_text(st, 0), 100);
-            }
-            sqlite3_finalize(st);
+        if ((rc = pk_sql_prepare(store, "SELECT name FROM pk_classifications ORDER BY rowid", &st)) != PK_OK)
+            return rc;
+        int step;
+        while ((step = sqlite3_step(st)) == SQLITE_ROW && strlen(list) < 400) {
+            strcat(list, *list ? ", " : "");
+            strncat(list, (const char *)sqlite3_column_text(st, 0), 100);
         }
-        rc = pk_error(store->ctx, PK_ERR_ARGS, "task '%s': unknown classification '%s' (known: %s)",
-                      id, cls, list);
+        rc = step == SQLITE_ROW ? PK_OK : pk_sql_done(store, step); /* a failed read is that error */
+        sqlite3_finalize(st);
+        if (rc == PK_OK)
+            rc = pk_error(store->ctx, PK_ERR_ARGS, "task '%s': unknown classification '%s' (known: %s)",
+                          id, cls, list);
     }
     return rc;
 }

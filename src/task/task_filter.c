@@ -48,20 +48,34 @@ int pk_task_check_status(struct pk_ctx *ctx, const char *text, const char **cano
 }
 
 /* The rows of a one-column query joined as "a, b, c" (at most max, then
- * "..."). Caller frees with sqlite3_free. */
+ * "..."). Caller frees with sqlite3_free. NULL on error (recorded in the
+ * context: out of memory or a failed read). */
 static char *known_values(struct pk_store *store, const char *sql, int max)
 {
     sqlite3_stmt *st;
     char *list = sqlite3_mprintf("%s", "");
-    if (!list || pk_sql_prepare(store, sql, &st) != PK_OK)
-        return list;
-    for (int n = 0; list && sqlite3_step(st) == SQLITE_ROW; n++) {
+    if (!list) {
+        pk_error(store->ctx, PK_ERR_NOMEM, "out of memory");
+        return NULL;
+    }
+    if (pk_sql_prepare(store, sql, &st) != PK_OK) {
+        sqlite3_free(list);
+        return NULL;
+    }
+    int step = SQLITE_DONE;
+    for (int n = 0; list && (step = sqlite3_step(st)) == SQLITE_ROW; n++) {
         char *next = n < max ? sqlite3_mprintf("%s%s%s", list, n ? ", " : "", sqlite3_column_text(st, 0))
                              : sqlite3_mprintf("%s, ...", list);
         sqlite3_free(list);
         list = next;
         if (n >= max)
             break;
+    }
+    if (!list)
+        pk_error(store->ctx, PK_ERR_NOMEM, "out of memory");
+    else if (step != SQLITE_ROW && pk_sql_done(store, step) != PK_OK) {
+        sqlite3_free(list);
+        list = NULL;
     }
     sqlite3_finalize(st);
     return list;
@@ -77,8 +91,11 @@ int pk_task_check_pillar(struct pk_store *store, const char *text, char **canoni
     if (rc != PK_OK)
         return rc;
     pk_sql_bind_text(st, 1, text);
-    if (sqlite3_step(st) == SQLITE_ROW && !(*canonical = strdup((const char *)sqlite3_column_text(st, 0))))
+    int step = sqlite3_step(st);
+    if (step == SQLITE_ROW && !(*canonical = strdup((const char *)sqlite3_column_text(st, 0))))
         rc = pk_error(store->ctx, PK_ERR_NOMEM, "out of memory");
+    else if (step != SQLITE_ROW)
+        rc = pk_sql_done(store, step); /* a failed read is not "unknown pillar" */
     sqlite3_finalize(st);
     if (rc != PK_OK || *canonical)
         return rc;
@@ -87,6 +104,8 @@ int pk_task_check_pillar(struct pk_store *store, const char *text, char **canoni
                                       " classification FROM pk_tasks WHERE classification IS NOT NULL AND"
                                       " classification NOT IN (SELECT name FROM pk_classifications))"
                                       " ORDER BY k, r, v", 20);
+    if (!known)
+        return pk_errcode(store->ctx);
     rc = pk_error(store->ctx, PK_ERR_ARGS, "unknown pillar '%.60s': %s%s", text,
                   known && *known ? "known pillars: " : "the store has no pillars yet", known ? known : "");
     sqlite3_free(known);
@@ -100,6 +119,8 @@ int pk_task_check_lead(struct pk_store *store, const char *text)
     if (rc != PK_OK || n > 0)
         return rc;
     char *known = known_values(store, "SELECT DISTINCT lead FROM pk_tasks WHERE lead IS NOT NULL ORDER BY lead", 20);
+    if (!known)
+        return pk_errcode(store->ctx);
     rc = pk_error(store->ctx, PK_ERR_ARGS, "unknown lead '%.60s': %s%s", text,
                   known && *known ? "leads of the tasks: " : "no task has a lead yet", known ? known : "");
     sqlite3_free(known);

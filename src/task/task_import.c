@@ -42,7 +42,28 @@ static void row_release(struct row *r)
 /* Compact JSON text of v. Caller frees; NULL when out of memory. */
 static char *json_text(json_object *v)
 {
-    return strdup(json_object_to_json_string_ext(v, JSON_C_TO_STRING_PLAIN | JSON_C_TO_STRING_NOSLASHESCAPE));
+    const char *s = v ? json_object_to_json_string_ext(v, JSON_C_TO_STRING_PLAIN | JSON_C_TO_STRING_NOSLASHESCAPE)
+                      : NULL; /* (json-c writes a NULL object as "null") */
+    return s ? strdup(s) : NULL;
+}
+
+/* Add item to array arr (taking it); 0, or -1 when item is NULL or the
+ * array cannot grow (out of memory; item freed). */
+static int array_add(json_object *arr, json_object *item)
+{
+    if (item && json_object_array_add(arr, item) == 0)
+        return 0;
+    json_object_put(item);
+    return -1;
+}
+
+/* Add member key = value to object o (taking value); 0, or -1 as array_add. */
+static int object_add(json_object *o, const char *key, json_object *value)
+{
+    if (value && json_object_object_add(o, key, value) == 0)
+        return 0;
+    json_object_put(value);
+    return -1;
 }
 
 /* A JSON value of a task field as the text stored: strings as they are,
@@ -262,6 +283,8 @@ static int csv_value(struct pk_ctx *ctx, const char *path, int col, const char *
                 *p = ',';
         r->vals[col] = list ? pk_task_list_json(list) : NULL;
         free(list);
+        if (!r->vals[col])
+            return pk_error(ctx, PK_ERR_NOMEM, "out of memory");
     } else if (col == COL_INDICATORS) {
         if (!(r->vals[col] = pk_task_indicators_json(ctx, v))) {
             if (pk_errcode(ctx) == PK_ERR_NOMEM)
@@ -697,11 +720,12 @@ char *pk_task_list_json(const char *comma_list)
 {
     json_object *arr = json_object_new_array();
     char **items = CSLTokenizeString2(comma_list ? comma_list : "", ",", CSLT_STRIPLEADSPACES | CSLT_STRIPENDSPACES);
-    for (int i = 0; items && items[i]; i++)
+    int ok = arr != NULL;
+    for (int i = 0; ok && items && items[i]; i++)
         if (*items[i])
-            json_object_array_add(arr, json_object_new_string(items[i]));
+            ok = array_add(arr, json_object_new_string(items[i])) == 0;
     CSLDestroy(items);
-    char *s = json_text(arr);
+    char *s = ok ? json_text(arr) : NULL;
     json_object_put(arr);
     return s;
 }
@@ -711,7 +735,9 @@ char *pk_task_indicators_json(struct pk_ctx *ctx, const char *spec)
     json_object *arr = json_object_new_array();
     char **items = CSLTokenizeString2(spec, ";", CSLT_STRIPLEADSPACES | CSLT_STRIPENDSPACES);
     char *out = NULL;
-    int ok = 1;
+    int ok = 1, nomem = !arr;
+    if (nomem)
+        ok = 0;
     for (int i = 0; ok && items && items[i]; i++) {
         char *eq = strchr(items[i], '=');
         if (!eq || eq == items[i]) {
@@ -730,16 +756,19 @@ char *pk_task_indicators_json(struct pk_ctx *ctx, const char *spec)
         while (*end == ' ')
             end++;
         json_object *o = json_object_new_object();
-        json_object_object_add(o, "name", json_object_new_string(items[i]));
         /* whole numbers as JSON integers, as the JSON format writes them */
         int whole = target == (double)(long long)target && target > -1e15 && target < 1e15;
-        json_object_object_add(o, "target", whole ? json_object_new_int64((long long)target)
-                                                  : json_object_new_double(target));
-        json_object_object_add(o, "unit", json_object_new_string(end));
-        json_object_array_add(arr, o);
+        int bad = !o || object_add(o, "name", json_object_new_string(items[i])) ||
+                  object_add(o, "target", whole ? json_object_new_int64((long long)target)
+                                                : json_object_new_double(target)) ||
+                  object_add(o, "unit", json_object_new_string(end));
+        if (bad)
+            json_object_put(o);
+        if (bad || array_add(arr, o)) /* (array_add frees o when it fails) */
+            ok = 0, nomem = 1;
     }
     CSLDestroy(items);
-    if (ok && !(out = json_text(arr)))
+    if ((ok && !(out = json_text(arr))) || nomem)
         pk_error(ctx, PK_ERR_NOMEM, "out of memory");
     json_object_put(arr);
     return out;

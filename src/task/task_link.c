@@ -19,20 +19,23 @@
 #include "task_int.h"
 
 /* Columns a feature can be named by, present in this layer: code, the
- * layer's name field (name, 名称, ... or --name-field), name, name_en. */
+ * layer's name field (name, 名称, ... or --name-field), name, name_en.
+ * Returns how many (0..4), or -1 on error (recorded in the context). */
 static int name_columns(struct pk_store *store, const struct pk_layer_ref *ref, char cols[4][128])
 {
     sqlite3_stmt *st;
     int n = 0;
     if (pk_sql_prepare(store, "SELECT name FROM pk_fields WHERE layer_id=?1 AND (lower(name) IN"
                               " ('code','name','name_en') OR name=?2) ORDER BY name<>?2, position", &st) != PK_OK)
-        return 0;
+        return -1;
     sqlite3_bind_int64(st, 1, ref->id);
     pk_sql_bind_text(st, 2, ref->name_field);
-    while (n < 4 && sqlite3_step(st) == SQLITE_ROW)
+    int step = SQLITE_DONE;
+    while (n < 4 && (step = sqlite3_step(st)) == SQLITE_ROW)
         snprintf(cols[n++], 128, "%s", sqlite3_column_text(st, 0));
+    int rc = n < 4 ? pk_sql_done(store, step) : PK_OK;
     sqlite3_finalize(st);
-    return n;
+    return rc == PK_OK ? n : -1;
 }
 
 int pk_feature_resolve(struct pk_store *store, const struct pk_layer_ref *ref, const char *text,
@@ -41,6 +44,8 @@ int pk_feature_resolve(struct pk_store *store, const struct pk_layer_ref *ref, c
     char cols[4][128];
     int ncols = name_columns(store, ref, cols), rc;
     char *end, *sql;
+    if (ncols < 0)
+        return pk_errcode(store->ctx);
     if (*ref->key) { /* the key value first: what exports and histories write */
         long long found = 0;
         sql = sqlite3_mprintf("SELECT count(*), min(fid) FROM %s WHERE CAST(\"%w\" AS TEXT)=?", ref->table, ref->key);
@@ -50,11 +55,13 @@ int pk_feature_resolve(struct pk_store *store, const struct pk_layer_ref *ref, c
         if (rc != PK_OK)
             return rc;
         pk_sql_bind_text(st, 1, text);
-        if (sqlite3_step(st) == SQLITE_ROW && (found = sqlite3_column_int64(st, 0)) == 1)
+        int step = sqlite3_step(st);
+        if (step == SQLITE_ROW && (found = sqlite3_column_int64(st, 0)) == 1)
             *fid = sqlite3_column_int64(st, 1);
+        rc = step == SQLITE_ROW ? PK_OK : pk_error_db(store, "store"); /* count(*) always has a row */
         sqlite3_finalize(st);
-        if (found == 1)
-            return PK_OK;
+        if (rc != PK_OK || found == 1)
+            return rc;
     }
     long long n = strtoll(text, &end, 10);
     if (*text && !*end) {
@@ -73,13 +80,13 @@ int pk_feature_resolve(struct pk_store *store, const struct pk_layer_ref *ref, c
         return pk_error(store->ctx, PK_ERR_NOTFOUND, "no feature '%s' in layer '%s' (it has no name or "
                         "code field: use the feature id)", text, ref->name);
     char *where = sqlite3_mprintf("0");
-    for (int i = 0; i < ncols; i++) {
+    for (int i = 0; where && i < ncols; i++) {
         char *w = sqlite3_mprintf("%s OR \"%w\"=?1", where, cols[i]);
         sqlite3_free(where);
         where = w;
     }
     /* matches are told apart by their key (unique), else the first name column */
-    sql = sqlite3_mprintf("SELECT fid, \"%w\" FROM %s WHERE %s ORDER BY fid", *ref->key ? ref->key : cols[0],
+    sql = !where ? NULL : sqlite3_mprintf("SELECT fid, \"%w\" FROM %s WHERE %s ORDER BY fid", *ref->key ? ref->key : cols[0],
                           ref->table, where);
     sqlite3_free(where);
     sqlite3_stmt *st;
@@ -89,8 +96,8 @@ int pk_feature_resolve(struct pk_store *store, const struct pk_layer_ref *ref, c
         return rc;
     pk_sql_bind_text(st, 1, text);
     char list[1024] = "";
-    int matches = 0;
-    while (sqlite3_step(st) == SQLITE_ROW) {
+    int matches = 0, step;
+    while ((step = sqlite3_step(st)) == SQLITE_ROW) {
         if (matches++ == 0)
             *fid = sqlite3_column_int64(st, 0);
         size_t used = strlen(list);
@@ -99,7 +106,10 @@ int pk_feature_resolve(struct pk_store *store, const struct pk_layer_ref *ref, c
                      sqlite3_column_int64(st, 0),
                      sqlite3_column_text(st, 1) ? (const char *)sqlite3_column_text(st, 1) : "");
     }
+    rc = pk_sql_done(store, step);
     sqlite3_finalize(st);
+    if (rc != PK_OK)
+        return rc;
     if (matches == 0)
         return pk_error(store->ctx, PK_ERR_NOTFOUND, "no feature '%s' in layer '%s' (by id, code or "
                         "name)", text, ref->name);

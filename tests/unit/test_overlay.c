@@ -458,6 +458,7 @@ static void test_bad_arguments(void **state)
     assert_int_equal(op, PK_OV_ERASE);
     assert_int_equal(pk_overlay_parse_op("merge", &op), PK_ERR_ARGS);
     assert_string_equal(pk_overlay_op_name(PK_OV_IDENTITY), "identity");
+    assert_string_equal(pk_overlay_op_name((enum pk_overlay_op)99), "unknown"); /* not past the names */
     struct pk_overlay_opts opts = {.op = PK_OV_INTERSECTION, .a = "zones", .b = "no_such_layer", .out = "x"};
     struct pk_overlay_result res;
     assert_int_not_equal(pk_overlay(o->f.store, &opts, &res, NULL, NULL, NULL), PK_OK);
