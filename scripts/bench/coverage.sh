@@ -43,11 +43,11 @@ for tool in sqlite3 python3 cmake; do
     command -v "$tool" >/dev/null || { echo "coverage.sh: $tool is needed" >&2; exit 2; }
 done
 
-if [ ! -x "$BUILD/plankit" ]; then
-    echo "== building a Release plankit in $BUILD" >&2
+if [ ! -f "$BUILD/CMakeCache.txt" ]; then
+    echo "== configuring a Release build in $BUILD" >&2
     cmake -S . -B "$BUILD" -DCMAKE_BUILD_TYPE=Release -DPLANKIT_TESTS=OFF >/dev/null
-    cmake --build "$BUILD" -j"$(nproc)" >/dev/null
 fi
+cmake --build "$BUILD" -j"$(nproc)" --target plankit >/dev/null # never stale
 PK=$ROOT/$BUILD/plankit
 
 if [ -n "${BENCH_DIR:-}" ]; then

@@ -30,12 +30,11 @@ THREADS=${THREADS:-0}
 for tool in ogr2ogr sqlite3 /usr/bin/time; do
     command -v "$tool" >/dev/null || { echo "tiles.sh: $tool is needed" >&2; exit 2; }
 done
-# plankit and the border measure (a test program: the build must have the tests on)
-if [ ! -x "$BUILD/plankit" ] || [ ! -x "$BUILD/tests/test_tiler_borders" ]; then
-    [ -f "$BUILD/CMakeCache.txt" ] || cmake -S . -B "$BUILD" -DCMAKE_BUILD_TYPE=Release >/dev/null
-    cmake -S . -B "$BUILD" -DPLANKIT_TESTS=ON >/dev/null
-    cmake --build "$BUILD" -j"$(nproc)" --target plankit test_tiler_borders >/dev/null
-fi
+# plankit and the border measure (a test program: the build must have the tests
+# on), (re)built every time so neither is ever stale
+[ -f "$BUILD/CMakeCache.txt" ] || cmake -S . -B "$BUILD" -DCMAKE_BUILD_TYPE=Release >/dev/null
+cmake -S . -B "$BUILD" -DPLANKIT_TESTS=ON >/dev/null
+cmake --build "$BUILD" -j"$(nproc)" --target plankit test_tiler_borders >/dev/null
 [ -x "$BUILD/tests/test_tiler_borders" ] ||
     { echo "tiles.sh: the border measure $BUILD/tests/test_tiler_borders was not built" >&2; exit 2; }
 PK=$ROOT/$BUILD/plankit
