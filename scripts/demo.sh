@@ -13,7 +13,12 @@ plankit=$root/$build/plankit
 out=${DEMO_DIR:-$root/demo-output}
 mkdir -p "$out"
 store=$out/kunshan.sqlite
-rm -f "$store" "$store-wal" "$store-shm"
+# a second run starts afresh: what an earlier run wrote here goes first (the
+# commands refuse to overwrite an existing output, as they should for a user)
+rm -rf "$store" "$store-wal" "$store-shm" "$out/coverage-towns.csv" "$out/coverage-towns.geojson" \
+    "$out/key-areas-by-town.gpkg" "$out/towns.geojson" "$out/kunshan.mbtiles" "$out/webmap" \
+    "$out/kunshan-zones-raster.mbtiles" "$out/kunshan-zones-raster" "$out/kunshan-zones.pdf" \
+    "$out/kunshan-coverage.pdf" "$out/kunshan-towns-atlas.pdf" "$out/map-zones.png" "$out/map-coverage.png"
 
 echo "== plankit: $("$plankit" --version)"
 echo "== creating $store from layers/kunshan.json"
