@@ -169,6 +169,14 @@ static int open_packer(struct packer *P, const char *rtree)
         rc = pk_error(P->store->ctx, PK_ERR_DB, "%s: not a two-dimensional R*Tree", rtree);
     if (rc != PK_OK)
         return rc;
+    long long entries = 0;
+    sql = sqlite3_mprintf("SELECT count(*) FROM (SELECT 1 FROM \"%w_rowid\" LIMIT 1)", rtree);
+    rc = sql ? pk_sql_int(P->store, sql, NULL, &entries, NULL) : pk_error(P->store->ctx, PK_ERR_NOMEM, "out of memory");
+    sqlite3_free(sql);
+    if (rc == PK_OK && entries)
+        rc = pk_error(P->store->ctx, PK_ERR_DB, "%s: the R*Tree to pack is not empty", rtree);
+    if (rc != PK_OK)
+        return rc;
     P->node_size = (int)size;
     P->max_cells = (P->node_size - 4) / 24;
     P->next_node = 2;

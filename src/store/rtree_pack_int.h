@@ -28,7 +28,8 @@ struct pk_rtree_entry {
 
 /* Pack the entries (read only) into the rtree table `rtree` (e.g.
  * "idx_lyr_3_geom"), which must exist and be empty, inside the caller's
- * transaction. n may be 0. PK_OK, or an error in the store's context. */
+ * transaction. n may be 0. PK_OK, or an error in the store's context
+ * (PK_ERR_DB for a tree that already has entries: nothing is written). */
 int pk_rtree_pack(struct pk_store *store, const char *rtree, struct pk_rtree_entry *entries, size_t n);
 
 #endif

@@ -5,7 +5,8 @@
  *    float rounding included), passes rtreecheck(), answers window queries
  *    like the inserted one, and stays correct when the rtree module then
  *    deletes and inserts rows — for 0, 1, one full node, one more, two
- *    levels and three levels of entries;
+ *    levels and three levels of entries; a tree that is not empty is
+ *    refused;
  *  - a layer loaded in bulk has SpatiaLite's eight triggers back (a later
  *    insert is indexed by them), a valid spatial index, its insert time
  *    stamped, and registry count and extent equal to the table's. */
@@ -135,6 +136,12 @@ static void test_pack_sizes(void **state)
     for (size_t k = 0; k < sizeof sizes / sizeof sizes[0]; k++)
         pack_and_compare(&f, sizes[k]);
     assert_true(query_int(f.store->db, "SELECT count(*) FROM packed_node") > 51);
+    /* only an empty tree is packed: one with entries is refused, not corrupted */
+    struct pk_rtree_entry one = {1, {0, 0, 1, 1}};
+    assert_int_equal(pk_store_begin(f.store), PK_OK);
+    assert_int_equal(pk_rtree_pack(f.store, "packed", &one, 1), PK_ERR_DB);
+    pk_store_rollback(f.store);
+    assert_rtree_ok(f.store->db, "packed");
     fx_close(&f);
 }
 
