@@ -1,5 +1,6 @@
 /* layer_bulk.c — filling a new layer table without SpatiaLite's per-row
- * insert triggers, its R*Tree built row by row (see layer_bulk_int.h). */
+ * insert triggers, its R*Tree packed from the rows' boxes at the end (see
+ * layer_bulk_int.h). */
 #include <stdlib.h>
 #include <string.h>
 
