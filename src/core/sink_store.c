@@ -31,25 +31,22 @@ struct store_sink {
     int own_tx;                 /* the sink began the transaction */
     int has_extent;             /* a geometry was written: extent holds */
     double extent[4];           /* of the geometries written: min x, min y, max x, max y */
-    struct pk_bulk *bulk;       /* the table's R*Tree, filled row by row (owned) */
+    struct pk_bulk *bulk;       /* the table's bulk writer: R*Tree boxes, triggers set aside (owned) */
 };
 
-/* Grow ss->extent by g's envelope (g not empty). 0 when GEOS fails. */
-static int grow_extent(GEOSContextHandle_t h, struct store_sink *ss, const GEOSGeometry *g)
+/* Grow ss->extent by a geometry's box (min x, min y, max x, max y: its
+ * BLOB header's, already computed by the encoder). */
+static void grow_extent(struct store_sink *ss, const double *box)
 {
-    double e[4];
-    if (!GEOSGeom_getExtent_r(h, g, &e[0], &e[1], &e[2], &e[3]))
-        return 0;
     if (!ss->has_extent) {
-        memcpy(ss->extent, e, sizeof e);
+        memcpy(ss->extent, box, sizeof ss->extent);
         ss->has_extent = 1;
-        return 1;
+        return;
     }
-    ss->extent[0] = e[0] < ss->extent[0] ? e[0] : ss->extent[0];
-    ss->extent[1] = e[1] < ss->extent[1] ? e[1] : ss->extent[1];
-    ss->extent[2] = e[2] > ss->extent[2] ? e[2] : ss->extent[2];
-    ss->extent[3] = e[3] > ss->extent[3] ? e[3] : ss->extent[3];
-    return 1;
+    ss->extent[0] = box[0] < ss->extent[0] ? box[0] : ss->extent[0];
+    ss->extent[1] = box[1] < ss->extent[1] ? box[1] : ss->extent[1];
+    ss->extent[2] = box[2] > ss->extent[2] ? box[2] : ss->extent[2];
+    ss->extent[3] = box[3] > ss->extent[3] ? box[3] : ss->extent[3];
 }
 
 /* A registry name no layer has: '_' first, so never a name users choose
@@ -199,11 +196,11 @@ static int store_add_feature(struct pk_sink *s, const GEOSGeometry *g, const cha
         rc = pk_error_geos(s->ctx, "cannot write the output layer");
     else if (!empty && (rc = pk_blob_from_geos(h, g, pk_store_srid(s->store), &blob, &size)) != PK_OK)
         rc = pk_error(s->ctx, rc, "cannot encode a geometry of the output layer");
-    else if (!empty && !grow_extent(h, ss, g))
-        rc = pk_error_geos(s->ctx, "cannot write the output layer");
     double mbr[4];
     if (rc == PK_OK && blob && pk_blob_mbr(blob, size, mbr) != PK_OK)
         rc = pk_error(s->ctx, PK_ERR_DATA, "cannot encode a geometry of the output layer");
+    if (rc == PK_OK && blob)
+        grow_extent(ss, mbr);
     if (rc == PK_OK)
         rc = pk_bulk_index(ss->bulk, s->count + 1, blob ? mbr : NULL);
     if (blob)

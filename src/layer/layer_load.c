@@ -57,7 +57,7 @@ struct loader {
     int existed;
     long long next_fid;
     sqlite3_stmt *insert;
-    struct pk_bulk *bulk;       /* a new table's R*Tree, filled row by row (owned; NULL when appending) */
+    struct pk_bulk *bulk;       /* a new table's bulk writer (owned; NULL when appending) */
     sqlite3_stmt *issue;
     double ext[4];
     int has_ext;
@@ -651,18 +651,15 @@ static int bind_fields(struct loader *L, OGRFeatureH f, char *label)
     return PK_OK;
 }
 
-static void extend_extent(struct loader *L, const GEOSGeometry *g)
+static void extend_extent(struct loader *L, const double *box)
 {
-    double x0, y0, x1, y1;
-    if (!GEOSGeom_getExtent_r(pk_geos(L->ctx), g, &x0, &y0, &x1, &y1))
-        return;
     if (!L->has_ext) {
-        L->ext[0] = x0, L->ext[1] = y0, L->ext[2] = x1, L->ext[3] = y1;
+        memcpy(L->ext, box, sizeof L->ext);
         L->has_ext = 1;
         return;
     }
-    L->ext[0] = fmin(L->ext[0], x0), L->ext[1] = fmin(L->ext[1], y0);
-    L->ext[2] = fmax(L->ext[2], x1), L->ext[3] = fmax(L->ext[3], y1);
+    L->ext[0] = fmin(L->ext[0], box[0]), L->ext[1] = fmin(L->ext[1], box[1]);
+    L->ext[2] = fmax(L->ext[2], box[2]), L->ext[3] = fmax(L->ext[3], box[3]);
 }
 
 static char family_of(struct pk_ctx *ctx, const GEOSGeometry *g)
@@ -858,7 +855,6 @@ static int store_item(struct loader *L, struct item *it)
         } else if (family != L->family) {
             L->family = 'G'; /* a new layer of mixed types is registered as GEOMETRY */
         }
-        extend_extent(L, it->g);
     }
     sqlite3_bind_int64(L->insert, 1, fid);
     if ((rc = bind_fields(L, f, label)) != PK_OK)
@@ -868,6 +864,8 @@ static int store_item(struct loader *L, struct item *it)
         rc = pk_geom_bind_blob(L->ctx, L->insert, L->ncols + 2, it->g, pk_store_srid(L->store), mbr);
     else
         sqlite3_bind_null(L->insert, L->ncols + 2);
+    if (rc == PK_OK && it->g)
+        extend_extent(L, mbr); /* (the box the BLOB's header states) */
     if (rc == PK_OK && L->bulk)
         rc = pk_bulk_index(L->bulk, fid, it->g ? mbr : NULL);
     if (rc == PK_OK && sqlite3_step(L->insert) != SQLITE_DONE) {
